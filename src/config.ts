@@ -1,0 +1,127 @@
+/**
+ * Every setting comes from the environment (a `.env` file is read if present), validated once at
+ * start-up. A wrong value stops start-up with one line naming the variable and what it expects.
+ */
+import { existsSync } from 'node:fs';
+import { z } from 'zod';
+
+const optionalText = z
+  .string()
+  .trim()
+  .transform((value) => (value === '' ? undefined : value))
+  .optional();
+
+const intIn = (min: number, max: number, fallback: number) =>
+  z.coerce
+    .number({ message: `expects a whole number from ${min} to ${max}` })
+    .int({ message: `expects a whole number from ${min} to ${max}` })
+    .min(min, { message: `expects a whole number from ${min} to ${max}` })
+    .max(max, { message: `expects a whole number from ${min} to ${max}` })
+    .default(fallback);
+
+const flag = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'expects true or false' })
+    .default(fallback ? 'true' : 'false')
+    .transform((value) => value === 'true' || value === '1' || value === 'yes');
+
+const url = z.url({ message: 'expects a URL such as http://127.0.0.1:11434/v1' }).optional();
+
+const list = z
+  .string()
+  .default('')
+  .transform((value) =>
+    value
+      .split(',')
+      .map((item) => item.trim())
+      .filter((item) => item !== ''),
+  );
+
+export const DEFAULT_BASE_PROMPT =
+  'You are Heed, a helpful assistant in a team chat. Answer clearly and accurately. ' +
+  'If you are not sure, say so.';
+
+/** The schema of every environment variable Heed reads; `.env.example` mirrors it. */
+export const configSchema = z.object({
+  DATABASE_PATH: z.string().trim().min(1).default('./data/heed.db'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+    message: 'expects one of fatal, error, warn, info, debug, trace, silent',
+  }).default('info'),
+
+  OPENAI_BASE_URL: url,
+  OPENAI_API_KEY: optionalText,
+  OPENAI_MODEL: z.string().trim().min(1).default('gpt-4o-mini'),
+  OPENAI_TEMPERATURE: z.coerce
+    .number({ message: 'expects a number from 0 to 2' })
+    .min(0, { message: 'expects a number from 0 to 2' })
+    .max(2, { message: 'expects a number from 0 to 2' })
+    .optional(),
+  OPENAI_MAX_OUTPUT_TOKENS: intIn(1, 1_000_000, 1024),
+  OPENAI_TIMEOUT_MS: intIn(100, 600_000, 60_000),
+  OPENAI_MAX_RETRIES: intIn(0, 10, 2),
+  MODEL_CONTEXT_TOKENS: intIn(256, 10_000_000, 16_000),
+
+  HEED_BASE_PROMPT: z.string().trim().min(1).default(DEFAULT_BASE_PROMPT),
+  HEED_INSTRUCTION_LIMIT: intIn(50, 20_000, 1500),
+  HEED_ADMINS: list,
+  HEED_REPORT_REACTIONS: list,
+  HEED_REPORTS_CHANNEL: optionalText,
+  HEED_RATE_LIMIT_PER_MINUTE: intIn(0, 100_000, 20),
+  HEED_THREAD_FOLLOWUPS: flag(true),
+  HEED_SHUTDOWN_TIMEOUT_MS: intIn(0, 600_000, 10_000),
+  REPLY_RETENTION_DAYS: intIn(1, 36_500, 30),
+
+  SLACK_BOT_TOKEN: optionalText,
+  SLACK_APP_TOKEN: optionalText,
+  SLACK_SIGNING_SECRET: optionalText,
+  SLACK_API_URL: url,
+  PORT: intIn(0, 65_535, 3000),
+
+  DISCORD_TOKEN: optionalText,
+  DISCORD_APPLICATION_ID: optionalText,
+  DISCORD_GUILD_ID: optionalText,
+  DISCORD_API_URL: url,
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+/** A configuration mistake: `message` is the one line shown to the operator. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Validate an environment into a Config. Throws ConfigError naming the first wrong variable and
+ * what it expects.
+ */
+export function parseConfig(env: Record<string, string | undefined>): Config {
+  const cleaned: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) {
+    if (value !== undefined && value.trim() !== '') cleaned[key] = value;
+  }
+  const result = configSchema.safeParse(cleaned);
+  if (result.success) {
+    const config = result.data;
+    if (config.SLACK_BOT_TOKEN && !config.SLACK_APP_TOKEN && !config.SLACK_SIGNING_SECRET) {
+      throw new ConfigError(
+        'SLACK_SIGNING_SECRET: expects the Signing Secret from your Slack app\'s Basic Information page (or set SLACK_APP_TOKEN for Socket Mode)',
+      );
+    }
+    if (config.SLACK_APP_TOKEN && !config.SLACK_APP_TOKEN.startsWith('xapp-')) {
+      throw new ConfigError('SLACK_APP_TOKEN: expects an app-level token starting with xapp- (Basic Information → App-Level Tokens)');
+    }
+    return config;
+  }
+  const issue = result.error.issues[0];
+  const name = String(issue?.path[0] ?? 'configuration');
+  throw new ConfigError(`${name}: ${issue?.message ?? 'is not valid'} (got ${JSON.stringify(cleaned[name] ?? '')})`);
+}
+
+/** Read `.env` (if present) into process.env without overriding what is already set, then validate. */
+export function loadConfig(envFile = '.env'): Config {
+  if (existsSync(envFile)) process.loadEnvFile(envFile);
+  return parseConfig(process.env);
+}

@@ -1,0 +1,68 @@
+import type {
+  Actor,
+  CommandResult,
+  EditorInput,
+  EditorResult,
+  IncomingMessage,
+  MessageRef,
+  PersonRef,
+  ReplySink,
+  ReportOutcome,
+  ReportSignal,
+  ReportSource,
+  ReportStatus,
+  RespondOutcome,
+} from './types.js';
+
+/** A person's instructions as the App Home or an editor shows them. */
+export interface InstructionsView {
+  about: string;
+  respond: string;
+  enabled: boolean;
+  /** 0 when the person has never set anything. */
+  version: number;
+}
+
+/** One line of a person's recent reports (Slack App Home). */
+export interface ReportListItem {
+  reportId: string;
+  createdAt: string;
+  status: ReportStatus;
+  signal: ReportSignal;
+  note?: string;
+  /** The start of the reply that was reported. */
+  replyExcerpt: string;
+}
+
+/**
+ * What adapters call. The core decides every business rule (dedupe, rate limits, precedence, who
+ * may edit which layer given `isAdmin`, what a report records); an adapter only translates.
+ */
+export interface HeedCore {
+  /** Answer one message: claim it, build the prompt, stream the model's reply into `sink`, store the snapshot. Never throws. */
+  respond(message: IncomingMessage, sink: ReplySink): Promise<RespondOutcome>;
+  /** Run one `/instructions` command line (the text after the command name). Never throws. */
+  command(actor: Actor, text: string): Promise<CommandResult>;
+  /** Save the editor's two fields (and on/off) as a new version, or say which field is wrong. */
+  saveEditor(actor: Actor, input: EditorInput): Promise<EditorResult>;
+  /** The confirmed second step of `forget-me`. */
+  confirmForgetMe(actor: Actor): Promise<CommandResult>;
+  /** File feedback on a platform message; `not_a_reply` when it is not one of Heed's replies. A repeat is idempotent. */
+  report(
+    target: MessageRef,
+    reporter: PersonRef,
+    source: ReportSource,
+    signal: ReportSignal,
+    note?: string,
+  ): Promise<ReportOutcome>;
+  /** Withdraw the reporter's report of that signal on that message (a removed reaction). True if one was withdrawn. */
+  withdraw(target: MessageRef, reporter: PersonRef, signal: ReportSignal): Promise<boolean>;
+  /** Attach or replace the note on a report; only its reporter may. True if saved. */
+  addNote(reportId: string, reporter: PersonRef, note: string): Promise<boolean>;
+  /** True when the platform message is (part of) one of Heed's stored replies. */
+  isReply(target: MessageRef): boolean;
+  /** The person's current instructions. */
+  instructions(person: PersonRef): InstructionsView;
+  /** The person's most recent reports, newest first. */
+  recentReports(person: PersonRef, limit: number): ReportListItem[];
+}

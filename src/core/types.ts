@@ -1,0 +1,144 @@
+/**
+ * The platform-neutral vocabulary of Heed's core. Adapters translate Slack and Discord events into
+ * these types and render the core's results back; nothing here knows about a platform SDK.
+ */
+
+/** Where a message came from. `terminal` is the local chat (`npm run chat`). */
+export type Platform = 'slack' | 'discord' | 'terminal';
+
+/**
+ * A workspace is a Slack team, a Discord guild, or the DM space. Everything a person or an operator
+ * sets is keyed by platform + workspace + the scope's own id: the same user id in two workspaces is
+ * two people.
+ */
+export interface WorkspaceRef {
+  platform: Platform;
+  /** Slack team id, Discord guild id, or `dm` for Discord direct messages. */
+  workspaceId: string;
+}
+
+/** One person within one workspace. */
+export interface PersonRef extends WorkspaceRef {
+  userId: string;
+}
+
+/** One channel within one workspace. */
+export interface ChannelRef extends WorkspaceRef {
+  channelId: string;
+}
+
+/** One platform message: the unit of dedupe and the handle by which replies are found for feedback. */
+export interface MessageRef extends ChannelRef {
+  /** Slack `ts`, Discord message snowflake. */
+  messageId: string;
+}
+
+/** An earlier message of the conversation, as context for the model. */
+export interface HistoryMessage {
+  /** `assistant` for the bot's own earlier replies, `user` for anyone else. */
+  role: 'user' | 'assistant';
+  /** Display name of the speaker, shown to the model so that it can tell speakers apart. */
+  speaker?: string;
+  text: string;
+}
+
+/** A message addressed to the bot, already translated by an adapter. */
+export interface IncomingMessage extends MessageRef {
+  userId: string;
+  /** Display name of the asker, if the adapter knows it. */
+  userName?: string;
+  /** The message text with the bot's own mention removed. */
+  text: string;
+  /** Earlier messages of the thread or reply chain, oldest first. The core trims them to budget. */
+  history: HistoryMessage[];
+  /** Thread the reply goes into (Slack `thread_ts`, Discord thread channel id), if any. */
+  threadId?: string;
+  /** True in a direct message with the bot. */
+  isDirect?: boolean;
+}
+
+/**
+ * Where a reply streams to. The adapter implements it in its platform's idiom; the core calls
+ * `append` for each text delta in order, then exactly one of `finish` or `fail`.
+ */
+export interface ReplySink {
+  /** Text deltas, in order. May be called many times; the adapter throttles its own edits. */
+  append(delta: string): void | Promise<void>;
+  /**
+   * The reply is complete. The adapter posts or finalizes it and returns the platform message ids it
+   * now occupies (one reply may span several messages), so that feedback on any of them finds it.
+   */
+  finish(fullText: string): Promise<string[]>;
+  /**
+   * The reply failed. `userMessage` is a short, honest sentence for the person; `partialText` is
+   * what had streamed so far (possibly empty). Returns the platform message ids posted.
+   */
+  fail(userMessage: string, partialText: string): Promise<string[]>;
+}
+
+/** What became of one `respond()` call. */
+export type RespondOutcome =
+  /** The reply was posted and its snapshot stored. */
+  | { status: 'replied'; replyId: string; text: string }
+  /** The model stream broke mid-way: the partial text was finalized with a notice, snapshot marked partial. */
+  | { status: 'partial'; replyId: string; text: string; error: string }
+  /** The model failed before any text; the person got the error sentence. */
+  | { status: 'failed'; error: string; userMessage: string }
+  /** This message was already claimed (a retry or a twin event); nothing was done. */
+  | { status: 'duplicate' }
+  /** The person is over their rate limit; the sink got a polite notice once. */
+  | { status: 'rate_limited' };
+
+/** Who may do what: decided by the adapter from the platform's own admin signal. */
+export interface Actor extends PersonRef {
+  channelId: string;
+  isAdmin: boolean;
+  isDirect?: boolean;
+  userName?: string;
+}
+
+/** The result of an `/instructions` command, for the adapter to render. Always visible only to the author. */
+export type CommandResult =
+  | { kind: 'message'; text: string }
+  | { kind: 'editor'; about: string; respond: string; enabled: boolean; limits: { about: number; respond: number } }
+  | { kind: 'confirm'; action: 'forget-me'; text: string; confirmLabel: string };
+
+/** Values from the editor (Slack modal, Discord modal). */
+export interface EditorInput {
+  about: string;
+  respond: string;
+  /** Omitted by editors that have no on/off control. */
+  enabled?: boolean;
+}
+
+/** Saving the editor either succeeds with a version or names the fields that are wrong. */
+export type EditorResult =
+  | { ok: true; version: number; text: string }
+  | { ok: false; errors: Partial<Record<'about' | 'respond', string>> };
+
+/** Where feedback came from. `automatic` is for checks that the core runs itself. */
+export type ReportSource = 'reaction' | 'button' | 'command' | 'automatic';
+/** `bad` is a failure report; `good` is positive feedback, recorded but not a failure. */
+export type ReportSignal = 'bad' | 'good';
+
+export type ReportStatus = 'open' | 'triaged' | 'resolved' | 'withdrawn';
+
+/** The outcome of a feedback signal on a platform message. */
+export type ReportOutcome =
+  | { status: 'filed'; reportId: string; replyId: string; isNew: boolean; summary: ReportSummary }
+  /** The message is not one of the bot's replies (or its snapshot is gone): nothing happens. */
+  | { status: 'not_a_reply' };
+
+/** What an operator channel is shown about a new report. */
+export interface ReportSummary {
+  reportId: string;
+  replyId: string;
+  signal: ReportSignal;
+  source: ReportSource;
+  reporterId: string;
+  askerId: string;
+  channelId: string;
+  question: string;
+  reply: string;
+  note?: string;
+}
