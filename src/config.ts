@@ -125,3 +125,35 @@ export function loadConfig(envFile = '.env'): Config {
   if (existsSync(envFile)) process.loadEnvFile(envFile);
   return parseConfig(process.env);
 }
+
+/**
+ * Values of a list setting that apply to one platform: entries prefixed `slack:` or `discord:` apply to
+ * that platform only; unprefixed entries apply to both.
+ */
+export function forPlatform(values: readonly string[], platform: 'slack' | 'discord'): string[] {
+  const result: string[] = [];
+  for (const value of values) {
+    const match = /^(slack|discord):(.*)$/i.exec(value);
+    if (!match) result.push(value);
+    else if (match[1]?.toLowerCase() === platform && match[2]) result.push(match[2].trim());
+  }
+  return result;
+}
+
+/** True when HEED_ADMINS names this user (as `ID`, `slack:ID` or `discord:ID`). */
+export function isConfiguredAdmin(config: Pick<Config, 'HEED_ADMINS'>, platform: 'slack' | 'discord', userId: string): boolean {
+  return forPlatform(config.HEED_ADMINS, platform).includes(userId);
+}
+
+/** The reaction names that file a failure report on this platform (HEED_REPORT_REACTIONS, else the platform's thumbs-down). */
+export function reportReactions(config: Pick<Config, 'HEED_REPORT_REACTIONS'>, platform: 'slack' | 'discord'): string[] {
+  const configured = forPlatform(config.HEED_REPORT_REACTIONS, platform).map((name) => name.replace(/^:|:$/g, ''));
+  if (configured.length > 0) return configured;
+  return platform === 'slack' ? ['-1', 'thumbsdown'] : ['👎'];
+}
+
+/** The operators' report channel for this platform (HEED_REPORTS_CHANNEL: `ID`, or `slack:ID,discord:ID`). */
+export function reportsChannel(config: Pick<Config, 'HEED_REPORTS_CHANNEL'>, platform: 'slack' | 'discord'): string | undefined {
+  if (!config.HEED_REPORTS_CHANNEL) return undefined;
+  return forPlatform(config.HEED_REPORTS_CHANNEL.split(','), platform)[0];
+}

@@ -1,5 +1,6 @@
 import type {
   Actor,
+  ChannelRef,
   CommandResult,
   EditorInput,
   EditorResult,
@@ -61,6 +62,8 @@ export interface HeedCore {
   addNote(reportId: string, reporter: PersonRef, note: string): Promise<boolean>;
   /** True when the platform message is (part of) one of Heed's stored replies. */
   isReply(target: MessageRef): boolean;
+  /** True when Heed has replied in that thread before, so follow-ups there are answered without a mention. */
+  hasRepliedInThread(channel: ChannelRef, threadId: string): boolean;
   /** The person's current instructions. */
   instructions(person: PersonRef): InstructionsView;
   /** The person's most recent reports, newest first. */
