@@ -25,7 +25,7 @@ const flag = (fallback: boolean) =>
     .default(fallback ? 'true' : 'false')
     .transform((value) => value === 'true' || value === '1' || value === 'yes');
 
-const url = z.url({ message: 'expects a URL such as http://127.0.0.1:11434/v1' }).optional();
+const url = z.url({ protocol: /^https?$/, message: 'expects an http(s) URL such as http://127.0.0.1:11434/v1' }).optional();
 
 const list = z
   .string()
