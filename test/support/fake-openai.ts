@@ -31,10 +31,14 @@ export interface ReplyBehaviour {
 
 /** Answer with an OpenAI-shaped error body and this status. */
 export interface StatusBehaviour {
-  status: 401 | 404 | 429 | 500 | 503;
+  status: 400 | 401 | 404 | 429 | 500 | 503;
   /** Sent as `Retry-After` on 429; defaults to 0 so that SDK retries in tests do not wait. */
   retryAfterSeconds?: number;
   message?: string;
+  /** Overrides `error.code` (e.g. 'insufficient_quota', 'context_length_exceeded'). */
+  code?: string | null;
+  /** Sets `error.param` (e.g. 'max_tokens'). */
+  param?: string;
 }
 
 /** Never answer until the server closes: for client time-outs. */
@@ -192,7 +196,8 @@ export async function startFakeOpenAI(options: { fallback?: Behaviour } = {}): P
       const { status } = behaviour;
       if (status === 429) res.setHeader('Retry-After', String(behaviour.retryAfterSeconds ?? 0));
       const [type, code, fallbackMessage] = ERRORS[status];
-      sendError(res, status, behaviour.message ?? fallbackMessage, type, code);
+      const message = behaviour.message ?? fallbackMessage;
+      sendError(res, status, message, type, behaviour.code === undefined ? code : behaviour.code, behaviour.param ?? null);
       return;
     }
 
@@ -206,12 +211,20 @@ export async function startFakeOpenAI(options: { fallback?: Behaviour } = {}): P
         return;
       }
       startEventStream(res);
-      writeEvent(res, chunk(id, model, { role: 'assistant', content: '' }, null));
-      for (const piece of chunksOf(behaviour.reply).slice(0, behaviour.cutAfterChunks)) {
-        writeEvent(res, chunk(id, model, { content: piece }, null));
+      const events = [
+        chunk(id, model, { role: 'assistant', content: '' }, null),
+        ...chunksOf(behaviour.reply)
+          .slice(0, behaviour.cutAfterChunks)
+          .map((piece) => chunk(id, model, { content: piece }, null)),
+      ];
+      const sent = events.map((event) => writeEvent(res, event));
+      if (behaviour.endCleanly) {
+        res.end();
+        return;
       }
-      if (behaviour.endCleanly) res.end();
-      else res.socket?.destroy();
+      // Destroying at once would discard chunks still buffered in the socket; wait until they are sent.
+      await Promise.all(sent);
+      res.socket?.destroy();
       return;
     }
 
@@ -238,17 +251,17 @@ export async function startFakeOpenAI(options: { fallback?: Behaviour } = {}): P
     }
 
     startEventStream(res);
-    writeEvent(res, chunk(id, model, { role: 'assistant', content: '' }, null));
+    void writeEvent(res, chunk(id, model, { role: 'assistant', content: '' }, null));
     await delay(behaviour.firstTokenDelayMs ?? 0);
     for (const [index, piece] of pieces.entries()) {
       if (index > 0) await delay(behaviour.tokenIntervalMs ?? 0);
       // The client may have aborted or the server closed while we waited.
       if (closed || res.destroyed) return;
-      writeEvent(res, chunk(id, model, { content: piece }, null));
+      void writeEvent(res, chunk(id, model, { content: piece }, null));
     }
-    writeEvent(res, chunk(id, model, {}, 'stop'));
+    void writeEvent(res, chunk(id, model, {}, 'stop'));
     if (includeUsage) {
-      writeEvent(res, { id, object: 'chat.completion.chunk', created: nowSeconds(), model, choices: [], usage: fullUsage });
+      void writeEvent(res, { id, object: 'chat.completion.chunk', created: nowSeconds(), model, choices: [], usage: fullUsage });
     }
     res.end('data: [DONE]\n\n');
   }
@@ -304,6 +317,7 @@ export async function startFakeOpenAI(options: { fallback?: Behaviour } = {}): P
 
 /** [type, code, default message] of the OpenAI error body for each status the fake can return. */
 const ERRORS: Record<StatusBehaviour['status'], [string, string | null, string]> = {
+  400: ['invalid_request_error', null, 'Invalid request.'],
   401: ['invalid_request_error', 'invalid_api_key', 'Incorrect API key provided.'],
   404: ['invalid_request_error', 'model_not_found', 'The model does not exist or you do not have access to it.'],
   429: ['requests', 'rate_limit_exceeded', 'Rate limit reached for requests. Please try again later.'],
@@ -327,8 +341,9 @@ function startEventStream(res: ServerResponse): void {
   res.flushHeaders();
 }
 
-function writeEvent(res: ServerResponse, data: unknown): void {
-  res.write(`data: ${JSON.stringify(data)}\n\n`);
+/** Write one server-sent event; resolves once it has been handed to the socket. */
+function writeEvent(res: ServerResponse, data: unknown): Promise<void> {
+  return new Promise((resolve) => res.write(`data: ${JSON.stringify(data)}\n\n`, () => resolve()));
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
@@ -336,8 +351,8 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.end(JSON.stringify(body));
 }
 
-function sendError(res: ServerResponse, status: number, message: string, type: string, code: string | null): void {
-  sendJson(res, status, { error: { message, type, param: null, code } });
+function sendError(res: ServerResponse, status: number, message: string, type: string, code: string | null, param: string | null = null): void {
+  sendJson(res, status, { error: { message, type, param, code } });
 }
 
 function readBody(req: IncomingMessage): Promise<string> {
