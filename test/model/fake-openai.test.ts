@@ -48,6 +48,8 @@ describe('fake OpenAI server', () => {
     expect(role).toBe('assistant');
     expect(deltas).toEqual(chunksOf(FAKE_REPLY));
     expect(finishReasons.at(-1)).toBe('stop');
+    const req = await fake.waitForRequest();
+    expect(req.completedAt).toBeGreaterThanOrEqual(req.receivedAt);
     expect(usage?.completion_tokens).toBe(deltas.length);
   });
 

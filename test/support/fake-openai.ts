@@ -14,6 +14,10 @@ export interface RecordedRequest {
   headers: IncomingHttpHeaders;
   /** The parsed JSON body; `undefined` when the body was empty or not JSON. */
   body: unknown;
+  /** `performance.now()` when the request arrived (same clock as the test process: the fake runs in-process). */
+  receivedAt: number;
+  /** `performance.now()` when the fake wrote the end of its response; unset for hangs, cuts and answers still streaming. */
+  completedAt?: number;
 }
 
 /** Stream (or return) a reply. */
@@ -153,10 +157,19 @@ export async function startFakeOpenAI(options: { fallback?: Behaviour } = {}): P
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const receivedAt = performance.now();
     const raw = await readBody(req);
     const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
-    const recorded: RecordedRequest = { method: req.method ?? 'GET', path, headers: req.headers, body: parseJson(raw) };
+    const recorded: RecordedRequest = { method: req.method ?? 'GET', path, headers: req.headers, body: parseJson(raw), receivedAt };
     requests.push(recorded);
+    await route(req, res, recorded);
+    // Stamped when the fake has written its last byte, before the client can see it, so a test or a
+    // benchmark that has its answer can always read it.
+    if (res.writableEnded) recorded.completedAt = performance.now();
+  }
+
+  async function route(req: IncomingMessage, res: ServerResponse, recorded: RecordedRequest): Promise<void> {
+    const path = recorded.path;
     res.setHeader('x-request-id', `req_fake_${requests.length}`);
 
     if (req.method === 'GET' && path === '/v1/models') {
