@@ -166,6 +166,15 @@ describe('migrate', () => {
     expect(db.prepare('SELECT x FROM half').pluck().all()).toEqual([1]);
   });
 
+  it('says which directory it could not read', () => {
+    temp = tempDbPath();
+    const missing = join(temp.dir, 'no-such-dir');
+    expect(catchError(() => openDatabase(':memory:', { migrationsDir: missing }))).toMatchObject({
+      code: 'migration_failed',
+      detail: { file: missing },
+    });
+  });
+
   it('refuses a misnamed or duplicate-numbered migration file instead of skipping it', () => {
     temp = tempDbPath();
     const misnamed = migrationsDir({ '01_short.sql': 'CREATE TABLE t (x);' });

@@ -54,7 +54,13 @@ export function openDatabase(path: string, options: OpenDatabaseOptions = {}): D
 export function readMigrations(dir: string): MigrationFile[] {
   const migrations: MigrationFile[] = [];
   const seen = new Map<number, string>();
-  for (const file of readdirSync(dir).sort()) {
+  let files: string[];
+  try {
+    files = readdirSync(dir).sort();
+  } catch (error) {
+    throw migrationError(dir, 'the migrations directory cannot be read', error);
+  }
+  for (const file of files) {
     if (!file.endsWith('.sql')) continue;
     const match = MIGRATION_FILE.exec(file);
     if (!match) {
