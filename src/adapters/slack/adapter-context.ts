@@ -1,0 +1,40 @@
+/**
+ * What every part of the Slack adapter shares: the configuration, the core, the bot's own identity
+ * (from `auth.test`), and the small caches that live as long as the adapter.
+ */
+import type { Context } from '@slack/bolt';
+import type { Config } from '../../config.js';
+import type { HeedCore } from '../../core/heed-core.js';
+import type { Logger } from '../../core/logger.js';
+import type { PersonRef } from '../../core/types.js';
+import type { People } from './people.js';
+import type { StreamingSupport } from './reply-stream.js';
+
+/** The bot as Slack knows it. */
+export interface BotIdentity {
+  /** The bot user's id (`U…`): how its own messages and mentions appear. */
+  userId: string;
+  /** The bot id (`B…`) on messages it posts. */
+  botId: string;
+  /** The workspace the token belongs to, used when an event does not name one. */
+  teamId: string;
+}
+
+export interface SlackAdapterContext {
+  config: Config;
+  core: HeedCore;
+  logger: Logger;
+  bot: BotIdentity;
+  people: People;
+  streaming: StreamingSupport;
+}
+
+/** The workspace an event belongs to: the team, or the enterprise for org-wide installs. */
+export function workspaceOf(context: Context, bot: BotIdentity): string {
+  return context.teamId ?? context.enterpriseId ?? bot.teamId;
+}
+
+/** A Slack person as the core's PersonRef. */
+export function personRef(workspaceId: string, userId: string): PersonRef {
+  return { platform: 'slack', workspaceId, userId };
+}

@@ -1,0 +1,68 @@
+/**
+ * The instructions editor in Slack: opening the modal (from `/instructions` or the App Home's Edit
+ * button) and saving its submission through the core. A field over the limit is shown as an error on
+ * that field inside the modal and nothing is saved.
+ */
+import type { App, webApi } from '@slack/bolt';
+import type { Actor } from '../../core/types.js';
+import { workspaceOf, type SlackAdapterContext } from './adapter-context.js';
+import { logSlackError } from './errors.js';
+import {
+  INSTRUCTIONS_MODAL_ID,
+  instructionsErrors,
+  instructionsModal,
+  readEditorOrigin,
+  readInstructionsSubmission,
+  tooLongForModal,
+  type EditorOrigin,
+  type EditorValues,
+} from './modal.js';
+
+/** Open the editor. Returns a sentence for the person when it cannot be opened, or undefined. */
+export async function openEditor(
+  client: webApi.WebClient,
+  ctx: SlackAdapterContext,
+  triggerId: string,
+  values: EditorValues,
+  origin: EditorOrigin,
+): Promise<string | undefined> {
+  if (tooLongForModal(values)) {
+    return 'Your instructions are longer than a Slack form can hold (3,000 characters per field). Use `/instructions show`, `/instructions set <text>` and `/instructions about <text>` instead.';
+  }
+  try {
+    await client.views.open({ trigger_id: triggerId, view: instructionsModal(values, origin) });
+    return undefined;
+  } catch (error) {
+    const failure = logSlackError(ctx.logger, 'views.open', error);
+    return failure.slackError === 'expired_trigger_id'
+      ? 'Slack closed the window for opening the editor before I could. Please run `/instructions` again.'
+      : 'I could not open the editor. You can still use `/instructions set <text>` and `/instructions about <text>`.';
+  }
+}
+
+/** Called after a successful save, where the editor was opened from. */
+export type AfterSave = (client: webApi.WebClient, actor: Actor, origin: EditorOrigin, text: string) => Promise<void>;
+
+/** Register the editor's submission listener. */
+export function registerEditor(app: App, ctx: SlackAdapterContext, afterSave: AfterSave): void {
+  const { core, bot } = ctx;
+  app.view(INSTRUCTIONS_MODAL_ID, async ({ ack, view, body, context, client }) => {
+    const origin = readEditorOrigin(view);
+    const actor: Actor = {
+      platform: 'slack',
+      workspaceId: workspaceOf(context, bot),
+      userId: body.user.id,
+      channelId: origin.channelId,
+      isAdmin: origin.isAdmin,
+      ...(origin.channelId.startsWith('D') ? { isDirect: true } : {}),
+    };
+    // Saving is local and fast, so the result goes into the ack: errors appear on their fields.
+    const result = await core.saveEditor(actor, readInstructionsSubmission(view));
+    if (!result.ok) {
+      await ack({ response_action: 'errors', errors: instructionsErrors(result.errors) });
+      return;
+    }
+    await ack();
+    await afterSave(client, actor, origin, result.text);
+  });
+}

@@ -1,0 +1,197 @@
+/**
+ * Text shaping for Slack: the model writes standard Markdown, which Slack shows as such in streamed
+ * messages (`markdown_text`) and `markdown` blocks; plain `text` fields (notification fallbacks, section
+ * blocks) speak Slack's older mrkdwn. Also: no broadcast pings from model output, and splitting long
+ * replies within Slack's limits without breaking code blocks.
+ */
+
+/** Markdown characters per message: Slack allows 12,000 across all markdown of one payload; keep a margin. */
+export const MESSAGE_MARKDOWN_LIMIT = 11_000;
+/** Characters in a `text` notification fallback; Slack recommends at most 4,000. */
+export const FALLBACK_TEXT_LIMIT = 4_000;
+/** Characters in a section block's text. */
+export const SECTION_TEXT_LIMIT = 3_000;
+
+/** An invisible character that stops Slack from reading `@here` as a broadcast. */
+const WORD_JOINER = '\u2060';
+const BROADCASTS = ['channel', 'here', 'everyone'] as const;
+/** A Slack special mention longer than this cannot be one the guard needs to hold back. */
+const MAX_SPECIAL_LENGTH = 120;
+
+/**
+ * Defuse broadcast pings in model output: `<!here>`, `<!channel|@channel>`, `<!everyone>`, user-group
+ * mentions `<!subteam^S…|@team>`, and the bare words `@here`, `@channel`, `@everyone`. They stay
+ * readable (`@here`) but notify nobody.
+ */
+export function neutraliseBroadcasts(text: string): string {
+  return text
+    .replace(/<!(channel|here|everyone)(?:\|[^>]*)?>/gi, (_match, word: string) => `@${WORD_JOINER}${word}`)
+    .replace(/<!subteam\^[A-Za-z0-9]+(?:\|@?([^>]*))?>/g, (_match, handle: string | undefined) => `@${WORD_JOINER}${handle ?? 'group'}`)
+    .replace(/<!date\^[^>]*\|([^>]*)>/g, '$1')
+    .replace(/@(channel|here|everyone)\b/gi, (_match, word: string) => `@${WORD_JOINER}${word}`);
+}
+
+/**
+ * The streaming form of `neutraliseBroadcasts`: deltas arrive cut anywhere, so `@he` + `re` or `<!cha` +
+ * `nnel>` must be seen whole. `push` returns the text that is safe to show now (neutralised) and holds
+ * back a tail that could still become a ping; `flush` releases the rest.
+ */
+export class BroadcastGuard {
+  private held = '';
+
+  push(delta: string): string {
+    const text = this.held + delta;
+    const cut = this.holdFrom(text);
+    this.held = text.slice(cut);
+    return neutraliseBroadcasts(text.slice(0, cut));
+  }
+
+  flush(): string {
+    const rest = this.held;
+    this.held = '';
+    return neutraliseBroadcasts(rest);
+  }
+
+  /** Where the possibly-incomplete tail starts (text.length when nothing needs holding). */
+  private holdFrom(text: string): number {
+    const angle = text.lastIndexOf('<');
+    if (angle >= 0) {
+      const tail = text.slice(angle + 1);
+      if ((tail === '' || tail.startsWith('!')) && !tail.includes('>') && tail.length < MAX_SPECIAL_LENGTH) return angle;
+    }
+    const at = text.lastIndexOf('@');
+    if (at >= 0) {
+      const tail = text.slice(at + 1).toLowerCase();
+      if (BROADCASTS.some((word) => word.startsWith(tail))) return at;
+    }
+    return text.length;
+  }
+}
+
+/** Escape the three characters Slack's mrkdwn treats as control characters. */
+export function escapeMrkdwn(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** At most `limit` characters, ending with an ellipsis when cut. */
+export function excerpt(text: string, limit: number): string {
+  const flat = text.trim();
+  if (flat.length <= limit) return flat;
+  return `${flat.slice(0, Math.max(0, limit - 1)).trimEnd()}…`;
+}
+
+/** Convert one line of Markdown prose (outside code) to mrkdwn. */
+function inlineToMrkdwn(line: string): string {
+  const codeSpans: string[] = [];
+  let text = line.replace(/`[^`]+`/g, (span) => {
+    codeSpans.push(span);
+    return `\u0000${codeSpans.length - 1}\u0000`;
+  });
+  text = escapeMrkdwn(text)
+    // Slack's own mention syntax from the model survives escaping.
+    .replace(/&lt;([@#][A-Z0-9]+(?:\|[^&]*)?)&gt;/g, '<$1>')
+    .replace(/&lt;(https?:\/\/[^\s&]+)&gt;/g, '<$1>')
+    .replace(/!?\[([^\]]+)\]\((https?:\/\/[^\s)]+)\)/g, '<$2|$1>')
+    .replace(/^(\s{0,3})#{1,6}\s+(.+?)\s*#*\s*$/, '$1\u0001$2\u0001')
+    .replace(/^(\s*)[-*+]\s+/, '$1• ')
+    .replace(/\*\*(.+?)\*\*|__(.+?)__/g, (_m, a: string | undefined, b: string | undefined) => `\u0001${a ?? b ?? ''}\u0001`)
+    .replace(/(^|[^*\w])\*(?!\s)([^*]+?)\*(?!\w)/g, '$1_$2_')
+    .replace(/~~(.+?)~~/g, '~$1~')
+    .replace(/\u0001/g, '*');
+  return text.replace(/\u0000(\d+)\u0000/g, (_m, index: string) => codeSpans[Number(index)] ?? '');
+}
+
+/**
+ * Standard Markdown → Slack mrkdwn, for `text` fields: bold, italics, strikethrough, links, headings and
+ * bullets are rewritten; code blocks and code spans pass through untouched; `&`, `<`, `>` are escaped.
+ */
+export function toMrkdwn(markdown: string): string {
+  let inFence = false;
+  return markdown
+    .split('\n')
+    .map((line) => {
+      if (/^\s{0,3}(```|~~~)/.test(line)) {
+        inFence = !inFence;
+        return line.trim().startsWith('~~~') ? '```' : line.replace(/^(\s*```).*$/, '$1');
+      }
+      return inFence ? line : inlineToMrkdwn(line);
+    })
+    .join('\n');
+}
+
+/** The opening line of the code fence that is still open at the end of `text`, if any. */
+export function openFence(text: string): string | undefined {
+  let open: string | undefined;
+  for (const line of text.split('\n')) {
+    const fence = /^\s{0,3}(```|~~~)(.*)$/.exec(line);
+    if (!fence) continue;
+    open = open === undefined ? `${fence[1] ?? '```'}${(fence[2] ?? '').trim()}` : undefined;
+  }
+  return open;
+}
+
+/**
+ * Where to cut `text` so the first part has at most `max` characters: at a paragraph break, else a line
+ * break, else a space, in the second half of the window; otherwise hard at `max` (never inside a
+ * surrogate pair).
+ */
+export function findCut(text: string, max: number): number {
+  if (text.length <= max) return text.length;
+  const window = text.slice(0, max + 1);
+  const floor = Math.floor(max / 2);
+  for (const separator of ['\n\n', '\n', ' ']) {
+    const at = window.lastIndexOf(separator, max - separator.length);
+    if (at >= floor) return at + separator.length;
+  }
+  const code = text.charCodeAt(max - 1);
+  return code >= 0xd800 && code <= 0xdbff ? max - 1 : max;
+}
+
+/**
+ * Split Markdown into parts of at most `limit` characters. A code block cut in two is closed at the end
+ * of one part and reopened (with its language) at the start of the next, so both render as code.
+ */
+export function splitMarkdown(text: string, limit = MESSAGE_MARKDOWN_LIMIT): string[] {
+  const parts: string[] = [];
+  let rest = text;
+  let reopen = '';
+  while (rest.length > 0) {
+    const body = reopen + rest;
+    if (body.length <= limit) {
+      parts.push(body);
+      break;
+    }
+    // Leave room for a closing fence.
+    const cut = findCut(body, limit - 4);
+    let part = body.slice(0, cut);
+    const fence = openFence(part);
+    if (fence) part = `${part.replace(/\n?$/, '\n')}${fence.slice(0, 3)}`;
+    parts.push(part);
+    reopen = fence ? `${fence}\n` : '';
+    rest = body.slice(cut);
+    if (reopen === '') rest = rest.replace(/^\n+/, '');
+  }
+  return parts;
+}
+
+/** The user ids mentioned as `<@U…>` in Slack text. */
+export function mentionedUserIds(text: string): string[] {
+  return [...new Set([...text.matchAll(/<@([A-Z0-9]+)(?:\|[^>]*)?>/g)].map((match) => match[1] ?? ''))].filter((id) => id !== '');
+}
+
+/**
+ * Slack's wire text → what a person reads, for the model: mentions become `@Name`, channel links
+ * `#name`, links their label and address, and the escaped `&`, `<`, `>` plain characters again.
+ */
+export function slackToPlain(text: string, names: ReadonlyMap<string, string>): string {
+  return text
+    .replace(/<@([A-Z0-9]+)(?:\|([^>]*))?>/g, (_m, id: string, label: string | undefined) => `@${names.get(id) ?? label ?? id}`)
+    .replace(/<#([A-Z0-9]+)(?:\|([^>]*))?>/g, (_m, id: string, name: string | undefined) => `#${name || id}`)
+    .replace(/<!(channel|here|everyone)(?:\|[^>]*)?>/g, '@$1')
+    .replace(/<!subteam\^[A-Z0-9]+(?:\|([^>]*))?>/g, (_m, handle: string | undefined) => handle ?? '@group')
+    .replace(/<((?:https?|mailto):[^|>]+)\|([^>]+)>/g, (_m, url: string, label: string) => (label === url ? url : `${label} (${url})`))
+    .replace(/<((?:https?|mailto):[^>]+)>/g, '$1')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
+}

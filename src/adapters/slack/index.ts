@@ -1,0 +1,190 @@
+/**
+ * The Slack adapter: a real @slack/bolt App that turns Slack events into calls on Heed's core. Socket
+ * Mode when SLACK_APP_TOKEN is set; otherwise Bolt's HTTP receiver on PORT, with events, commands and
+ * interactivity all on `/slack/events`, verified with SLACK_SIGNING_SECRET. SLACK_API_URL points the Web
+ * API client elsewhere (tests and benchmarks run the bot against a fake Slack exactly this way).
+ */
+import type { AddressInfo } from 'node:net';
+import { App, webApi, type AppOptions, type ReceiverEvent } from '@slack/bolt';
+import type { Config } from '../../config.js';
+import { HeedError } from '../../core/errors.js';
+import type { HeedCore } from '../../core/heed-core.js';
+import type { Logger } from '../../core/logger.js';
+import type { BotIdentity, SlackAdapterContext } from './adapter-context.js';
+import { boltLogger } from './bolt-logger.js';
+import { registerCommands } from './commands.js';
+import { registerConversation } from './conversation.js';
+import { registerEditor } from './editor.js';
+import { attempt, logSlackError, slackErrorCode, toSlackApiError } from './errors.js';
+import { registerFeedback } from './feedback.js';
+import { publishHome, registerHome } from './home.js';
+import { InFlight } from './in-flight.js';
+import { People } from './people.js';
+import { StreamingSupport } from './reply-stream.js';
+
+export interface SlackAdapter {
+  app: App;
+  /** The real listening port in HTTP mode (PORT=0 picks a free one); undefined in Socket Mode. */
+  port?: number;
+  /** Resolves when no Slack event is being handled (tests use it instead of sleeping). */
+  idle(): Promise<void>;
+  /** Stop taking events, then let replies in flight finish (at most HEED_SHUTDOWN_TIMEOUT_MS). */
+  stop(): Promise<void>;
+}
+
+export interface StartSlackOptions {
+  config: Config;
+  core: HeedCore;
+  logger: Logger;
+  /** Interface to listen on in HTTP mode; all interfaces by default. Tests pass 127.0.0.1. */
+  host?: string;
+}
+
+/** A Bolt App that counts every event it processes as in flight, from arrival to the last listener. */
+class TrackedApp extends App {
+  constructor(
+    options: AppOptions,
+    private readonly inFlight: InFlight,
+  ) {
+    super(options);
+  }
+
+  override processEvent(event: ReceiverEvent): Promise<void> {
+    return this.inFlight.track(super.processEvent(event));
+  }
+}
+
+/** A start-up failure whose message says what to fix. */
+export class SlackStartError extends HeedError {
+  constructor(message: string, detail: Record<string, unknown> = {}, cause?: unknown) {
+    super('slack_start', message, detail, { cause });
+    this.name = 'SlackStartError';
+  }
+}
+
+/** Ask Slack who the token belongs to: fails start-up with a clear line when the token is wrong. */
+async function identify(token: string, clientOptions: webApi.WebClientOptions): Promise<BotIdentity> {
+  // A short retry budget here: a wrong URL or token should stop start-up quickly, not after minutes.
+  const client = new webApi.WebClient(token, { ...clientOptions, retryConfig: { retries: 1 } });
+  try {
+    const auth = await client.auth.test();
+    if (!auth.user_id || !auth.bot_id) {
+      throw new SlackStartError('SLACK_BOT_TOKEN is not a bot token: use the Bot User OAuth Token (xoxb-…) from OAuth & Permissions.');
+    }
+    return { userId: auth.user_id, botId: auth.bot_id, teamId: auth.team_id ?? '' };
+  } catch (error) {
+    if (error instanceof SlackStartError) throw error;
+    const failure = toSlackApiError('auth.test', error);
+    throw new SlackStartError(`Slack did not accept the bot token (${failure.slackError}): ${failure.fix}`, { slackError: failure.slackError }, error);
+  }
+}
+
+/** Start the Slack adapter as configured. */
+export async function startSlack(options: StartSlackOptions): Promise<SlackAdapter> {
+  const { config, core, logger } = options;
+  const token = config.SLACK_BOT_TOKEN;
+  if (!token) throw new SlackStartError('SLACK_BOT_TOKEN is not set: copy the Bot User OAuth Token (xoxb-…) from your Slack app\'s OAuth & Permissions page.');
+  const socketMode = Boolean(config.SLACK_APP_TOKEN);
+  if (!socketMode && !config.SLACK_SIGNING_SECRET) {
+    throw new SlackStartError('SLACK_SIGNING_SECRET is not set: copy it from your Slack app\'s Basic Information page, or set SLACK_APP_TOKEN for Socket Mode.');
+  }
+
+  const clientOptions: webApi.WebClientOptions = {
+    ...(config.SLACK_API_URL ? { slackApiUrl: config.SLACK_API_URL } : {}),
+    logger: boltLogger(logger.child({ component: 'slack-web-api' })),
+    // A reply that waits half an hour is no reply: give up on a call after about five minutes.
+    retryConfig: webApi.retryPolicies.fiveRetriesInFiveMinutes,
+  };
+  const bot = await identify(token, clientOptions);
+
+  const inFlight = new InFlight();
+  const app = new TrackedApp(
+    {
+      token,
+      // With both ids given, Bolt makes no auth.test of its own (identify() already did).
+      botId: bot.botId,
+      botUserId: bot.userId,
+      logger: boltLogger(logger.child({ component: 'bolt' })),
+      clientOptions,
+      convoStore: false,
+      ...(socketMode
+        ? { socketMode: true, appToken: config.SLACK_APP_TOKEN }
+        : {
+            signingSecret: config.SLACK_SIGNING_SECRET,
+            customRoutes: [
+              {
+                path: '/healthz',
+                method: ['GET'],
+                handler: (_req, res) => {
+                  res.writeHead(200, { 'content-type': 'application/json' });
+                  res.end(JSON.stringify({ ok: true, inFlight: inFlight.size }));
+                },
+              },
+            ],
+          }),
+    },
+    inFlight,
+  );
+
+  const ctx: SlackAdapterContext = {
+    config,
+    core,
+    logger,
+    bot,
+    people: new People(app.client, logger),
+    streaming: new StreamingSupport(),
+  };
+  registerConversation(app, ctx);
+  registerCommands(app, ctx);
+  registerEditor(app, ctx, async (client, actor, origin, text) => {
+    if (origin.from === 'home') await publishHome(client, ctx, actor);
+    const responseUrl = origin.responseUrl;
+    if (responseUrl) {
+      await attempt(logger, 'response_url', async () => {
+        const response = await fetch(responseUrl, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ response_type: 'ephemeral', text }),
+        });
+        if (!response.ok) throw new Error(`response URL answered HTTP ${response.status}`);
+      });
+    }
+  });
+  registerFeedback(app, ctx);
+  registerHome(app, ctx);
+
+  // Every listener failure ends here: log what to fix and keep running.
+  app.error(async (error) => {
+    if (slackErrorCode(error) !== undefined) logSlackError(logger, 'a listener call', error);
+    else logger.error({ err: error }, 'a Slack listener failed');
+  });
+
+  let port: number | undefined;
+  try {
+    if (socketMode) {
+      await app.start();
+    } else {
+      const server = await app.start({ port: config.PORT, ...(options.host ? { host: options.host } : {}) });
+      port = (server.address() as AddressInfo).port;
+    }
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new SlackStartError(socketMode ? `Could not connect to Slack in Socket Mode (${message}): check SLACK_APP_TOKEN (xapp-… with connections:write).` : `Could not listen on port ${config.PORT} (${message}): set PORT to a free port.`, {}, error);
+  }
+  logger.info({ mode: socketMode ? 'socket' : 'http', ...(port !== undefined ? { port } : {}), bot: bot.userId, team: bot.teamId }, 'Slack adapter started');
+
+  let stopping: Promise<void> | undefined;
+  return {
+    app,
+    ...(port !== undefined ? { port } : {}),
+    idle: () => inFlight.idle(),
+    stop() {
+      stopping ??= (async () => {
+        await app.stop().catch((error: unknown) => logger.warn({ err: error }, 'stopping the Slack receiver failed'));
+        const unfinished = await inFlight.drain(config.HEED_SHUTDOWN_TIMEOUT_MS);
+        if (unfinished > 0) logger.warn({ unfinished }, 'Slack events still in flight at the shutdown deadline');
+      })();
+      return stopping;
+    },
+  };
+}
