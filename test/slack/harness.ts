@@ -35,15 +35,13 @@ export interface Harness {
   event(event: Record<string, unknown>, options?: SignedPostOptions & { eventId?: string }): Promise<Response>;
   /** A person's message in a channel or thread, stored in the fake (so history sees it) and sent as `app_mention`. */
   mention(user: string, text: string, options?: { channel?: string; threadTs?: string }): Promise<{ ts: string; response: Response }>;
-  /** POST `/instructions <text>`; resolves with the first ephemeral answer's text. */
+  /** POST `/instructions <text>`; `answer()` resolves with the first body posted to its response URL. */
   instructions(user: string, text: string, options?: { channel?: string; triggerId?: string }): Promise<{ response: Response; answer: () => Promise<Record<string, unknown>>; responseId: string }>;
   interaction(payload: Record<string, unknown>): Promise<Response>;
   /** Wait until the app has finished every event it received. */
   idle(): Promise<void>;
   /** Messages the bot posted in a thread, oldest first. */
   botReplies(channel: string, threadTs: string): ReturnType<FakeSlack['messagesIn']>;
-  /** Restart the adapter on the same core (a new App, a new port). */
-  restart(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -95,19 +93,14 @@ export async function startHarness(options: { env?: Record<string, string> } = {
       ...options.env,
     },
   });
-  const start = () => startSlack({ config: test.config, core: test.core, logger, host: '127.0.0.1' });
-  let adapter = await start();
+  const adapter = await startSlack({ config: test.config, core: test.core, logger, host: '127.0.0.1' });
 
   const harness: Harness = {
     slack,
     openai,
     test,
-    get adapter() {
-      return adapter;
-    },
-    get baseUrl() {
-      return `http://127.0.0.1:${adapter.port ?? 0}`;
-    },
+    adapter,
+    baseUrl: `http://127.0.0.1:${adapter.port ?? 0}`,
     logs,
     event(event, postOptions = {}) {
       const { eventId, ...signed } = postOptions;
@@ -156,10 +149,6 @@ export async function startHarness(options: { env?: Record<string, string> } = {
     },
     idle: () => adapter.idle(),
     botReplies: (channel, threadTs) => slack.messagesIn(channel).filter((message) => message.thread_ts === threadTs && message.user === FAKE_BOT_USER_ID),
-    async restart() {
-      await adapter.stop();
-      adapter = await start();
-    },
     async close() {
       await adapter.stop();
       await test.close();

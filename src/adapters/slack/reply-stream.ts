@@ -48,6 +48,8 @@ export interface ReplyStreamOptions {
   closingBlocks: Block[];
   /** Settles once the "thinking" status call is done, so the status never lands after the reply. */
   statusSettled?: Promise<unknown>;
+  /** Called when the reply ends without any message posted (an empty answer), to clear the status. */
+  onNothingPosted?: () => Promise<unknown>;
   /** Minimum time between two streamed appends. */
   appendIntervalMs?: number;
   /** Minimum time between two `chat.update` edits of a posted message. */
@@ -202,6 +204,7 @@ export class ReplyStream implements ReplySink {
     this.pending += this.guard.flush();
     this.enqueue(() => this.writePending(true, blocks));
     await this.chain;
+    if (this.ids.length === 0) await this.options.onNothingPosted?.();
     return [...this.ids];
   }
 

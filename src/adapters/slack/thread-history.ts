@@ -1,0 +1,111 @@
+/**
+ * What the model is shown of a Slack thread: its earlier messages, oldest first, each attributed to its
+ * speaker, in the form a person reads them (mentions as names, links as text). Heed's own earlier
+ * replies are the assistant's turns.
+ */
+import type { webApi } from '@slack/bolt';
+import type { HistoryMessage } from '../../core/types.js';
+import type { BotIdentity, SlackAdapterContext } from './adapter-context.js';
+import { attempt } from './errors.js';
+import { mentionedUserIds, slackToPlain } from './format.js';
+import type { People } from './people.js';
+
+/** Earlier messages passed to the core; it trims them to the model's budget. */
+const HISTORY_LIMIT = 50;
+/** Pages of `conversations.replies` read at most for one thread. */
+const HISTORY_PAGES = 5;
+
+/** Message subtypes that are still a person talking. */
+export const ANSWERABLE_SUBTYPES = new Set(['file_share', 'thread_broadcast']);
+
+const str = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+
+/** A message from `conversations.replies`, as far as history needs it. */
+interface ThreadMessage {
+  ts: string;
+  text: string;
+  user?: string;
+  botId?: string;
+  botName?: string;
+  subtype?: string;
+  /** Texts of `markdown` blocks (how Heed's posted replies carry their Markdown). */
+  markdown: string[];
+}
+
+function readThreadMessage(message: object): ThreadMessage {
+  const fields = message as Record<string, unknown>;
+  const profile = fields.bot_profile as Record<string, unknown> | undefined;
+  const blocks = Array.isArray(fields.blocks) ? (fields.blocks as unknown[]) : [];
+  const markdown = blocks.flatMap((block) => {
+    const record = block as Record<string, unknown> | null;
+    return record?.type === 'markdown' && typeof record.text === 'string' ? [record.text] : [];
+  });
+  const user = str(fields.user);
+  const botId = str(fields.bot_id);
+  const botName = str(fields.username) ?? str(profile?.name);
+  const subtype = str(fields.subtype);
+  return {
+    ts: str(fields.ts) ?? '',
+    text: str(fields.text) ?? '',
+    markdown,
+    ...(user ? { user } : {}),
+    ...(botId ? { botId } : {}),
+    ...(botName ? { botName } : {}),
+    ...(subtype ? { subtype } : {}),
+  };
+}
+
+/** Compare two Slack timestamps (`seconds.micros`) without floating-point loss. */
+export function compareTs(a: string, b: string): number {
+  const [aSec = '0', aMicro = '0'] = a.split('.');
+  const [bSec = '0', bMicro = '0'] = b.split('.');
+  return Number(aSec) - Number(bSec) || Number(aMicro.padEnd(6, '0')) - Number(bMicro.padEnd(6, '0'));
+}
+
+/** Remove mentions of the bot itself from the text. */
+export function withoutBotMention(text: string, botUserId: string): string {
+  return text.replace(new RegExp(`<@${botUserId}(?:\\|[^>]*)?>`, 'g'), ' ').replace(/[ \t]{2,}/g, ' ').trim();
+}
+
+/** A person's Slack text as the model should read it: the bot's mention removed, others as names. */
+export async function modelText(text: string, ctx: { bot: BotIdentity; people: People }): Promise<string> {
+  const stripped = withoutBotMention(text, ctx.bot.userId);
+  const ids = mentionedUserIds(stripped);
+  const names = new Map(await Promise.all(ids.map(async (id) => [id, await ctx.people.name(id)] as const)));
+  return slackToPlain(stripped, names);
+}
+
+/** The thread's messages before `beforeTs`, oldest first; empty when Slack will not say (logged). */
+export async function threadHistory(client: webApi.WebClient, ctx: SlackAdapterContext, channel: string, threadTs: string, beforeTs: string): Promise<HistoryMessage[]> {
+  const { bot, people, logger } = ctx;
+  const collected: object[] = [];
+  let cursor: string | undefined;
+  for (let page = 0; page < HISTORY_PAGES; page++) {
+    const response = await attempt(logger, 'conversations.replies', () =>
+      client.conversations.replies({ channel, ts: threadTs, limit: 200, ...(cursor ? { cursor } : {}) }),
+    );
+    if (!response) break;
+    collected.push(...(response.messages ?? []));
+    cursor = response.response_metadata?.next_cursor || undefined;
+    if (!cursor) break;
+  }
+  const earlier = collected
+    .map(readThreadMessage)
+    .filter((message) => message.ts !== '' && compareTs(message.ts, beforeTs) < 0)
+    .slice(-HISTORY_LIMIT);
+  const history: HistoryMessage[] = [];
+  for (const message of earlier) {
+    if (message.subtype && !ANSWERABLE_SUBTYPES.has(message.subtype) && message.subtype !== 'bot_message') continue;
+    if (message.user === bot.userId || message.botId === bot.botId) {
+      // A posted (not streamed) reply keeps its full Markdown in its markdown blocks.
+      const text = message.markdown.length > 0 ? message.markdown.join('\n') : message.text;
+      if (text.trim() !== '') history.push({ role: 'assistant', text });
+      continue;
+    }
+    const text = await modelText(message.text, ctx);
+    if (text.trim() === '') continue;
+    const speaker = message.user ? await people.name(message.user) : (message.botName ?? 'a bot');
+    history.push({ role: 'user', speaker, text });
+  }
+  return history;
+}
