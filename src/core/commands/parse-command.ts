@@ -1,0 +1,203 @@
+import { COMMAND_NAME, VALID_FORMS } from './help.js';
+
+/** Why a command line could not be understood. */
+export type ParseErrorCode = 'missing_text' | 'bad_version' | 'unknown_subcommand' | 'unexpected_text' | 'bad_layer_action';
+
+/** One `/instructions` command line, understood. */
+export type ParsedCommand =
+  | { kind: 'edit' }
+  | { kind: 'show' }
+  | { kind: 'help' }
+  | { kind: 'preview' }
+  | { kind: 'history' }
+  | { kind: 'undo' }
+  | { kind: 'clear' }
+  | { kind: 'off' }
+  | { kind: 'on' }
+  | { kind: 'forget-me' }
+  | { kind: 'set'; text: string }
+  | { kind: 'about'; text: string }
+  | { kind: 'add'; text: string }
+  | { kind: 'restore'; version: number }
+  // `show` and `clear` as two members (the same values as one `'show' | 'clear'` member) so that
+  // ruling both out narrows a command to the `set` member.
+  | { kind: 'layer'; layer: 'channel' | 'workspace'; action: 'show' }
+  | { kind: 'layer'; layer: 'channel' | 'workspace'; action: 'clear' }
+  | { kind: 'layer'; layer: 'channel' | 'workspace'; action: 'set'; text: string }
+  /** `message` says what was wrong, what to do, and hints at the valid forms. */
+  | { kind: 'invalid'; code: ParseErrorCode; message: string };
+
+type NoArgumentKind = 'edit' | 'show' | 'help' | 'preview' | 'history' | 'undo' | 'clear' | 'off' | 'on' | 'forget-me';
+type TextKind = 'set' | 'about' | 'add';
+
+// Maps, not object literals: a typed word such as "constructor" must not find Object.prototype.
+const NO_ARGUMENT = new Map<string, NoArgumentKind>([
+  ['edit', 'edit'],
+  ['show', 'show'],
+  ['help', 'help'],
+  ['?', 'help'],
+  ['preview', 'preview'],
+  ['history', 'history'],
+  ['undo', 'undo'],
+  ['clear', 'clear'],
+  ['off', 'off'],
+  ['on', 'on'],
+  ['forget-me', 'forget-me'],
+  ['forget_me', 'forget-me'],
+  ['forgetme', 'forget-me'],
+]);
+
+const TEXT_EXAMPLES: Record<TextKind, string> = {
+  set: 'the text of your instructions, for example `/instructions set Answer in British English.`',
+  about: 'what I should know about you, for example `/instructions about I am a nurse in Lyon.`',
+  add: 'the line to add, for example `/instructions add Use bullet points for steps.`',
+};
+
+type LayerName = 'channel' | 'workspace';
+
+/** `server` is Discord's word for a workspace. */
+const LAYERS = new Map<string, LayerName>([
+  ['channel', 'channel'],
+  ['workspace', 'workspace'],
+  ['server', 'workspace'],
+]);
+
+const KNOWN_WORDS = [...NO_ARGUMENT.keys(), 'set', 'about', 'add', 'restore', ...LAYERS.keys()].filter((word) => word.length > 2);
+
+const command = `/${COMMAND_NAME}`;
+
+// Zero-width characters that pasted text often carries around a word: ZWSP, ZWNJ, ZWJ, word joiner,
+// BOM, soft hyphen.
+const ZERO_WIDTH = /[\u200B-\u200D\u2060\uFEFF\u00AD]/g;
+const ZERO_WIDTH_CHAR = /^[\u200B-\u200D\u2060\uFEFF\u00AD]$/;
+const SPACE_CHAR = /^\s$/;
+const VERSION = /^(?:version\s+|v|#)?(\d+)$/i;
+const ECHO_LIMIT = 40;
+
+function isBlank(char: string): boolean {
+  return SPACE_CHAR.test(char) || ZERO_WIDTH_CHAR.test(char);
+}
+
+/**
+ * Trim whitespace and zero-width characters from both ends. A loop, not a regex: an anchored
+ * `\s+$` backtracks quadratically over long inner runs of spaces.
+ */
+function trimBlank(text: string): string {
+  let start = 0;
+  let end = text.length;
+  while (start < end && isBlank(text.charAt(start))) start += 1;
+  while (end > start && isBlank(text.charAt(end - 1))) end -= 1;
+  return text.slice(start, end);
+}
+
+/** Split off the first word; the rest keeps its inner spacing and newlines, trimmed at the ends. */
+function firstWord(text: string): { word: string; rest: string } {
+  const trimmed = trimBlank(text);
+  let end = 0;
+  while (end < trimmed.length && !SPACE_CHAR.test(trimmed.charAt(end))) end += 1;
+  return { word: trimmed.slice(0, end).replace(ZERO_WIDTH, ''), rest: trimBlank(trimmed.slice(end)) };
+}
+
+/** User text quoted back in a message: no control characters or backticks, at most 40 characters. */
+function echo(text: string): string {
+  const chars = Array.from(text.replace(/[\p{Cc}\p{Cf}`]/gu, ''));
+  return chars.length > ECHO_LIMIT ? `${chars.slice(0, ECHO_LIMIT).join('')}…` : chars.join('');
+}
+
+/** Levenshtein distance, enough to suggest the word someone meant to type. */
+function distance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
+  for (let i = 1; i <= a.length; i += 1) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j += 1) {
+      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
+      current.push(Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution));
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
+}
+
+function suggestion(word: string): string {
+  if (word.length < 2 || word.length > 20) return '';
+  const best = KNOWN_WORDS.map((known) => ({ known, cost: distance(word, known) }))
+    .filter(({ cost }) => cost <= 2)
+    .sort((a, b) => a.cost - b.cost)[0];
+  return best ? ` Did you mean \`${best.known}\`?` : '';
+}
+
+function invalid(code: ParseErrorCode, message: string): ParsedCommand {
+  return { kind: 'invalid', code, message };
+}
+
+function noArgument(kind: NoArgumentKind, word: string, rest: string): ParsedCommand {
+  if (rest === '') return { kind };
+  return invalid(
+    'unexpected_text',
+    `\`${echo(word)}\` takes nothing after it, but got “${echo(rest)}”. Use \`${command} ${kind}\` on its own. ${VALID_FORMS}`,
+  );
+}
+
+function withText(kind: TextKind, rest: string): ParsedCommand {
+  if (rest === '') return invalid('missing_text', `\`${kind}\` needs ${TEXT_EXAMPLES[kind]} ${VALID_FORMS}`);
+  return { kind, text: rest };
+}
+
+function restore(rest: string): ParsedCommand {
+  const match = VERSION.exec(rest);
+  const version = match?.[1] ? Number(match[1]) : Number.NaN;
+  if (Number.isSafeInteger(version) && version > 0) return { kind: 'restore', version };
+  const problem = rest === '' ? '`restore` needs a version number' : `“${echo(rest)}” is not a version number`;
+  return invalid(
+    'bad_version',
+    `${problem}: use a positive whole number, for example \`${command} restore 3\`. \`${command} history\` lists your versions.`,
+  );
+}
+
+function layer(target: LayerName, word: string, rest: string): ParsedCommand {
+  const { word: actionWord, rest: text } = firstWord(rest);
+  const action = actionWord.toLowerCase();
+  const forms = `\`${word} show|set <text>|clear\``;
+  if (action === 'set') {
+    if (text === '') {
+      return invalid('missing_text', `\`${word} set\` needs the text of the rules, for example \`${command} ${word} set Answer in English.\``);
+    }
+    return { kind: 'layer', layer: target, action: 'set', text };
+  }
+  if (action === 'show' || action === 'clear') {
+    if (text === '') return { kind: 'layer', layer: target, action };
+    return invalid(
+      'unexpected_text',
+      `\`${word} ${action}\` takes nothing after it, but got “${echo(text)}”. Use \`${command} ${word} ${action}\` on its own.`,
+    );
+  }
+  const problem = action === '' ? `\`${word}\` needs an action` : `“${echo(actionWord)}” is not an action for \`${word}\``;
+  return invalid('bad_layer_action', `${problem}: use ${forms}, for example \`${command} ${word} show\`.`);
+}
+
+/**
+ * Understand one `/instructions` command line (the text after the command name; a pasted leading
+ * `/instructions` is accepted too). Never throws: input that does not parse becomes `invalid` with a
+ * sentence for the person.
+ */
+export function parseCommand(text: string): ParsedCommand {
+  let { word, rest } = firstWord(text);
+  if (word.toLowerCase() === command) ({ word, rest } = firstWord(rest));
+  const subcommand = word.toLowerCase();
+
+  if (subcommand === '') return { kind: 'edit' };
+  if (subcommand === 'forget' && rest.toLowerCase() === 'me') return { kind: 'forget-me' };
+
+  const simple = NO_ARGUMENT.get(subcommand);
+  if (simple) return noArgument(simple, subcommand, rest);
+  if (subcommand === 'set' || subcommand === 'about' || subcommand === 'add') return withText(subcommand, rest);
+  if (subcommand === 'restore') return restore(rest);
+  const target = LAYERS.get(subcommand);
+  if (target) return layer(target, subcommand, rest);
+
+  const shown = echo(word);
+  return invalid(
+    'unknown_subcommand',
+    `\`${command}\` has no subcommand ${shown ? `“${shown}”` : 'like that'}.${suggestion(subcommand)} To replace how I respond, use \`${command} set <text>\`. ${VALID_FORMS}`,
+  );
+}

@@ -1,0 +1,63 @@
+import type { HistoryMessage } from '../types.js';
+import type { ChatMessage } from './chat-message.js';
+import { REPLY_PRIMING_TOKENS, tokensOfMessage } from './tokens.js';
+
+/** What {@link assembleMessages} needs: the prompt, the conversation so far, the new message and the budget. */
+export interface ConversationInput {
+  system: string;
+  /** Earlier messages, oldest first. */
+  history: HistoryMessage[];
+  message: { text: string; speaker?: string };
+  /** The model's context window, in tokens. */
+  contextTokens: number;
+  /** Tokens kept free for the reply. */
+  reserveOutputTokens: number;
+}
+
+/** The request to send, how many history messages did not fit, and what the request costs in tokens. */
+export interface AssembledConversation {
+  messages: ChatMessage[];
+  droppedHistory: number;
+  promptTokens: number;
+}
+
+/** A speaker's name on one line, without the brackets that delimit it. */
+function speakerLabel(speaker: string | undefined): string {
+  return (speaker ?? '').replace(/[[\]\p{Cc}]/gu, ' ').replace(/\s+/g, ' ').trim();
+}
+
+/** A user turn labelled with its speaker (`[Ana] text`) so the model can tell people apart. */
+function userTurn(text: string, speaker: string | undefined): ChatMessage {
+  const label = speakerLabel(speaker);
+  return { role: 'user', content: label ? `[${label}] ${text}` : text };
+}
+
+function historyTurn(message: HistoryMessage): ChatMessage {
+  return message.role === 'assistant' ? { role: 'assistant', content: message.text } : userTurn(message.text, message.speaker);
+}
+
+/**
+ * The messages for one model request: the system prompt, as much history as fits, the new message.
+ * History is dropped oldest first until the request fits `contextTokens - reserveOutputTokens`; the
+ * system prompt and the new message are always kept, even when they alone exceed the budget.
+ * Each history message is counted at most once, walking back from the newest.
+ */
+export function assembleMessages(input: ConversationInput): AssembledConversation {
+  const budget = input.contextTokens - input.reserveOutputTokens;
+  const system: ChatMessage = { role: 'system', content: input.system };
+  const message = userTurn(input.message.text, input.message.speaker);
+  let promptTokens = REPLY_PRIMING_TOKENS + tokensOfMessage(system) + tokensOfMessage(message);
+
+  let firstKept = input.history.length;
+  const kept: ChatMessage[] = [];
+  while (firstKept > 0) {
+    const turn = historyTurn(input.history[firstKept - 1] as HistoryMessage);
+    const cost = tokensOfMessage(turn);
+    if (promptTokens + cost > budget) break;
+    promptTokens += cost;
+    kept.push(turn);
+    firstKept -= 1;
+  }
+
+  return { messages: [system, ...kept.reverse(), message], droppedHistory: firstKept, promptTokens };
+}
