@@ -1,0 +1,138 @@
+/**
+ * `npm run chat`: talk to the same core as one local person, in the terminal. Plain lines are
+ * messages; `/instructions …` works as on the platforms; `/bad [note]` and `/good` rate the last reply.
+ * Reads standard input line by line, so a file can be piped in.
+ */
+import { randomUUID } from 'node:crypto';
+import { createInterface } from 'node:readline';
+import { ConfigError, loadConfig } from '../config.js';
+import { heedFromConfig } from '../core/heed.js';
+import { createLogger } from '../core/logger.js';
+import type { Actor, CommandResult, HistoryMessage, MessageRef, ReplySink } from '../core/types.js';
+
+const HELP = 'Type a message and press Enter. /instructions help lists the instruction commands; /bad [note] or /good rates my last reply; /quit leaves.';
+
+function write(text: string): void {
+  process.stdout.write(text);
+}
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`Configuration error: ${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const logger = createLogger({ level: config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL });
+  const core = heedFromConfig(config, logger);
+  const userId = process.env.USER ?? 'me';
+  const actor: Actor = { platform: 'terminal', workspaceId: 'local', channelId: 'terminal', userId, userName: userId, isAdmin: true };
+  const session = randomUUID().slice(0, 8);
+  const history: HistoryMessage[] = [];
+  let turn = 0;
+  let lastReply: MessageRef | undefined;
+  let pendingConfirm = false;
+
+  const interactive = process.stdin.isTTY === true;
+  if (interactive) write(`Heed terminal chat. ${HELP}\n`);
+  if (!core.modelConfigured) {
+    write(
+      'No model is configured, so I can run /instructions commands but not answer messages.\n' +
+        'Set OPENAI_API_KEY for OpenAI, or OPENAI_BASE_URL for a local OpenAI-compatible server, e.g.\n' +
+        '  OPENAI_BASE_URL=http://127.0.0.1:11434/v1 OPENAI_MODEL=llama3.2 npm run chat   (Ollama)\n',
+    );
+  }
+
+  const show = (result: CommandResult) => {
+    if (result.kind === 'message') write(`${result.text}\n`);
+    else if (result.kind === 'editor') {
+      write(
+        `About me (${result.about.length}/${result.limits.about}): ${result.about || '(empty)'}\n` +
+          `How to respond (${result.respond.length}/${result.limits.respond}): ${result.respond || '(empty)'}\n` +
+          `Instructions are ${result.enabled ? 'on' : 'off'}. In the terminal, edit with /instructions about <text> and /instructions set <text>.\n`,
+      );
+    } else {
+      pendingConfirm = true;
+      write(`${result.text}\nType "yes" to confirm, anything else to cancel.\n`);
+    }
+  };
+
+  const lines = createInterface({ input: process.stdin, terminal: false });
+  for await (const raw of lines) {
+    const line = raw.trim();
+    if (pendingConfirm) {
+      pendingConfirm = false;
+      if (line.toLowerCase() === 'yes') {
+        show(await core.confirmForgetMe(actor));
+        history.length = 0;
+        lastReply = undefined;
+      } else write('Cancelled; nothing was deleted.\n');
+      continue;
+    }
+    if (line === '') continue;
+    if (line === '/quit' || line === '/exit') break;
+    if (line === '/help') {
+      write(`${HELP}\n`);
+      continue;
+    }
+    const command = /^\/instructions(?:\s+([\s\S]*))?$/i.exec(line);
+    if (command) {
+      show(await core.command(actor, command[1] ?? ''));
+      continue;
+    }
+    const rating = /^\/(bad|good)(?:\s+([\s\S]*))?$/i.exec(line);
+    if (rating) {
+      if (!lastReply) {
+        write('There is no reply of mine to rate yet.\n');
+        continue;
+      }
+      const signal = rating[1]?.toLowerCase() === 'good' ? 'good' : 'bad';
+      const outcome = await core.report(lastReply, actor, 'command', signal, rating[2]);
+      write(
+        outcome.status === 'filed'
+          ? signal === 'bad'
+            ? `Reported as an instruction-following failure (report ${outcome.reportId}). Thank you.\n`
+            : 'Thanks, noted as a good answer.\n'
+          : 'That reply is no longer stored, so it cannot be rated.\n',
+      );
+      continue;
+    }
+    if (line.startsWith('/')) {
+      write(`Unknown command ${line.split(/\s/)[0]}. ${HELP}\n`);
+      continue;
+    }
+
+    turn += 1;
+    const messageId = `${session}-m${turn}`;
+    const replyId = `${session}-r${turn}`;
+    const sink: ReplySink = {
+      append: (delta) => write(delta),
+      finish: async () => {
+        write('\n');
+        return [replyId];
+      },
+      fail: async (userMessage, partialText) => {
+        write(`${partialText ? '\n' : ''}${userMessage}\n`);
+        return [replyId];
+      },
+    };
+    if (interactive) write('heed> ');
+    const outcome = await core.respond(
+      { platform: 'terminal', workspaceId: 'local', channelId: 'terminal', messageId, userId, userName: userId, text: line, history: [...history], isDirect: true },
+      sink,
+    );
+    history.push({ role: 'user', speaker: userId, text: line });
+    if (outcome.status === 'replied' || outcome.status === 'partial') {
+      history.push({ role: 'assistant', text: outcome.text });
+      lastReply = { platform: 'terminal', workspaceId: 'local', channelId: 'terminal', messageId: replyId };
+    }
+  }
+  await core.drain(5000);
+  core.close();
+}
+
+await main();

@@ -1,0 +1,121 @@
+/**
+ * How operators see failure reports: the filter the CLI accepts, a readable list and detail view, and
+ * the JSONL export line (one self-contained object per report, ready for an evaluation or
+ * fine-tuning set).
+ */
+import { HeedError } from '../errors.js';
+import type { ReplyRecord, ReportRecord } from '../storage/index.js';
+import type { ReportStatus } from '../types.js';
+
+const STATUSES: ReportStatus[] = ['open', 'triaged', 'resolved', 'withdrawn'];
+
+export interface ReportFilterArgs {
+  status?: string | undefined;
+  since?: string | undefined;
+  limit?: string | undefined;
+}
+
+export interface ReportFilter {
+  status?: ReportStatus;
+  since?: string;
+  limit?: number;
+}
+
+/** Validate the CLI's filter flags; `since` takes an ISO date or a relative `7d` / `12h`. */
+export function parseReportFilter(args: ReportFilterArgs, now: Date): ReportFilter {
+  const filter: ReportFilter = {};
+  if (args.status !== undefined) {
+    if (!STATUSES.includes(args.status as ReportStatus)) {
+      throw new HeedError('usage', `--status must be one of ${STATUSES.join(', ')} (got "${args.status}").`);
+    }
+    filter.status = args.status as ReportStatus;
+  }
+  if (args.since !== undefined) {
+    const relative = /^(\d+)([dh])$/.exec(args.since);
+    const date = relative
+      ? new Date(now.getTime() - Number(relative[1]) * (relative[2] === 'd' ? 86_400_000 : 3_600_000))
+      : new Date(args.since);
+    if (Number.isNaN(date.getTime())) {
+      throw new HeedError('usage', `--since must be a date like 2026-11-01 or a span like 7d or 12h (got "${args.since}").`);
+    }
+    filter.since = date.toISOString();
+  }
+  if (args.limit !== undefined) {
+    const limit = Number(args.limit);
+    if (!Number.isInteger(limit) || limit < 1) throw new HeedError('usage', `--limit must be a positive whole number (got "${args.limit}").`);
+    filter.limit = limit;
+  }
+  return filter;
+}
+
+function oneLine(text: string, max: number): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
+
+/** The last user message of a snapshot: the question that was answered. */
+function question(reply: ReplyRecord): string {
+  return [...reply.messages].reverse().find((message) => message.role === 'user')?.content ?? '';
+}
+
+/** One line per report, newest first. */
+export function renderReportList(reports: ReportRecord[], replyOf: (id: string) => ReplyRecord | undefined): string {
+  if (reports.length === 0) return 'No reports match.';
+  return reports
+    .map((report) => {
+      const reply = replyOf(report.replyId);
+      const note = report.note ? ` · note: ${oneLine(report.note, 60)}` : '';
+      return `${report.id}  ${report.createdAt.slice(0, 16).replace('T', ' ')}  ${report.status.padEnd(9)} ${report.signal.padEnd(4)} ${report.source.padEnd(8)} ${report.platform}/${report.workspaceId}  Q: ${oneLine(reply ? question(reply) : '(snapshot gone)', 50)}${note}`;
+    })
+    .join('\n');
+}
+
+/** The whole snapshot behind a report, readable in a terminal. */
+export function renderReport(report: ReportRecord, reply: ReplyRecord | undefined): string {
+  const head = [
+    `Report ${report.id} (${report.status})`,
+    `  filed ${report.createdAt} by ${report.reporterId} via ${report.source}, signal ${report.signal}`,
+    `  note: ${report.note ?? '(none)'}`,
+  ];
+  if (!reply) return [...head, '  The reply snapshot is no longer stored.'].join('\n');
+  const sent = reply.messages.map((message, index) => `--- message ${index + 1}: ${message.role} ---\n${message.content}`);
+  return [
+    ...head,
+    `Reply ${reply.id} (${reply.status}${reply.error ? `, ${reply.error}` : ''}) on ${reply.platform} ${reply.workspaceId} #${reply.channelId}, asked by ${reply.askerId} at ${reply.createdAt}`,
+    `  model ${reply.model} ${JSON.stringify(reply.params)}`,
+    `  instruction versions ${JSON.stringify(reply.instructionVersions)}`,
+    `  latency ${reply.latencyMs} ms, tokens in/out ${reply.promptTokens ?? '?'}/${reply.completionTokens ?? '?'}`,
+    `  platform messages ${reply.messageIds.join(', ') || '(none)'}`,
+    '',
+    'Messages sent to the model:',
+    ...sent,
+    '',
+    '--- reply ---',
+    reply.replyText,
+  ].join('\n');
+}
+
+/** One JSON object for the export: instructions in force, messages sent, reply, note. */
+export function renderExportLine(report: ReportRecord, reply: ReplyRecord): string {
+  const system = reply.messages.find((message) => message.role === 'system')?.content ?? '';
+  return JSON.stringify({
+    report_id: report.id,
+    created_at: report.createdAt,
+    status: report.status,
+    signal: report.signal,
+    source: report.source,
+    reporter_id: report.reporterId,
+    note: report.note,
+    platform: reply.platform,
+    workspace_id: reply.workspaceId,
+    channel_id: reply.channelId,
+    asker_id: reply.askerId,
+    reply_id: reply.id,
+    model: reply.model,
+    params: reply.params,
+    instructions: { versions: reply.instructionVersions, system_prompt: system },
+    messages: reply.messages,
+    reply: reply.replyText,
+    reply_status: reply.status,
+  });
+}
