@@ -231,3 +231,15 @@ describe('request verification', () => {
     expect(await response.json()).toMatchObject({ ok: true });
   });
 });
+
+describe('shutdown', () => {
+  it('stops taking events but lets a reply in flight finish', async () => {
+    h = await startHarness();
+    h.openai.enqueue({ reply: 'A slow but complete answer.', firstTokenDelayMs: 200 });
+    const { ts } = await h.mention('U1', 'take your time');
+    await h.openai.waitForRequest(1);
+    await h.adapter.stop();
+    expect(h.botReplies(CHANNEL, ts).map((message) => message.text)).toEqual(['A slow but complete answer.']);
+    await expect(fetch(`${h.baseUrl}/healthz`)).rejects.toThrow();
+  });
+});

@@ -83,11 +83,14 @@ describe('streamed replies', () => {
     const { ts } = await h.mention('U1', 'write a lot');
     await h.idle();
     const messages = h.botReplies(CHANNEL, ts);
-    expect(messages.length).toBe(3);
+    // Where each cut falls depends on how the deltas were coalesced; the limits do not.
+    expect(messages.length).toBeGreaterThanOrEqual(3);
     for (const message of messages) expect(message.text.length).toBeLessThanOrEqual(11_000);
     expect(messages.map((message) => message.text).join('').replace(/\s+/g, '')).toBe(reply.replace(/\s+/g, ''));
-    const stops = h.slack.callsOf('chat.stopStream');
-    expect(stops.map((call) => blockTypes(call.args.blocks))).toEqual([[], [], ['context_actions']]);
+    const stops = h.slack.callsOf('chat.stopStream').map((call) => blockTypes(call.args.blocks));
+    expect(stops).toHaveLength(messages.length);
+    expect(stops.at(-1)).toEqual(['context_actions']);
+    expect(stops.slice(0, -1).flat()).toEqual([]);
   });
 
   it('retries a rate-limited stream call after Retry-After, and the reply arrives once', async () => {
