@@ -13,15 +13,16 @@ import { heedFromConfig } from '../src/core/heed.js';
 import { silentLogger } from '../src/core/logger.js';
 import { InstructionStore, openDatabase } from '../src/core/storage/index.js';
 import type { IncomingMessage, ReplySink } from '../src/core/types.js';
-import { startFakeOpenAI } from '../test/support/fake-openai.js';
-import { ms, printTable, quantile } from './stats.js';
+import { startModelProcess } from './support/model-process.js';
+import { ms, printTable, quantile } from './support/stats.js';
 
 const PEOPLE = 100_000;
 const LOOKUPS = 20_000;
-const IN_FLIGHT = 100;
+const IN_FLIGHT = Number(process.env.BENCH_IN_FLIGHT ?? 100);
 const ROUNDS = 10;
-const FIRST_TOKEN_MS = 30;
-const TOKEN_INTERVAL_MS = 2;
+// A brisk hosted model: 250 ms to the first token, then a chunk every 15 ms (about 65 tokens/s).
+const FIRST_TOKEN_MS = 250;
+const TOKEN_INTERVAL_MS = 15;
 
 const dir = mkdtempSync(join(tmpdir(), 'heed-bench-core-'));
 const dbPath = join(dir, 'heed.db');
@@ -72,8 +73,11 @@ async function main(): Promise<void> {
   const seedMs = seed();
   console.log(`  done in ${(seedMs / 1000).toFixed(1)} s\n`);
 
-  const model = await startFakeOpenAI({
-    fallback: { reply: 'Rotate them from the admin console, then update the secret store and redeploy. '.repeat(2), chunkSize: 8, firstTokenDelayMs: FIRST_TOKEN_MS, tokenIntervalMs: TOKEN_INTERVAL_MS },
+  const model = await startModelProcess({
+    reply: 'Rotate them from the admin console, then update the secret store and redeploy. '.repeat(2),
+    chunkSize: 8,
+    firstTokenDelayMs: FIRST_TOKEN_MS,
+    tokenIntervalMs: TOKEN_INTERVAL_MS,
   });
   const config = parseConfig({ DATABASE_PATH: dbPath, OPENAI_BASE_URL: model.url, OPENAI_API_KEY: 'sk-bench', OPENAI_MAX_RETRIES: '0', HEED_RATE_LIMIT_PER_MINUTE: '0' });
   const core = heedFromConfig(config, silentLogger());
@@ -92,27 +96,31 @@ async function main(): Promise<void> {
   // 2. respond() overhead with IN_FLIGHT conversations at once.
   const overhead: number[] = [];
   const e2e: number[] = [];
-  let sequence = 0;
-  for (let round = 0; round < ROUNDS + 1; round++) {
-    const batch = Array.from({ length: IN_FLIGHT }, async () => {
-      const id = `bench-${sequence++}`;
+  const modelOwn: number[] = [];
+  const measured: { text: string; total: number }[] = [];
+  // Closed loop: IN_FLIGHT conversations, each starting its next message when its reply is done, so
+  // that 100 are always in flight (a burst of 100 at one instant would measure queueing instead).
+  const conversation = async (worker: number) => {
+    // Conversations start spread over one model reply's time, as people do, not all in one instant.
+    await new Promise((resolve) => setTimeout(resolve, Math.random() * (FIRST_TOKEN_MS + 40 * TOKEN_INTERVAL_MS)));
+    for (let turn = 0; turn < ROUNDS + 1; turn++) {
+      const input = message(Math.floor(Math.random() * PEOPLE), `bench-${worker}-${turn}`);
       const started = performance.now();
-      const outcome = await core.respond(message(Math.floor(Math.random() * PEOPLE), id), nullSink);
+      const outcome = await core.respond(input, nullSink);
       const total = performance.now() - started;
-      if (outcome.status !== 'replied') throw new Error(`reply ${id} failed: ${JSON.stringify(outcome)}`);
-      return { id, total };
-    });
-    const results = await Promise.all(batch);
-    if (round === 0) continue; // warm-up round
-    for (const { id, total } of results) {
-      const request = model.requests.find((entry) => JSON.stringify(entry.body).includes(`Question ${id}:`));
-      if (!request?.completedAt || request.receivedAt === undefined) throw new Error(`no timing for ${id}`);
-      const modelMs = request.completedAt - request.receivedAt;
-      e2e.push(total);
-      overhead.push(total - modelMs);
+      if (outcome.status !== 'replied') throw new Error(`reply ${input.messageId} failed: ${JSON.stringify(outcome)}`);
+      if (turn > 0) measured.push({ text: input.text, total }); // each conversation's first turn warms up
     }
+  };
+  await Promise.all(Array.from({ length: IN_FLIGHT }, (_, worker) => conversation(worker)));
+  const timings = await model.timings();
+  for (const { text, total } of measured) {
+    const modelMs = [...timings].find(([last]) => last.endsWith(text))?.[1];
+    if (modelMs === undefined) throw new Error(`no model timing for "${text}"`);
+    e2e.push(total);
+    modelOwn.push(modelMs);
+    overhead.push(total - modelMs);
   }
-  const modelOwn = e2e.map((total, index) => total - (overhead[index] ?? 0));
 
   printTable(
     ['measure', 'p50', 'p99', 'target'],

@@ -27,7 +27,8 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const logger = createLogger({ level: config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL });
+  // The conversation owns the terminal: below the default level, only fatal problems interrupt it.
+  const logger = createLogger({ level: config.LOG_LEVEL === 'info' ? 'fatal' : config.LOG_LEVEL });
   const core = heedFromConfig(config, logger);
   const userId = process.env.USER ?? 'me';
   const actor: Actor = { platform: 'terminal', workspaceId: 'local', channelId: 'terminal', userId, userName: userId, isAdmin: true };

@@ -380,8 +380,12 @@ export class Heed implements HeedCore {
    */
   private storeReply(log: Logger, message: MessageRef, snapshot: ReplySnapshot, messageIds: string[]): RespondOutcome {
     try {
-      const replyId = this.replies.record(snapshot, messageIds);
-      this.claims.complete(message, replyId);
+      // One write transaction for the snapshot and the claim: fewer commits per reply under load.
+      const replyId = this.options.db.transaction(() => {
+        const id = this.replies.record(snapshot, messageIds);
+        this.claims.complete(message, id);
+        return id;
+      })();
       return { status: 'replied', replyId, text: snapshot.replyText };
     } catch (error) {
       log.error({ err: error, code: asHeedError(error).code }, 'the reply was posted but its snapshot could not be stored');

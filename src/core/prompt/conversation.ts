@@ -1,6 +1,6 @@
 import type { HistoryMessage } from '../types.js';
 import type { ChatMessage } from './chat-message.js';
-import { REPLY_PRIMING_TOKENS, tokensOfMessage } from './tokens.js';
+import { countMessageTokens, REPLY_PRIMING_TOKENS, TOKENS_PER_MESSAGE, tokensOfMessage } from './tokens.js';
 
 /** What {@link assembleMessages} needs: the prompt, the conversation so far, the new message and the budget. */
 export interface ConversationInput {
@@ -46,6 +46,20 @@ export function assembleMessages(input: ConversationInput): AssembledConversatio
   const budget = input.contextTokens - input.reserveOutputTokens;
   const system: ChatMessage = { role: 'system', content: input.system };
   const message = userTurn(input.message.text, input.message.speaker);
+  const everything = [system, ...input.history.map(historyTurn), message];
+  // A token covers at least one UTF-8 byte, so when the bytes fit the whole conversation fits and no
+  // counting is needed; the exact count is then computed only if someone asks for it.
+  if (upperBoundTokens(everything) <= budget) {
+    let counted: number | undefined;
+    return {
+      messages: everything,
+      droppedHistory: 0,
+      get promptTokens() {
+        counted ??= countMessageTokens(everything);
+        return counted;
+      },
+    };
+  }
   let promptTokens = REPLY_PRIMING_TOKENS + tokensOfMessage(system) + tokensOfMessage(message);
 
   let firstKept = input.history.length;
@@ -60,4 +74,11 @@ export function assembleMessages(input: ConversationInput): AssembledConversatio
   }
 
   return { messages: [system, ...kept.reverse(), message], droppedHistory: firstKept, promptTokens };
+}
+
+/** A bound no tokenizer count can exceed: every message's overhead and role, plus one token per byte. */
+function upperBoundTokens(messages: ChatMessage[]): number {
+  let total = REPLY_PRIMING_TOKENS;
+  for (const message of messages) total += TOKENS_PER_MESSAGE + 1 + Buffer.byteLength(message.content, 'utf8');
+  return total;
 }

@@ -69,21 +69,30 @@ function slicedLength(piece: string): number {
 }
 
 /**
+ * Token counts of recently seen pieces. The encoding splits text into pieces (words with their leading
+ * space, numbers, punctuation runs) and encodes each on its own, so counting piece by piece is exact;
+ * chat text repeats its words, so most pieces are counted once and looked up afterwards.
+ */
+const pieceCache = new Map<string, number>();
+const PIECE_CACHE_LIMIT = 50_000;
+
+function pieceLength(piece: string): number {
+  const cached = pieceCache.get(piece);
+  if (cached !== undefined) return cached;
+  const length = isLongPiece(piece) ? slicedLength(piece) : encodedLength(piece);
+  if (pieceCache.size >= PIECE_CACHE_LIMIT) pieceCache.clear();
+  pieceCache.set(piece, length);
+  return length;
+}
+
+/**
  * The number of `o200k_base` tokens in `text` (the encoding of the GPT-4o and later families).
  * Exact for ordinary text; see {@link MAX_PIECE_BYTES} for the one approximation.
  */
 export function countTokens(text: string): number {
   let total = 0;
-  let segmentStart = 0;
-  for (const match of text.matchAll(PIECES)) {
-    const piece = match[0];
-    if (!isLongPiece(piece)) continue;
-    // Text between long pieces starts and ends on piece boundaries, so encoding it alone is exact.
-    total += encodedLength(text.slice(segmentStart, match.index));
-    total += slicedLength(piece);
-    segmentStart = match.index + piece.length;
-  }
-  return total + encodedLength(text.slice(segmentStart));
+  for (const match of text.matchAll(PIECES)) total += pieceLength(match[0]);
+  return total;
 }
 
 /** Tokens one message adds to a chat request: its fixed overhead, its role and its content. */
