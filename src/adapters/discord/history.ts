@@ -1,0 +1,80 @@
+/**
+ * The earlier messages of a Discord conversation, as context for the model: the reply chain when the
+ * message is a reply, otherwise the recent messages of a thread or a DM. Each is attributed to its
+ * speaker; the bot's own messages become assistant turns (the parts of one long reply joined again).
+ * The core trims the result to the model's budget, so this fetches generously and never fails: a
+ * message that cannot be fetched ends the chain.
+ */
+import { cleanContent, MessageType, type Message } from 'discord.js';
+import type { Logger } from '../../core/logger.js';
+import type { HistoryMessage } from '../../core/types.js';
+
+/** How many messages up a reply chain we follow. */
+const CHAIN_LIMIT = 30;
+/** How many recent messages of a thread or DM we read. */
+const RECENT_LIMIT = 50;
+
+/** The text of a message as the model should see it: the bot's mentions removed, other mentions as names. */
+export function promptText(message: Message, botId: string, botRoleId?: string): string {
+  let text = message.content.replace(new RegExp(`<@!?${botId}>`, 'g'), '');
+  if (botRoleId) text = text.replaceAll(`<@&${botRoleId}>`, '');
+  return cleanContent(text, message.channel).trim();
+}
+
+/** The speaker's name as the server shows it. */
+export function speakerName(message: Message): string {
+  return message.member?.displayName ?? message.author.displayName;
+}
+
+/** Follow `message`'s reply chain upwards; returns the earlier messages, oldest first. */
+async function replyChain(message: Message, logger: Logger): Promise<Message[]> {
+  const chain: Message[] = [];
+  let cursor = message;
+  while (chain.length < CHAIN_LIMIT) {
+    const reference = cursor.reference;
+    // A reference to another channel is a forward or a cross-post, not part of this conversation.
+    if (!reference?.messageId || reference.channelId !== cursor.channelId) break;
+    try {
+      cursor = await cursor.fetchReference();
+    } catch (error) {
+      logger.debug({ err: error, message: reference.messageId }, 'reply chain ends at a message that could not be fetched');
+      break;
+    }
+    chain.push(cursor);
+  }
+  return chain.reverse();
+}
+
+/** The messages posted before `message` in its channel, oldest first. */
+async function recentMessages(message: Message, logger: Logger): Promise<Message[]> {
+  try {
+    const fetched = await message.channel.messages.fetch({ limit: RECENT_LIMIT, before: message.id });
+    return [...fetched.values()].sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
+  } catch (error) {
+    logger.warn({ err: error, channel: message.channelId }, 'could not read recent messages for context; answering without them');
+    return [];
+  }
+}
+
+/**
+ * The history for a message addressed to the bot, oldest first: its reply chain, else the thread's or
+ * DM's recent messages, else nothing (a mention in a channel starts a new conversation).
+ */
+export async function conversationHistory(message: Message, botId: string, logger: Logger): Promise<HistoryMessage[]> {
+  let earlier: Message[] = [];
+  if (message.reference?.messageId) earlier = await replyChain(message, logger);
+  else if (message.channel.isThread() || message.channel.isDMBased()) earlier = await recentMessages(message, logger);
+
+  const history: HistoryMessage[] = [];
+  for (const previous of earlier) {
+    if (previous.type !== MessageType.Default && previous.type !== MessageType.Reply) continue;
+    const mine = previous.author.id === botId;
+    const text = mine ? previous.content : promptText(previous, botId);
+    if (text === '') continue;
+    const last = history.at(-1);
+    // One long reply spans several messages; the model should see it as the one turn it was.
+    if (mine && last?.role === 'assistant') last.text = `${last.text}\n${text}`;
+    else history.push(mine ? { role: 'assistant', text } : { role: 'user', speaker: speakerName(previous), text });
+  }
+  return history;
+}

@@ -1,0 +1,144 @@
+/**
+ * A reply streamed into Discord by editing messages. The typing indicator shows until the first text
+ * is posted; after that the reply is edited at most once per interval, always to the latest text
+ * (deltas are coalesced, never queued one edit per token). Text past 2,000 characters continues in
+ * further messages, each a reply to the one before so the reply chain holds the whole answer. Model
+ * text never pings anyone: every message goes out with empty allowed mentions.
+ */
+import type { Message, MessageMentionOptions } from 'discord.js';
+import type { Logger } from '../../core/logger.js';
+import type { ReplySink } from '../../core/types.js';
+import { logDiscordError } from './errors.js';
+import { splitMessage } from './split-message.js';
+
+/** Discord's typing indicator lasts about 10 seconds; refresh it before it lapses. */
+const TYPING_REFRESH_MS = 8_000;
+/** Edits of a streaming reply: at most one per this interval. */
+export const EDIT_INTERVAL_MS = 1_000;
+/** Discord refuses an empty message; this stands in for a reply with no text. */
+const EMPTY_REPLY = '_(The model returned an empty reply.)_';
+
+/** Model output may contain `@everyone` or `<@id>`: render them, ping no one. */
+export const NO_MENTIONS: MessageMentionOptions = { parse: [], repliedUser: false };
+
+export interface ReplyStreamOptions {
+  /** The message being answered; the first part of the reply is a reply to it. */
+  source: Message;
+  logger: Logger;
+  editIntervalMs?: number;
+}
+
+/** A ReplySink that posts into the channel of `source`. Call `startTyping()` when work begins and `close()` when it ends. */
+export class DiscordReplyStream implements ReplySink {
+  private readonly source: Message;
+  private readonly logger: Logger;
+  private readonly editIntervalMs: number;
+  private text = '';
+  private readonly posted: Message[] = [];
+  /** The content each posted message shows now. */
+  private readonly shown: string[] = [];
+  private renderedText = '';
+  private lastRenderAt = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private rendering: Promise<void> | undefined;
+  private typing: NodeJS.Timeout | undefined;
+  private finished = false;
+  /** Set when Discord refused a post or edit: nothing more is attempted for this reply. */
+  private broken = false;
+
+  constructor(options: ReplyStreamOptions) {
+    this.source = options.source;
+    this.logger = options.logger;
+    this.editIntervalMs = options.editIntervalMs ?? EDIT_INTERVAL_MS;
+  }
+
+  /** Show "Heed is typing…" until the first text is posted (or `close()`). */
+  startTyping(): void {
+    const channel = this.source.channel;
+    if (!channel.isSendable() || this.typing) return;
+    const send = (): void => {
+      channel.sendTyping().catch((error: unknown) => {
+        logDiscordError(this.logger, error, { action: 'show the typing indicator', channel: channel.id });
+      });
+    };
+    send();
+    this.typing = setInterval(send, TYPING_REFRESH_MS);
+  }
+
+  append(delta: string): void {
+    this.text += delta;
+    if (!this.finished) this.schedule();
+  }
+
+  finish(fullText: string): Promise<string[]> {
+    return this.complete(fullText.trim() === '' ? EMPTY_REPLY : fullText);
+  }
+
+  fail(userMessage: string, partialText: string): Promise<string[]> {
+    return this.complete(partialText.trim() === '' ? userMessage : `${partialText}\n\n${userMessage}`);
+  }
+
+  /** Stop the typing indicator and any pending edit; for work that ended without finish or fail. */
+  close(): void {
+    this.finished = true;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.stopTyping();
+  }
+
+  private stopTyping(): void {
+    clearInterval(this.typing);
+    this.typing = undefined;
+  }
+
+  /** Render the latest text soon: right away for the first post, else once the edit interval has passed. */
+  private schedule(): void {
+    if (this.timer || this.rendering || this.broken) return;
+    const wait = this.posted.length === 0 ? 0 : Math.max(0, this.lastRenderAt + this.editIntervalMs - Date.now());
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.rendering = this.render(this.text).finally(() => {
+        this.rendering = undefined;
+        if (!this.finished && this.text !== this.renderedText) this.schedule();
+      });
+    }, wait);
+  }
+
+  private async complete(text: string): Promise<string[]> {
+    this.close();
+    await this.rendering;
+    await this.render(text);
+    return this.posted.map((message) => message.id);
+  }
+
+  /** Make the posted messages show `text`: edit those that changed, post the parts that are new. */
+  private async render(text: string): Promise<void> {
+    if (this.broken) return;
+    this.lastRenderAt = Date.now();
+    this.renderedText = text;
+    const parts = splitMessage(text);
+    try {
+      for (const [index, content] of parts.entries()) {
+        const existing = this.posted[index];
+        if (existing) {
+          if (this.shown[index] === content) continue;
+          this.posted[index] = await existing.edit({ content, allowedMentions: NO_MENTIONS });
+        } else {
+          const anchor = this.posted[index - 1] ?? this.source;
+          this.posted.push(await anchor.reply({ content, allowedMentions: NO_MENTIONS, failIfNotExists: false }));
+          this.stopTyping();
+        }
+        this.shown[index] = content;
+      }
+      // A final text shorter than what streamed (rare) leaves surplus parts behind.
+      for (const surplus of this.posted.splice(parts.length)) {
+        this.shown.pop();
+        await surplus.delete();
+      }
+    } catch (error) {
+      this.broken = true;
+      this.stopTyping();
+      logDiscordError(this.logger, error, { action: 'post the reply', channel: this.source.channelId, message: this.source.id });
+    }
+  }
+}
