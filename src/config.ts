@@ -44,6 +44,7 @@ export const DEFAULT_BASE_PROMPT =
 /** The schema of every environment variable Heed reads; `.env.example` mirrors it. */
 export const configSchema = z.object({
   DATABASE_PATH: z.string().trim().min(1).default('./data/heed.db'),
+  DATABASE_BUSY_TIMEOUT_MS: intIn(0, 600_000, 5000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
     message: 'expects one of fatal, error, warn, info, debug, trace, silent',
   }).default('info'),

@@ -438,7 +438,7 @@ export function createHeed(options: HeedOptions): Heed {
 
 /** Build the core the running app uses: open the database and the model client from the configuration. */
 export function heedFromConfig(config: Config, logger: Logger): Heed {
-  const db = openDatabase(config.DATABASE_PATH);
+  const db = openDatabase(config.DATABASE_PATH, { busyTimeoutMs: config.DATABASE_BUSY_TIMEOUT_MS });
   const model = new ModelClient(
     {
       ...(config.OPENAI_BASE_URL ? { baseURL: config.OPENAI_BASE_URL } : {}),
