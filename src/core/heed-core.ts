@@ -35,6 +35,13 @@ export interface ReportListItem {
   replyExcerpt: string;
 }
 
+/** Whether the core can do its work: the database answers a query. */
+export interface CoreHealth {
+  ok: boolean;
+  /** `ok`, `closed` (after shutdown) or `error` (the query failed; the log says why). */
+  database: 'ok' | 'closed' | 'error';
+}
+
 /**
  * What adapters call. The core decides every business rule (dedupe, rate limits, precedence, who
  * may edit which layer given `isAdmin`, what a report records); an adapter only translates.
@@ -68,4 +75,6 @@ export interface HeedCore {
   instructions(person: PersonRef): InstructionsView;
   /** The person's most recent reports, newest first. */
   recentReports(person: PersonRef, limit: number): ReportListItem[];
+  /** Whether the core's storage answers, for health checks. Never throws. */
+  health(): CoreHealth;
 }

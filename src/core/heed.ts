@@ -9,7 +9,7 @@ import type { Config } from '../config.js';
 import { InstructionCommands, layerScope, userScope } from './commands/instruction-commands.js';
 import { parseCommand } from './commands/parse-command.js';
 import { asHeedError } from './errors.js';
-import type { HeedCore, InstructionsView, ReportListItem } from './heed-core.js';
+import type { CoreHealth, HeedCore, InstructionsView, ReportListItem } from './heed-core.js';
 import { RateLimiter } from './limits/rate-limiter.js';
 import type { Logger } from './logger.js';
 import { ModelClient } from './model/model-client.js';
@@ -238,6 +238,17 @@ export class Heed implements HeedCore {
         replyExcerpt: (reply?.replyText ?? '').slice(0, 200),
       };
     });
+  }
+
+  health(): CoreHealth {
+    if (this.closed || !this.options.db.open) return { ok: false, database: 'closed' };
+    try {
+      this.options.db.prepare('SELECT 1 FROM schema_migrations LIMIT 1').get();
+      return { ok: true, database: 'ok' };
+    } catch (error) {
+      this.options.logger.warn({ err: error }, 'health check: the database did not answer');
+      return { ok: false, database: 'error' };
+    }
   }
 
   /**

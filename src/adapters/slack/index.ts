@@ -17,6 +17,7 @@ import { registerConversation } from './conversation.js';
 import { registerEditor } from './editor.js';
 import { attempt, logSlackError, slackErrorCode, toSlackApiError } from './errors.js';
 import { registerFeedback } from './feedback.js';
+import { healthHandler, SlackProbe } from './health.js';
 import { publishHome, registerHome } from './home.js';
 import { InFlight } from './in-flight.js';
 import { People } from './people.js';
@@ -115,10 +116,7 @@ export async function startSlack(options: StartSlackOptions): Promise<SlackAdapt
               {
                 path: '/healthz',
                 method: ['GET'],
-                handler: (_req, res) => {
-                  res.writeHead(200, { 'content-type': 'application/json' });
-                  res.end(JSON.stringify({ ok: true, inFlight: inFlight.size }));
-                },
+                handler: healthHandler(core, new SlackProbe(token, clientOptions, logger), () => inFlight.size),
               },
             ],
           }),
