@@ -1,0 +1,55 @@
+/**
+ * Slack answers 429 with Retry-After on a call that writes the reply: the Web API client waits and
+ * retries, and the reply arrives once, whole, with nothing written twice. (A 429 on chat.startStream is
+ * covered in test/slack/replies.test.ts.)
+ */
+import { afterEach, expect, it } from 'vitest';
+import { FAKE_REPLY } from '../support/fake-openai.js';
+import { CHANNEL, startHarness, type Harness } from '../slack/harness.js';
+
+let h: Harness;
+afterEach(async () => {
+  await h?.close();
+});
+
+const answers = (method: string) => h.slack.callsOf(method).map((call) => call.answer);
+
+it('retries a rate-limited chat.stopStream after Retry-After: one message, the whole text, the feedback buttons', async () => {
+  h = await startHarness();
+  h.slack.enqueue('chat.stopStream', { rateLimited: 1 });
+  const { ts } = await h.mention('U1', 'hello');
+  await h.idle();
+  expect(answers('chat.stopStream')).toEqual(['http 429', 'ok']);
+  const replies = h.botReplies(CHANNEL, ts);
+  expect(replies.map((message) => [message.text, message.streaming])).toEqual([[FAKE_REPLY, false]]);
+  expect((replies[0]?.blocks as Array<{ type: string }>).map((block) => block.type)).toEqual(['context_actions']);
+  expect(h.openai.requests).toHaveLength(1);
+});
+
+it('retries a rate-limited chat.appendStream mid-reply without writing that text twice', async () => {
+  h = await startHarness();
+  const reply = 'One, and two, and three, and four, and five, and six, and the end.';
+  // Slow enough that text streams after the first flush: the later text goes out with appendStream.
+  h.openai.enqueue({ reply, chunkSize: 11, tokenIntervalMs: 250 });
+  h.slack.enqueue('chat.appendStream', { rateLimited: 1 });
+  const { ts } = await h.mention('U1', 'count slowly');
+  await h.idle();
+  expect(answers('chat.appendStream').slice(0, 2)).toEqual(['http 429', 'ok']);
+  expect(h.botReplies(CHANNEL, ts).map((message) => message.text)).toEqual([reply]);
+  expect(answers('chat.stopStream')).toEqual(['ok']);
+});
+
+it('retries rate-limited chat.postMessage and chat.update where Slack refuses streaming: one message, the whole text', async () => {
+  h = await startHarness();
+  h.slack.enqueue('chat.startStream', { error: 'feature_not_enabled' });
+  // Retry-After 0 here: the client still backs off about a second per retry.
+  h.slack.enqueue('chat.postMessage', { rateLimited: 0 });
+  h.slack.enqueue('chat.update', { rateLimited: 0 });
+  const { ts } = await h.mention('U1', 'hello');
+  await h.idle();
+  expect(answers('chat.postMessage')).toEqual(['http 429', 'ok']);
+  expect(answers('chat.update').slice(0, 2)).toEqual(['http 429', 'ok']);
+  const replies = h.botReplies(CHANNEL, ts);
+  expect(replies).toHaveLength(1);
+  expect(replies[0]?.blocks).toEqual([{ type: 'markdown', text: FAKE_REPLY }, expect.objectContaining({ type: 'context_actions' })]);
+});
