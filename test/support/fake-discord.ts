@@ -4,8 +4,8 @@
  * logs into Discord (`rest.api` → `GET /gateway/bot` → the WebSocket URL returned there), so intents,
  * partials, caching and the REST payloads discord.js builds are all exercised rather than mocked.
  *
- * It holds a small world (one guild with #general, #reports and an active thread; users alice, bob
- * and dana; DM channels made on demand), stores every message posted either way, records every REST
+ * It holds a small world with fixed ids (FAKE_IDS: one guild with #general, #reports and an active
+ * thread; users alice, bob and dana; DM channels made on demand), stores every message posted either way, records every REST
  * call (method, path, query, parsed body), lets a test await "the n-th call matching X" instead of
  * sleeping, and can dispatch MESSAGE_CREATE, MESSAGE_REACTION_ADD/REMOVE and INTERACTION_CREATE.
  * Like Discord, it strips message content from events when the MessageContent intent is missing
@@ -198,8 +198,20 @@ class HttpFailure extends Error {
 
 const snowflake = (): string => SnowflakeUtil.generate().toString();
 
-function user(username: string, globalName: string, bot = false): APIUser {
-  return { id: snowflake(), username, discriminator: '0', global_name: globalName, avatar: null, bot };
+/** The fixed ids of the fake's world, so a test can name them in configuration (HEED_ADMINS, HEED_REPORTS_CHANNEL). */
+export const FAKE_IDS = {
+  bot: '1100000000000000001',
+  guild: '1200000000000000001',
+  alice: '1300000000000000001',
+  bob: '1300000000000000002',
+  dana: '1300000000000000003',
+  general: '1400000000000000001',
+  reports: '1400000000000000002',
+  thread: '1450000000000000001',
+} as const;
+
+function user(id: string, username: string, globalName: string, bot = false): APIUser {
+  return { id, username, discriminator: '0', global_name: globalName, avatar: null, bot };
 }
 
 function matches(call: RecordedCall, matcher: CallMatcher): boolean {
@@ -224,11 +236,11 @@ function json(res: ServerResponse, status: number, body: unknown, headers: Recor
 
 /** Start a fake Discord on an ephemeral port of 127.0.0.1. */
 export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promise<FakeDiscord> {
-  const bot = user('heed', 'Heed', true);
+  const bot = user(FAKE_IDS.bot, 'heed', 'Heed', true);
   const applicationId = bot.id;
-  const users = { alice: user('alice', 'Alice'), bob: user('bob', 'Bob'), dana: user('dana', 'Dana') };
-  const guildId = snowflake();
-  const channels = { general: snowflake(), reports: snowflake(), thread: snowflake() };
+  const users = { alice: user(FAKE_IDS.alice, 'alice', 'Alice'), bob: user(FAKE_IDS.bob, 'bob', 'Bob'), dana: user(FAKE_IDS.dana, 'dana', 'Dana') };
+  const guildId = FAKE_IDS.guild;
+  const channels = { general: FAKE_IDS.general, reports: FAKE_IDS.reports, thread: FAKE_IDS.thread };
   const sessionId = `session-${snowflake()}`;
 
   const calls: RecordedCall[] = [];

@@ -18,7 +18,7 @@ import type { CommandResult } from '../../core/types.js';
 import { actorOf } from './actor.js';
 import type { DiscordContext } from './context.js';
 import { TEXT_OPTION, VERSION_OPTION } from './command-definitions.js';
-import { editorInput, editorModal, FIELD_LABELS, TEXT_INPUT_LIMIT } from './modals.js';
+import { editorInput, editorModal, TEXT_INPUT_LIMIT } from './modals.js';
 import { NO_MENTIONS } from './reply-stream.js';
 import { splitMessage } from './split-message.js';
 
@@ -75,12 +75,9 @@ export async function handleEditorSubmit(ctx: DiscordContext, interaction: Modal
     await answerPrivately(interaction, result.text);
     return;
   }
-  // Discord modals cannot show an error under a field, so the errors are listed by field name.
-  const problems = (['about', 'respond'] as const).flatMap((field) => {
-    const error = result.errors[field];
-    return error ? [`- **${FIELD_LABELS[field]}**: ${error}`] : [];
-  });
-  await answerPrivately(interaction, `Your instructions were not saved.\n${problems.join('\n')}`);
+  // Discord modals cannot show an error under a field; the core's sentences name their field.
+  const problems = [result.errors.about, result.errors.respond].filter((error) => error !== undefined);
+  await answerPrivately(interaction, ['Your instructions were not saved.', ...problems.map((error) => `- ${error}`)].join('\n'));
 }
 
 /** The forget-me buttons: confirm deletes through the core, cancel keeps everything. */

@@ -17,8 +17,8 @@ const NOTE_FIELD = 'note';
 export const TEXT_INPUT_LIMIT = 4000;
 const NOTE_LIMIT = 1000;
 
-/** The field names as the editor shows them; errors from the core are shown under the same names. */
-export const FIELD_LABELS = { about: 'About you', respond: 'How I should respond' } as const;
+/** The field names as `/instructions show` and the core's messages call them. */
+const FIELD_LABELS = { about: 'About me', respond: 'How to respond' } as const;
 
 function paragraph(customId: string, value: string, maxLength: number, placeholder: string): TextInputBuilder {
   const input = new TextInputBuilder()
