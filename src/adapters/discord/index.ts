@@ -122,14 +122,17 @@ export async function startDiscord(options: StartDiscordOptions): Promise<Discor
   await ready;
   logger.info({ bot: ctx.client.user.tag, guilds: ctx.client.guilds.cache.size }, 'Discord bot connected');
 
+  let stopping: Promise<void> | undefined;
+  const stop = async (): Promise<void> => {
+    accepting = false;
+    const unfinished = await inFlight.drain(config.HEED_SHUTDOWN_TIMEOUT_MS);
+    if (unfinished > 0) logger.warn({ unfinished }, 'Discord: stopping with replies still in flight');
+    await client.destroy();
+    logger.info('Discord bot disconnected');
+  };
   return {
     client: ctx.client,
     idle: () => inFlight.idle(),
-    async stop() {
-      accepting = false;
-      const unfinished = await inFlight.drain(config.HEED_SHUTDOWN_TIMEOUT_MS);
-      if (unfinished > 0) logger.warn({ unfinished }, 'Discord: stopping with replies still in flight');
-      await client.destroy();
-    },
+    stop: () => (stopping ??= stop()),
   };
 }
