@@ -87,6 +87,5 @@ export async function handleForgetMeButton(ctx: DiscordContext, interaction: But
     return;
   }
   const result = await ctx.core.confirmForgetMe(actorOf(interaction, ctx.config));
-  const text = result.kind === 'editor' ? 'Done.' : result.text;
-  await interaction.update({ content: splitMessage(text)[0] ?? '', components: [], allowedMentions: NO_MENTIONS });
+  await interaction.update({ content: result.kind === 'editor' ? 'Done.' : result.text, components: [], allowedMentions: NO_MENTIONS });
 }

@@ -31,7 +31,7 @@ export function triggerOf(ctx: DiscordContext, message: Message): Trigger | unde
   if (ctx.config.HEED_THREAD_FOLLOWUPS && message.channel.isThread() && message.mentions.users.size === 0) {
     const place = placeOf(message.channel, message.guildId, message.channelId);
     const channel = { platform: 'discord' as const, workspaceId: place.workspaceId, channelId: place.channelId };
-    if (ctx.core.hasRepliedInThread(channel, message.channelId)) return 'thread';
+    if (ctx.core.hasRepliedInThread(channel, place.threadId ?? message.channelId)) return 'thread';
   }
   return undefined;
 }

@@ -14,7 +14,7 @@ import { answerPrivately } from './commands.js';
 import type { DiscordContext } from './context.js';
 import { logDiscordError } from './errors.js';
 import { reportModal, reportNote, reportTarget } from './modals.js';
-import { placeOf, resolvePlace } from './place.js';
+import { DM_WORKSPACE, placeOf, resolvePlace } from './place.js';
 import { NO_MENTIONS } from './reply-stream.js';
 
 const NOT_A_REPLY = 'That message is not one of my replies, so there is nothing to report. Use this on a message I wrote.';
@@ -27,8 +27,8 @@ function excerpt(text: string, max: number): string {
 }
 
 /** The reports channel's view of a new report. Mentions render as names and ping no one. */
-export function reportPost(summary: ReportSummary, workspaceId: string): string {
-  const where = workspaceId === 'dm' ? 'in a DM' : `in <#${summary.channelId}>`;
+function reportPost(summary: ReportSummary, workspaceId: string): string {
+  const where = workspaceId === DM_WORKSPACE ? 'in a DM' : `in <#${summary.channelId}>`;
   return [
     `**Instruction failure report** \`${summary.reportId}\` (${summary.source}, ${summary.signal})`,
     `Reported by <@${summary.reporterId}> · asked by <@${summary.askerId}> ${where}`,

@@ -67,7 +67,8 @@ export class DiscordReplyStream implements ReplySink {
 
   append(delta: string): void {
     this.text += delta;
-    if (!this.finished) this.schedule();
+    // Discord refuses blank content, so nothing is shown before the first visible character.
+    if (!this.finished && this.text.trim() !== '') this.schedule();
   }
 
   finish(fullText: string): Promise<string[]> {
