@@ -33,6 +33,11 @@ export interface SlackMessage {
 
 const str = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
 
+/** False for text made only of spaces and invisible format characters (zero-width, direction marks …). */
+function hasVisibleText(text: string): boolean {
+  return /[^\s\p{Cf}]/u.test(text);
+}
+
 /** Read the fields Heed uses from an `app_mention` or `message` event of any subtype. */
 export function readMessage(kind: SlackMessage['kind'], event: object): SlackMessage | undefined {
   const fields = event as Record<string, unknown>;
@@ -68,7 +73,7 @@ export function registerConversation(app: App, ctx: SlackAdapterContext): void {
   const shouldAnswer = (message: SlackMessage, workspaceId: string): boolean => {
     if (message.subtype && !ANSWERABLE_SUBTYPES.has(message.subtype)) return false;
     if (message.hidden || message.botId || !message.user || message.user === bot.userId) return false;
-    if (withoutBotMention(message.text, bot.userId) === '') return false;
+    if (!hasVisibleText(withoutBotMention(message.text, bot.userId))) return false;
     if (message.kind === 'app_mention') return true;
     if (message.channelType === 'im') return true;
     // A mention also arrives as app_mention; both are passed on and the core answers once.
