@@ -17,6 +17,12 @@ import { ANSWERABLE_SUBTYPES, modelText, threadHistory, withoutBotMention } from
 
 const THINKING = 'is thinking…';
 
+/**
+ * Slack cuts message text at 40,000 characters; mention markup adds a little. Anything far longer did
+ * not come from a person typing in Slack, and would cost a huge prompt: it is ignored, with a warning.
+ */
+const MAX_TEXT_LENGTH = 50_000;
+
 /** The fields of a Slack message event that decide whether and how Heed answers. */
 export interface SlackMessage {
   kind: 'app_mention' | 'message';
@@ -74,6 +80,10 @@ export function registerConversation(app: App, ctx: SlackAdapterContext): void {
     if (message.subtype && !ANSWERABLE_SUBTYPES.has(message.subtype)) return false;
     if (message.hidden || message.botId || !message.user || message.user === bot.userId) return false;
     if (!hasVisibleText(withoutBotMention(message.text, bot.userId))) return false;
+    if (message.text.length > MAX_TEXT_LENGTH) {
+      logger.warn({ channel: message.channel, ts: message.ts, length: message.text.length }, 'ignored a message longer than Slack allows');
+      return false;
+    }
     if (message.kind === 'app_mention') return true;
     if (message.channelType === 'im') return true;
     // A mention also arrives as app_mention; both are passed on and the core answers once.
