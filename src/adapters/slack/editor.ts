@@ -56,8 +56,14 @@ export function registerEditor(app: App, ctx: SlackAdapterContext, afterSave: Af
       isAdmin: origin.isAdmin,
       ...(origin.channelId.startsWith('D') ? { isDirect: true } : {}),
     };
+    const input = readInstructionsSubmission(view);
+    if (!input) {
+      await ack();
+      ctx.logger.warn({ user: body.user.id, callbackId: view.callback_id }, 'ignored an instructions form submitted without its fields');
+      return;
+    }
     // Saving is local and fast, so the result goes into the ack: errors appear on their fields.
-    const result = await core.saveEditor(actor, readInstructionsSubmission(view));
+    const result = await core.saveEditor(actor, input);
     if (!result.ok) {
       await ack({ response_action: 'errors', errors: instructionsErrors(result.errors) });
       return;

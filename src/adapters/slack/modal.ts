@@ -88,9 +88,11 @@ export function tooLongForModal(values: Pick<EditorValues, 'about' | 'respond'>)
   return values.about.length > SLACK_INPUT_MAX || values.respond.length > SLACK_INPUT_MAX;
 }
 
-/** Read the editor's fields from a submitted view. */
-export function readInstructionsSubmission(view: ViewOutput): EditorInput {
-  const values = view.state.values;
+/** Read the editor's fields from a submitted view; undefined when they are missing (not Heed's editor). */
+export function readInstructionsSubmission(view: ViewOutput): EditorInput | undefined {
+  // Slack sends every input block of the modal, empty or not: a submission without them is not the editor's.
+  const values = view.state?.values;
+  if (!values?.[ABOUT_BLOCK] || !values[RESPOND_BLOCK]) return undefined;
   const enabled = values[ENABLED_BLOCK]?.[VALUE]?.selected_option?.value;
   return {
     about: values[ABOUT_BLOCK]?.[VALUE]?.value ?? '',
