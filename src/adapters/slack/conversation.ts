@@ -136,8 +136,9 @@ export function registerConversation(app: App, ctx: SlackAdapterContext): void {
       });
       const outcome = await core.respond(incoming, sink);
       logger.debug({ channel: message.channel, ts: message.ts, via: message.kind, outcome: outcome.status }, 'message handled');
-      if (outcome.status === 'duplicate') {
-        // Nothing will be posted, so clear the "thinking" status this copy set.
+      if (outcome.status === 'duplicate' || outcome.status === 'rate_limited') {
+        // Nothing was posted (or only the rate-limit notice), so clear the "thinking" status this copy
+        // set; otherwise it would land after the handler and stay.
         await status;
         await setStatus('');
       }
