@@ -14,7 +14,7 @@ import { splitMessage } from './split-message.js';
 /** Discord's typing indicator lasts about 10 seconds; refresh it before it lapses. */
 const TYPING_REFRESH_MS = 8_000;
 /** Edits of a streaming reply: at most one per this interval. */
-export const EDIT_INTERVAL_MS = 1_000;
+const EDIT_INTERVAL_MS = 1_000;
 /** Discord refuses an empty message; this stands in for a reply with no text. */
 const EMPTY_REPLY = '_(The model returned an empty reply.)_';
 
@@ -25,14 +25,12 @@ export interface ReplyStreamOptions {
   /** The message being answered; the first part of the reply is a reply to it. */
   source: Message;
   logger: Logger;
-  editIntervalMs?: number;
 }
 
 /** A ReplySink that posts into the channel of `source`. Call `startTyping()` when work begins and `close()` when it ends. */
 export class DiscordReplyStream implements ReplySink {
   private readonly source: Message;
   private readonly logger: Logger;
-  private readonly editIntervalMs: number;
   private text = '';
   private readonly posted: Message[] = [];
   /** The content each posted message shows now. */
@@ -49,7 +47,6 @@ export class DiscordReplyStream implements ReplySink {
   constructor(options: ReplyStreamOptions) {
     this.source = options.source;
     this.logger = options.logger;
-    this.editIntervalMs = options.editIntervalMs ?? EDIT_INTERVAL_MS;
   }
 
   /** Show "Heed is typing…" until the first text is posted (or `close()`). */
@@ -95,7 +92,7 @@ export class DiscordReplyStream implements ReplySink {
   /** Render the latest text soon: right away for the first post, else once the edit interval has passed. */
   private schedule(): void {
     if (this.timer || this.rendering || this.broken) return;
-    const wait = this.posted.length === 0 ? 0 : Math.max(0, this.lastRenderAt + this.editIntervalMs - Date.now());
+    const wait = this.posted.length === 0 ? 0 : Math.max(0, this.lastRenderAt + EDIT_INTERVAL_MS - Date.now());
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.rendering = this.render(this.text).finally(() => {
