@@ -1,10 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startDiscord } from '../../src/adapters/discord/index.js';
 import { DiscordStartError } from '../../src/adapters/discord/errors.js';
+import { EDITOR_MODAL_ID } from '../../src/adapters/discord/modals.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { MODEL_ERROR_MESSAGES } from '../../src/core/model/model-error.js';
 import { GatewayIntentBits } from 'discord.js';
-import { FAKE_IDS, startFakeDiscord, type FakeDiscord } from '../support/fake-discord.js';
+import { EPHEMERAL, FAKE_IDS, startFakeDiscord, type FakeDiscord } from '../support/fake-discord.js';
 import { FAKE_REPLY } from '../support/fake-openai.js';
 import { createTestCore, type TestCore } from '../support/test-core.js';
 import { startHarness, type DiscordHarness } from './harness.js';
@@ -104,6 +105,17 @@ describe('Discord failures', () => {
     await h.adapter.idle();
     expect(warnings(h).some((msg) => msg.includes('3 seconds'))).toBe(true);
     await h.settle();
+  });
+
+  it('GIVEN an interaction that cannot be handled (a malformed modal) THEN the person gets one sentence and the failure is logged', async () => {
+    h = await startHarness();
+    const body = (await h.fake.modalSubmit({ customId: EDITOR_MODAL_ID, fields: { about: 'only one field' } }).callback()).body as {
+      data: { content: string; flags: number };
+    };
+    expect(body.data.flags).toBe(EPHEMERAL);
+    expect(body.data.content).toMatch(/went wrong/i);
+    await h.adapter.idle();
+    expect(warnings(h).some((msg) => msg.startsWith('Discord: could not handle interaction'))).toBe(true);
   });
 
   describe('start-up', () => {

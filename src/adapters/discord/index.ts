@@ -8,12 +8,14 @@ import {
   Client,
   Events,
   GatewayDispatchEvents,
+  MessageFlags,
   RESTEvents,
   type GatewayMessageReactionAddDispatchData,
   type GatewayMessageReactionRemoveDispatchData,
   type Interaction,
 } from 'discord.js';
 import type { Config } from '../../config.js';
+import { asHeedError } from '../../core/errors.js';
 import type { HeedCore } from '../../core/heed-core.js';
 import type { Logger } from '../../core/logger.js';
 import { COMMAND_NAME } from '../../core/commands/help.js';
@@ -52,6 +54,21 @@ async function routeInteraction(ctx: DiscordContext, interaction: Interaction): 
     await handleReportSubmit(ctx, interaction);
   } else if (interaction.isButton() && (interaction.customId === FORGET_ME_CONFIRM_ID || interaction.customId === FORGET_ME_CANCEL_ID)) {
     await handleForgetMeButton(ctx, interaction);
+  }
+}
+
+/**
+ * Route an interaction; if handling it fails before any answer, tell the person in one sentence (the
+ * failure itself is logged by the caller), so that Discord does not show "The application did not respond".
+ */
+async function answerInteraction(ctx: DiscordContext, interaction: Interaction): Promise<void> {
+  try {
+    await routeInteraction(ctx, interaction);
+  } catch (error) {
+    if (interaction.isRepliable() && !interaction.replied && !interaction.deferred) {
+      await interaction.reply({ content: asHeedError(error).userMessage, flags: MessageFlags.Ephemeral }).catch(() => undefined);
+    }
+    throw error;
   }
 }
 
@@ -104,7 +121,7 @@ export async function startDiscord(options: StartDiscordOptions): Promise<Discor
     if (accepting) inFlight.track(guarded(logger, event, work));
   };
   client.on(Events.MessageCreate, (message) => handle('message', () => handleMessage(ctx, message)));
-  client.on(Events.InteractionCreate, (interaction) => handle('interaction', () => routeInteraction(ctx, interaction)));
+  client.on(Events.InteractionCreate, (interaction) => handle('interaction', () => answerInteraction(ctx, interaction)));
   client.ws.on(GatewayDispatchEvents.MessageReactionAdd, (event: GatewayMessageReactionAddDispatchData) =>
     handle('reaction', () => handleReaction(ctx, event, true)),
   );
