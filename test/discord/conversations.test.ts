@@ -137,6 +137,24 @@ describe('Discord conversations', () => {
     expect(h.openai.requests.filter((r) => r.path === '/v1/chat/completions')).toHaveLength(2);
   });
 
+  it('GIVEN a thread started from a message WHEN the bot is mentioned in it THEN the starter message is context too', async () => {
+    const question = h.fake.userMessage({ content: 'Our build fails with EADDRINUSE on port 3000.' });
+    const thread = h.fake.startThread(question.id, 'build failure');
+    h.fake.userMessage({ channelId: thread, author: h.fake.users.bob, content: 'same here since Monday' });
+    h.fake.userMessage({ channelId: thread, content: 'any idea what causes this?', mention: true });
+    const request = await h.openai.waitForRequest(1);
+    await h.fake.waitForCall(postsTo(thread));
+    await h.adapter.idle();
+
+    const conversation = messagesOf(request).filter((m) => m.role !== 'system');
+    expect(conversation.map((m) => m.content)).toEqual([
+      expect.stringContaining('EADDRINUSE'),
+      expect.stringContaining('same here since Monday'),
+      expect.stringContaining('any idea what causes this?'),
+    ]);
+    expect(h.fake.botMessagesIn(thread)).toHaveLength(1);
+  });
+
   it('GIVEN model output with @everyone and a user mention THEN the REST body blocks every mention', async () => {
     h.openai.enqueue({ reply: `@everyone look! <@${h.fake.users.bob.id}> @here` });
     h.fake.userMessage({ content: 'ping everybody', mention: true });

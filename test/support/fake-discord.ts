@@ -160,6 +160,8 @@ export interface FakeDiscord {
   /** Messages the bot posted or edited into `channelId` (current content), in order. */
   botMessagesIn(channelId: string): APIMessage[];
   userMessage(options: UserMessageOptions): APIMessage;
+  /** A person starts a thread from a message (THREAD_CREATE); returns the thread's id, which is the message's. */
+  startThread(messageId: string, name: string): string;
   react(options: ReactionOptions): void;
   unreact(options: ReactionOptions): void;
   slash(options: SlashOptions): FakeInteraction;
@@ -281,13 +283,15 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     permission_overwrites: [],
     flags: 0,
   });
-  const threadChannel = (): Json => ({
-    id: channels.thread,
+  /** Thread id → its parent channel and name; the fixed thread exists from the start. */
+  const threads = new Map<string, { parentId: string; name: string }>([[channels.thread, { parentId: channels.general, name: 'a thread' }]]);
+  const threadChannel = (id: string): Json => ({
+    id,
     type: ChannelType.PublicThread,
     guild_id: guildId,
-    parent_id: channels.general,
+    parent_id: threads.get(id)?.parentId,
     owner_id: users.alice.id,
-    name: 'a thread',
+    name: threads.get(id)?.name,
     last_message_id: null,
     rate_limit_per_user: 0,
     message_count: 0,
@@ -306,7 +310,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
   const channelObject = (id: string): Json | undefined => {
     if (id === channels.general) return guildChannel(id, 'general');
     if (id === channels.reports) return guildChannel(id, 'reports');
-    if (id === channels.thread) return threadChannel();
+    if (threads.has(id)) return threadChannel(id);
     if (dmRecipients.has(id)) return dmChannel(id);
     return undefined;
   };
@@ -372,7 +376,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
       },
     ],
     channels: [guildChannel(channels.general, 'general'), guildChannel(channels.reports, 'reports')],
-    threads: [threadChannel()],
+    threads: [...threads.keys()].map(threadChannel),
     members: [member(bot, true)],
   });
 
@@ -525,7 +529,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
   /** The gateway shape of a message: plus guild_id, member and channel_type. */
   const gatewayMessage = (message: APIMessage): Json => {
     const dm = isDm(message.channel_id);
-    const channelType = dm ? ChannelType.DM : message.channel_id === channels.thread ? ChannelType.PublicThread : ChannelType.GuildText;
+    const channelType = dm ? ChannelType.DM : threads.has(message.channel_id) ? ChannelType.PublicThread : ChannelType.GuildText;
     return {
       ...visible(message),
       channel_type: channelType,
@@ -545,6 +549,15 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     const message = store(buildMessage({ channelId, author, content, mentions, ...(reference ? { reference } : {}) }));
     dispatch(GatewayDispatchEvents.MessageCreate, gatewayMessage(message));
     return message;
+  };
+
+  const startThread = (messageId: string, name: string): string => {
+    const starter = byId.get(messageId);
+    if (!starter) throw new Error(`fake-discord: no message ${messageId} to start a thread from`);
+    // A thread started from a message takes the message's id, as on Discord.
+    threads.set(messageId, { parentId: starter.channel_id, name });
+    dispatch(GatewayDispatchEvents.ThreadCreate, { ...threadChannel(messageId), newly_created: true });
+    return messageId;
   };
 
   const reaction = (event: GatewayDispatchEvents, opts: ReactionOptions): void => {
@@ -899,6 +912,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     dmChannelOf,
     botMessagesIn: (channelId) => (messages.get(channelId) ?? []).filter((m) => m.author.id === bot.id),
     userMessage,
+    startThread,
     react: (opts) => reaction(GatewayDispatchEvents.MessageReactionAdd, opts),
     unreact: (opts) => reaction(GatewayDispatchEvents.MessageReactionRemove, opts),
     slash,

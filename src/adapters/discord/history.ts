@@ -57,13 +57,31 @@ async function recentMessages(message: Message, logger: Logger): Promise<Message
 }
 
 /**
- * The history for a message addressed to the bot, oldest first: its reply chain, else the thread's or
- * DM's recent messages, else nothing (a mention in a channel starts a new conversation).
+ * A thread's recent messages and, once its beginning is in reach, the message it was started from
+ * (that lives in the parent channel, and says what the thread is about).
+ */
+async function threadMessages(message: Message, logger: Logger): Promise<Message[]> {
+  const recent = await recentMessages(message, logger);
+  if (!message.channel.isThread() || recent.length >= RECENT_LIMIT || recent.some((m) => m.id === message.channelId)) return recent;
+  try {
+    const starter = await message.channel.fetchStarterMessage();
+    return starter ? [starter, ...recent] : recent;
+  } catch (error) {
+    logger.debug({ err: error, thread: message.channelId }, 'thread has no starter message to use as context');
+    return recent;
+  }
+}
+
+/**
+ * The history for a message addressed to the bot, oldest first: its reply chain; else the recent
+ * messages of a thread (with its starter) or a DM; else nothing (a mention in a channel starts a new
+ * conversation).
  */
 export async function conversationHistory(message: Message, botId: string, logger: Logger): Promise<HistoryMessage[]> {
   let earlier: Message[] = [];
   if (message.reference?.messageId) earlier = await replyChain(message, logger);
-  else if (message.channel.isThread() || message.channel.isDMBased()) earlier = await recentMessages(message, logger);
+  else if (message.channel.isThread()) earlier = await threadMessages(message, logger);
+  else if (message.channel.isDMBased()) earlier = await recentMessages(message, logger);
 
   const history: HistoryMessage[] = [];
   for (const previous of earlier) {
