@@ -246,7 +246,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
   const sessionId = `session-${snowflake()}`;
 
   const calls: RecordedCall[] = [];
-  const waiters: { matcher: CallMatcher; n: number; resolve: (call: RecordedCall) => void }[] = [];
+  const waiters: { matcher: CallMatcher; n: number; seen: number; resolve: (call: RecordedCall) => void }[] = [];
   const failures: { matcher: CallMatcher; failure: ScriptedFailure; left: number }[] = [];
   const messages = new Map<string, APIMessage[]>();
   const byId = new Map<string, APIMessage>();
@@ -665,10 +665,13 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
 
   const record = (call: RecordedCall): void => {
     calls.push(call);
+    // Each waiter counts its own matches, so recording stays cheap with many calls and waiters (benchmarks).
     for (const waiter of [...waiters]) {
-      if (calls.filter((c) => matches(c, waiter.matcher)).length >= waiter.n) {
+      if (!matches(call, waiter.matcher)) continue;
+      waiter.seen += 1;
+      if (waiter.seen === waiter.n) {
         waiters.splice(waiters.indexOf(waiter), 1);
-        waiter.resolve(calls.filter((c) => matches(c, waiter.matcher))[waiter.n - 1] as RecordedCall);
+        waiter.resolve(call);
       }
     }
   };
@@ -676,7 +679,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
   const waitForCall = (matcher: CallMatcher, n = 1): Promise<RecordedCall> => {
     const found = calls.filter((c) => matches(c, matcher));
     if (found.length >= n) return Promise.resolve(found[n - 1] as RecordedCall);
-    return new Promise((resolve) => waiters.push({ matcher, n, resolve }));
+    return new Promise((resolve) => waiters.push({ matcher, n, seen: found.length, resolve }));
   };
 
   const scriptedFailure = (call: RecordedCall): ScriptedFailure | undefined => {
