@@ -1,0 +1,99 @@
+/**
+ * `npm start`: validate the configuration, open the core, and start every adapter whose credentials
+ * are configured. SIGTERM and SIGINT stop taking new work, let replies in flight finish (bounded by
+ * HEED_SHUTDOWN_TIMEOUT_MS), close the database and exit 0.
+ */
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { startDiscord } from './adapters/discord/index.js';
+import { startSlack } from './adapters/slack/index.js';
+import { HeedError } from './core/errors.js';
+import { heedFromConfig } from './core/heed.js';
+import { createLogger, type Logger } from './core/logger.js';
+
+interface Running {
+  name: string;
+  stop(): Promise<void>;
+}
+
+function nothingConfigured(): never {
+  process.stderr.write(
+    'Heed has no platform to connect to: set SLACK_BOT_TOKEN (with SLACK_SIGNING_SECRET, or SLACK_APP_TOKEN for Socket Mode) to run on Slack, or DISCORD_TOKEN to run on Discord (see README.md).\n' +
+      'To try Heed locally without either, run `npm run chat` (with OPENAI_API_KEY, or OPENAI_BASE_URL pointing at a local server such as Ollama).\n',
+  );
+  process.exit(2);
+}
+
+async function startAdapters(config: Config, logger: Logger): Promise<{ running: Running[]; shutdown: (signal: string) => Promise<void> }> {
+  const core = heedFromConfig(config, logger);
+  const running: Running[] = [];
+  try {
+    if (config.SLACK_BOT_TOKEN) {
+      const slack = await startSlack({ config, core, logger: logger.child({ adapter: 'slack' }) });
+      running.push({ name: 'slack', stop: () => slack.stop() });
+    }
+    if (config.DISCORD_TOKEN) {
+      const discord = await startDiscord({ config, core, logger: logger.child({ adapter: 'discord' }) });
+      running.push({ name: 'discord', stop: () => discord.stop() });
+    }
+  } catch (error) {
+    await Promise.allSettled(running.map((adapter) => adapter.stop()));
+    core.close();
+    throw error;
+  }
+  if (!core.modelConfigured) {
+    logger.warn('no model is configured: replies will explain how to set OPENAI_API_KEY or OPENAI_BASE_URL');
+  }
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal, inFlight: core.inFlightCount }, 'shutting down: no new work, finishing replies in flight');
+    await Promise.allSettled(running.map((adapter) => adapter.stop()));
+    const unfinished = await core.drain(config.HEED_SHUTDOWN_TIMEOUT_MS);
+    if (unfinished > 0) logger.warn({ unfinished }, 'replies still running at the shutdown deadline; they will be answered when the platform redelivers');
+    core.close();
+    logger.info('stopped');
+  };
+  return { running, shutdown };
+}
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`Configuration error: ${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  if (!config.SLACK_BOT_TOKEN && !config.DISCORD_TOKEN) nothingConfigured();
+  const logger = createLogger({ level: config.LOG_LEVEL });
+  process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection (kept running)'));
+
+  let started: Awaited<ReturnType<typeof startAdapters>>;
+  try {
+    started = await startAdapters(config, logger);
+  } catch (error) {
+    const message = error instanceof HeedError ? error.userMessage : error instanceof Error ? error.message : String(error);
+    logger.fatal({ err: error }, 'start-up failed');
+    process.stderr.write(`Heed could not start: ${message}\n`);
+    process.exit(1);
+  }
+  logger.info({ adapters: started.running.map((adapter) => adapter.name) }, 'Heed is running');
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      void started.shutdown(signal).then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error({ err: error }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+    });
+  }
+}
+
+await main();
