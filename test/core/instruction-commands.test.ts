@@ -105,9 +105,9 @@ describe('/instructions editor', () => {
 describe('operator layers', () => {
   it('refuses a non-admin and keeps the rules; an admin can set and clear them', async () => {
     expect(await run(admin, 'channel set Use English.')).toMatch(/Saved the channel rules/);
-    expect(await run(ana, 'channel set Use Klingon.')).toMatch(/Only workspace admins/);
+    expect(await run(ana, 'channel set Use Klingon.')).toMatch(/Only workspace admins and owners can change/);
     expect(await run(ana, 'channel show')).toContain('Use English.');
-    expect(await run(ana, 'workspace clear')).toMatch(/Only workspace admins/);
+    expect(await run(ana, 'workspace clear')).toMatch(/Only workspace admins and owners can change/);
     expect(await run(admin, 'channel clear')).toMatch(/Cleared/);
     expect(await run(ana, 'channel show')).toMatch(/No channel rules/);
   });

@@ -59,7 +59,7 @@ describe('Discord /instructions', () => {
   it('GIVEN a member without Manage Server WHEN they set channel rules THEN a clear refusal; a member with it may', async () => {
     h = await startHarness();
     const refused = await answer(h.fake.slash({ subcommand: 'set', group: 'channel', options: { text: 'Be formal.' } }));
-    expect(refused).toMatch(/only .*admins/i);
+    expect(refused).toMatch(/only members with the Manage Server permission can change the channel rules/i);
     expect(await answer(h.fake.slash({ subcommand: 'show', group: 'channel' }))).toMatch(/no channel rules/i);
 
     const allowed = await answer(h.fake.slash({ user: h.fake.users.dana, manageGuild: true, subcommand: 'set', group: 'channel', options: { text: 'Be formal.' } }));

@@ -11,7 +11,12 @@ import type { ParsedCommand } from './parse-command.js';
 type Field = 'about' | 'respond';
 
 const FIELD_NAMES: Record<Field, string> = { about: '"About me"', respond: '"How to respond"' };
-const LAYER_NAMES = { channel: 'channel rules', workspace: 'workspace rules' } as const;
+/** What a platform calls its workspace (Discord: a server) and who administers it. */
+function workspaceWords(platform: Actor['platform']): { workspace: string; admins: string } {
+  return platform === 'discord'
+    ? { workspace: 'server', admins: 'members with the Manage Server permission' }
+    : { workspace: 'workspace', admins: 'workspace admins and owners' };
+}
 const HISTORY_LIMIT = 10;
 
 /** Length as a person counts it: characters, not UTF-16 units or bytes. */
@@ -100,7 +105,7 @@ export class InstructionCommands {
           kind: 'confirm',
           action: 'forget-me',
           text:
-            'This deletes everything I store about you in this workspace: every version of your instructions, ' +
+            `This deletes everything I store about you in this ${workspaceWords(actor.platform).workspace}: every version of your instructions, ` +
             'the replies I gave you with their snapshots, and the reports you filed. It cannot be undone.',
           confirmLabel: 'Delete everything',
         };
@@ -240,12 +245,13 @@ export class InstructionCommands {
   }
 
   private layer(actor: Actor, command: Extract<ParsedCommand, { kind: 'layer' }>): string {
-    const name = LAYER_NAMES[command.layer];
+    const words = workspaceWords(actor.platform);
+    const name = command.layer === 'channel' ? 'channel rules' : `${words.workspace} rules`;
     if (command.layer === 'channel' && actor.isDirect) {
       return 'Channel rules apply to shared channels. In a direct message, use your own instructions (`/instructions set <text>`).';
     }
     if (command.layer === 'workspace' && actor.workspaceId === 'dm') {
-      return 'Workspace rules can only be set inside a workspace or server, not in a direct message.';
+      return `${words.workspace === 'server' ? 'Server' : 'Workspace'} rules can only be set inside a ${words.workspace}, not in a direct message.`;
     }
     const scope = layerScope(actor, command.layer);
     const current = this.options.store.current(scope);
@@ -255,7 +261,7 @@ export class InstructionCommands {
         : `No ${name} are set${command.layer === 'channel' ? ' for this channel' : ''}.`;
     }
     if (!actor.isAdmin) {
-      return `Only workspace admins can change the ${name}. Ask an admin, or shape your own answers with \`/instructions set <text>\`.`;
+      return `Only ${words.admins} can change the ${name}. Ask one of them, or shape your own answers with \`/instructions set <text>\`.`;
     }
     if (command.action === 'clear') {
       if (!current || current.respond === '') return `There are no ${name} to clear.`;
@@ -267,7 +273,7 @@ export class InstructionCommands {
       return `The ${name} are ${formatNumber(length)} characters; the limit is ${formatNumber(this.options.limit)}. Shorten them and try again. Nothing was changed.`;
     }
     const saved = this.options.store.write(scope, { about: '', respond: command.text, enabled: true, action: 'set', actorId: actor.userId });
-    return `Saved the ${name} as version ${saved.version}. They apply to everyone ${command.layer === 'channel' ? 'in this channel' : 'in this workspace'} and win over personal instructions where they conflict.`;
+    return `Saved the ${name} as version ${saved.version}. They apply to everyone ${command.layer === 'channel' ? 'in this channel' : `in this ${words.workspace}`} and win over personal instructions where they conflict.`;
   }
 
   private tooLong(field: Field, text: string): string | undefined {
