@@ -65,7 +65,7 @@ describe('Discord /instructions', () => {
     const allowed = await answer(h.fake.slash({ user: h.fake.users.dana, manageGuild: true, subcommand: 'set', group: 'channel', options: { text: 'Be formal.' } }));
     expect(allowed).toMatch(/saved the channel rules/i);
     const server = await answer(h.fake.slash({ user: h.fake.users.dana, manageGuild: true, subcommand: 'set', group: 'server', options: { text: 'Use metric units.' } }));
-    expect(server).toMatch(/saved the workspace rules/i);
+    expect(server).toMatch(/saved the server rules/i);
   });
 
   it('GIVEN HEED_ADMINS names a member THEN they may set channel rules without Manage Server', async () => {
