@@ -56,11 +56,23 @@ export interface HeedOptions {
 
 const RATE_LIMIT_NOTICE =
   "You're sending messages faster than I can keep up with. Please wait a minute and try again; your other messages were not lost.";
+const SHUTDOWN_NOTICE = 'I had to stop this answer because I am restarting. Please ask again in a moment.';
 const PURGE_INTERVAL_MS = 6 * 60 * 60 * 1000;
 const NOTE_LIMIT = 3000;
 
 function plural(count: number, one: string, many = `${one}s`): string {
   return `${count} ${count === 1 ? one : many}`;
+}
+
+/** True when `work` settles within `ms`. */
+async function within(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  const done = await Promise.race([work.then(() => true as const), expired]);
+  clearTimeout(timer);
+  return done;
 }
 
 /** The question a snapshot answered: the last user message sent. */
@@ -84,6 +96,9 @@ export class Heed implements HeedCore {
   private readonly limiter: RateLimiter;
   private readonly now: () => Date;
   private readonly inFlight = new Set<Promise<RespondOutcome>>();
+  /** One per model stream in flight, so that a shutdown past its deadline can cut them short. */
+  private readonly cancels = new Set<AbortController>();
+  private draining = false;
   private readonly purgeTimer: NodeJS.Timeout;
   private closed = false;
 
@@ -252,17 +267,17 @@ export class Heed implements HeedCore {
   }
 
   /**
-   * Wait for replies in flight to finish, at most `timeoutMs`. Returns how many were still running
-   * when the time ran out.
+   * Wait for replies in flight to finish, at most `timeoutMs`. Replies still streaming then are cut
+   * short: each is finalized with what it has so far and a notice that Heed is restarting, within
+   * `graceMs`. Returns how many were still unfinished after that.
    */
-  async drain(timeoutMs: number): Promise<number> {
-    if (this.inFlight.size === 0) return 0;
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, timeoutMs);
-    });
-    await Promise.race([Promise.allSettled([...this.inFlight]), deadline]);
-    clearTimeout(timer);
+  async drain(timeoutMs: number, graceMs = 2000): Promise<number> {
+    this.draining = true;
+    const settled = () => Promise.allSettled([...this.inFlight]).then(() => undefined);
+    if (!(await within(settled(), timeoutMs))) {
+      for (const controller of this.cancels) controller.abort();
+      await within(settled(), graceMs);
+    }
     return this.inFlight.size;
   }
 
@@ -330,7 +345,11 @@ export class Heed implements HeedCore {
 
     const decision = this.limiter.check(`${message.platform}:${message.workspaceId}:${message.userId}`);
     if (decision !== 'allow') {
-      this.claims.complete(message, null);
+      try {
+        this.claims.complete(message, null);
+      } catch (error) {
+        log.error({ err: error }, 'could not record a rate-limited message');
+      }
       log.info({ user: message.userId, decision }, 'rate limit reached');
       if (decision === 'notify') await this.safely(log, () => sink.fail(RATE_LIMIT_NOTICE, ''));
       return { status: 'rate_limited' };
@@ -355,7 +374,11 @@ export class Heed implements HeedCore {
         status: 'complete',
         latencyMs: 0,
       };
-      const result = await this.options.model.stream(messages, (delta) => sink.append(delta));
+      const cancel = new AbortController();
+      this.cancels.add(cancel);
+      const result = await this.options.model
+        .stream(messages, (delta) => sink.append(delta), cancel.signal)
+        .finally(() => this.cancels.delete(cancel));
       const messageIds = await sink.finish(result.text);
       return this.storeReply(log, message, {
           ...snapshot,
@@ -372,7 +395,8 @@ export class Heed implements HeedCore {
         return this.apologise(log, sink, error, 'reply failed', message);
       }
       const partial = error.partialText;
-      const messageIds = (await this.safely(log, () => sink.fail(error.userMessage, partial))) ?? [];
+      const userMessage = error.code === 'model_cancelled' && this.draining ? SHUTDOWN_NOTICE : error.userMessage;
+      const messageIds = (await this.safely(log, () => sink.fail(userMessage, partial))) ?? [];
       const stored = this.storeReply(log, message, {
         ...snapshot,
         replyText: partial,
@@ -381,7 +405,7 @@ export class Heed implements HeedCore {
         latencyMs: Math.round(performance.now() - started),
       }, messageIds);
       if (partial && stored.status === 'replied') return { status: 'partial', replyId: stored.replyId, text: partial, error: error.code };
-      return { status: 'failed', error: error.code, userMessage: error.userMessage };
+      return { status: 'failed', error: error.code, userMessage };
     }
   }
 
@@ -400,6 +424,12 @@ export class Heed implements HeedCore {
       return { status: 'replied', replyId, text: snapshot.replyText };
     } catch (error) {
       log.error({ err: error, code: asHeedError(error).code }, 'the reply was posted but its snapshot could not be stored');
+      // The person has their answer: mark the message answered so a restart does not answer it again.
+      try {
+        this.claims.complete(message, null);
+      } catch {
+        // Still refused: the log line above says why; a redelivery after a restart may be answered twice.
+      }
       return { status: 'failed', error: 'snapshot_not_stored', userMessage: '' };
     }
   }
