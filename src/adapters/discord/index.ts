@@ -26,7 +26,7 @@ import type { DiscordContext } from './context.js';
 import { handleMessage } from './conversation.js';
 import { DiscordStartError, guarded, startErrorOf } from './errors.js';
 import { handleReaction, handleReportCommand, handleReportSubmit, isReportModal } from './feedback.js';
-import { InFlight } from './in-flight.js';
+import { InFlight } from '../in-flight.js';
 import { EDITOR_MODAL_ID } from './modals.js';
 
 export interface DiscordAdapter {

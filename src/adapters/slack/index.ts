@@ -19,7 +19,7 @@ import { attempt, logSlackError, slackErrorCode, toSlackApiError } from './error
 import { registerFeedback } from './feedback.js';
 import { healthHandler, SlackProbe } from './health.js';
 import { publishHome, registerHome } from './home.js';
-import { InFlight } from './in-flight.js';
+import { InFlight } from '../in-flight.js';
 import { People } from './people.js';
 import { StreamingSupport } from './reply-stream.js';
 
@@ -40,6 +40,9 @@ export interface StartSlackOptions {
   /** Interface to listen on in HTTP mode; all interfaces by default. Tests pass 127.0.0.1. */
   host?: string;
 }
+
+/** Connections waiting to be accepted; the kernel caps it at net.core.somaxconn. */
+const LISTEN_BACKLOG = 4_096;
 
 /** A Bolt App that counts every event it processes as in flight, from arrival to the last listener. */
 class TrackedApp extends App {
@@ -95,6 +98,9 @@ export async function startSlack(options: StartSlackOptions): Promise<SlackAdapt
     logger: boltLogger(logger.child({ component: 'slack-web-api' })),
     // A reply that waits half an hour is no reply: give up on a call after about five minutes.
     retryConfig: webApi.retryPolicies.fiveRetriesInFiveMinutes,
+    // The client's default of 100 calls at once queues every reply's calls behind the others' once
+    // about 30 replies are in flight (each makes 3–5 calls); Slack's limits are per method and minute.
+    maxRequestConcurrency: 1_000,
   };
   const bot = await identify(token, clientOptions);
 
@@ -162,7 +168,9 @@ export async function startSlack(options: StartSlackOptions): Promise<SlackAdapt
     if (socketMode) {
       await app.start();
     } else {
-      const server = await app.start({ port: config.PORT, ...(options.host ? { host: options.host } : {}) });
+      // A burst of events on fresh connections overflows Node's default accept queue (511); dropped
+      // connections are retried by the sender's TCP a second or more later, past Slack's 3-second ack limit.
+      const server = await app.start({ port: config.PORT, backlog: LISTEN_BACKLOG, ...(options.host ? { host: options.host } : {}) });
       port = (server.address() as AddressInfo).port;
     }
   } catch (error) {

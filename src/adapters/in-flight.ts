@@ -1,6 +1,6 @@
 /**
- * The Slack events being handled right now. Shutdown waits for them (stop taking new events, let the
- * replies in flight finish), and tests await `idle()` instead of sleeping after a request that should
+ * The platform events an adapter is handling right now. Shutdown waits for them (stop taking new events, let the
+ * replies in flight finish), and tests await `idle()` instead of sleeping after an event that should
  * change nothing.
  */
 export class InFlight {
