@@ -32,7 +32,9 @@ const REDACT_PATHS = [
   'OPENAI_API_KEY',
 ];
 
-const SECRET_PATTERN = /\b(xox[abposr]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+|sk-[A-Za-z0-9_-]{8,}|Bot [A-Za-z0-9._-]{20,}|Bearer [A-Za-z0-9._-]{8,})/g;
+// Slack bot/user/app tokens, OpenAI keys, Discord bot tokens (id.timestamp.hmac), and auth headers.
+const SECRET_PATTERN =
+  /\b(xox[abposr]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+|sk-[A-Za-z0-9_-]{8,}|[MNO][A-Za-z\d_-]{23,}\.[A-Za-z\d_-]{6}\.[A-Za-z\d_-]{27,}|Bot [A-Za-z0-9._-]{20,}|Bearer [A-Za-z0-9._-]{8,})/g;
 
 /** Replace anything shaped like a Slack, Discord or OpenAI credential in free text. */
 export function scrubSecrets(text: string): string {
