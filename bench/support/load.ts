@@ -1,0 +1,126 @@
+/**
+ * The closed-loop load shared by both platforms: N conversations in flight, each sending its next
+ * message when the reply to the previous one has ended, started spread over a short interval as
+ * people are (a burst of N at one instant would measure queueing instead). Bounded: a count of turns,
+ * a time-out per turn and a deadline for the whole run.
+ */
+import { absoluteNow } from './ipc.js';
+
+export interface ConversationPlan {
+  conversations: number;
+  turns: number;
+  /** Conversations start spread uniformly (seeded) over this many milliseconds. */
+  staggerMs: number;
+  /** A reply not ended within this time is an error, and its conversation stops. */
+  turnTimeoutMs: number;
+  /** No conversation starts a new turn after this many milliseconds. */
+  deadlineMs: number;
+  /** Makes question ids unique across runs. */
+  idPrefix: string;
+  /** The text every reply must carry on the platform. */
+  expectedReply: string;
+}
+
+/** One message sent and the reply it got, in the benchmark process's clock (epoch ms). */
+export class Turn {
+  sentAt = 0;
+  ackMs: number | undefined;
+  firstTextAt: number | undefined;
+  doneAt: number | undefined;
+  readonly errors: string[] = [];
+  readonly done: Promise<void>;
+  private resolveDone: () => void = () => undefined;
+
+  constructor(
+    readonly conversation: number,
+    readonly index: number,
+    readonly id: string,
+  ) {
+    this.done = new Promise((resolve) => {
+      this.resolveDone = resolve;
+    });
+  }
+
+  /** The text the person sends; its id lets the model's own timings be matched to this turn. */
+  get question(): string {
+    return `Question ${this.id}: how do I rotate the API keys?`;
+  }
+
+  /** The reply has ended on the platform. */
+  complete(at: number): void {
+    if (this.doneAt !== undefined) return;
+    this.doneAt = at;
+    this.resolveDone();
+  }
+}
+
+/** The question id inside a model request's last message, if any. */
+export function questionId(text: string): string | undefined {
+  return /Question (\S+):/.exec(text)?.[1];
+}
+
+export interface Conversation {
+  index: number;
+  /** Whatever the platform driver keeps per conversation (the thread it lives in, …). */
+  state: Record<string, unknown>;
+}
+
+export interface LoadResult {
+  turns: Turn[];
+  errors: string[];
+  /** Replies posted beyond one per message. */
+  duplicates: number;
+  /** Calls Heed made to the platform during the run, by method or route. */
+  platformCalls: Record<string, number>;
+  startedAt: number;
+  endedAt: number;
+}
+
+/** A small seeded generator, so that runs are comparable. */
+function seeded(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+/**
+ * Run the plan; `send` delivers one turn's message to the platform (it returns once the platform
+ * acknowledged it) and the driver calls `turn.complete()` when the reply has ended.
+ */
+export async function runConversations(plan: ConversationPlan, send: (conversation: Conversation, turn: Turn) => Promise<void>): Promise<LoadResult> {
+  const random = seeded(plan.conversations * 7919 + plan.turns);
+  const turns: Turn[] = [];
+  const errors: string[] = [];
+  const startedAt = absoluteNow();
+  const deadline = startedAt + plan.deadlineMs;
+
+  const converse = async (index: number): Promise<void> => {
+    const conversation: Conversation = { index, state: {} };
+    await new Promise((resolve) => setTimeout(resolve, random() * plan.staggerMs));
+    for (let step = 0; step < plan.turns && absoluteNow() < deadline; step++) {
+      const turn = new Turn(index, step, `${plan.idPrefix}-${index}-${step}`);
+      turns.push(turn);
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<'timeout'>((resolve) => {
+        timer = setTimeout(() => resolve('timeout'), plan.turnTimeoutMs);
+      });
+      try {
+        await send(conversation, turn);
+        if ((await Promise.race([turn.done, timedOut])) === 'timeout') turn.errors.push(`no reply within ${plan.turnTimeoutMs} ms`);
+      } catch (error) {
+        turn.errors.push(`sending failed: ${error instanceof Error ? error.message : String(error)}`);
+      } finally {
+        clearTimeout(timer);
+      }
+      errors.push(...turn.errors.map((error) => `${turn.id}: ${error}`));
+      if (turn.doneAt === undefined) return;
+    }
+  };
+  await Promise.all(Array.from({ length: plan.conversations }, (_, index) => converse(index)));
+  return { turns, errors, duplicates: 0, platformCalls: {}, startedAt, endedAt: absoluteNow() };
+}
