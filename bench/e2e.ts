@@ -37,6 +37,8 @@ const CHUNK_SIZE = 8;
 const REPLY = 'Rotate them from the admin console, then update the secret store and redeploy. '.repeat(2).trim();
 const MODEL: ReplyBehaviour = { reply: REPLY, chunkSize: CHUNK_SIZE, firstTokenDelayMs: FIRST_TOKEN_MS, tokenIntervalMs: TOKEN_INTERVAL_MS };
 const INSTANT_MODEL: ReplyBehaviour = { reply: REPLY, chunkSize: CHUNK_SIZE, firstTokenDelayMs: 0, tokenIntervalMs: 0 };
+/** A conversation asks this many questions in one thread (Slack) or reply chain (Discord), then starts another. */
+const TURNS_PER_THREAD = 4;
 /** One model reply's own time, roughly: conversations start spread over it. */
 const REPLY_MS = FIRST_TOKEN_MS + (Math.ceil(REPLY.length / CHUNK_SIZE) - 1) * TOKEN_INTERVAL_MS;
 
@@ -229,6 +231,7 @@ async function runLevel(platform: Platform, inFlight: number, model: Figures['mo
   const driver = await drivers[platform]();
   const dir = mkdtempSync(join(tmpdir(), 'heed-bench-e2e-'));
   const heed = await startHeedProcess({
+    cwd: dir,
     env: {
       DATABASE_PATH: join(dir, 'heed.db'),
       OPENAI_BASE_URL: modelProcess.url,
@@ -248,16 +251,17 @@ async function runLevel(platform: Platform, inFlight: number, model: Figures['mo
       staggerMs: model === 'instant' ? 50 : REPLY_MS,
       turnTimeoutMs: 30_000,
       deadlineMs: 60_000,
+      turnsPerThread: TURNS_PER_THREAD,
       expectedReply: REPLY,
     };
     // Warm-up: JIT, connection pools, caches. Not measured.
-    await driver.run(heed, { ...base, conversations: 20, turns: 5, idPrefix: 'warm' });
+    await driver.run({ ...base, conversations: 20, turns: 5, idPrefix: 'warm' });
     await heed.mark();
     const modelCpuBefore = await modelProcess.cpuMs();
     const loadCpuBefore = process.cpuUsage();
     loadLoop.enable();
     const turns = model === 'instant' ? 20 : turnsFor(inFlight);
-    const load = await driver.run(heed, { ...base, conversations: inFlight, turns, idPrefix: `m${inFlight}` });
+    const load = await driver.run({ ...base, conversations: inFlight, turns, idPrefix: `m${inFlight}` });
     loadLoop.disable();
     const loadCpu = process.cpuUsage(loadCpuBefore);
     const modelCpuMs = (await modelProcess.cpuMs()) - modelCpuBefore;
@@ -265,6 +269,9 @@ async function runLevel(platform: Platform, inFlight: number, model: Figures['mo
     const times = await modelProcess.requestTimes();
     const arrivals = await heed.arrivals();
     const label = model === 'instant' ? `${platform}, instant model` : platform;
+    // SIGTERM as in production: Heed must finish, close its database and exit 0.
+    const exitCode = await heed.stop();
+    if (exitCode !== 0) load.errors.push(`Heed exited with ${exitCode} after SIGTERM`);
     return figuresOf(platform, label, inFlight, model, load, times, report, arrivals, {
       // The histogram's values include its 10 ms sampling interval.
       loadLoopDelayP99Ms: round(Math.max(0, loadLoop.percentile(99) / 1e6 - 10)),
@@ -344,13 +351,15 @@ function printTargets(all: Figures[]): Record<string, { figure: string; met: boo
 async function main(): Promise<void> {
   const started = performance.now();
   console.log('Heed end-to-end benchmark');
-  console.log(`  Heed runs in a child process of its own (adapter started by its start function, as in production, HTTP on 127.0.0.1);`);
-  console.log(`  the fake model runs in another; this process runs the load generator and the fake platform server,`);
-  console.log(`  so neither shares Heed's event loop or CPU accounting. Clocks are aligned by IPC round trips.`);
+  console.log('  Processes: Heed runs alone in a child process started as `npm start` starts it (tsx src/main.ts, config in its');
+  console.log('  environment; Slack in HTTP mode), with a passive probe preloaded to measure it. The fake model runs in a second');
+  console.log('  child. This process runs the load generator and the fake platform server, so neither shares Heed\'s event loop');
+  console.log('  or its CPU accounting (their own CPU is shown beside Heed\'s). Clocks are lined up by IPC round trips.');
   console.log(`  Model: ${FIRST_TOKEN_MS} ms to the first token, ${CHUNK_SIZE} characters every ${TOKEN_INTERVAL_MS} ms, ${REPLY.length}-character reply (~${REPLY_MS} ms).`);
-  console.log(`  Load: closed loop; each conversation is a thread of mentions (Slack: app_mention + its message twin), the next`);
-  console.log(`  sent when the reply ends; conversations start spread over one reply's time; each one's first turn is not timed.`);
-  console.log(`  overhead = e2e − the model's own time for that request; 1st text = first reply text at the platform − model's first token.\n`);
+  console.log(`  Load: closed loop, one person per conversation; ${TURNS_PER_THREAD} questions per thread (Slack: each an app_mention plus its`);
+  console.log('  message twin, as Slack sends both), the next sent when the reply has ended; conversations start spread over one');
+  console.log('  reply\'s time, and each one\'s first question is not timed. A fresh Heed, database and fake servers per row.');
+  console.log('  overhead = e2e − the model\'s own time for that request; 1st text = first reply text at the platform − model\'s first token.\n');
 
   const all: Figures[] = [];
   for (const platform of PLATFORMS) {

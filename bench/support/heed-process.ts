@@ -1,85 +1,128 @@
 /**
- * Heed under test in its own process (bench/support/heed-server.ts), so that the load generator and the
- * fake platform servers in the benchmark's process do not share its event loop or its CPU accounting.
+ * Heed under test in its own process, started exactly as `npm start` starts it (`tsx src/main.ts`, the
+ * configuration in its environment, a working directory of its own so no `.env` file leaks in), with
+ * bench/support/heed-probe.ts preloaded to measure it from inside. The load generator and the fake
+ * platform servers in the benchmark's process share neither its event loop nor its CPU accounting.
+ * Its log (JSON on stderr) is read here: warnings and errors are counted, and its "Heed is running"
+ * line says it is ready. Stopped with SIGTERM, as in production.
  */
 import { fork } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { ask, clockOffset, nextMessage } from './ipc.js';
+import { ask, clockOffset } from './ipc.js';
+import type { ProbeReport } from './heed-probe.js';
 
-/** What the Heed process measured of itself since the last mark. */
-export interface HeedReport {
-  cpuMs: number;
-  /** Peak resident set over the process's life (one process per benchmark level). */
-  peakRssBytes: number;
-  rssBytes: number;
-  /** RSS once the adapters had started, before any load. */
+/** What Heed's process measured of itself since the last mark, with what it logged. */
+export interface HeedReport extends ProbeReport {
+  /** RSS once started, before any load. */
   idleRssBytes: number;
-  /** Sampled peaks of V8's heap and of memory outside it (bytes). */
-  memoryPeaks: { heapTotal: number; heapUsed: number; external: number; arrayBuffers: number };
-  /** Growth of the database (pages × page size) since the mark. */
-  dbBytes: number;
-  /** Reply snapshots stored since the mark. */
-  replies: number;
-  loopDelayP99Ms: number;
-  loopDelayMaxMs: number;
   logs: { warnings: number; errors: number; samples: string[] };
 }
 
 export interface HeedProcess {
-  /** The adapter's HTTP port (Slack HTTP mode). */
-  port: number | undefined;
   clockOffsetMs: number;
   /** Start a measurement window: CPU, database size and event-loop delay count from here. */
   mark(): Promise<void>;
   report(): Promise<HeedReport>;
-  /** When each tagged request reached Heed's HTTP server (parent clock), taken once. */
+  /** When each tagged request reached Heed's HTTP server (this process's clock), taken once. */
   arrivals(): Promise<Map<string, number>>;
-  /** Graceful stop (the adapter's `stop()`, then the core's drain and close), then exit. */
-  stop(): Promise<void>;
+  /** SIGTERM, then wait for the exit (src/main.ts finishes replies in flight and closes the database). */
+  stop(): Promise<number | null>;
 }
 
 export interface HeedProcessOptions {
-  /** Configuration variables (they decide which adapters start, as in production), exactly as the production process would read them from its environment. */
+  /** Configuration variables (they decide which adapters start, as in production). */
   env: Record<string, string>;
-  /** Extra Node.js flags for the Heed process (experiments: `--max-semi-space-size=…`, …). */
+  /** Working directory: put the database beside it. */
+  cwd: string;
+  /** Extra Node.js flags for the Heed process (experiments: `--max-old-space-size=…`, …). */
   nodeFlags?: string[];
   /** Write a V8 CPU profile (`node --cpu-prof`) into this directory when the process exits. */
   cpuProfileDir?: string;
 }
 
-/** Fork Heed and wait until its adapter is listening. */
+const MAX_LOG_SAMPLES = 5;
+/** pino's numeric level for `warn`. */
+const WARN = 40;
+const START_TIMEOUT_MS = 30_000;
+const STOP_TIMEOUT_MS = 30_000;
+
+/** Start Heed and wait until it logs that it is running. */
 export async function startHeedProcess(options: HeedProcessOptions): Promise<HeedProcess> {
-  const execArgv = ['--import', 'tsx', ...(options.nodeFlags ?? [])];
+  const execArgv = ['--import', import.meta.resolve('tsx'), '--import', import.meta.resolve('./heed-probe.ts'), ...(options.nodeFlags ?? [])];
   if (options.cpuProfileDir) {
     mkdirSync(options.cpuProfileDir, { recursive: true });
     execArgv.push('--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`);
   }
-  const child = fork(fileURLToPath(new URL('./heed-server.ts', import.meta.url)), [], {
+  const child = fork(fileURLToPath(new URL('../../src/main.ts', import.meta.url)), [], {
     execArgv,
-    env: { ...process.env, BENCH_HEED_ENV: JSON.stringify(options.env) },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    cwd: options.cwd,
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...options.env },
+    stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
   });
-  const { port } = await nextMessage<{ port?: number }>(child, 'ready');
+
+  const logs = { warnings: 0, errors: 0, samples: [] as string[] };
+  let announceReady: () => void = () => undefined;
+  const ready = new Promise<void>((resolve) => {
+    announceReady = resolve;
+  });
+  const stderr = createInterface({ input: child.stderr ?? process.stdin });
+  stderr.on('line', (line) => {
+    let entry: { level?: number; msg?: string } | undefined;
+    try {
+      entry = JSON.parse(line) as { level?: number; msg?: string };
+    } catch {
+      // Not a log line (a start-up message, a crash): show it.
+      process.stderr.write(`  [heed] ${line}\n`);
+      return;
+    }
+    if (entry.msg === 'Heed is running') announceReady();
+    if ((entry.level ?? 0) < WARN) return;
+    if (entry.level === WARN) logs.warnings++;
+    else logs.errors++;
+    if (logs.samples.length < MAX_LOG_SAMPLES) logs.samples.push(line.slice(0, 400));
+  });
+
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      ready,
+      new Promise((_resolve, reject) => child.once('exit', (code) => reject(new Error(`Heed exited with ${code} while starting`)))),
+      new Promise((_resolve, reject) => {
+        timer = setTimeout(() => reject(new Error(`Heed did not start within ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS);
+      }),
+    ]);
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
   const { offsetMs } = await clockOffset(child);
+  const { rssBytes: idleRssBytes } = await ask<{ rssBytes: number }>(child, 'rss');
+
   return {
-    port,
     clockOffsetMs: offsetMs,
     async mark() {
       await ask(child, 'mark');
     },
     async report() {
-      return (await ask<{ report: HeedReport }>(child, 'report')).report;
+      const { report } = await ask<{ report: ProbeReport }>(child, 'report');
+      return { ...report, idleRssBytes, logs: { ...logs, samples: [...logs.samples] } };
     },
     async arrivals() {
       const { arrivals } = await ask<{ arrivals: [string, number][] }>(child, 'arrivals');
       return new Map(arrivals.map(([tag, at]) => [tag, at - offsetMs]));
     },
     async stop() {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.send({ type: 'stop' });
-      await exited;
+      if (child.exitCode !== null) return child.exitCode;
+      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      const deadline = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+      const code = await exited;
+      clearTimeout(deadline);
+      return code;
     },
   };
 }

@@ -15,6 +15,8 @@ export interface ConversationPlan {
   turnTimeoutMs: number;
   /** No conversation starts a new turn after this many milliseconds. */
   deadlineMs: number;
+  /** Questions asked in one thread before the conversation starts a new one (history stays realistic). */
+  turnsPerThread: number;
   /** Makes question ids unique across runs. */
   idPrefix: string;
   /** The text every reply must carry on the platform. */

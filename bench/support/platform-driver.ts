@@ -1,11 +1,10 @@
 /** What the end-to-end benchmark needs from one platform's fake server and load generator. */
-import type { HeedProcess } from './heed-process.js';
 import type { ConversationPlan, LoadResult } from './load.js';
 
 export interface PlatformDriver {
   /** Configuration variables that point Heed's adapter at the fake platform. */
   env: Record<string, string>;
-  /** Drive `plan` through Heed; resolves when every conversation has ended or run out of time. */
-  run(heed: HeedProcess, plan: ConversationPlan): Promise<LoadResult>;
+  /** Drive `plan` through Heed (started with `env`); resolves when every conversation has ended or run out of time. */
+  run(plan: ConversationPlan): Promise<LoadResult>;
   close(): Promise<void>;
 }

@@ -109,7 +109,8 @@ export async function runSlackLoad(options: SlackLoadOptions): Promise<LoadResul
       const channel = `${channelPrefix}${String(conversation.index).padStart(5, '0')}`;
       const user = `U${channelPrefix}${String(conversation.index).padStart(5, '0')}`;
       const ts = slack.nextTs();
-      const root = (conversation.state.root as string | undefined) ?? ts;
+      // The first question of each thread is a new top-level mention; the rest are asked in its thread.
+      const root = turn.index % options.turnsPerThread === 0 ? ts : String(conversation.state.root);
       conversation.state.root = root;
       const text = `<@${FAKE_BOT_USER_ID}> ${turn.question}`;
       slack.addMessage(channel, { ts, text, user, ...(root !== ts ? { thread_ts: root } : {}) });

@@ -1,0 +1,93 @@
+/**
+ * Preloaded (`node --import`) into the Heed process the benchmark starts with `src/main.ts`, the entry
+ * point of `npm start`, so Heed runs unchanged while the benchmark measures it from inside: CPU time,
+ * peak RSS and what it is made of, event-loop delay, database growth, and when each tagged request
+ * reached the HTTP server. It only listens (IPC, diagnostics channels, a sampling timer); it calls
+ * nothing of Heed's.
+ */
+import { subscribe } from 'node:diagnostics_channel';
+import type { IncomingMessage } from 'node:http';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import BetterSqlite3 from 'better-sqlite3';
+import { absoluteNow, answerClock } from './ipc.js';
+
+/** What the probe measured since the last mark. */
+export interface ProbeReport {
+  cpuMs: number;
+  /** Peak resident set over the process's life (one process per benchmark level). */
+  peakRssBytes: number;
+  rssBytes: number;
+  /** Sampled peaks of V8's heap and of memory outside it (bytes). */
+  memoryPeaks: { heapTotal: number; heapUsed: number; external: number; arrayBuffers: number };
+  /** Growth of the database (pages × page size) since the mark. */
+  dbBytes: number;
+  /** Reply snapshots stored since the mark. */
+  replies: number;
+  loopDelayP99Ms: number;
+  loopDelayMaxMs: number;
+}
+
+const databasePath = process.env.DATABASE_PATH ?? '';
+
+// A second, read-only connection measures the database without touching Heed's own; opened at the
+// first mark, once Heed has created the file.
+let reader: BetterSqlite3.Database | undefined;
+const database = (): BetterSqlite3.Database => (reader ??= new BetterSqlite3(databasePath, { readonly: true }));
+const dbBytes = (): number => Number(database().pragma('page_count', { simple: true })) * Number(database().pragma('page_size', { simple: true }));
+const storedReplies = (): number => (database().prepare('SELECT count(*) AS n FROM replies').get() as { n: number }).n;
+
+// When each tagged request reached the HTTP server, to tell the time spent getting in (connection,
+// accept queue) from the time spent inside.
+const arrivals: [string, number][] = [];
+subscribe('http.server.request.start', (message) => {
+  const tag = (message as { request: IncomingMessage }).request.headers['x-bench-turn'];
+  if (typeof tag === 'string') arrivals.push([tag, absoluteNow()]);
+});
+
+/** monitorEventLoopDelay's sampling interval, which its figures include. */
+const LOOP_RESOLUTION_MS = 10;
+const loopDelay = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
+loopDelay.enable();
+// Peaks of the parts of memory, sampled twice a second (the call itself costs CPU).
+const memoryPeaks = { heapTotal: 0, heapUsed: 0, external: 0, arrayBuffers: 0 };
+setInterval(() => {
+  const usage = process.memoryUsage();
+  for (const key of Object.keys(memoryPeaks) as (keyof typeof memoryPeaks)[]) memoryPeaks[key] = Math.max(memoryPeaks[key], usage[key]);
+}, 500).unref();
+
+let mark: { cpu: NodeJS.CpuUsage; bytes: number; replies: number } | undefined;
+
+function report(): ProbeReport {
+  const since = mark ?? { cpu: { user: 0, system: 0 }, bytes: 0, replies: 0 };
+  const cpu = process.cpuUsage(since.cpu);
+  return {
+    cpuMs: (cpu.user + cpu.system) / 1000,
+    peakRssBytes: process.resourceUsage().maxRSS * 1024,
+    rssBytes: process.memoryUsage.rss(),
+    memoryPeaks: { ...memoryPeaks },
+    dbBytes: dbBytes() - since.bytes,
+    replies: storedReplies() - since.replies,
+    loopDelayP99Ms: Math.max(0, loopDelay.percentile(99) / 1e6 - LOOP_RESOLUTION_MS),
+    loopDelayMaxMs: Math.max(0, loopDelay.max / 1e6 - LOOP_RESOLUTION_MS),
+  };
+}
+
+process.on('message', (message: { type: string; id?: number }) => {
+  if (answerClock(message)) return;
+  if (message.type === 'mark') {
+    mark = { cpu: process.cpuUsage(), bytes: dbBytes(), replies: storedReplies() };
+    loopDelay.reset();
+    process.send?.({ type: 'mark' });
+  } else if (message.type === 'rss') {
+    process.send?.({ type: 'rss', rssBytes: process.memoryUsage.rss() });
+  } else if (message.type === 'report') {
+    process.send?.({ type: 'report', report: report() });
+  } else if (message.type === 'arrivals') {
+    process.send?.({ type: 'arrivals', arrivals: arrivals.splice(0) });
+  }
+});
+// The IPC channel would keep the process alive after Heed's own shutdown; and if the benchmark dies,
+// so does Heed.
+process.channel?.unref();
+process.on('disconnect', () => process.exit(1));
+process.on('exit', () => reader?.close());
