@@ -3,7 +3,7 @@
  * are configured. SIGTERM and SIGINT stop taking new work, let replies in flight finish (bounded by
  * HEED_SHUTDOWN_TIMEOUT_MS), close the database and exit 0.
  */
-import { ConfigError, loadConfig, type Config } from './config.js';
+import { loadConfigOrExit, type Config } from './config.js';
 import { startDiscord } from './adapters/discord/index.js';
 import { startSlack } from './adapters/slack/index.js';
 import { HeedError } from './core/errors.js';
@@ -63,16 +63,7 @@ async function startAdapters(config: Config, logger: Logger): Promise<{ running:
 }
 
 async function main(): Promise<void> {
-  let config: Config;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`Configuration error: ${error.message}\n`);
-      process.exit(2);
-    }
-    throw error;
-  }
+  const config = loadConfigOrExit();
   if (!config.SLACK_BOT_TOKEN && !config.DISCORD_TOKEN) nothingConfigured();
   const logger = createLogger({ level: config.LOG_LEVEL });
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection (kept running)'));

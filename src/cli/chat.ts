@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
-import { ConfigError, loadConfig } from '../config.js';
+import { loadConfigOrExit } from '../config.js';
 import { heedFromConfig } from '../core/heed.js';
 import { createLogger } from '../core/logger.js';
 import type { Actor, CommandResult, HistoryMessage, MessageRef, ReplySink } from '../core/types.js';
@@ -17,16 +17,7 @@ function write(text: string): void {
 }
 
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`Configuration error: ${error.message}\n`);
-      process.exit(2);
-    }
-    throw error;
-  }
+  const config = loadConfigOrExit();
   // The conversation owns the terminal: below the default level, only fatal problems interrupt it.
   const logger = createLogger({ level: config.LOG_LEVEL === 'info' ? 'fatal' : config.LOG_LEVEL });
   const core = heedFromConfig(config, logger);

@@ -1,31 +1,16 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeOpenAI, systemPromptOf, type FakeOpenAI } from '../support/fake-openai.js';
+import { runEntry } from '../support/run-entry.js';
 
 let model: FakeOpenAI;
 let dir: string;
 
-/** Run `npm run chat`'s entry with `input` piped to standard input; resolve with what it printed. */
-function chat(input: string, env: Record<string, string>): Promise<{ code: number | null; stdout: string }> {
-  return new Promise((resolve, reject) => {
-    // Run from the temporary directory so that a developer's own .env is not read.
-    const entry = join(import.meta.dirname, '../../src/cli/chat.ts');
-    const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), entry], {
-      cwd: dir,
-      env: { PATH: process.env.PATH ?? '', USER: 'tester', DATABASE_PATH: join(dir, 'heed.db'), ...env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout }));
-    child.stdin.end(input);
-  });
+/** Run `npm run chat`'s entry with `input` piped to standard input. */
+function chat(input: string, env: Record<string, string>) {
+  return runEntry('src/cli/chat.ts', { cwd: dir, input, env: { USER: 'tester', DATABASE_PATH: join(dir, 'heed.db'), ...env } });
 }
 
 beforeEach(async () => {

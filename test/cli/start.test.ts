@@ -1,26 +1,14 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runEntry } from '../support/run-entry.js';
 
 let dir: string;
 
-/** Run `npm start`'s entry from a temporary directory (so no developer .env is read). */
-function start(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), join(import.meta.dirname, '../../src/main.ts')], {
-      cwd: dir,
-      env: { PATH: process.env.PATH ?? '', DATABASE_PATH: join(dir, 'heed.db'), ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stderr }));
-  });
+/** Run `npm start`'s entry from a temporary directory with only `env` set. */
+function start(env: Record<string, string>) {
+  return runEntry('src/main.ts', { cwd: dir, env: { DATABASE_PATH: join(dir, 'heed.db'), ...env } });
 }
 
 beforeEach(() => {

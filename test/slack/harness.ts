@@ -17,7 +17,7 @@ export const BOT_TOKEN = 'xoxb-test-token';
 export const CHANNEL = 'C0CHAN';
 export const DM = 'D0DM';
 
-/** Log lines captured from the adapter, parsed. */
+/** Log lines captured from the adapter and the core, parsed. */
 export interface CapturedLog {
   level: number;
   msg: string;
@@ -84,6 +84,7 @@ export async function startHarness(options: { env?: Record<string, string> } = {
   const logger = captureLogger(logs);
   const test = await createTestCore({
     openaiUrl: openai.url,
+    logger,
     env: {
       SLACK_BOT_TOKEN: BOT_TOKEN,
       SLACK_SIGNING_SECRET: SIGNING_SECRET,
