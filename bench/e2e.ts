@@ -25,6 +25,7 @@ import { startHeedProcess, type HeedReport } from './support/heed-process.js';
 import { questionId, type ConversationPlan, type LoadResult } from './support/load.js';
 import { startModelProcess, type ModelRequestTimes } from './support/model-process.js';
 import type { PlatformDriver } from './support/platform-driver.js';
+import { discordDriver } from './support/discord-driver.js';
 import { slackDriver } from './support/slack-driver.js';
 import { printTable, quantile } from './support/stats.js';
 
@@ -52,13 +53,22 @@ const HEED_FLAGS = (process.env.BENCH_HEED_FLAGS ?? '').split(' ').filter((flag)
 /** BENCH_DUMP=dir writes every turn's timestamps there, for looking into a figure. */
 const DUMP_DIR = process.env.BENCH_DUMP;
 
-/** Turns per conversation at each level: enough samples, bounded time. */
-function turnsFor(inFlight: number): number {
-  if (inFlight <= 1) return 40;
-  if (inFlight <= 10) return 15;
-  if (inFlight <= 100) return 8;
-  return 5;
+/**
+ * Questions per conversation at each level: enough samples in bounded time. Discord gets fewer: the
+ * client keeps to Discord's 50 requests a second for the whole bot, so its replies queue from about
+ * 10 in flight on, and a row takes as long as its replies ÷ that rate.
+ */
+function turnsFor(platform: Platform, inFlight: number, model: 'streaming' | 'instant'): number {
+  if (model === 'instant') return 20;
+  if (platform === 'discord') return inFlight <= 1 ? 20 : inFlight <= 10 ? 6 : inFlight <= 100 ? 2 : 1;
+  return inFlight <= 1 ? 40 : inFlight <= 10 ? 15 : inFlight <= 100 ? 8 : 5;
 }
+
+/** The warm-up before each measured row (JIT, connection pools, caches): conversations × questions. */
+const WARM_UP: Record<Platform, { conversations: number; turns: number }> = {
+  slack: { conversations: 20, turns: 5 },
+  discord: { conversations: 10, turns: 4 },
+};
 
 /** Slack retries an event not acknowledged within this time. */
 const SLACK_ACK_LIMIT_MS = 3_000;
@@ -117,9 +127,7 @@ interface Figures {
 
 const drivers: Record<Platform, () => Promise<PlatformDriver>> = {
   slack: slackDriver,
-  discord: async () => {
-    throw new Error('the Discord driver is not available yet');
-  },
+  discord: discordDriver,
 };
 
 const round = (value: number, digits = 2) => (Number.isFinite(value) ? Number(value.toFixed(digits)) : Number.NaN);
@@ -154,7 +162,9 @@ function figuresOf(platform: Platform, label: string, inFlight: number, model: F
   const sent = load.turns.filter((turn) => turn.sentAt > 0);
   const extraModelCalls = sent.reduce((sum, turn) => sum + Math.max(0, (byId.get(turn.id)?.length ?? 0) - 1), 0);
   // Each conversation's first turn is its warm-up (it starts while the others are still ramping up).
-  const measured = sent.filter((turn) => turn.doneAt !== undefined && (turn.index > 0 || turnsFor(inFlight) === 1));
+  // Each conversation's first question is not timed (it starts while the others are still ramping up),
+  // unless it is the only one.
+  const measured = sent.filter((turn) => turn.doneAt !== undefined && (turn.index > 0 || turnsFor(platform, inFlight, model) === 1));
   const e2e: number[] = [];
   const own: number[] = [];
   const overhead: number[] = [];
@@ -249,19 +259,21 @@ async function runLevel(platform: Platform, inFlight: number, model: Figures['mo
   try {
     const base: Omit<ConversationPlan, 'conversations' | 'turns' | 'idPrefix'> = {
       staggerMs: model === 'instant' ? 50 : REPLY_MS,
-      turnTimeoutMs: 30_000,
+      // Discord's replies queue behind its request-rate limit: at 500 in flight one round takes ~40 s.
+      turnTimeoutMs: platform === 'discord' ? 90_000 : 30_000,
       deadlineMs: 60_000,
       turnsPerThread: TURNS_PER_THREAD,
       expectedReply: REPLY,
     };
-    // Warm-up: JIT, connection pools, caches. Not measured.
-    await driver.run({ ...base, conversations: 20, turns: 5, idPrefix: 'warm' });
+    // Warm-up: not timed, but its errors and duplicates count.
+    const warmUp = await driver.run({ ...base, ...WARM_UP[platform], idPrefix: 'warm' });
     await heed.mark();
     const modelCpuBefore = await modelProcess.cpuMs();
     const loadCpuBefore = process.cpuUsage();
     loadLoop.enable();
-    const turns = model === 'instant' ? 20 : turnsFor(inFlight);
-    const load = await driver.run({ ...base, conversations: inFlight, turns, idPrefix: `m${inFlight}` });
+    const load = await driver.run({ ...base, conversations: inFlight, turns: turnsFor(platform, inFlight, model), idPrefix: `m${inFlight}` });
+    load.errors.push(...warmUp.errors.map((error) => `warm-up ${error}`));
+    load.duplicates += warmUp.duplicates;
     loadLoop.disable();
     const loadCpu = process.cpuUsage(loadCpuBefore);
     const modelCpuMs = (await modelProcess.cpuMs()) - modelCpuBefore;

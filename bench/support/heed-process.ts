@@ -22,7 +22,7 @@ export interface HeedReport extends ProbeReport {
 
 export interface HeedProcess {
   clockOffsetMs: number;
-  /** Start a measurement window: CPU, database size and event-loop delay count from here. */
+  /** Start a measurement window: CPU, database size, event-loop delay and logged warnings count from here. */
   mark(): Promise<void>;
   report(): Promise<HeedReport>;
   /** When each tagged request reached Heed's HTTP server (this process's clock), taken once. */
@@ -106,6 +106,9 @@ export async function startHeedProcess(options: HeedProcessOptions): Promise<Hee
     clockOffsetMs: offsetMs,
     async mark() {
       await ask(child, 'mark');
+      logs.warnings = 0;
+      logs.errors = 0;
+      logs.samples.length = 0;
     },
     async report() {
       const { report } = await ask<{ report: ProbeReport }>(child, 'report');
