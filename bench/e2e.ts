@@ -15,7 +15,8 @@
  * Knobs (environment): BENCH_PLATFORMS=slack,discord  BENCH_LEVELS=1,10,100,500  BENCH_INSTANT=0 to skip
  * the instant-model run  BENCH_CPU_PROF=1 to write V8 CPU profiles of Heed to bench/results/profiles/.
  */
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -48,6 +49,8 @@ const PLATFORMS = (process.env.BENCH_PLATFORMS ?? 'slack,discord').split(',') as
 const INSTANT = process.env.BENCH_INSTANT !== '0';
 const PROFILE_DIR = process.env.BENCH_CPU_PROF === '1' ? fileURLToPath(new URL('./results/profiles/', import.meta.url)) : undefined;
 const INSTANT_IN_FLIGHT = 100;
+/** BENCH_RUNTIME=node runs a tsc build of Heed with plain node instead of `tsx src/main.ts` (what tsx costs). */
+const COMPILED = process.env.BENCH_RUNTIME === 'node';
 /** BENCH_HEED_FLAGS="--flag …" passes Node.js flags to the Heed process only. */
 const HEED_FLAGS = (process.env.BENCH_HEED_FLAGS ?? '').split(' ').filter((flag) => flag !== '');
 /** BENCH_DUMP=dir writes every turn's timestamps there, for looking into a figure. */
@@ -235,6 +238,19 @@ function figuresOf(platform: Platform, label: string, inFlight: number, model: F
   };
 }
 
+/** A tsc build of the project beside its migrations and node_modules, for BENCH_RUNTIME=node. */
+function buildCompiled(): string {
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  const out = mkdtempSync(join(tmpdir(), 'heed-bench-build-'));
+  execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', root, '--noEmit', 'false', '--outDir', out, '--rootDir', root], { stdio: 'inherit' });
+  cpSync(join(root, 'migrations'), join(out, 'migrations'), { recursive: true });
+  cpSync(join(root, 'package.json'), join(out, 'package.json'));
+  symlinkSync(join(root, 'node_modules'), join(out, 'node_modules'));
+  return out;
+}
+
+let compiledDir: string | undefined;
+
 /** One level: fresh processes, a short warm-up, then the measured conversations. */
 async function runLevel(platform: Platform, inFlight: number, model: Figures['model']): Promise<Figures> {
   const modelProcess = await startModelProcess(model === 'instant' ? INSTANT_MODEL : MODEL);
@@ -254,6 +270,7 @@ async function runLevel(platform: Platform, inFlight: number, model: Figures['mo
     },
     ...(PROFILE_DIR ? { cpuProfileDir: PROFILE_DIR } : {}),
     ...(HEED_FLAGS.length > 0 ? { nodeFlags: HEED_FLAGS } : {}),
+    ...(compiledDir ? { compiledDir } : {}),
   });
   const loadLoop = monitorEventLoopDelay({ resolution: 10 });
   try {
@@ -373,6 +390,10 @@ async function main(): Promise<void> {
   console.log('  reply\'s time, and each one\'s first question is not timed. A fresh Heed, database and fake servers per row.');
   console.log('  overhead = e2e − the model\'s own time for that request; 1st text = first reply text at the platform − model\'s first token.\n');
 
+  if (COMPILED) {
+    console.log('  BENCH_RUNTIME=node: building with tsc and running plain node instead of tsx …');
+    compiledDir = buildCompiled();
+  }
   const all: Figures[] = [];
   for (const platform of PLATFORMS) {
     for (const inFlight of LEVELS) {
@@ -417,8 +438,9 @@ async function main(): Promise<void> {
   console.log(`Clock offsets between processes, largest measured: ${num(worstOffset, 3)} ms (corrected).`);
 
   const resultsDir = new URL('./results/', import.meta.url);
-  const results = { date: new Date().toISOString(), durationS: round((performance.now() - started) / 1000, 1), model: MODEL, targets, runs: all };
+  const results = { date: new Date().toISOString(), runtime: COMPILED ? 'node (tsc build)' : 'tsx (npm start)', durationS: round((performance.now() - started) / 1000, 1), model: MODEL, targets, runs: all };
   writeFileSync(new URL('./e2e.json', resultsDir), `${JSON.stringify(results, null, 2)}\n`);
+  if (compiledDir) rmSync(compiledDir, { recursive: true, force: true });
   console.log(`\nWrote ${fileURLToPath(new URL('./e2e.json', resultsDir))} (${results.durationS} s)${PROFILE_DIR && existsSync(PROFILE_DIR) ? `; CPU profiles in ${PROFILE_DIR}` : ''}.`);
 }
 

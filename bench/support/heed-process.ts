@@ -9,7 +9,8 @@
 import { fork } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ask, clockOffset } from './ipc.js';
 import type { ProbeReport } from './heed-probe.js';
 
@@ -38,6 +39,8 @@ export interface HeedProcessOptions {
   cwd: string;
   /** Extra Node.js flags for the Heed process (experiments: `--max-old-space-size=…`, …). */
   nodeFlags?: string[];
+  /** Run a compiled build (`tsc` output with migrations and node_modules beside it) with plain node instead of tsx. */
+  compiledDir?: string;
   /** Write a V8 CPU profile (`node --cpu-prof`) into this directory when the process exits. */
   cpuProfileDir?: string;
 }
@@ -50,12 +53,17 @@ const STOP_TIMEOUT_MS = 30_000;
 
 /** Start Heed and wait until it logs that it is running. */
 export async function startHeedProcess(options: HeedProcessOptions): Promise<HeedProcess> {
-  const execArgv = ['--import', import.meta.resolve('tsx'), '--import', import.meta.resolve('./heed-probe.ts'), ...(options.nodeFlags ?? [])];
+  // npm start runs the TypeScript through tsx; a compiled build (BENCH_RUNTIME=node) runs plain node.
+  const compiled = options.compiledDir;
+  const loader = compiled ? [] : ['--import', import.meta.resolve('tsx')];
+  const probe = compiled ? pathToFileURL(join(compiled, 'bench/support/heed-probe.js')).href : import.meta.resolve('./heed-probe.ts');
+  const entry = compiled ? join(compiled, 'src/main.js') : fileURLToPath(new URL('../../src/main.ts', import.meta.url));
+  const execArgv = [...loader, '--import', probe, ...(options.nodeFlags ?? [])];
   if (options.cpuProfileDir) {
     mkdirSync(options.cpuProfileDir, { recursive: true });
     execArgv.push('--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`);
   }
-  const child = fork(fileURLToPath(new URL('../../src/main.ts', import.meta.url)), [], {
+  const child = fork(entry, [], {
     execArgv,
     cwd: options.cwd,
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...options.env },
