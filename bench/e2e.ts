@@ -124,11 +124,11 @@ interface Figures {
   heedLoopDelayMaxMs: number;
   loadLoopDelayP99Ms: number;
   /** CPU per reply of the other two processes (fake model; load generator + fake platform), for context. */
-  otherCpuMsPerReply: { model: number; load: number };
+  otherCpuMsPerReply: { model: number; load: number; platform: number };
   clockOffsetsMs: { heed: number; model: number };
 }
 
-const drivers: Record<Platform, () => Promise<PlatformDriver>> = {
+const drivers: Record<Platform, (expectedReply: string) => Promise<PlatformDriver>> = {
   slack: slackDriver,
   discord: discordDriver,
 };
@@ -254,7 +254,7 @@ let compiledDir: string | undefined;
 /** One level: fresh processes, a short warm-up, then the measured conversations. */
 async function runLevel(platform: Platform, inFlight: number, model: Figures['model']): Promise<Figures> {
   const modelProcess = await startModelProcess(model === 'instant' ? INSTANT_MODEL : MODEL);
-  const driver = await drivers[platform]();
+  const driver = await drivers[platform](REPLY);
   const dir = mkdtempSync(join(tmpdir(), 'heed-bench-e2e-'));
   const heed = await startHeedProcess({
     cwd: dir,
@@ -286,6 +286,7 @@ async function runLevel(platform: Platform, inFlight: number, model: Figures['mo
     const warmUp = await driver.run({ ...base, ...WARM_UP[platform], idPrefix: 'warm' });
     await heed.mark();
     const modelCpuBefore = await modelProcess.cpuMs();
+    const platformCpuBefore = await driver.cpuMs();
     const loadCpuBefore = process.cpuUsage();
     loadLoop.enable();
     const load = await driver.run({ ...base, conversations: inFlight, turns: turnsFor(platform, inFlight, model), idPrefix: `m${inFlight}` });
@@ -294,6 +295,7 @@ async function runLevel(platform: Platform, inFlight: number, model: Figures['mo
     loadLoop.disable();
     const loadCpu = process.cpuUsage(loadCpuBefore);
     const modelCpuMs = (await modelProcess.cpuMs()) - modelCpuBefore;
+    const platformCpuMs = (await driver.cpuMs()) - platformCpuBefore;
     const report = await heed.report();
     const times = await modelProcess.requestTimes();
     const arrivals = await heed.arrivals();
@@ -307,6 +309,7 @@ async function runLevel(platform: Platform, inFlight: number, model: Figures['mo
       otherCpuMsPerReply: {
         model: round(modelCpuMs / Math.max(1, report.replies)),
         load: round((loadCpu.user + loadCpu.system) / 1000 / Math.max(1, report.replies)),
+        platform: round(platformCpuMs / Math.max(1, report.replies)),
       },
       clockOffsetsMs: { heed: round(heed.clockOffsetMs, 3), model: round(modelProcess.clockOffsetMs, 3) },
     });
@@ -414,7 +417,7 @@ async function main(): Promise<void> {
   printFigures(all);
   console.log('\nWhere the overhead goes (p50 / p99 ms): in = event sent → Heed has read it; before = → model request; after = model done → reply ended');
   printTable(
-    ['run', 'in flight', 'in', 'before model', 'after model', 'Heed loop delay p99 / max', 'CPU ms/reply heed / model / load'],
+    ['run', 'in flight', 'in', 'before model', 'after model', 'Heed loop delay p99 / max', 'CPU ms/reply heed / model / load / platform'],
     all.map((f) => [
       f.label,
       String(f.inFlight),
@@ -422,7 +425,7 @@ async function main(): Promise<void> {
       `${num(f.phases.beforeModel[0])} / ${num(f.phases.beforeModel[1])}`,
       `${num(f.phases.afterModel[0])} / ${num(f.phases.afterModel[1])}`,
       `${num(f.heedLoopDelayP99Ms)} / ${num(f.heedLoopDelayMaxMs)}`,
-      `${num(f.cpuMsPerReply, 2)} / ${num(f.otherCpuMsPerReply.model, 2)} / ${num(f.otherCpuMsPerReply.load, 2)}`,
+      `${num(f.cpuMsPerReply, 2)} / ${num(f.otherCpuMsPerReply.model, 2)} / ${num(f.otherCpuMsPerReply.load, 2)} / ${num(f.otherCpuMsPerReply.platform, 2)}`,
     ]),
   );
   const targets = printTargets(all);

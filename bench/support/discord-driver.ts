@@ -1,27 +1,53 @@
 /**
- * The Discord side of one benchmark level: a fresh fake Discord (REST and gateway, in the benchmark's
- * process), the configuration that points Heed's discord.js client at it, and the load dispatched
- * through its gateway.
+ * The Discord side of one benchmark row: the fake Discord (REST and gateway) in a process of its own,
+ * the configuration that points Heed's discord.js client at it, and the load: closed-loop
+ * conversations, each a DM with a person of its own (its own channel and rate-limit bucket, as
+ * separate channels would be), the first question of each chain a plain message and the rest replies
+ * to Heed's last answer, dispatched through the fake gateway as MESSAGE_CREATE.
  */
-import { startFakeDiscord } from '../../test/support/fake-discord.js';
-import { runDiscordLoad } from './discord-load.js';
-import type { ConversationPlan, LoadResult } from './load.js';
+import type { DiscordTurnAnswer, DiscordTurnRequest } from './discord-watch.js';
+import { runConversations, type ConversationPlan, type LoadResult, type Turn } from './load.js';
 import type { PlatformDriver } from './platform-driver.js';
+import { startPlatformProcess } from './platform-process.js';
 
-/** Start a fake Discord for one level. */
-export async function discordDriver(): Promise<PlatformDriver> {
-  const fake = await startFakeDiscord();
+/** Start a fake Discord for one row. */
+export async function discordDriver(expectedReply: string): Promise<PlatformDriver> {
+  const platform = await startPlatformProcess('discord', expectedReply);
+  const turns = new Map<string, Turn>();
+  platform.onReply((event) => {
+    const turn = turns.get(event.turn);
+    if (!turn) return;
+    if (event.type === 'text') turn.firstTextAt = event.at;
+    else {
+      turn.complete(event.at);
+      turns.delete(event.turn);
+    }
+  });
   let runs = 0;
+
   return {
-    env: {
-      DISCORD_TOKEN: fake.token,
-      DISCORD_APPLICATION_ID: fake.applicationId,
-      DISCORD_API_URL: fake.apiUrl,
-    },
-    run(plan: ConversationPlan): Promise<LoadResult> {
+    env: platform.env,
+    async run(plan: ConversationPlan): Promise<LoadResult> {
       // Each run talks to people of its own, so a late reply from an earlier run is never mistaken.
-      return runDiscordLoad({ ...plan, fake, personPrefix: String(++runs) });
+      const run = ++runs;
+      const channels = new Map<number, string>();
+      const result = await runConversations(plan, async (conversation, turn) => {
+        turns.set(turn.id, turn);
+        const request: DiscordTurnRequest = { turn: turn.id, person: `${run}x${conversation.index}`, content: turn.question, newChain: turn.index % plan.turnsPerThread === 0 };
+        const { sentAt, channel } = await platform.turn<DiscordTurnAnswer>(request);
+        turn.sentAt = platform.toLocal(sentAt);
+        channels.set(conversation.index, channel);
+      });
+      const answered: Record<string, number> = {};
+      for (const channel of channels.values()) answered[channel] = 0;
+      for (const turn of result.turns) {
+        const channel = channels.get(turn.conversation);
+        if (channel !== undefined && turn.doneAt !== undefined) answered[channel] = (answered[channel] ?? 0) + 1;
+      }
+      const summary = await platform.summary(answered);
+      return { ...result, duplicates: summary.duplicates, platformCalls: summary.calls, errors: [...result.errors, ...summary.errors] };
     },
-    close: () => fake.close(),
+    cpuMs: () => platform.cpuMs(),
+    close: () => platform.close(),
   };
 }

@@ -6,5 +6,7 @@ export interface PlatformDriver {
   env: Record<string, string>;
   /** Drive `plan` through Heed (started with `env`); resolves when every conversation has ended or run out of time. */
   run(plan: ConversationPlan): Promise<LoadResult>;
+  /** CPU time the fake platform's process has used so far (ms). */
+  cpuMs(): Promise<number>;
   close(): Promise<void>;
 }

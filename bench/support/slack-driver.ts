@@ -1,12 +1,18 @@
 /**
- * The Slack side of one benchmark level: a fresh fake Slack Web API (in the benchmark's process), the
- * configuration that points Heed's adapter at it in HTTP mode, and the load sent to Heed's receiver.
+ * The Slack side of one benchmark row: the fake Slack Web API in a process of its own, the
+ * configuration that points Heed's adapter at it in HTTP mode, and the load: closed-loop conversations,
+ * each asking in threads of its own channel, every question sent into Heed's Bolt receiver as Slack
+ * sends it (signed; an `app_mention` and its `message` twin, since both subscriptions match a mention).
  */
+import { Agent, request } from 'node:http';
 import { createServer } from 'node:net';
-import { startFakeSlack } from '../../test/support/fake-slack.js';
-import type { ConversationPlan, LoadResult } from './load.js';
+import { FAKE_APP_ID, FAKE_BOT_USER_ID, FAKE_TEAM_ID } from '../../test/support/fake-slack.js';
+import { slackSignature } from '../../test/support/slack-signing.js';
+import { absoluteNow } from './ipc.js';
+import { runConversations, type ConversationPlan, type LoadResult, type Turn } from './load.js';
 import type { PlatformDriver } from './platform-driver.js';
-import { runSlackLoad } from './slack-load.js';
+import { startPlatformProcess } from './platform-process.js';
+import type { SlackTurnAnswer, SlackTurnRequest } from './slack-watch.js';
 
 const SIGNING_SECRET = 'bench-signing-secret';
 
@@ -22,23 +28,108 @@ function freePort(): Promise<number> {
   });
 }
 
-/** Start a fake Slack for one level. */
-export async function slackDriver(): Promise<PlatformDriver> {
-  const slack = await startFakeSlack();
-  const port = await freePort();
-  let runs = 0;
+let events = 0;
+
+/**
+ * POST a signed Events API envelope as Slack does, answering with the HTTP status. node:http with a
+ * keep-alive agent rather than fetch: it costs the load generator a third of the CPU, CPU this 2-core
+ * machine's Heed would otherwise compete for. A new connection is opened whenever none is free.
+ */
+function postEvent(agent: Agent, port: number, envelopeBody: Record<string, unknown>, tag: string): Promise<number> {
+  const body = JSON.stringify(envelopeBody);
+  const timestamp = Math.floor(Date.now() / 1000);
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        agent,
+        host: '127.0.0.1',
+        port,
+        path: '/slack/events',
+        method: 'POST',
+        headers: {
+          'Content-Type': 'application/json',
+          'Content-Length': Buffer.byteLength(body),
+          'X-Slack-Request-Timestamp': String(timestamp),
+          'X-Slack-Signature': slackSignature(SIGNING_SECRET, timestamp, body),
+          'X-Bench-Turn': tag,
+        },
+      },
+      (res) => {
+        res.resume();
+        res.once('end', () => resolve(res.statusCode ?? 0));
+        res.once('error', reject);
+      },
+    );
+    req.once('error', reject);
+    req.end(body);
+  });
+}
+
+function envelope(event: Record<string, unknown>): Record<string, unknown> {
   return {
-    env: {
-      SLACK_BOT_TOKEN: 'xoxb-bench-token',
-      SLACK_SIGNING_SECRET: SIGNING_SECRET,
-      SLACK_API_URL: slack.url,
-      PORT: String(port),
-    },
-    run(plan: ConversationPlan): Promise<LoadResult> {
+    token: 'unused-verification-token',
+    team_id: FAKE_TEAM_ID,
+    context_team_id: FAKE_TEAM_ID,
+    api_app_id: FAKE_APP_ID,
+    event,
+    type: 'event_callback',
+    event_id: `EvB${String(++events).padStart(9, '0')}`,
+    event_time: Math.floor(Date.now() / 1000),
+    authorizations: [{ enterprise_id: null, team_id: FAKE_TEAM_ID, user_id: FAKE_BOT_USER_ID, is_bot: true, is_enterprise_install: false }],
+    is_ext_shared_channel: false,
+  };
+}
+
+/** Start a fake Slack for one row. */
+export async function slackDriver(expectedReply: string): Promise<PlatformDriver> {
+  const platform = await startPlatformProcess('slack', expectedReply);
+  const port = await freePort();
+  const agent = new Agent({ keepAlive: true });
+  const turns = new Map<string, Turn>();
+  platform.onReply((event) => {
+    const turn = turns.get(event.turn);
+    if (!turn) return;
+    if (event.type === 'text') turn.firstTextAt = event.at;
+    else {
+      turn.complete(event.at);
+      turns.delete(event.turn);
+    }
+  });
+  let runs = 0;
+
+  return {
+    env: { SLACK_BOT_TOKEN: 'xoxb-bench-token', SLACK_SIGNING_SECRET: SIGNING_SECRET, PORT: String(port), ...platform.env },
+    async run(plan: ConversationPlan): Promise<LoadResult> {
       // Each run gets channels of its own, so a late reply from an earlier run is never mistaken.
-      const channelPrefix = `C${String.fromCharCode(65 + runs++)}`;
-      return runSlackLoad({ ...plan, slack, baseUrl: `http://127.0.0.1:${port}`, signingSecret: SIGNING_SECRET, channelPrefix });
+      const prefix = `C${String.fromCharCode(65 + runs++)}`;
+      const channelOf = (conversation: number) => `${prefix}${String(conversation).padStart(5, '0')}`;
+      const result = await runConversations(plan, async (conversation, turn) => {
+        const channel = channelOf(conversation.index);
+        const user = `U${channel}`;
+        const text = `<@${FAKE_BOT_USER_ID}> ${turn.question}`;
+        turns.set(turn.id, turn);
+        // The first question of each thread is a new top-level mention; the rest are asked in its thread.
+        const request: SlackTurnRequest = { turn: turn.id, channel, user, text, newThread: turn.index % plan.turnsPerThread === 0 };
+        const { ts, root } = await platform.turn<SlackTurnAnswer>(request);
+        const event = { user, text, ts, channel, event_ts: ts, team: FAKE_TEAM_ID, ...(root !== ts ? { thread_ts: root } : {}) };
+        turn.sentAt = absoluteNow();
+        const [mention, twin] = await Promise.all([
+          postEvent(agent, port, envelope({ type: 'app_mention', ...event }), turn.id),
+          postEvent(agent, port, envelope({ type: 'message', channel_type: 'channel', ...event }), `${turn.id}/twin`),
+        ]);
+        turn.ackMs = absoluteNow() - turn.sentAt;
+        if (mention !== 200 || twin !== 200) turn.errors.push(`event acknowledged with HTTP ${mention}/${twin}`);
+      });
+      const answered: Record<string, number> = {};
+      for (let index = 0; index < plan.conversations; index++) answered[channelOf(index)] = 0;
+      for (const turn of result.turns) if (turn.doneAt !== undefined) answered[channelOf(turn.conversation)] = (answered[channelOf(turn.conversation)] ?? 0) + 1;
+      const summary = await platform.summary(answered);
+      return { ...result, duplicates: summary.duplicates, platformCalls: summary.calls, errors: [...result.errors, ...summary.errors] };
     },
-    close: () => slack.close(),
+    cpuMs: () => platform.cpuMs(),
+    async close() {
+      agent.destroy();
+      await platform.close();
+    },
   };
 }
