@@ -1,21 +1,28 @@
 /**
  * `npm run bench`: Heed end to end, through the real adapters and the fake platform servers, with the
  * fake model streaming at a set time-to-first-token and token rate. For 1, 10, 100 and 500
- * conversations in flight it prints one table and writes the figures to bench/results/e2e.json.
+ * conversations in flight (and Slack with an instant model) it prints one table, where the overhead
+ * goes, the targets, and writes the figures to bench/results/e2e.json.
  *
- * Three processes per level, so that what is measured is Heed's alone:
- *  - Heed (bench/support/heed-server.ts): the core and the platform adapter, started exactly as in
- *    production; it measures its own CPU, peak RSS, database growth and logged warnings.
+ * Four processes per row, so that what is measured is Heed's alone:
+ *  - Heed: `src/main.ts` as `npm start` runs it, with bench/support/heed-probe.ts preloaded to measure
+ *    its CPU, peak RSS, event-loop delay, database growth and request arrivals; its log is read for
+ *    warnings and errors; it is stopped with SIGTERM and must exit 0.
  *  - the fake model (bench/support/model-server.ts): stamps when each request arrived, when it wrote
  *    its first token and when it ended (the model's own time).
- *  - this process: the load generator and the fake platform server. It stamps when each message was
- *    sent and when the platform saw the reply's first text and its end.
- * Clocks are lined up with IPC round trips; the offsets are printed.
+ *  - the fake platform (bench/support/platform-server.ts): stamps each reply's first text and its end
+ *    as Heed's calls arrive, and checks afterwards that every question got exactly one reply.
+ *  - this process: the load generator (signed Slack events over HTTP; Discord messages are dispatched
+ *    by the platform process through its gateway on request).
+ * Clocks are lined up with IPC round trips.
  *
- * Knobs (environment): BENCH_PLATFORMS=slack,discord  BENCH_LEVELS=1,10,100,500  BENCH_INSTANT=0 to skip
- * the instant-model run  BENCH_CPU_PROF=1 to write V8 CPU profiles of Heed to bench/results/profiles/.
+ * Knobs (environment): BENCH_PLATFORMS=slack,discord  BENCH_LEVELS=1,10,100,500  BENCH_INSTANT=0 skips
+ * the instant-model run, BENCH_INSTANT_IN_FLIGHT=100  BENCH_CPU_PROF=1 writes V8 CPU profiles of Heed to
+ * bench/results/profiles/  BENCH_HEED_FLAGS="--node-flag …"  BENCH_RUNTIME=node (a tsc build on plain
+ * node)  BENCH_DUMP=dir (every question's timestamps).
  */
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -48,7 +55,7 @@ const LEVELS = (process.env.BENCH_LEVELS ?? '1,10,100,500').split(',').filter((l
 const PLATFORMS = (process.env.BENCH_PLATFORMS ?? 'slack,discord').split(',') as Platform[];
 const INSTANT = process.env.BENCH_INSTANT !== '0';
 const PROFILE_DIR = process.env.BENCH_CPU_PROF === '1' ? fileURLToPath(new URL('./results/profiles/', import.meta.url)) : undefined;
-const INSTANT_IN_FLIGHT = 100;
+const INSTANT_IN_FLIGHT = Number(process.env.BENCH_INSTANT_IN_FLIGHT ?? 100);
 /** BENCH_RUNTIME=node runs a tsc build of Heed with plain node instead of `tsx src/main.ts` (what tsx costs). */
 const COMPILED = process.env.BENCH_RUNTIME === 'node';
 /** BENCH_HEED_FLAGS="--flag …" passes Node.js flags to the Heed process only. */
@@ -123,7 +130,7 @@ interface Figures {
   heedLoopDelayP99Ms: number;
   heedLoopDelayMaxMs: number;
   loadLoopDelayP99Ms: number;
-  /** CPU per reply of the other two processes (fake model; load generator + fake platform), for context. */
+  /** CPU per reply of the other processes (fake model, load generator, fake platform), for context. */
   otherCpuMsPerReply: { model: number; load: number; platform: number };
   clockOffsetsMs: { heed: number; model: number };
 }
@@ -236,6 +243,21 @@ function figuresOf(platform: Platform, label: string, inFlight: number, model: F
     heedLoopDelayMaxMs: round(heed.loopDelayMaxMs),
     ...extra,
   };
+}
+
+/**
+ * The time of a fixed CPU workload (JSON and SHA-256). This shared 2-core machine's speed varies over
+ * time; printed with the results so runs can be compared.
+ */
+function calibrate(): number {
+  const sample = { items: Array.from({ length: 50 }, (_, index) => ({ id: index, text: 'hello world '.repeat(5), value: index * 3.14 })) };
+  const started = performance.now();
+  let checksum = 0;
+  for (let round = 0; round < 3000; round++) {
+    const text = JSON.stringify(sample);
+    checksum += (JSON.parse(text) as typeof sample).items.length + (createHash('sha256').update(text).digest()[0] ?? 0);
+  }
+  return checksum > 0 ? performance.now() - started : Number.NaN;
 }
 
 /** A tsc build of the project beside its migrations and node_modules, for BENCH_RUNTIME=node. */
@@ -382,11 +404,12 @@ function printTargets(all: Figures[]): Record<string, { figure: string; met: boo
 
 async function main(): Promise<void> {
   const started = performance.now();
+  const calibrationMs = calibrate();
   console.log('Heed end-to-end benchmark');
-  console.log('  Processes: Heed runs alone in a child process started as `npm start` starts it (tsx src/main.ts, config in its');
-  console.log('  environment; Slack in HTTP mode), with a passive probe preloaded to measure it. The fake model runs in a second');
-  console.log('  child. This process runs the load generator and the fake platform server, so neither shares Heed\'s event loop');
-  console.log('  or its CPU accounting (their own CPU is shown beside Heed\'s). Clocks are lined up by IPC round trips.');
+  console.log('  Processes (a 2-core machine, so four of them): Heed alone, started as `npm start` starts it (tsx src/main.ts,');
+  console.log('  config in its environment; Slack in HTTP mode) with a passive probe preloaded to measure it; the fake model; the');
+  console.log('  fake platform (it stamps Heed\'s calls as they arrive); and this one, the load generator. None shares Heed\'s');
+  console.log('  event loop or CPU accounting; their own CPU per reply is shown beside Heed\'s. Clocks are lined up by IPC round trips.');
   console.log(`  Model: ${FIRST_TOKEN_MS} ms to the first token, ${CHUNK_SIZE} characters every ${TOKEN_INTERVAL_MS} ms, ${REPLY.length}-character reply (~${REPLY_MS} ms).`);
   console.log(`  Load: closed loop, one person per conversation; ${TURNS_PER_THREAD} questions per thread (Slack: each an app_mention plus its`);
   console.log('  message twin, as Slack sends both), the next sent when the reply has ended; conversations start spread over one');
@@ -436,12 +459,18 @@ async function main(): Promise<void> {
   }
   const loadDelay = Math.max(...all.map((f) => f.loadLoopDelayP99Ms));
   const heedDelay = Math.max(...all.map((f) => f.heedLoopDelayP99Ms));
-  console.log(`\nEvent-loop delay p99, worst level: Heed ${num(heedDelay)} ms, load generator + fake platform ${num(loadDelay)} ms.`);
+  console.log(`\nEvent-loop delay p99, worst row: Heed ${num(heedDelay)} ms, load generator ${num(loadDelay)} ms.`);
+  console.log('Platform calls per question (last row of each platform):');
+  for (const platform of PLATFORMS) {
+    const last = all.filter((f) => f.platform === platform).at(-1);
+    if (last) console.log(`  ${platform}: ${Object.entries(last.platformCallsPerReply).map(([call, count]) => `${call} ${count}`).join(', ')}`);
+  }
+  console.log(`Machine speed (a fixed JSON + SHA-256 workload; lower is faster, ~125 ms when this machine is quiet): ${num(calibrationMs)} ms before, ${num(calibrate())} ms after.`);
   const worstOffset = Math.max(...all.flatMap((f) => [Math.abs(f.clockOffsetsMs.heed), Math.abs(f.clockOffsetsMs.model)]));
   console.log(`Clock offsets between processes, largest measured: ${num(worstOffset, 3)} ms (corrected).`);
 
   const resultsDir = new URL('./results/', import.meta.url);
-  const results = { date: new Date().toISOString(), runtime: COMPILED ? 'node (tsc build)' : 'tsx (npm start)', durationS: round((performance.now() - started) / 1000, 1), model: MODEL, targets, runs: all };
+  const results = { date: new Date().toISOString(), calibrationMs: round(calibrationMs), runtime: COMPILED ? 'node (tsc build)' : 'tsx (npm start)', durationS: round((performance.now() - started) / 1000, 1), model: MODEL, targets, runs: all };
   writeFileSync(new URL('./e2e.json', resultsDir), `${JSON.stringify(results, null, 2)}\n`);
   if (compiledDir) rmSync(compiledDir, { recursive: true, force: true });
   console.log(`\nWrote ${fileURLToPath(new URL('./e2e.json', resultsDir))} (${results.durationS} s)${PROFILE_DIR && existsSync(PROFILE_DIR) ? `; CPU profiles in ${PROFILE_DIR}` : ''}.`);
