@@ -33,7 +33,7 @@ export async function discordDriver(expectedReply: string): Promise<PlatformDriv
       const channels = new Map<number, string>();
       const result = await runConversations(plan, async (conversation, turn) => {
         turns.set(turn.id, turn);
-        const request: DiscordTurnRequest = { turn: turn.id, person: `${run}x${conversation.index}`, content: turn.question, newChain: turn.index % plan.turnsPerThread === 0 };
+        const request: DiscordTurnRequest = { turn: turn.id, person: `${run}${String(conversation.index).padStart(6, '0')}`, content: turn.question, newChain: turn.index % plan.turnsPerThread === 0 };
         const { sentAt, channel } = await platform.turn<DiscordTurnAnswer>(request);
         turn.sentAt = platform.toLocal(sentAt);
         channels.set(conversation.index, channel);

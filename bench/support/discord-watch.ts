@@ -12,7 +12,7 @@ import { tapCalls, type PlatformWatch, type ReplyEvent } from './platform-watch.
 /** A question to dispatch to Heed. */
 export interface DiscordTurnRequest {
   turn: string;
-  /** Who asks: one person (and so one DM channel) per conversation. */
+  /** Who asks (digits, unique per conversation): one person and so one DM channel per conversation. */
   person: string;
   content: string;
   /** Start a new reply chain (a plain message) instead of replying to Heed's last answer. */
@@ -31,9 +31,9 @@ const EDIT_MESSAGE = /^\/channels\/(\d+)\/messages\/(\d+)$/;
 /** A REST path with its ids replaced, for counting calls by route. */
 const routeOf = (call: RecordedCall): string => `${call.method} ${call.path.replace(/\d{5,}/g, ':id')}`;
 
+/** The person with this key (digits only), as Discord would send them. */
 function person(key: string): APIUser {
-  const digits = [...key].map((char) => char.charCodeAt(0) % 10).join('');
-  return { id: `16${digits.padStart(16, '0').slice(-16)}`, username: `person${key}`, discriminator: '0', global_name: `Person ${key}`, avatar: null, bot: false };
+  return { id: `16${key.padStart(16, '0')}`, username: `person${key}`, discriminator: '0', global_name: `Person ${key}`, avatar: null, bot: false };
 }
 
 /** Start the fake Discord and watch it; `emit` receives each reply's first text and end. */
