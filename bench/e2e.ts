@@ -29,15 +29,13 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import type { ReplyBehaviour } from '../test/support/fake-openai.js';
-import { startHeedProcess, type HeedReport } from './support/heed-process.js';
+import { startHeedProcess } from './support/heed-process.js';
 import { questionId, type ConversationPlan, type LoadResult } from './support/load.js';
 import { startModelProcess, type ModelRequestTimes } from './support/model-process.js';
 import type { PlatformDriver } from './support/platform-driver.js';
 import { discordDriver } from './support/discord-driver.js';
 import { slackDriver } from './support/slack-driver.js';
-import { printTable, quantile } from './support/stats.js';
-
-type Platform = 'slack' | 'discord';
+import { figuresOf, num, printFigures, printPhases, printTargets, round, type Figures, type Platform } from './support/figures.js';
 
 // A brisk hosted model: 250 ms to the first token, then a chunk of 8 characters every 15 ms.
 const FIRST_TOKEN_MS = 250;
@@ -80,170 +78,10 @@ const WARM_UP: Record<Platform, { conversations: number; turns: number }> = {
   discord: { conversations: 10, turns: 4 },
 };
 
-/** Slack retries an event not acknowledged within this time. */
-const SLACK_ACK_LIMIT_MS = 3_000;
-
-const TARGETS = {
-  overheadP99Ms: 20,
-  ratio: 1.03,
-  firstTextP99Ms: 50,
-  instantRepliesPerSecond: 300,
-  rssMb: 200,
-};
-
-interface Figures {
-  platform: Platform;
-  label: string;
-  inFlight: number;
-  model: 'streaming' | 'instant';
-  replies: number;
-  repliesPerSecond: number;
-  e2eP50Ms: number;
-  e2eP99Ms: number;
-  modelP50Ms: number;
-  overheadP50Ms: number;
-  overheadP99Ms: number;
-  ratioP50: number;
-  ratioP99: number;
-  firstTextP50Ms: number;
-  firstTextP99Ms: number;
-  ackP99Ms: number;
-  /** Slack events acknowledged after 3 s (Slack would retry them; the core's claims keep the reply single). */
-  lateAcks: number;
-  /** Where the overhead goes, p50 / p99 (ms): getting the event in, Heed's work before the model call, after it. */
-  phases: Record<'in' | 'beforeModel' | 'afterModel', [number, number]>;
-  peakRssMb: number;
-  /** RSS once started, before any load. */
-  idleRssMb: number;
-  /** Sampled peaks (MB) of what the RSS is made of. */
-  memoryPeaksMb: Record<string, number>;
-  cpuMsPerReply: number;
-  dbBytesPerReply: number;
-  errors: number;
-  duplicates: number;
-  /** Model requests beyond one per message sent (the core's dedupe would have to fail). */
-  extraModelCalls: number;
-  warnings: number;
-  /** Platform API calls per reply, by method. */
-  platformCallsPerReply: Record<string, number>;
-  errorSamples: string[];
-  heedLoopDelayP99Ms: number;
-  heedLoopDelayMaxMs: number;
-  loadLoopDelayP99Ms: number;
-  /** CPU per reply of the other processes (fake model, load generator, fake platform), for context. */
-  otherCpuMsPerReply: { model: number; load: number; platform: number };
-  clockOffsetsMs: { heed: number; model: number };
-}
-
 const drivers: Record<Platform, (expectedReply: string) => Promise<PlatformDriver>> = {
   slack: slackDriver,
   discord: discordDriver,
 };
-
-const round = (value: number, digits = 2) => (Number.isFinite(value) ? Number(value.toFixed(digits)) : Number.NaN);
-
-/** Replies per second while every conversation was running (between the last start and the first end). */
-function steadyThroughput(load: LoadResult): number {
-  const done = load.turns.filter((turn) => turn.doneAt !== undefined);
-  const byConversation = new Map<number, { first: number; last: number }>();
-  for (const turn of load.turns) {
-    const span = byConversation.get(turn.conversation) ?? { first: turn.sentAt, last: turn.doneAt ?? turn.sentAt };
-    span.first = Math.min(span.first, turn.sentAt);
-    span.last = Math.max(span.last, turn.doneAt ?? turn.sentAt);
-    byConversation.set(turn.conversation, span);
-  }
-  const spans = [...byConversation.values()];
-  const from = Math.max(...spans.map((span) => span.first));
-  const to = Math.min(...spans.map((span) => span.last));
-  const inWindow = done.filter((turn) => (turn.doneAt ?? 0) > from && (turn.doneAt ?? 0) <= to).length;
-  if (to - from >= 1000 && inWindow >= 20) return (inWindow / (to - from)) * 1000;
-  const first = Math.min(...load.turns.map((turn) => turn.sentAt));
-  const last = Math.max(...done.map((turn) => turn.doneAt ?? 0));
-  return (done.length / (last - first)) * 1000;
-}
-
-function figuresOf(platform: Platform, label: string, inFlight: number, model: Figures['model'], load: LoadResult, times: ModelRequestTimes[], heed: HeedReport, arrivals: Map<string, number>, extra: Pick<Figures, 'loadLoopDelayP99Ms' | 'clockOffsetsMs' | 'otherCpuMsPerReply'>): Figures {
-  const byId = new Map<string, ModelRequestTimes[]>();
-  for (const request of times) {
-    const id = questionId(request.last);
-    if (id === undefined) continue;
-    byId.set(id, [...(byId.get(id) ?? []), request]);
-  }
-  const sent = load.turns.filter((turn) => turn.sentAt > 0);
-  const extraModelCalls = sent.reduce((sum, turn) => sum + Math.max(0, (byId.get(turn.id)?.length ?? 0) - 1), 0);
-  // Each conversation's first turn is its warm-up (it starts while the others are still ramping up).
-  // Each conversation's first question is not timed (it starts while the others are still ramping up),
-  // unless it is the only one.
-  const measured = sent.filter((turn) => turn.doneAt !== undefined && (turn.index > 0 || turnsFor(platform, inFlight, model) === 1));
-  const e2e: number[] = [];
-  const own: number[] = [];
-  const overhead: number[] = [];
-  const ratio: number[] = [];
-  const firstText: number[] = [];
-  const errors = [...load.errors];
-  const phases = { in: [] as number[], beforeModel: [] as number[], afterModel: [] as number[] };
-  for (const turn of measured) {
-    const request = byId.get(turn.id)?.[0];
-    if (request?.completedAt === undefined) {
-      errors.push(`${turn.id}: no finished model request`);
-      continue;
-    }
-    const total = (turn.doneAt ?? 0) - turn.sentAt;
-    const modelMs = request.completedAt - request.receivedAt;
-    e2e.push(total);
-    own.push(modelMs);
-    overhead.push(total - modelMs);
-    ratio.push(total / modelMs);
-    if (request.firstTokenAt !== undefined && turn.firstTextAt !== undefined) firstText.push(turn.firstTextAt - request.firstTokenAt);
-    const arrivedAt = arrivals.get(turn.id);
-    if (arrivedAt !== undefined) phases.in.push(arrivedAt - turn.sentAt);
-    phases.beforeModel.push(request.receivedAt - (arrivedAt ?? turn.sentAt));
-    phases.afterModel.push((turn.doneAt ?? 0) - request.completedAt);
-  }
-  const p50p99 = (values: number[]): [number, number] => [round(quantile(values, 0.5)), round(quantile(values, 0.99))];
-  const acks = sent.flatMap((turn) => (turn.ackMs !== undefined ? [turn.ackMs] : []));
-  if (DUMP_DIR) {
-    const rows = sent.map((turn) => {
-      const request = byId.get(turn.id)?.[0];
-      return { id: turn.id, sentAt: turn.sentAt, arrivedAt: arrivals.get(turn.id), ackMs: turn.ackMs, firstTextAt: turn.firstTextAt, doneAt: turn.doneAt, model: request };
-    });
-    writeFileSync(join(DUMP_DIR, `${platform}-${model}-${inFlight}.json`), JSON.stringify(rows));
-  }
-  return {
-    platform,
-    label,
-    inFlight,
-    model,
-    replies: sent.filter((turn) => turn.doneAt !== undefined).length,
-    repliesPerSecond: round(steadyThroughput(load), 1),
-    e2eP50Ms: round(quantile(e2e, 0.5)),
-    e2eP99Ms: round(quantile(e2e, 0.99)),
-    modelP50Ms: round(quantile(own, 0.5)),
-    overheadP50Ms: round(quantile(overhead, 0.5)),
-    overheadP99Ms: round(quantile(overhead, 0.99)),
-    ratioP50: round(quantile(ratio, 0.5), 3),
-    ratioP99: round(quantile(ratio, 0.99), 3),
-    firstTextP50Ms: round(quantile(firstText, 0.5)),
-    firstTextP99Ms: round(quantile(firstText, 0.99)),
-    ackP99Ms: round(quantile(acks, 0.99)),
-    lateAcks: acks.filter((ack) => ack > SLACK_ACK_LIMIT_MS).length,
-    phases: { in: p50p99(phases.in), beforeModel: p50p99(phases.beforeModel), afterModel: p50p99(phases.afterModel) },
-    peakRssMb: round(heed.peakRssBytes / 1024 / 1024, 1),
-    idleRssMb: round(heed.idleRssBytes / 1024 / 1024, 1),
-    memoryPeaksMb: Object.fromEntries(Object.entries(heed.memoryPeaks).map(([key, bytes]) => [key, round(bytes / 1024 / 1024, 1)])),
-    cpuMsPerReply: round(heed.cpuMs / Math.max(1, heed.replies)),
-    dbBytesPerReply: Math.round(heed.dbBytes / Math.max(1, heed.replies)),
-    errors: errors.length + heed.logs.errors,
-    duplicates: load.duplicates,
-    extraModelCalls,
-    warnings: heed.logs.warnings,
-    platformCallsPerReply: Object.fromEntries(Object.entries(load.platformCalls).map(([method, count]) => [method, round(count / Math.max(1, sent.length))])),
-    errorSamples: [...errors.slice(0, 5), ...heed.logs.samples],
-    heedLoopDelayP99Ms: round(heed.loopDelayP99Ms),
-    heedLoopDelayMaxMs: round(heed.loopDelayMaxMs),
-    ...extra,
-  };
-}
 
 /**
  * The time of a fixed CPU workload (JSON and SHA-256). This shared 2-core machine's speed varies over
@@ -258,6 +96,13 @@ function calibrate(): number {
     checksum += (JSON.parse(text) as typeof sample).items.length + (createHash('sha256').update(text).digest()[0] ?? 0);
   }
   return checksum > 0 ? performance.now() - started : Number.NaN;
+}
+
+/** Every question's timestamps and its model request, for looking into a figure (BENCH_DUMP). */
+function dump(name: string, load: LoadResult, times: ModelRequestTimes[], arrivals: Map<string, number>): void {
+  const byId = new Map(times.map((request) => [questionId(request.last), request]));
+  const rows = load.turns.map((turn) => ({ id: turn.id, sentAt: turn.sentAt, arrivedAt: arrivals.get(turn.id), ackMs: turn.ackMs, firstTextAt: turn.firstTextAt, doneAt: turn.doneAt, model: byId.get(turn.id) }));
+  writeFileSync(join(DUMP_DIR ?? '.', `${name}.json`), JSON.stringify(rows));
 }
 
 /** A tsc build of the project beside its migrations and node_modules, for BENCH_RUNTIME=node. */
@@ -325,7 +170,9 @@ async function runLevel(platform: Platform, inFlight: number, model: Figures['mo
     // SIGTERM as in production: Heed must finish, close its database and exit 0.
     const exitCode = await heed.stop();
     if (exitCode !== 0) load.errors.push(`Heed exited with ${exitCode} after SIGTERM`);
-    return figuresOf(platform, label, inFlight, model, load, times, report, arrivals, {
+    if (DUMP_DIR) dump(`${platform}-${model}-${inFlight}`, load, times, arrivals);
+    const records = { platform, label, inFlight, model, timeFirstQuestion: turnsFor(platform, inFlight, model) === 1, load, modelRequests: times, heed: report, arrivals };
+    return figuresOf(records, {
       // The histogram's values include its 10 ms sampling interval.
       loadLoopDelayP99Ms: round(Math.max(0, loadLoop.percentile(99) / 1e6 - 10)),
       otherCpuMsPerReply: {
@@ -341,65 +188,6 @@ async function runLevel(platform: Platform, inFlight: number, model: Figures['mo
     await driver.close();
     rmSync(dir, { recursive: true, force: true });
   }
-}
-
-const mark = (met: boolean) => (met ? 'met' : 'MISSED');
-const num = (value: number, digits = 1) => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
-
-function printFigures(all: Figures[]): void {
-  printTable(
-    ['run', 'in flight', 'replies', 'replies/s', 'e2e p50/p99 ms', 'overhead p50/p99 ms', 'e2e÷model p50/p99', '1st text p50/p99 ms', 'ack p99 ms', 'acks >3 s', 'peak RSS MB', 'CPU ms/reply', 'DB B/reply', 'errors', 'dups'],
-    all.map((f) => [
-      f.label,
-      String(f.inFlight),
-      String(f.replies),
-      num(f.repliesPerSecond),
-      `${num(f.e2eP50Ms, 0)} / ${num(f.e2eP99Ms, 0)}`,
-      `${num(f.overheadP50Ms)} / ${num(f.overheadP99Ms)}`,
-      `${num(f.ratioP50, 3)} / ${num(f.ratioP99, 3)}`,
-      `${num(f.firstTextP50Ms)} / ${num(f.firstTextP99Ms)}`,
-      num(f.ackP99Ms),
-      f.platform === 'slack' ? String(f.lateAcks) : '-',
-      num(f.peakRssMb, 0),
-      num(f.cpuMsPerReply, 2),
-      String(f.dbBytesPerReply),
-      String(f.errors),
-      String(f.duplicates + f.extraModelCalls),
-    ]),
-  );
-}
-
-function printTargets(all: Figures[]): Record<string, { figure: string; met: boolean }> {
-  const targets: Record<string, { figure: string; met: boolean }> = {};
-  const streaming = all.filter((f) => f.model === 'streaming');
-  for (const platform of PLATFORMS) {
-    const at100 = streaming.find((f) => f.platform === platform && f.inFlight === 100);
-    if (at100) {
-      targets[`${platform}: overhead p99 ≤ ${TARGETS.overheadP99Ms} ms at 100 in flight`] = { figure: `${num(at100.overheadP99Ms)} ms`, met: at100.overheadP99Ms <= TARGETS.overheadP99Ms };
-      targets[`${platform}: e2e ÷ model ≤ ${TARGETS.ratio} at 100 in flight (p50; p99 beside)`] = { figure: `${num(at100.ratioP50, 3)} (p99 ${num(at100.ratioP99, 3)})`, met: at100.ratioP50 <= TARGETS.ratio };
-    }
-    const ofPlatform = streaming.filter((f) => f.platform === platform);
-    if (ofPlatform.length > 0) {
-      const worst = ofPlatform.reduce((a, b) => (b.firstTextP99Ms > a.firstTextP99Ms ? b : a));
-      targets[`${platform}: first text ≤ ${TARGETS.firstTextP99Ms} ms after the first token (p99, every level)`] = {
-        figure: `${num(worst.firstTextP99Ms)} ms worst (at ${worst.inFlight})`,
-        met: ofPlatform.every((f) => f.firstTextP99Ms <= TARGETS.firstTextP99Ms),
-      };
-    }
-    const at500 = streaming.find((f) => f.platform === platform && f.inFlight === 500);
-    if (at500) targets[`${platform}: peak RSS ≤ ${TARGETS.rssMb} MB at 500 in flight`] = { figure: `${num(at500.peakRssMb, 0)} MB`, met: at500.peakRssMb <= TARGETS.rssMb };
-  }
-  const instant = all.find((f) => f.platform === 'slack' && f.model === 'instant');
-  if (instant) targets[`slack: ≥ ${TARGETS.instantRepliesPerSecond} replies/s with an instant model`] = { figure: `${num(instant.repliesPerSecond)} /s`, met: instant.repliesPerSecond >= TARGETS.instantRepliesPerSecond };
-  const errors = all.reduce((sum, f) => sum + f.errors, 0);
-  const duplicates = all.reduce((sum, f) => sum + f.duplicates + f.extraModelCalls, 0);
-  targets['zero errors'] = { figure: String(errors), met: errors === 0 };
-  const lateAcks = all.filter((f) => f.platform === 'slack').reduce((sum, f) => sum + f.lateAcks, 0);
-  if (PLATFORMS.includes('slack')) targets['(field notes) every Slack event acknowledged within 3 s'] = { figure: `${lateAcks} late`, met: lateAcks === 0 };
-  targets['zero duplicate replies'] = { figure: String(duplicates), met: duplicates === 0 };
-  console.log('\nTargets (2-core machine)');
-  printTable(['target', 'figure', ''], Object.entries(targets).map(([name, { figure, met }]) => [name, figure, mark(met)]));
-  return targets;
 }
 
 async function main(): Promise<void> {
@@ -438,20 +226,8 @@ async function main(): Promise<void> {
 
   console.log('');
   printFigures(all);
-  console.log('\nWhere the overhead goes (p50 / p99 ms): in = event sent → Heed has read it; before = → model request; after = model done → reply ended');
-  printTable(
-    ['run', 'in flight', 'in', 'before model', 'after model', 'Heed loop delay p99 / max', 'CPU ms/reply heed / model / load / platform'],
-    all.map((f) => [
-      f.label,
-      String(f.inFlight),
-      `${num(f.phases.in[0])} / ${num(f.phases.in[1])}`,
-      `${num(f.phases.beforeModel[0])} / ${num(f.phases.beforeModel[1])}`,
-      `${num(f.phases.afterModel[0])} / ${num(f.phases.afterModel[1])}`,
-      `${num(f.heedLoopDelayP99Ms)} / ${num(f.heedLoopDelayMaxMs)}`,
-      `${num(f.cpuMsPerReply, 2)} / ${num(f.otherCpuMsPerReply.model, 2)} / ${num(f.otherCpuMsPerReply.load, 2)} / ${num(f.otherCpuMsPerReply.platform, 2)}`,
-    ]),
-  );
-  const targets = printTargets(all);
+  printPhases(all);
+  const targets = printTargets(all, PLATFORMS);
   const samples = all.flatMap((f) => f.errorSamples.map((sample) => `${f.label} ${f.inFlight}: ${sample}`));
   if (samples.length > 0) {
     console.log('\nErrors and warnings (first few):');
