@@ -4,8 +4,6 @@
  * HEED_SHUTDOWN_TIMEOUT_MS), close the database and exit 0.
  */
 import { loadConfigOrExit, type Config } from './config.js';
-import { startDiscord } from './adapters/discord/index.js';
-import { startSlack } from './adapters/slack/index.js';
 import { HeedError } from './core/errors.js';
 import { heedFromConfig } from './core/heed.js';
 import { createLogger, type Logger } from './core/logger.js';
@@ -27,11 +25,14 @@ async function startAdapters(config: Config, logger: Logger): Promise<{ running:
   const core = heedFromConfig(config, logger);
   const running: Running[] = [];
   try {
+    // Each platform's SDK is loaded only when it is configured: discord.js alone is about 30 MB resident.
     if (config.SLACK_BOT_TOKEN) {
+      const { startSlack } = await import('./adapters/slack/index.js');
       const slack = await startSlack({ config, core, logger: logger.child({ adapter: 'slack' }) });
       running.push({ name: 'slack', stop: () => slack.stop() });
     }
     if (config.DISCORD_TOKEN) {
+      const { startDiscord } = await import('./adapters/discord/index.js');
       const discord = await startDiscord({ config, core, logger: logger.child({ adapter: 'discord' }) });
       running.push({ name: 'discord', stop: () => discord.stop() });
     }

@@ -67,6 +67,11 @@ export interface HeedCore {
   withdraw(target: MessageRef, reporter: PersonRef, signal: ReportSignal): Promise<boolean>;
   /** Attach or replace the note on a report; only its reporter may. True if saved. */
   addNote(reportId: string, reporter: PersonRef, note: string): Promise<boolean>;
+  /**
+   * True when this incoming message is already being answered or was answered, so an adapter can skip
+   * a twin or a redelivery before doing any platform work. `respond` decides authoritatively either way.
+   */
+  isHandled(message: MessageRef): boolean;
   /** True when the platform message is (part of) one of Heed's stored replies. */
   isReply(target: MessageRef): boolean;
   /** True when Heed has replied in that thread before, so follow-ups there are answered without a mention. */

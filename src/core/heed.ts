@@ -223,6 +223,14 @@ export class Heed implements HeedCore {
     return this.reports.setNote(reportId, reporter.userId, trimmed);
   }
 
+  isHandled(message: MessageRef): boolean {
+    try {
+      return this.claims.isTaken(message);
+    } catch {
+      return false; // respond() will meet the same database problem and say so
+    }
+  }
+
   isReply(target: MessageRef): boolean {
     return this.replies.findByMessage(target) !== undefined;
   }

@@ -142,10 +142,13 @@ describe('exactly one reply per message', () => {
     await h.event(event, { eventId: 'EvRETRY1' });
     await h.event(event, { eventId: 'EvRETRY1', headers: { 'X-Slack-Retry-Num': '1', 'X-Slack-Retry-Reason': 'http_timeout' } });
     await h.idle();
+    const callsBefore = h.slack.calls.length;
     await h.event(event, { eventId: 'EvRETRY1', headers: { 'X-Slack-Retry-Num': '2', 'X-Slack-Retry-Reason': 'http_timeout' } });
     await h.idle();
     expect(h.botReplies(CHANNEL, ts)).toHaveLength(1);
     expect(h.openai.requests.filter((request) => request.path.endsWith('/chat/completions'))).toHaveLength(1);
+    // A redelivery of an answered message costs no Slack call at all (no status, no history).
+    expect(h.slack.calls.slice(callsBefore)).toEqual([]);
   });
 
   it('answers once when a mention arrives both as app_mention and as message, in either order', async () => {

@@ -83,6 +83,20 @@ describe('MessageClaims', () => {
     expect(claims.claim(ref, 'a')).toBe('claimed');
   });
 
+  it('says a message is taken while in flight or done, and not when new, released or abandoned', () => {
+    const ref = messageRef('taken');
+    expect(claims.isTaken(ref)).toBe(false);
+    claims.claim(ref, 'old');
+    expect(claims.isTaken(ref)).toBe(true);
+    claims.abandonInFlight('new');
+    expect(claims.isTaken(ref)).toBe(false);
+    claims.claim(ref, 'new');
+    claims.complete(ref, null);
+    expect(claims.isTaken(ref)).toBe(true);
+    claims.release(ref);
+    expect(claims.isTaken(ref)).toBe(false);
+  });
+
   it('marks only other owners\u2019 in-flight claims abandoned at start-up, and lets them be taken over', () => {
     claims.claim(messageRef('old-in-flight'), 'old');
     claims.claim(messageRef('old-done'), 'old');

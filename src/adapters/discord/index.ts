@@ -72,6 +72,9 @@ async function answerInteraction(ctx: DiscordContext, interaction: Interaction):
   }
 }
 
+/** At most one rate-limit log line per route in this interval. */
+const RATE_LIMIT_LOG_INTERVAL_MS = 60_000;
+
 /** Log what the gateway and REST layers report, so that an operator sees disconnects and rate limits. */
 function watchConnection(client: Client, logger: Logger): void {
   client.on(Events.Error, (error) => logger.error({ err: error }, 'Discord client error; the bot keeps running'));
@@ -82,12 +85,22 @@ function watchConnection(client: Client, logger: Logger): void {
   client.on(Events.ShardDisconnect, (event, shardId) =>
     logger.error({ code: event.code, shardId }, 'Discord closed the gateway for good; check DISCORD_TOKEN and the intents, then restart Heed'),
   );
-  client.rest.on(RESTEvents.RateLimited, (info) =>
+  // Under load every queued request reports the limit; one line per route a minute says the same.
+  const rateLimitLines = new Map<string, { at: number; suppressed: number }>();
+  client.rest.on(RESTEvents.RateLimited, (info) => {
+    const key = `${info.method} ${info.route}`;
+    const now = Date.now();
+    const last = rateLimitLines.get(key);
+    if (last && now - last.at < RATE_LIMIT_LOG_INTERVAL_MS) {
+      last.suppressed += 1;
+      return;
+    }
+    rateLimitLines.set(key, { at: now, suppressed: 0 });
     logger.warn(
-      { route: info.route, method: info.method, retryAfterMs: info.retryAfter, global: info.global },
+      { route: info.route, method: info.method, retryAfterMs: info.retryAfter, global: info.global, alsoLimitedSinceLastLine: last?.suppressed ?? 0 },
       'Discord rate limit reached; discord.js waits and retries. Frequent limits mean too many replies or edits at once.',
-    ),
-  );
+    );
+  });
   client.rest.on(RESTEvents.Response, (request, response) => {
     if (response.status === 429) {
       logger.warn(

@@ -100,6 +100,11 @@ export function registerConversation(app: App, ctx: SlackAdapterContext): void {
     const userId = message.user ?? '';
     const key = `${workspaceId}:${message.channel}:${message.ts}`;
     if (answering.has(key)) return;
+    // A twin or redelivery of a message already answered: no status, no history, no calls at all.
+    if (core.isHandled({ platform: 'slack', workspaceId, channelId: message.channel, messageId: message.ts })) {
+      logger.debug({ channel: message.channel, ts: message.ts, via: message.kind, outcome: 'duplicate' }, 'message handled');
+      return;
+    }
     answering.add(key);
     try {
       const threadTs = message.threadTs ?? message.ts;

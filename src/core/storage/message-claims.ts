@@ -20,6 +20,7 @@ export class MessageClaims {
   private readonly claimStmt;
   private readonly completeStmt;
   private readonly releaseStmt;
+  private readonly takenStmt;
   private readonly abandonStmt;
   private readonly purgeStmt;
 
@@ -40,6 +41,7 @@ export class MessageClaims {
       `UPDATE message_claims SET status = 'done', reply_id = @replyId, completed_at = @now WHERE ${REF}`,
     );
     this.releaseStmt = db.prepare<RefParams>(`DELETE FROM message_claims WHERE ${REF}`);
+    this.takenStmt = db.prepare<RefParams>(`SELECT 1 FROM message_claims WHERE ${REF} AND status <> 'abandoned'`).pluck();
     this.abandonStmt = db.prepare<{ owner: string }>(
       `UPDATE message_claims SET status = 'abandoned' WHERE status = 'in_flight' AND owner <> @owner`,
     );
@@ -53,6 +55,11 @@ export class MessageClaims {
   claim(ref: MessageRef, owner: string): 'claimed' | 'duplicate' {
     const { changes } = this.claimStmt.run({ ...refParams(ref), owner, now: this.now().toISOString() });
     return changes === 1 ? 'claimed' : 'duplicate';
+  }
+
+  /** True when the message is being answered or was answered: a claim now would be a duplicate. */
+  isTaken(ref: MessageRef): boolean {
+    return this.takenStmt.get(refParams(ref)) !== undefined;
   }
 
   /** Mark the message answered (`done`), with the reply's id if one was stored. */
