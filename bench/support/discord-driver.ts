@@ -6,23 +6,14 @@
  * to Heed's last answer, dispatched through the fake gateway as MESSAGE_CREATE.
  */
 import type { DiscordTurnAnswer, DiscordTurnRequest } from './discord-watch.js';
-import { runConversations, type ConversationPlan, type LoadResult, type Turn } from './load.js';
+import { runConversations, type ConversationPlan, type LoadResult } from './load.js';
 import type { PlatformDriver } from './platform-driver.js';
-import { startPlatformProcess } from './platform-process.js';
+import { startPlatformProcess, trackTurns } from './platform-process.js';
 
 /** Start a fake Discord for one row. */
 export async function discordDriver(expectedReply: string): Promise<PlatformDriver> {
   const platform = await startPlatformProcess('discord', expectedReply);
-  const turns = new Map<string, Turn>();
-  platform.onReply((event) => {
-    const turn = turns.get(event.turn);
-    if (!turn) return;
-    if (event.type === 'text') turn.firstTextAt = event.at;
-    else {
-      turn.complete(event.at);
-      turns.delete(event.turn);
-    }
-  });
+  const turns = trackTurns(platform);
   let runs = 0;
 
   return {

@@ -5,6 +5,7 @@
  */
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import type { Turn } from './load.js';
 import { clockOffset, nextMessage } from './ipc.js';
 import type { ReplyEvent, WatchSummary } from './platform-watch.js';
 
@@ -73,4 +74,22 @@ export async function startPlatformProcess(platform: 'slack' | 'discord', expect
       await exited;
     },
   };
+}
+
+/**
+ * The turns waiting for their reply, keyed by turn id: the platform's first-text and end stamps are
+ * written onto each turn as they arrive.
+ */
+export function trackTurns(platform: PlatformProcess): Map<string, Turn> {
+  const turns = new Map<string, Turn>();
+  platform.onReply((event) => {
+    const turn = turns.get(event.turn);
+    if (!turn) return;
+    if (event.type === 'text') turn.firstTextAt = event.at;
+    else {
+      turn.complete(event.at);
+      turns.delete(event.turn);
+    }
+  });
+  return turns;
 }

@@ -6,12 +6,12 @@
  */
 import { Agent, request } from 'node:http';
 import { createServer } from 'node:net';
-import { FAKE_APP_ID, FAKE_BOT_USER_ID, FAKE_TEAM_ID } from '../../test/support/fake-slack.js';
+import { eventEnvelope, FAKE_BOT_USER_ID, FAKE_TEAM_ID } from '../../test/support/fake-slack.js';
 import { slackSignature } from '../../test/support/slack-signing.js';
 import { absoluteNow } from './ipc.js';
-import { runConversations, type ConversationPlan, type LoadResult, type Turn } from './load.js';
+import { runConversations, type ConversationPlan, type LoadResult } from './load.js';
 import type { PlatformDriver } from './platform-driver.js';
-import { startPlatformProcess } from './platform-process.js';
+import { startPlatformProcess, trackTurns } from './platform-process.js';
 import type { SlackTurnAnswer, SlackTurnRequest } from './slack-watch.js';
 
 const SIGNING_SECRET = 'bench-signing-secret';
@@ -29,6 +29,7 @@ function freePort(): Promise<number> {
 }
 
 let events = 0;
+const nextEventId = () => `EvB${String(++events).padStart(9, '0')}`;
 
 /**
  * POST a signed Events API envelope as Slack does, answering with the HTTP status. node:http with a
@@ -65,36 +66,12 @@ function postEvent(agent: Agent, port: number, envelopeBody: Record<string, unkn
   });
 }
 
-function envelope(event: Record<string, unknown>): Record<string, unknown> {
-  return {
-    token: 'unused-verification-token',
-    team_id: FAKE_TEAM_ID,
-    context_team_id: FAKE_TEAM_ID,
-    api_app_id: FAKE_APP_ID,
-    event,
-    type: 'event_callback',
-    event_id: `EvB${String(++events).padStart(9, '0')}`,
-    event_time: Math.floor(Date.now() / 1000),
-    authorizations: [{ enterprise_id: null, team_id: FAKE_TEAM_ID, user_id: FAKE_BOT_USER_ID, is_bot: true, is_enterprise_install: false }],
-    is_ext_shared_channel: false,
-  };
-}
-
 /** Start a fake Slack for one row. */
 export async function slackDriver(expectedReply: string): Promise<PlatformDriver> {
   const platform = await startPlatformProcess('slack', expectedReply);
   const port = await freePort();
   const agent = new Agent({ keepAlive: true });
-  const turns = new Map<string, Turn>();
-  platform.onReply((event) => {
-    const turn = turns.get(event.turn);
-    if (!turn) return;
-    if (event.type === 'text') turn.firstTextAt = event.at;
-    else {
-      turn.complete(event.at);
-      turns.delete(event.turn);
-    }
-  });
+  const turns = trackTurns(platform);
   let runs = 0;
 
   return {
@@ -114,8 +91,8 @@ export async function slackDriver(expectedReply: string): Promise<PlatformDriver
         const event = { user, text, ts, channel, event_ts: ts, team: FAKE_TEAM_ID, ...(root !== ts ? { thread_ts: root } : {}) };
         turn.sentAt = absoluteNow();
         const [mention, twin] = await Promise.all([
-          postEvent(agent, port, envelope({ type: 'app_mention', ...event }), turn.id),
-          postEvent(agent, port, envelope({ type: 'message', channel_type: 'channel', ...event }), `${turn.id}/twin`),
+          postEvent(agent, port, eventEnvelope({ type: 'app_mention', ...event }, nextEventId()), turn.id),
+          postEvent(agent, port, eventEnvelope({ type: 'message', channel_type: 'channel', ...event }, nextEventId()), `${turn.id}/twin`),
         ]);
         turn.ackMs = absoluteNow() - turn.sentAt;
         if (mention !== 200 || twin !== 200) turn.errors.push(`event acknowledged with HTTP ${mention}/${twin}`);

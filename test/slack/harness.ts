@@ -8,7 +8,7 @@ import { pino } from 'pino';
 import { startSlack, type SlackAdapter } from '../../src/adapters/slack/index.js';
 import type { Logger } from '../../src/core/logger.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai.js';
-import { FAKE_APP_ID, FAKE_BOT_USER_ID, FAKE_TEAM_ID, startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
+import { eventEnvelope, FAKE_APP_ID, FAKE_BOT_USER_ID, FAKE_TEAM_ID, startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
 import { postCommand, postEvent, postInteraction, type SignedPostOptions } from '../support/slack-signing.js';
 import { createTestCore, type TestCore } from '../support/test-core.js';
 
@@ -48,20 +48,9 @@ export interface Harness {
 let eventCounter = 0;
 let commandCounter = 0;
 
-/** The fields every Events API envelope carries. */
+/** The fields every Events API envelope carries, with a fresh event id unless one is given. */
 export function envelope(event: Record<string, unknown>, eventId = `Ev${String(++eventCounter).padStart(8, '0')}`): Record<string, unknown> {
-  return {
-    token: 'unused-verification-token',
-    team_id: FAKE_TEAM_ID,
-    context_team_id: FAKE_TEAM_ID,
-    api_app_id: FAKE_APP_ID,
-    event,
-    type: 'event_callback',
-    event_id: eventId,
-    event_time: Math.floor(Date.now() / 1000),
-    authorizations: [{ enterprise_id: null, team_id: FAKE_TEAM_ID, user_id: FAKE_BOT_USER_ID, is_bot: true, is_enterprise_install: false }],
-    is_ext_shared_channel: false,
-  };
+  return eventEnvelope(event, eventId);
 }
 
 function captureLogger(logs: CapturedLog[]): Logger {

@@ -391,3 +391,20 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     },
   };
 }
+
+/** The Events API envelope Slack wraps around `event` when it delivers it to this fake's app. */
+export function eventEnvelope(event: Record<string, unknown>, eventId: string): Record<string, unknown> {
+  return {
+    token: 'unused-verification-token',
+    team_id: FAKE_TEAM_ID,
+    context_team_id: FAKE_TEAM_ID,
+    api_app_id: FAKE_APP_ID,
+    event,
+    type: 'event_callback',
+    event_id: eventId,
+    event_time: Math.floor(Date.now() / 1000),
+    authorizations: [{ enterprise_id: null, team_id: FAKE_TEAM_ID, user_id: FAKE_BOT_USER_ID, is_bot: true, is_enterprise_install: false }],
+    is_ext_shared_channel: false,
+  };
+}
+
