@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DISCORD_MESSAGE_LIMIT, splitMessage } from '../../src/adapters/discord/split-message.js';
-import { longReplyWithCode, paragraph } from './fixtures.js';
+import { longReplyWithCode } from './fixtures.js';
 
 /** True when every code block opened in `message` is closed again (Discord: every ``` toggles). */
 function fencesBalanced(message: string): boolean {

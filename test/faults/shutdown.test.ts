@@ -6,7 +6,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { afterEach, expect, it } from 'vitest';
 import { openDatabase } from '../../src/core/storage/database.js';
-import { FAKE_REPLY } from '../support/fake-openai.js';
 import { FAKE_BOT_USER_ID } from '../support/fake-slack.js';
 import { CHANNEL } from '../slack/harness.js';
 import { startChildWorld, type ChildWorld } from './child-world.js';
