@@ -313,21 +313,21 @@ export class Heed implements HeedCore {
     return { messages, versions };
   }
 
-  private systemPromptFor(asker: Actor | IncomingMessage): { prompt: string; versions: ReplySnapshot['instructionVersions'] } {
-    const actor: Actor = 'isAdmin' in asker ? asker : { ...asker, isAdmin: false };
-    const workspace = actor.workspaceId === 'dm' ? undefined : this.instructionsStore.current(layerScope(actor, 'workspace'));
-    const channel = actor.isDirect ? undefined : this.instructionsStore.current(layerScope(actor, 'channel'));
-    const person = this.instructionsStore.current(userScope(actor));
+  /** The system prompt for this person in this channel. Layers that cannot be set there (a DM's channel rules) are simply absent. */
+  private systemPromptFor(asker: ChannelRef & { userId: string; userName?: string | undefined }): { prompt: string; versions: ReplySnapshot['instructionVersions'] } {
+    const workspace = this.instructionsStore.current(layerScope(asker, 'workspace'));
+    const channel = this.instructionsStore.current(layerScope(asker, 'channel'));
+    const person = this.instructionsStore.current(userScope(asker));
     const personal = person?.enabled ? person : undefined;
     const prompt = buildSystemPrompt({
       base: this.options.settings.basePrompt,
-      platform: actor.platform,
+      platform: asker.platform,
       today: this.now().toISOString().slice(0, 10),
       ...(workspace?.respond ? { workspaceRules: workspace.respond } : {}),
       ...(channel?.respond ? { channelRules: channel.respond } : {}),
       ...(personal?.about ? { about: personal.about } : {}),
       ...(personal?.respond ? { respond: personal.respond } : {}),
-      ...(actor.userName ? { askerName: actor.userName } : {}),
+      ...(asker.userName ? { askerName: asker.userName } : {}),
     });
     return {
       prompt,
@@ -367,6 +367,7 @@ export class Heed implements HeedCore {
     let snapshot: ReplySnapshot | undefined;
     try {
       const { messages, versions } = this.prepare(message);
+      const params = this.options.model.params();
       snapshot = {
         platform: message.platform,
         workspaceId: message.workspaceId,
@@ -374,8 +375,8 @@ export class Heed implements HeedCore {
         ...(message.threadId ? { threadId: message.threadId } : {}),
         sourceMessageId: message.messageId,
         askerId: message.userId,
-        model: String(this.options.model.params().model ?? ''),
-        params: this.options.model.params(),
+        model: String(params.model ?? ''),
+        params,
         instructionVersions: versions,
         messages,
         replyText: '',
@@ -388,16 +389,15 @@ export class Heed implements HeedCore {
         .stream(messages, (delta) => sink.append(delta), cancel.signal)
         .finally(() => this.cancels.delete(cancel));
       const messageIds = await sink.finish(result.text);
-      return this.storeReply(log, message, {
-          ...snapshot,
-          replyText: result.text,
-          latencyMs: Math.round(performance.now() - started),
-          ...(result.firstTokenMs !== undefined ? { firstTokenMs: Math.round(result.firstTokenMs) } : {}),
-          ...(result.promptTokens !== undefined ? { promptTokens: result.promptTokens } : {}),
-          ...(result.completionTokens !== undefined ? { completionTokens: result.completionTokens } : {}),
-        },
-        messageIds,
-      );
+      const complete: ReplySnapshot = {
+        ...snapshot,
+        replyText: result.text,
+        latencyMs: Math.round(performance.now() - started),
+        ...(result.firstTokenMs !== undefined ? { firstTokenMs: Math.round(result.firstTokenMs) } : {}),
+        ...(result.promptTokens !== undefined ? { promptTokens: result.promptTokens } : {}),
+        ...(result.completionTokens !== undefined ? { completionTokens: result.completionTokens } : {}),
+      };
+      return this.storeReply(log, message, complete, messageIds);
     } catch (error) {
       if (!(error instanceof ModelError) || !snapshot) {
         return this.apologise(log, sink, error, 'reply failed', message);

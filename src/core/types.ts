@@ -13,9 +13,12 @@ export type Platform = 'slack' | 'discord' | 'terminal';
  */
 export interface WorkspaceRef {
   platform: Platform;
-  /** Slack team id, Discord guild id, or `dm` for Discord direct messages. */
+  /** Slack team id, Discord guild id, or DM_WORKSPACE for platforms whose direct messages belong to no workspace. */
   workspaceId: string;
 }
+
+/** The workspace id of direct messages on a platform where they belong to no workspace (Discord). */
+export const DM_WORKSPACE = 'dm';
 
 /** One person within one workspace. */
 export interface PersonRef extends WorkspaceRef {

@@ -14,7 +14,8 @@ import { answerPrivately } from './commands.js';
 import type { DiscordContext } from './context.js';
 import { logDiscordError } from './errors.js';
 import { reportModal, reportNote, reportTarget } from './modals.js';
-import { DM_WORKSPACE, placeOf, resolvePlace } from './place.js';
+import { DM_WORKSPACE } from '../../core/types.js';
+import { placeOf, resolvePlace } from './place.js';
 import { NO_MENTIONS } from './reply-stream.js';
 
 const NOT_A_REPLY = 'That message is not one of my replies, so there is nothing to report. Use this on a message I wrote.';

@@ -4,6 +4,7 @@
  * channel's rules also apply in its threads and a reply is found again whichever way it is addressed.
  */
 import type { Channel, Client } from 'discord.js';
+import { DM_WORKSPACE } from '../../core/types.js';
 
 export interface Place {
   workspaceId: string;
@@ -13,9 +14,6 @@ export interface Place {
   threadId?: string;
   isDirect: boolean;
 }
-
-/** The workspace id of direct messages. */
-export const DM_WORKSPACE = 'dm';
 
 /** The place of an event in `channelId` (resolved to `channel` if discord.js has it) of `guildId` (null in DMs). */
 export function placeOf(channel: Channel | null, guildId: string | null, channelId: string): Place {

@@ -4,7 +4,7 @@
  * leaves anything half-written.
  */
 import type { InstructionStore, InstructionVersion, ScopeKey } from '../storage/index.js';
-import type { Actor, CommandResult, EditorInput, EditorResult, PersonRef } from '../types.js';
+import { DM_WORKSPACE, type Actor, type ChannelRef, type CommandResult, type EditorInput, type EditorResult, type PersonRef } from '../types.js';
 import { HELP_TEXT } from './help.js';
 import type { ParsedCommand } from './parse-command.js';
 
@@ -47,12 +47,12 @@ export function userScope(person: PersonRef): ScopeKey {
 }
 
 /** The scope key of a layer set by admins. */
-export function layerScope(actor: Actor, layer: 'channel' | 'workspace'): ScopeKey {
+export function layerScope(where: ChannelRef, layer: 'channel' | 'workspace'): ScopeKey {
   return {
-    platform: actor.platform,
-    workspaceId: actor.workspaceId,
+    platform: where.platform,
+    workspaceId: where.workspaceId,
     kind: layer,
-    id: layer === 'channel' ? actor.channelId : actor.workspaceId,
+    id: layer === 'channel' ? where.channelId : where.workspaceId,
   };
 }
 
@@ -250,7 +250,7 @@ export class InstructionCommands {
     if (command.layer === 'channel' && actor.isDirect) {
       return 'Channel rules apply to shared channels. In a direct message, use your own instructions (`/instructions set <text>`).';
     }
-    if (command.layer === 'workspace' && actor.workspaceId === 'dm') {
+    if (command.layer === 'workspace' && actor.workspaceId === DM_WORKSPACE) {
       return `${words.workspace === 'server' ? 'Server' : 'Workspace'} rules can only be set inside a ${words.workspace}, not in a direct message.`;
     }
     const scope = layerScope(actor, command.layer);
