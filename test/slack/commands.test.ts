@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { FAKE_APP_ID, FAKE_TEAM_ID } from '../support/fake-slack.js';
-import { CHANNEL, startHarness, type Harness } from './harness.js';
+import { CHANNEL, ephemeralButtonClick, startHarness, type Harness } from './harness.js';
 
 let h: Harness;
 afterEach(async () => {
@@ -153,18 +153,9 @@ describe('/instructions', () => {
     expect(confirm).toBeDefined();
 
     const responseUrl = h.slack.responseUrl('forget-confirm');
-    const click = await h.interaction({
-      type: 'block_actions',
-      user: { id: 'U1', username: 'u1', name: 'u1', team_id: FAKE_TEAM_ID },
-      api_app_id: FAKE_APP_ID,
-      token: 'unused-verification-token',
-      container: { type: 'message', message_ts: '1.000001', channel_id: CHANNEL, is_ephemeral: true },
-      trigger_id: 'trigger-forget',
-      team: { id: FAKE_TEAM_ID, domain: 'fake' },
-      channel: { id: CHANNEL, name: 'general' },
-      response_url: responseUrl,
-      actions: [{ type: 'button', action_id: 'heed_forget_me_confirm', block_id: 'b1', value: confirm?.value, text: { type: 'plain_text', text: 'Delete everything' }, action_ts: '1.1' }],
-    });
+    const click = await h.interaction(
+      ephemeralButtonClick('U1', { actionId: 'heed_forget_me_confirm', value: String(confirm?.value), text: 'Delete everything' }, responseUrl, 'trigger-forget'),
+    );
     expect(click.status).toBe(200);
     const done = await h.slack.waitForResponse('forget-confirm');
     await h.idle();

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { FAKE_REPLY } from '../support/fake-openai.js';
 import { FAKE_APP_ID, FAKE_BOT_ID, FAKE_BOT_USER_ID, FAKE_TEAM_ID } from '../support/fake-slack.js';
-import { CHANNEL, startHarness, type Harness } from './harness.js';
+import { CHANNEL, ephemeralButtonClick, startHarness, type Harness } from './harness.js';
 
 let h: Harness;
 afterEach(async () => {
@@ -127,18 +127,7 @@ describe('feedback', () => {
     await h.idle();
     const reportId = h.test.core.recentReports(person('U2'), 10)[0]?.reportId ?? '';
 
-    await h.interaction({
-      type: 'block_actions',
-      user: { id: 'U2', username: 'u2', name: 'u2', team_id: FAKE_TEAM_ID },
-      api_app_id: FAKE_APP_ID,
-      token: 'unused-verification-token',
-      container: { type: 'message', message_ts: '1.000002', channel_id: CHANNEL, is_ephemeral: true },
-      trigger_id: 'trigger-note',
-      team: { id: FAKE_TEAM_ID, domain: 'fake' },
-      channel: { id: CHANNEL, name: 'general' },
-      response_url: h.slack.responseUrl('note'),
-      actions: [{ type: 'button', action_id: 'heed_add_note', block_id: 'b', value: reportId, text: { type: 'plain_text', text: 'Add details' }, action_ts: '1.3' }],
-    });
+    await h.interaction(ephemeralButtonClick('U2', { actionId: 'heed_add_note', value: reportId, text: 'Add details' }, h.slack.responseUrl('note'), 'trigger-note'));
     const open = await h.slack.waitForCall('views.open');
     await h.idle();
     expect(open.args.trigger_id).toBe('trigger-note');

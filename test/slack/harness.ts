@@ -53,6 +53,25 @@ export function envelope(event: Record<string, unknown>, eventId = `Ev${String(+
   return eventEnvelope(event, eventId);
 }
 
+/**
+ * The `block_actions` payload of a click on a button in one of Heed's ephemeral answers in CHANNEL;
+ * `triggerId` is the trigger a modal opened by the click must use.
+ */
+export function ephemeralButtonClick(user: string, action: { actionId: string; value: string; text: string }, responseUrl: string, triggerId: string): Record<string, unknown> {
+  return {
+    type: 'block_actions',
+    user: { id: user, username: user.toLowerCase(), name: user.toLowerCase(), team_id: FAKE_TEAM_ID },
+    api_app_id: FAKE_APP_ID,
+    token: 'unused-verification-token',
+    container: { type: 'message', message_ts: '1.000001', channel_id: CHANNEL, is_ephemeral: true },
+    trigger_id: triggerId,
+    team: { id: FAKE_TEAM_ID, domain: 'fake' },
+    channel: { id: CHANNEL, name: 'general' },
+    response_url: responseUrl,
+    actions: [{ type: 'button', action_id: action.actionId, block_id: 'b', value: action.value, text: { type: 'plain_text', text: action.text }, action_ts: '1.1' }],
+  };
+}
+
 function captureLogger(logs: CapturedLog[]): Logger {
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
