@@ -6,9 +6,12 @@
 import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { loadConfigOrExit } from '../config.js';
-import { heedFromConfig } from '../core/heed.js';
+import { heedFromConfig } from '../app.js';
+import type { CommandResult } from '../core/api.js';
 import { createLogger } from '../core/logger.js';
-import type { Actor, CommandResult, HistoryMessage, MessageRef, ReplySink } from '../core/types.js';
+import type { Actor, HistoryMessage, MessageRef, ReplySink } from '../core/types.js';
+import { commandMessage, FORGET_ME_CANCELLED } from '../messages/command-messages.js';
+import { terminalMarkup } from './markup.js';
 
 const HELP = 'Type a message and press Enter. /instructions help lists the instruction commands; /bad [note] or /good rates my last reply; /quit leaves.';
 
@@ -22,7 +25,7 @@ async function main(): Promise<void> {
   const logger = createLogger({ level: config.LOG_LEVEL === 'info' ? 'fatal' : config.LOG_LEVEL });
   const core = heedFromConfig(config, logger);
   const userId = process.env.USER ?? 'me';
-  const actor: Actor = { platform: 'terminal', workspaceId: 'local', channelId: 'terminal', userId, userName: userId, isAdmin: true };
+  const actor: Actor = { platform: 'terminal', workspaceId: 'local', channelId: 'terminal', userId, userName: userId, isPlatformAdmin: true };
   const session = randomUUID().slice(0, 8);
   const history: HistoryMessage[] = [];
   let turn = 0;
@@ -40,17 +43,10 @@ async function main(): Promise<void> {
   }
 
   const show = (result: CommandResult) => {
-    if (result.kind === 'message') write(`${result.text}\n`);
-    else if (result.kind === 'editor') {
-      write(
-        `About me (${result.about.length}/${result.limits.about}): ${result.about || '(empty)'}\n` +
-          `How to respond (${result.respond.length}/${result.limits.respond}): ${result.respond || '(empty)'}\n` +
-          `Instructions are ${result.enabled ? 'on' : 'off'}. In the terminal, edit with /instructions about <text> and /instructions set <text>.\n`,
-      );
-    } else {
+    if (result.kind === 'confirm_forget_me') {
       pendingConfirm = true;
-      write(`${result.text}\nType "yes" to confirm, anything else to cancel.\n`);
-    }
+      write(`${commandMessage(result, terminalMarkup)}\nType "yes" to confirm, anything else to cancel.\n`);
+    } else write(`${commandMessage(result, terminalMarkup)}\n`);
   };
 
   const lines = createInterface({ input: process.stdin, terminal: false });
@@ -62,7 +58,7 @@ async function main(): Promise<void> {
         show(await core.confirmForgetMe(actor));
         history.length = 0;
         lastReply = undefined;
-      } else write('Cancelled; nothing was deleted.\n');
+      } else write(`${FORGET_ME_CANCELLED}\n`);
       continue;
     }
     if (line === '') continue;
@@ -83,7 +79,8 @@ async function main(): Promise<void> {
         continue;
       }
       const signal = rating[1]?.toLowerCase() === 'good' ? 'good' : 'bad';
-      const outcome = await core.report(lastReply, actor, 'command', signal, rating[2]);
+      const note = rating[2];
+      const outcome = await core.report({ target: lastReply, reporter: actor, source: 'command', signal, ...(note ? { note } : {}) });
       write(
         outcome.status === 'filed'
           ? signal === 'bad'
