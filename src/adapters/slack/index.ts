@@ -88,8 +88,10 @@ export async function startSlack(options: StartSlackOptions): Promise<SlackAdapt
   const { config, core, logger } = options;
   const token = config.SLACK_BOT_TOKEN;
   if (!token) throw new SlackStartError('SLACK_BOT_TOKEN is not set: copy the Bot User OAuth Token (xoxb-…) from your Slack app\'s OAuth & Permissions page.');
-  const socketMode = Boolean(config.SLACK_APP_TOKEN);
-  if (!socketMode && !config.SLACK_SIGNING_SECRET) {
+  const appToken = config.SLACK_APP_TOKEN;
+  const signingSecret = config.SLACK_SIGNING_SECRET;
+  const socketMode = appToken !== undefined;
+  if (appToken === undefined && signingSecret === undefined) {
     throw new SlackStartError('SLACK_SIGNING_SECRET is not set: copy it from your Slack app\'s Basic Information page, or set SLACK_APP_TOKEN for Socket Mode.');
   }
 
@@ -114,10 +116,10 @@ export async function startSlack(options: StartSlackOptions): Promise<SlackAdapt
       logger: boltLogger(logger.child({ component: 'bolt' })),
       clientOptions,
       convoStore: false,
-      ...(socketMode
-        ? { socketMode: true, appToken: config.SLACK_APP_TOKEN }
+      ...(appToken !== undefined
+        ? { socketMode: true, appToken }
         : {
-            signingSecret: config.SLACK_SIGNING_SECRET,
+            signingSecret: signingSecret ?? '',
             customRoutes: [
               {
                 path: '/healthz',
