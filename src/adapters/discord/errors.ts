@@ -5,6 +5,7 @@
  * the cause and the fix, and wraps event handlers so that one failure never takes the process down.
  */
 import { DiscordAPIError, DiscordjsErrorCodes, HTTPError, RateLimitError } from 'discord.js';
+import { attempt } from '../../core/attempt.js';
 import { HeedError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 
@@ -102,9 +103,5 @@ export function startErrorOf(error: unknown, apiUrl: string | undefined): Discor
  * bot keeps running.
  */
 export async function guarded(logger: Logger, event: string, handler: () => Promise<void>): Promise<void> {
-  try {
-    await handler();
-  } catch (error) {
-    logDiscordError(logger, error, { action: `handle ${event}`, event });
-  }
+  await attempt(handler, (error) => logDiscordError(logger, error, { action: `handle ${event}`, event }));
 }

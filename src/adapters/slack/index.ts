@@ -20,7 +20,7 @@ import { registerFeedback } from './feedback.js';
 import { healthHandler, SlackProbe } from './health.js';
 import { publishHome, registerHome } from './home.js';
 import { InFlight } from '../../core/reply/in-flight.js';
-import { People } from './people.js';
+import { UserDirectory } from './user-directory.js';
 import { StreamingSupport } from './reply-stream.js';
 
 export interface SlackAdapter {
@@ -137,7 +137,7 @@ export async function startSlack(options: StartSlackOptions): Promise<SlackAdapt
     core,
     logger,
     bot,
-    people: new People(app.client, logger),
+    people: new UserDirectory(app.client, logger),
     streaming: new StreamingSupport(),
   };
   registerConversation(app, ctx);
