@@ -20,7 +20,8 @@ type MetricId =
   | 'peakRss'
   | 'idleRss'
   | 'slackCalls'
-  | 'dbBytes';
+  | 'dbBytes'
+  | 'errors';
 
 interface Metric {
   name: string;
@@ -48,6 +49,7 @@ const METRICS: Record<MetricId, Metric> = {
   idleRss: { name: 'idle RSS after warm-up (MB)', value: (f) => f.warmIdleRssMb, digits: 0 },
   slackCalls: { name: 'Slack Web API calls per reply', value: callsPerReply, digits: 2 },
   dbBytes: { name: 'database bytes on disk per reply', value: (f) => f.dbBytesPerReply, digits: 0 },
+  errors: { name: 'errors (questions unanswered, sends refused, logged)', value: (f) => f.errors, digits: 0 },
 };
 
 /** One figure of one level, for both bots. */
@@ -61,6 +63,8 @@ export interface ComparedRow {
   ratio: number;
   target?: string;
   met?: boolean;
+  /** Why a figure that meets its target still does not count (Heed lost questions at that level). */
+  note?: string;
 }
 
 interface Target {
@@ -108,6 +112,11 @@ export function compare(all: readonly Figures[]): ComparedRow[] {
       if (target) {
         row.target = target.text;
         row.met = target.check(row);
+        // Latency and throughput are of the questions answered: a level where Heed lost some meets nothing.
+        if (heed.errors > 0) {
+          row.met = false;
+          row.note = `${heed.errors} errors`;
+        }
       }
       rows.push(row);
     }
@@ -120,7 +129,7 @@ const HEADER = ['level', 'figure', 'baseline', 'Heed', 'Heed ÷ baseline', 'targ
 function cells(row: ComparedRow): string[] {
   const { digits } = METRICS[row.metric];
   const ratio = Number.isFinite(row.ratio) ? `${num(row.ratio, 2)}×` : 'n/a';
-  const met = row.met === undefined ? '' : verdict(row.met);
+  const met = row.met === undefined ? '' : `${verdict(row.met)}${row.note ? ` (${row.note})` : ''}`;
   return [row.level, row.name, num(row.baseline, digits), num(row.heed, digits), ratio, row.target ?? '', met];
 }
 
