@@ -22,7 +22,7 @@
  * Knobs (environment), defaults first: BENCH_PLATFORMS=slack (add discord: Heed alone, no baseline)
  * BENCH_LEVELS=100,500  BENCH_INSTANT=0 skips the instant-model run, BENCH_INSTANT_IN_FLIGHT=100
  * BENCH_BASELINE=0 skips the baseline  BENCH_TURNS=n questions per conversation (fewer: a quicker run)
- * BENCH_CPU_PROF=1 writes V8 CPU profiles of Heed to bench/results/profiles/  BENCH_HEED_FLAGS="--flag …"
+ * BENCH_CPU_PROF=1 writes V8 CPU profiles of both bots to bench/results/profiles/  BENCH_HEED_FLAGS="--flag …"
  * BENCH_RUNTIME=tsx (Heed's TypeScript through tsx instead of the build)  BENCH_DUMP=dir (every
  * question's timestamps).
  */
