@@ -11,7 +11,7 @@ import { asHeedError } from '../../core/errors.js';
 import { createLogger, type Logger } from '../../core/logger.js';
 import { restApiBase } from './client-options.js';
 import { commandDefinitions } from './command-definitions.js';
-import { describeDiscordError, DiscordStartError } from './errors.js';
+import { DiscordStartError, toDiscordApiError } from './errors.js';
 
 export interface RegisteredCommands {
   applicationId: string;
@@ -39,12 +39,12 @@ export async function registerCommands(options: { config: Config; logger: Logger
     logger.info({ applicationId, guildId, commands: names }, guildId ? 'commands registered to the server' : 'commands registered globally');
     return { applicationId, ...(guildId ? { guildId } : {}), names };
   } catch (error) {
-    const failure = describeDiscordError(error);
+    const failure = toDiscordApiError(error);
     const fix =
       guildId && failure.discordCode === 50001
         ? `the bot is not in server ${guildId} (DISCORD_GUILD_ID), or was invited without the applications.commands scope; invite it with the URL in the setup guide.`
         : failure.fix;
-    throw new DiscordStartError(`Could not register the Discord commands: ${fix}`, { ...failure }, error);
+    throw new DiscordStartError(`Could not register the Discord commands: ${fix}`, failure.detail, error);
   }
 }
 
