@@ -7,7 +7,7 @@
 import { pathToFileURL } from 'node:url';
 import { REST, Routes, type APIApplication, type RESTPutAPIApplicationCommandsResult } from 'discord.js';
 import { loadConfig, type Config } from '../../config.js';
-import { asHeedError } from '../../core/errors.js';
+import { runEntry } from '../../entry.js';
 import { createLogger, type Logger } from '../../core/logger.js';
 import { restApiBase } from './client-options.js';
 import { commandDefinitions } from './command-definitions.js';
@@ -50,12 +50,9 @@ export async function registerCommands(options: { config: Config; logger: Logger
 
 const isMain = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
 if (isMain) {
-  try {
+  await runEntry(async () => {
     const config = loadConfig();
     const result = await registerCommands({ config, logger: createLogger({ level: config.LOG_LEVEL }) });
     console.log(`Registered ${result.names.join(' and ')} ${result.guildId ? `to server ${result.guildId}` : 'globally'}.`);
-  } catch (error) {
-    console.error(asHeedError(error).operatorMessage);
-    process.exitCode = 1;
-  }
+  });
 }
