@@ -491,12 +491,18 @@ function withoutNulls(kwargs: unknown): unknown {
   return Object.fromEntries(Object.entries(kwargs).filter(([, value]) => value !== null));
 }
 
-function describeIssues(error: z.ZodError): string {
+/** Whether an object lacks the top-level key an issue is about (zod does not report the input by default). */
+function isMissing(input: unknown, issue: z.core.$ZodIssue): boolean {
+  const key = issue.path[0];
+  return issue.code === 'invalid_type' && typeof input === 'object' && input !== null && key !== undefined && !(key in input);
+}
+
+function describeIssues(error: z.ZodError, input: unknown): string {
   return error.issues
     .map((issue) => {
       if (issue.code === 'unrecognized_keys') return `unknown parameter ${issue.keys.map((key) => `"${key}"`).join(', ')}`;
       const path = issue.path.join('.');
-      if (issue.code === 'invalid_type' && issue.input === undefined) return `missing parameter "${path}"`;
+      if (isMissing(input, issue)) return `missing parameter "${path}"`;
       return path === '' ? issue.message : `"${path}" ${issue.message}`;
     })
     .join('; ');
@@ -508,8 +514,9 @@ function describeIssues(error: z.ZodError): string {
  */
 export function parseCheck(id: string, kwargs: unknown): { ok: true; check: Check } | { ok: false; error: string } {
   if (!isInstructionId(id)) return { ok: false, error: `unknown instruction id "${id}"` };
-  const parsed = PARAM_SCHEMAS[id].safeParse(withoutNulls(kwargs));
-  if (!parsed.success) return { ok: false, error: `${id}: ${describeIssues(parsed.error)}` };
+  const params = withoutNulls(kwargs);
+  const parsed = PARAM_SCHEMAS[id].safeParse(params);
+  if (!parsed.success) return { ok: false, error: `${id}: ${describeIssues(parsed.error, params)}` };
   return { ok: true, check: { id, params: parsed.data as Record<string, unknown> } };
 }
 
@@ -522,7 +529,7 @@ function compileCheck(check: Check): CompiledCheck {
   const cached = compiled.get(check);
   if (cached !== undefined) return cached;
   const parsed = PARAM_SCHEMAS[check.id].safeParse(check.params);
-  if (!parsed.success) throw new TypeError(`Invalid parameters for ${check.id}: ${describeIssues(parsed.error)}`);
+  if (!parsed.success) throw new TypeError(`Invalid parameters for ${check.id}: ${describeIssues(parsed.error, check.params)}`);
   // The id selects both the schema and the entry, so the parsed params fit the entry they are given to.
   const entry = CATALOGUE[check.id] as Entry<InstructionId>;
   const run = entry.compile(parsed.data as InstructionParams<InstructionId>);
