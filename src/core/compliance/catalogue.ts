@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import { detectLanguage, DETECTABLE_LANGUAGES, languageName } from './language.js';
 import { looseVariants } from './loose.js';
-import { caseTokens, countSentences, countWords, escapeRegExp, isLowerCase, isUpperCase } from './text.js';
+import { countCapitalWords, countSentences, countWords, escapeRegExp, isLowerCase, isUpperCase, isWordCharacter } from './text.js';
 
 export const INSTRUCTION_IDS = [
   'keywords:existence',
@@ -135,8 +135,22 @@ function quoteList(items: readonly string[]): string {
   return items.map((item) => `"${item}"`).join(', ');
 }
 
-/** Python's `\b`: a boundary between a word character (letter, number, underscore) and anything else. */
-const BOUNDARY = '(?:(?<=[\\p{L}\\p{N}_])(?![\\p{L}\\p{N}_])|(?<![\\p{L}\\p{N}_])(?=[\\p{L}\\p{N}_]))';
+/** Whether Python's `\b` holds at `index` of `text`: a word character on exactly one side. */
+function isBoundary(text: string, index: number): boolean {
+  const before = index > 0 && isWordCharacter(String.fromCodePoint(text.codePointAt(index - 1) ?? 0));
+  const after = index < text.length && isWordCharacter(String.fromCodePoint(text.codePointAt(index) ?? 0));
+  return before !== after;
+}
+
+/** Whether `pattern` (global) matches `text` somewhere with a word boundary on both sides, like `\bword\b`. */
+function hasWholeWord(pattern: RegExp, text: string): boolean {
+  pattern.lastIndex = 0;
+  for (let match = pattern.exec(text); match !== null; match = pattern.exec(text)) {
+    if (isBoundary(text, match.index) && isBoundary(text, match.index + match[0].length)) return true;
+    pattern.lastIndex = match.index + 1;
+  }
+  return false;
+}
 
 const BULLET_STAR = /^\s*\*[^*][^\n]*$/gmu;
 const BULLET_DASH = /^\s*-[^\n]*$/gmu;
@@ -201,10 +215,10 @@ const CATALOGUE: Catalogue = {
     compile: ({ forbidden_words }) => {
       const patterns = [...new Set(forbidden_words)].map((word) => ({
         word,
-        pattern: new RegExp(`${BOUNDARY}${escapeRegExp(word)}${BOUNDARY}`, 'iu'),
+        pattern: new RegExp(escapeRegExp(word), 'giu'),
       }));
       return (value) => {
-        const found = patterns.filter(({ pattern }) => pattern.test(value)).map(({ word }) => word);
+        const found = patterns.filter(({ pattern }) => hasWholeWord(pattern, value)).map(({ word }) => word);
         return found.length === 0
           ? { ok: true, detail: 'None of the forbidden words appear.' }
           : { ok: false, detail: `${foundWords(found)}, though forbidden.` };
@@ -217,8 +231,7 @@ const CATALOGUE: Catalogue = {
     compile: ({ letter, let_frequency, let_relation }) => {
       const wanted = letter.toLowerCase();
       return (value) => {
-        let found = 0;
-        for (const character of value.toLowerCase()) if (character === wanted) found++;
+        const found = value.toLowerCase().split(wanted).length - 1;
         const ok = compare(found, let_relation, let_frequency);
         return {
           ok,
@@ -444,7 +457,7 @@ const CATALOGUE: Catalogue = {
     describe: ({ capital_frequency, capital_relation }) =>
       `Use ${bound(capital_relation, capital_frequency, 'word')} written in all capital letters.`,
     compile: ({ capital_frequency, capital_relation }) => (value) => {
-      const found = caseTokens(value).filter(isUpperCase).length;
+      const found = countCapitalWords(value);
       const ok = compare(found, capital_relation, capital_frequency);
       return {
         ok,

@@ -4,8 +4,15 @@
  * a count here is the count the reference would report.
  */
 
-/** Python's `\w` on text: letters, numbers (any script) and the underscore; combining marks are not in it. */
-const WORD = /[\p{L}\p{N}_]+/gu;
+/** Python's `\w` for one character beyond ASCII: letters and numbers of any script; combining marks are not in it. */
+const WORD_CHARACTER = /[\p{L}\p{N}_]/u;
+
+/** Whether one character (a code point) is a word character in Python's sense, with a fast path for ASCII. */
+export function isWordCharacter(character: string): boolean {
+  const code = character.charCodeAt(0);
+  if (code < 128) return (code >= 97 && code <= 122) || (code >= 65 && code <= 90) || (code >= 48 && code <= 57) || code === 95;
+  return WORD_CHARACTER.test(character);
+}
 
 /**
  * Words as IFEval counts them (a run of letters, digits or underscores; "don't" is two words).
@@ -13,8 +20,20 @@ const WORD = /[\p{L}\p{N}_]+/gu;
  */
 export function countWords(text: string): number {
   let count = 0;
-  WORD.lastIndex = 0;
-  while (WORD.exec(text) !== null) count++;
+  let inWord = false;
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    let word: boolean;
+    if (code < 128) word = (code >= 97 && code <= 122) || (code >= 65 && code <= 90) || (code >= 48 && code <= 57) || code === 95;
+    else {
+      // A surrogate pair is one character: test it whole.
+      const character = String.fromCodePoint(text.codePointAt(index) ?? code);
+      word = WORD_CHARACTER.test(character);
+      index += character.length - 1;
+    }
+    if (word && !inWord) count++;
+    inWord = word;
+  }
   return count;
 }
 
@@ -41,7 +60,13 @@ const LEADING_PUNCTUATION = /^[("`{[:;&#*@)}\]\-,'“‘«]+/u;
 const NUMBER = /^[\p{N}][\p{N},.]*$/u;
 const SINGLE_LETTER = /^\p{L}$/u;
 const WHITESPACE = /\s/u;
-const SENTENCE_MARKS = /[.?!]+/g;
+const SENTENCE_MARKS = /[.?!]+/;
+
+/** Whitespace as Python's `str.split()` sees it, with a fast path for ASCII. */
+function isSpace(character: string): boolean {
+  if (character === ' ' || character === '\n' || character === '\t' || character === '\r') return true;
+  return character > '\u007f' && WHITESPACE.test(character);
+}
 
 /** Whether text starts with a lower-case letter once opening punctuation is skipped. */
 function startsLowerCase(text: string): boolean {
@@ -67,27 +92,30 @@ function endsSentence(marks: string, word: string, next: string): boolean {
 /**
  * Split text into sentences the way NLTK's English Punkt tokenizer does for IFEval (an approximation: the
  * learned abbreviation list and orthographic statistics are replaced by a fixed list and the case of the next
- * word). A line break alone does not end a sentence.
+ * word). A line break alone does not end a sentence. One pass: each mark looks only at its own word and the
+ * next one.
  */
 export function splitSentences(text: string): string[] {
   const sentences: string[] = [];
   let start = 0;
-  SENTENCE_MARKS.lastIndex = 0;
-  for (let match = SENTENCE_MARKS.exec(text); match !== null; match = SENTENCE_MARKS.exec(text)) {
+  const marks = new RegExp(SENTENCE_MARKS.source, 'g');
+  for (let match = marks.exec(text); match !== null; match = marks.exec(text)) {
     let end = match.index + match[0].length;
     const following = text.charAt(end);
     // Punkt only considers a mark followed by whitespace, one of a few punctuation characters, or the end.
-    if (following !== '' && !WHITESPACE.test(following) && !AFTER_END.has(following)) continue;
-    const wordStart = Math.max(...[' ', '\n', '\t', '\r'].map((space) => text.lastIndexOf(space, match.index - 1)));
-    const word = text.slice(wordStart + 1, match.index);
+    if (following !== '' && !isSpace(following) && !AFTER_END.has(following)) continue;
+    let wordStart = match.index;
+    while (wordStart > start && !isSpace(text.charAt(wordStart - 1))) wordStart--;
     while (CLOSERS.has(text.charAt(end))) end++;
-    const rest = text.slice(end).trimStart();
-    const next = rest.slice(0, rest.search(/\s|$/u));
-    if (!endsSentence(match[0], word, next)) continue;
+    let nextStart = end;
+    while (nextStart < text.length && isSpace(text.charAt(nextStart))) nextStart++;
+    let nextEnd = nextStart;
+    while (nextEnd < text.length && !isSpace(text.charAt(nextEnd))) nextEnd++;
+    if (!endsSentence(match[0], text.slice(wordStart, match.index), text.slice(nextStart, nextEnd))) continue;
     const sentence = text.slice(start, end).trim();
     if (sentence !== '') sentences.push(sentence);
     start = end;
-    SENTENCE_MARKS.lastIndex = end;
+    marks.lastIndex = end;
   }
   const last = text.slice(start).trim();
   if (last !== '') sentences.push(last);
@@ -106,9 +134,16 @@ export function countSentences(text: string): number {
  */
 const TOKEN_SEPARATORS = /[\s,;:@#$%&?!()[\]{}<>"“”‘’'`]+/u;
 
-/** Word tokens for case checks (see TOKEN_SEPARATORS). */
-export function caseTokens(text: string): string[] {
-  return text.split(TOKEN_SEPARATORS).filter((token) => token !== '');
+const HAS_UPPER = /[\p{Lu}\p{Lt}]/u;
+const HAS_LOWER = /\p{Ll}/u;
+
+/** How many word tokens are in capitals (Python's `isupper()` on each of NLTK's tokens). */
+export function countCapitalWords(text: string): number {
+  let count = 0;
+  for (const token of text.split(TOKEN_SEPARATORS)) {
+    if (token !== '' && HAS_UPPER.test(token) && !HAS_LOWER.test(token)) count++;
+  }
+  return count;
 }
 
 /** Python's `str.isupper()`: at least one cased character and no lower-case one. */
