@@ -282,6 +282,9 @@ describe('case and punctuation', () => {
     expect(at(6, 'at least')).toBe(false);
     expect(at(5, 'less than')).toBe(false);
     expect(at(6, 'less than')).toBe(true);
+    const count = (value: string): string => runCheck(check(id, { capital_frequency: 1, capital_relation: 'at least' }), value).detail;
+    expect(count("L'ÉTÉ EST LÀ")).toMatch(/^3 words/u);
+    expect(count('YOU CANNOT')).toMatch(/^3 words/u);
   });
 
   it('English capitals and lower case: the case of every letter, and the language', () => {

@@ -128,20 +128,36 @@ export function countSentences(text: string): number {
 }
 
 /**
- * Where NLTK's word tokenizer separates words, as far as letter case can tell: whitespace, quotes, brackets
- * and most punctuation, and apostrophes (so "DON'T" gives two upper-case pieces, like NLTK's "DO" and "N'T").
- * Hyphens, periods and asterisks stay inside a token, as they do in NLTK.
+ * Where NLTK's word tokenizer separates words, as far as letter case can tell: whitespace, quotes, brackets and
+ * most punctuation. Hyphens, periods, apostrophes inside a word and asterisks stay inside a token, as in NLTK.
  */
-const TOKEN_SEPARATORS = /[\s,;:@#$%&?!()[\]{}<>"“”‘’'`]+/u;
+const TOKEN_SEPARATORS = /[\s,;:@#$%&?!()[\]{}<>"“”‘’`]+/u;
+/**
+ * English clitics and contractions NLTK splits a word into ("DON'T" gives "DO" and "N'T", "CANNOT" gives "CAN"
+ * and "NOT"; "L'ÉTÉ" stays whole).
+ */
+const CLITIC = /^(.+?)(n't|'s|'m|'d|'ll|'re|'ve)$|^(can|gon|wan|got|gim|lem)(not|na|ta|me)$/iu;
 
 const HAS_UPPER = /[\p{Lu}\p{Lt}]/u;
 const HAS_LOWER = /\p{Ll}/u;
 
+function isCapitalToken(token: string): boolean {
+  return token !== '' && HAS_UPPER.test(token) && !HAS_LOWER.test(token);
+}
+
 /** How many word tokens are in capitals (Python's `isupper()` on each of NLTK's tokens). */
 export function countCapitalWords(text: string): number {
   let count = 0;
-  for (const token of text.split(TOKEN_SEPARATORS)) {
-    if (token !== '' && HAS_UPPER.test(token) && !HAS_LOWER.test(token)) count++;
+  for (const raw of text.split(TOKEN_SEPARATORS)) {
+    // Quotes around a word are tokens of their own and have no case.
+    const token = raw.replace(/^'+|'+$/gu, '');
+    const clitic = token.length <= 6 || token.includes("'") ? CLITIC.exec(token) : null;
+    if (clitic === null) {
+      if (isCapitalToken(token)) count++;
+    } else {
+      if (isCapitalToken(clitic[1] ?? clitic[3] ?? '')) count++;
+      if (isCapitalToken(clitic[2] ?? clitic[4] ?? '')) count++;
+    }
   }
   return count;
 }
