@@ -10,7 +10,13 @@
  *     identification is the one cost that grows with the whole text.
  *  4. all 25 checks in loose mode (up to eight variants of the reply each).
  */
-import { type Check, INSTRUCTION_IDS, type InstructionId, parseCheck, runCheck } from '../src/core/compliance/catalogue.js';
+import {
+  type Check,
+  INSTRUCTION_IDS,
+  type InstructionId,
+  parseCheck,
+  runCheck,
+} from '../src/core/compliance/catalogue.js';
 import { ms, printTable, quantile } from './support/stats.js';
 
 const REPLIES = 20;
@@ -107,11 +113,18 @@ const figures = {
 
 const p50 = (samples: number[]) => quantile(samples, 0.5);
 const p99 = (samples: number[]) => quantile(samples, 0.99);
-console.log(`Checking one ${words}-word reply (${replies[0]?.length ?? 0} characters); ${REPLIES} replies × ${ROUNDS} rounds.\n`);
+console.log(
+  `Checking one ${words}-word reply (${replies[0]?.length ?? 0} characters); ${REPLIES} replies × ${ROUNDS} rounds.\n`,
+);
 printTable(
   ['what', 'p50', 'p99', 'baseline ÷ this (p50)'],
   [
-    ['all 25 checks, compiled once (strict)', ms(p50(figures.compiled)), ms(p99(figures.compiled)), `${(p50(figures.baseline) / p50(figures.compiled)).toFixed(2)}×`],
+    [
+      'all 25 checks, compiled once (strict)',
+      ms(p50(figures.compiled)),
+      ms(p99(figures.compiled)),
+      `${(p50(figures.baseline) / p50(figures.compiled)).toFixed(2)}×`,
+    ],
     ['baseline: validated and compiled per call', ms(p50(figures.baseline)), ms(p99(figures.baseline)), '1.00×'],
     ['24 checks without language', ms(p50(figures.withoutLanguage)), ms(p99(figures.withoutLanguage)), ''],
     ['language check alone', ms(p50(figures.language)), ms(p99(figures.language)), ''],

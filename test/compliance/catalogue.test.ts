@@ -50,15 +50,33 @@ describe('the catalogue', () => {
   });
 
   it('GIVEN an unknown id, a missing, wrong or extra parameter THEN parseCheck says which', () => {
-    expect(parseCheck('punctuation:no_semicolon', {})).toEqual({ ok: false, error: 'unknown instruction id "punctuation:no_semicolon"' });
-    expect(parseCheck('detectable_format:number_bullet_lists', {})).toMatchObject({ ok: false, error: expect.stringContaining('missing parameter "num_bullets"') });
-    expect(parseCheck('detectable_format:number_bullet_lists', { num_bullets: 'three' })).toMatchObject({ ok: false, error: expect.stringContaining('"num_bullets" must be a number') });
+    expect(parseCheck('punctuation:no_semicolon', {})).toEqual({
+      ok: false,
+      error: 'unknown instruction id "punctuation:no_semicolon"',
+    });
+    expect(parseCheck('detectable_format:number_bullet_lists', {})).toMatchObject({
+      ok: false,
+      error: expect.stringContaining('missing parameter "num_bullets"'),
+    });
+    expect(parseCheck('detectable_format:number_bullet_lists', { num_bullets: 'three' })).toMatchObject({
+      ok: false,
+      error: expect.stringContaining('"num_bullets" must be a number'),
+    });
     expect(parseCheck('keywords:frequency', { keyword: 'x', frequency: 1, relation: 'at most' })).toMatchObject({
       ok: false,
       error: expect.stringContaining("'less than' or 'at least'"),
     });
-    expect(parseCheck('punctuation:no_comma', { comma: true })).toMatchObject({ ok: false, error: expect.stringContaining('unknown parameter "comma"') });
-    expect(parseCheck('length_constraints:nth_paragraph_first_word', { num_paragraphs: 2, nth_paragraph: 3, first_word: 'a' })).toMatchObject({ ok: false });
+    expect(parseCheck('punctuation:no_comma', { comma: true })).toMatchObject({
+      ok: false,
+      error: expect.stringContaining('unknown parameter "comma"'),
+    });
+    expect(
+      parseCheck('length_constraints:nth_paragraph_first_word', {
+        num_paragraphs: 2,
+        nth_paragraph: 3,
+        first_word: 'a',
+      }),
+    ).toMatchObject({ ok: false });
     expect(parseCheck('language:response_language', { language: 'xx' })).toMatchObject({ ok: false });
   });
 
@@ -72,18 +90,24 @@ describe('the catalogue', () => {
     expect(describeCheck(check('detectable_format:number_bullet_lists', { num_bullets: 3 }))).toBe(
       'Answer with exactly 3 bullet points, written as Markdown bullets (* or -).',
     );
-    expect(describeCheck(check('length_constraints:number_words', { num_words: 100, relation: 'less than' }))).toBe('Answer in fewer than 100 words.');
+    expect(describeCheck(check('length_constraints:number_words', { num_words: 100, relation: 'less than' }))).toBe(
+      'Answer in fewer than 100 words.',
+    );
     expect(describeCheck(check('language:response_language', { language: 'de' }))).toContain('German');
   });
 
   it('GIVEN a check whose params were not validated THEN runCheck refuses it plainly', () => {
-    expect(() => runCheck({ id: 'detectable_format:number_bullet_lists', params: { num_bullets: -1 } }, 'x')).toThrow(/num_bullets/u);
+    expect(() => runCheck({ id: 'detectable_format:number_bullet_lists', params: { num_bullets: -1 } }, 'x')).toThrow(
+      /num_bullets/u,
+    );
   });
 });
 
 describe('keywords', () => {
   it('existence: every keyword, case-insensitive, anywhere in a word', () => {
-    expect(passes('keywords:existence', { keywords: ['River', 'bank'] }, 'The RIVERS ran by the embankment.')).toBe(true);
+    expect(passes('keywords:existence', { keywords: ['River', 'bank'] }, 'The RIVERS ran by the embankment.')).toBe(
+      true,
+    );
     const outcome = runCheck(check('keywords:existence', { keywords: ['river', 'moon'] }), 'The river.');
     expect(outcome).toEqual({ ok: false, detail: 'Missing "moon"; the response must include "river", "moon".' });
     expect(passes('keywords:existence', { keywords: ['東京'] }, '私は東京に住んでいます。')).toBe(true);
@@ -96,9 +120,9 @@ describe('keywords', () => {
     expect(passes('keywords:frequency', { keyword: 'cat', frequency: 3, relation: 'at least' }, twice)).toBe(false);
     expect(passes('keywords:frequency', { keyword: 'cat', frequency: 2, relation: 'less than' }, twice)).toBe(false);
     expect(passes('keywords:frequency', { keyword: 'cat', frequency: 3, relation: 'less than' }, twice)).toBe(true);
-    expect(runCheck(check('keywords:frequency', { keyword: 'cat', frequency: 3, relation: 'at least' }), twice).detail).toBe(
-      '"cat" appears 2 times; at least 3 times was asked for.',
-    );
+    expect(
+      runCheck(check('keywords:frequency', { keyword: 'cat', frequency: 3, relation: 'at least' }), twice).detail,
+    ).toBe('"cat" appears 2 times; at least 3 times were asked for.');
   });
 
   it('forbidden words: whole words only, in any script', () => {
@@ -113,10 +137,18 @@ describe('keywords', () => {
 
   it('letter frequency: case-insensitive count and both relation boundaries', () => {
     const text = 'Banana Bread';
-    expect(passes('keywords:letter_frequency', { letter: 'A', let_frequency: 4, let_relation: 'at least' }, text)).toBe(true);
-    expect(passes('keywords:letter_frequency', { letter: 'a', let_frequency: 5, let_relation: 'at least' }, text)).toBe(false);
-    expect(passes('keywords:letter_frequency', { letter: 'a', let_frequency: 4, let_relation: 'less than' }, text)).toBe(false);
-    expect(passes('keywords:letter_frequency', { letter: 'a', let_frequency: 5, let_relation: 'less than' }, text)).toBe(true);
+    expect(passes('keywords:letter_frequency', { letter: 'A', let_frequency: 4, let_relation: 'at least' }, text)).toBe(
+      true,
+    );
+    expect(passes('keywords:letter_frequency', { letter: 'a', let_frequency: 5, let_relation: 'at least' }, text)).toBe(
+      false,
+    );
+    expect(
+      passes('keywords:letter_frequency', { letter: 'a', let_frequency: 4, let_relation: 'less than' }, text),
+    ).toBe(false);
+    expect(
+      passes('keywords:letter_frequency', { letter: 'a', let_frequency: 5, let_relation: 'less than' }, text),
+    ).toBe(true);
   });
 });
 
@@ -131,10 +163,18 @@ describe('language', () => {
   });
 
   it('recognises right-to-left and CJK scripts', () => {
-    expect(passes('language:response_language', { language: 'ar' }, 'مرحبا بكم في هذا المكان الجميل، نتمنى لكم يوما سعيدا.')).toBe(true);
-    expect(passes('language:response_language', { language: 'he' }, 'שלום לכולם, היום מזג האוויר נעים מאוד בתל אביב.')).toBe(true);
-    expect(passes('language:response_language', { language: 'ja' }, '今日はとても良い天気ですね。散歩に行きましょう。')).toBe(true);
-    expect(passes('language:response_language', { language: 'ko' }, '오늘은 날씨가 정말 좋네요. 산책하러 갑시다.')).toBe(true);
+    expect(
+      passes('language:response_language', { language: 'ar' }, 'مرحبا بكم في هذا المكان الجميل، نتمنى لكم يوما سعيدا.'),
+    ).toBe(true);
+    expect(
+      passes('language:response_language', { language: 'he' }, 'שלום לכולם, היום מזג האוויר נעים מאוד בתל אביב.'),
+    ).toBe(true);
+    expect(
+      passes('language:response_language', { language: 'ja' }, '今日はとても良い天気ですね。散歩に行きましょう。'),
+    ).toBe(true);
+    expect(
+      passes('language:response_language', { language: 'ko' }, '오늘은 날씨가 정말 좋네요. 산책하러 갑시다.'),
+    ).toBe(true);
   });
 
   it('counts a response with nothing to identify as following, as the reference does', () => {
@@ -145,8 +185,11 @@ describe('language', () => {
 describe('length constraints', () => {
   it('sentences: Punkt-like splitting and both relation boundaries', () => {
     const three = 'Dr. Smith arrived at 3.30 p.m. today. Was he late? No! He was early.';
-    const at = (n: number, relation: string): boolean => passes('length_constraints:number_sentences', { num_sentences: n, relation }, three);
-    expect(runCheck(check('length_constraints:number_sentences', { num_sentences: 9, relation: 'at least' }), three).detail).toMatch(/^4 sentences/u);
+    const at = (n: number, relation: string): boolean =>
+      passes('length_constraints:number_sentences', { num_sentences: n, relation }, three);
+    expect(
+      runCheck(check('length_constraints:number_sentences', { num_sentences: 9, relation: 'at least' }), three).detail,
+    ).toMatch(/^4 sentences/u);
     expect(at(4, 'at least')).toBe(true);
     expect(at(5, 'at least')).toBe(false);
     expect(at(4, 'less than')).toBe(false);
@@ -155,7 +198,9 @@ describe('length constraints', () => {
 
   it('sentences: a line break alone does not end one; a list item with a period does', () => {
     const list = '# Title\n* first item.\n* second item\n* third item';
-    expect(runCheck(check('length_constraints:number_sentences', { num_sentences: 9, relation: 'at least' }), list).detail).toMatch(/^2 sentences/u);
+    expect(
+      runCheck(check('length_constraints:number_sentences', { num_sentences: 9, relation: 'at least' }), list).detail,
+    ).toMatch(/^2 sentences/u);
   });
 
   it('paragraphs: *** dividers, empty ends allowed, an empty middle fails', () => {
@@ -168,7 +213,9 @@ describe('length constraints', () => {
 
   it('words: letters and digits in any script; both relation boundaries', () => {
     const id = 'length_constraints:number_words';
-    expect(runCheck(check(id, { num_words: 1, relation: 'at least' }), "Don't stop—it's 2024! 🙂 مرحبا").detail).toMatch(/^7 words/u);
+    expect(
+      runCheck(check(id, { num_words: 1, relation: 'at least' }), "Don't stop—it's 2024! 🙂 مرحبا").detail,
+    ).toMatch(/^7 words/u);
     expect(passes(id, { num_words: 10, relation: 'at least' }, words(10))).toBe(true);
     expect(passes(id, { num_words: 11, relation: 'at least' }, words(10))).toBe(false);
     expect(passes(id, { num_words: 10, relation: 'less than' }, words(10))).toBe(false);
@@ -276,28 +323,41 @@ describe('case and punctuation', () => {
   it('capital words: contractions split, hyphenated words whole, and both relation boundaries', () => {
     const id = 'change_case:capital_word_frequency';
     const text = "I DON'T know WELL-KNOWN facts, NASA's too.";
-    const at = (n: number, relation: string): boolean => passes(id, { capital_frequency: n, capital_relation: relation }, text);
-    expect(runCheck(check(id, { capital_frequency: 1, capital_relation: 'at least' }), text).detail).toMatch(/^5 words/u);
+    const at = (n: number, relation: string): boolean =>
+      passes(id, { capital_frequency: n, capital_relation: relation }, text);
+    expect(runCheck(check(id, { capital_frequency: 1, capital_relation: 'at least' }), text).detail).toMatch(
+      /^5 words/u,
+    );
     expect(at(5, 'at least')).toBe(true);
     expect(at(6, 'at least')).toBe(false);
     expect(at(5, 'less than')).toBe(false);
     expect(at(6, 'less than')).toBe(true);
-    const count = (value: string): string => runCheck(check(id, { capital_frequency: 1, capital_relation: 'at least' }), value).detail;
+    const count = (value: string): string =>
+      runCheck(check(id, { capital_frequency: 1, capital_relation: 'at least' }), value).detail;
     expect(count("L'ÉTÉ EST LÀ")).toMatch(/^3 words/u);
     expect(count('YOU CANNOT')).toMatch(/^3 words/u);
   });
 
   it('English capitals and lower case: the case of every letter, and the language', () => {
-    expect(passes('change_case:english_capital', {}, 'THE WEATHER IS LOVELY TODAY, LET US GO FOR A WALK IN THE PARK.')).toBe(true);
+    expect(
+      passes('change_case:english_capital', {}, 'THE WEATHER IS LOVELY TODAY, LET US GO FOR A WALK IN THE PARK.'),
+    ).toBe(true);
     expect(passes('change_case:english_capital', {}, 'THE WEATHER IS LOVELY TODAy.')).toBe(false);
-    expect(passes('change_case:english_capital', {}, 'DAS WETTER IST HEUTE SEHR SCHÖN, WIR GEHEN IM PARK SPAZIEREN.')).toBe(false);
-    expect(passes('change_case:english_lowercase', {}, 'the weather is lovely today, let us go for a walk. 🙂')).toBe(true);
+    expect(
+      passes('change_case:english_capital', {}, 'DAS WETTER IST HEUTE SEHR SCHÖN, WIR GEHEN IM PARK SPAZIEREN.'),
+    ).toBe(false);
+    expect(passes('change_case:english_lowercase', {}, 'the weather is lovely today, let us go for a walk. 🙂')).toBe(
+      true,
+    );
     expect(passes('change_case:english_lowercase', {}, 'The weather is lovely.')).toBe(false);
     expect(passes('change_case:english_lowercase', {}, '12345')).toBe(false);
   });
 
   it('no comma: only the ASCII comma counts', () => {
     expect(passes('punctuation:no_comma', {}, '一、二。 أهلا، وسهلا')).toBe(true);
-    expect(runCheck(check('punctuation:no_comma'), 'a, b, c')).toEqual({ ok: false, detail: '2 commas; none were allowed.' });
+    expect(runCheck(check('punctuation:no_comma'), 'a, b, c')).toEqual({
+      ok: false,
+      detail: '2 commas; none were allowed.',
+    });
   });
 });

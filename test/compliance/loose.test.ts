@@ -9,7 +9,7 @@ function check(id: string, kwargs: unknown = {}): Check {
 }
 
 describe('loose mode', () => {
-  it('GIVEN a response THEN it has IFEval\'s eight variants in order', () => {
+  it("GIVEN a response THEN it has IFEval's eight variants in order", () => {
     const variants = looseVariants('Sure:\n*Body*\nBye');
     expect(variants.map((variant) => variant.text)).toEqual([
       'Sure:\n*Body*\nBye',
@@ -47,7 +47,10 @@ describe('loose mode', () => {
 
   it('GIVEN a response no variant rescues THEN loose fails with the strict detail', () => {
     const commas = check('punctuation:no_comma');
-    expect(runCheck(commas, 'a, b\nc, d\ne, f', 'loose')).toEqual({ ok: false, detail: '3 commas; none were allowed.' });
+    expect(runCheck(commas, 'a, b\nc, d\ne, f', 'loose')).toEqual({
+      ok: false,
+      detail: '3 commas; none were allowed.',
+    });
   });
 
   it('GIVEN a one-line response THEN the removed-line variants are empty and do not pass by themselves', () => {

@@ -40,7 +40,8 @@ interface Options {
 
 function wholeNumber(name: string, value: string | undefined, fallback: number, min: number): number {
   if (value === undefined) return fallback;
-  if (!/^\d+$/u.test(value) || Number(value) < min) throw new EvalError(`--${name} expects a whole number of at least ${min} (got "${value}").`);
+  if (!/^\d+$/u.test(value) || Number(value) < min)
+    throw new EvalError(`--${name} expects a whole number of at least ${min} (got "${value}").`);
   return Number(value);
 }
 
@@ -66,7 +67,8 @@ function parseOptions(argv: string[]): Options {
   } catch (error) {
     throw new EvalError(`${(error as Error).message}.\n${IFEVAL_USAGE}`);
   }
-  if (values.input === undefined) throw new EvalError(`--input FILE is required (IFEval's input_data.jsonl).\n${IFEVAL_USAGE}`);
+  if (values.input === undefined)
+    throw new EvalError(`--input FILE is required (IFEval's input_data.jsonl).\n${IFEVAL_USAGE}`);
   const placement = values.placement ?? 'prompt';
   if (placement !== 'prompt' && placement !== 'instructions') {
     throw new EvalError(`--placement expects "prompt" or "instructions" (got "${placement}").`);
@@ -75,10 +77,13 @@ function parseOptions(argv: string[]): Options {
     for (const name of ['out', 'concurrency', 'placement', 'seed'] as const) {
       if (values[name] !== undefined) throw new EvalError(`--${name} only applies with --generate.`);
     }
-    if (values.responses === undefined) throw new EvalError(`--responses FILE is required unless --generate is given.\n${IFEVAL_USAGE}`);
+    if (values.responses === undefined)
+      throw new EvalError(`--responses FILE is required unless --generate is given.\n${IFEVAL_USAGE}`);
   } else {
-    if (values.out === undefined) throw new EvalError('--generate needs --out FILE, where the responses are written (and resumed from).');
-    if (values.responses !== undefined) throw new EvalError('--generate writes its responses to --out; leave out --responses.');
+    if (values.out === undefined)
+      throw new EvalError('--generate needs --out FILE, where the responses are written (and resumed from).');
+    if (values.responses !== undefined)
+      throw new EvalError('--generate writes its responses to --out; leave out --responses.');
   }
   return {
     input: values.input,
@@ -115,7 +120,8 @@ export async function runIfevalCli(argv: string[], io: EvalIo): Promise<number> 
   if (options.generate) {
     const config = io.loadConfig();
     const model = modelFrom(config);
-    if (!model.configured) throw new EvalError('--generate needs a model: set OPENAI_API_KEY or OPENAI_BASE_URL (see .env.example).');
+    if (!model.configured)
+      throw new EvalError('--generate needs a model: set OPENAI_API_KEY or OPENAI_BASE_URL (see .env.example).');
     const result = await generateResponses(cases, model, {
       out: options.responses,
       concurrency: options.concurrency,
@@ -128,7 +134,8 @@ export async function runIfevalCli(argv: string[], io: EvalIo): Promise<number> 
     if (result.failures.length > 0) {
       const first = result.failures[0];
       io.stderr.write(
-        `${result.failures.length} prompts got no response (first: ${options.input}:${first?.line}: ${first?.message}). ` +
+        `${result.failures.length} prompts got no response ` +
+          `(first: ${options.input}:${first?.line}: ${first?.message}). ` +
           'Run the same command again to retry them; answered prompts are kept.\n',
       );
       return 1;
@@ -141,11 +148,15 @@ export async function runIfevalCli(argv: string[], io: EvalIo): Promise<number> 
   return 0;
 }
 
-/** Dispatch `heed eval <suite> …`; resolves to the exit status (2 on a usage or file mistake, with its sentence on stderr). */
+/**
+ * Dispatch `heed eval <suite> …`; resolves to the exit status (2 on a usage or file mistake, with its sentence on
+ * standard error).
+ */
 export async function runEvalCli(argv: string[], io: EvalIo): Promise<number> {
   try {
     const [suite, ...rest] = argv;
-    if (suite !== 'ifeval') throw new EvalError(`Unknown evaluation "${suite ?? ''}"; the one available is "ifeval".\n${IFEVAL_USAGE}`);
+    if (suite !== 'ifeval')
+      throw new EvalError(`Unknown evaluation "${suite ?? ''}"; the one available is "ifeval".\n${IFEVAL_USAGE}`);
     return await runIfevalCli(rest, io);
   } catch (error) {
     if (!(error instanceof EvalError)) throw error;

@@ -8,7 +8,15 @@
 import { z } from 'zod';
 import { detectLanguage, DETECTABLE_LANGUAGES, languageName } from './language.js';
 import { looseVariants } from './loose.js';
-import { countCapitalWords, countSentences, countWords, escapeRegExp, isLowerCase, isUpperCase, isWordCharacter } from './text.js';
+import {
+  countCapitalWords,
+  countSentences,
+  countWords,
+  escapeRegExp,
+  isLowerCase,
+  isUpperCase,
+  isWordCharacter,
+} from './text.js';
 
 export const INSTRUCTION_IDS = [
   'keywords:existence',
@@ -131,6 +139,11 @@ function bound(wanted: Relation, n: number, one: string, many = `${one}s`): stri
   return `${wanted === 'less than' ? 'fewer than' : 'at least'} ${plural(n, one, many)}`;
 }
 
+/** "3 bullet points, as asked (exactly 3)." or "5 bullet points; exactly 3 were asked for." */
+function counted(ok: boolean, found: string, wanted: string): CheckOutcome {
+  return { ok, detail: ok ? `${found}, as asked (${wanted}).` : `${found}; ${wanted} were asked for.` };
+}
+
 function quoteList(items: readonly string[]): string {
   return items.map((item) => `"${item}"`).join(', ');
 }
@@ -206,7 +219,7 @@ const CATALOGUE: Catalogue = {
         const found = matches(pattern, value).length;
         const ok = compare(found, wanted, frequency);
         const asked = `${wanted === 'less than' ? 'fewer than' : 'at least'} ${plural(frequency, 'time')}`;
-        return { ok, detail: `"${keyword}" appears ${plural(found, 'time')}; ${asked} ${ok ? 'is' : 'was'} asked for.` };
+        return counted(ok, `"${keyword}" appears ${plural(found, 'time')}`, asked);
       };
     },
   },
@@ -233,51 +246,59 @@ const CATALOGUE: Catalogue = {
       return (value) => {
         const found = value.toLowerCase().split(wanted).length - 1;
         const ok = compare(found, let_relation, let_frequency);
-        return {
+        return counted(
           ok,
-          detail: `The letter "${wanted}" appears ${plural(found, 'time')}; ${bound(let_relation, let_frequency, 'time')} ${
-            ok ? 'is' : 'was'
-          } asked for.`,
-        };
+          `The letter "${wanted}" appears ${plural(found, 'time')}`,
+          bound(let_relation, let_frequency, 'time'),
+        );
       };
     },
   },
   'language:response_language': {
     describe: ({ language }) => `Write the entire response in ${languageName(language)}, and no other language.`,
-    compile: ({ language }) => (value) => languageOutcome(value, language),
+    compile:
+      ({ language }) =>
+      (value) =>
+        languageOutcome(value, language),
   },
   'length_constraints:number_sentences': {
     describe: ({ num_sentences, relation: wanted }) => `Answer in ${bound(wanted, num_sentences, 'sentence')}.`,
-    compile: ({ num_sentences, relation: wanted }) => (value) => {
-      const found = countSentences(value);
-      const ok = compare(found, wanted, num_sentences);
-      return { ok, detail: `${plural(found, 'sentence')}; ${bound(wanted, num_sentences, 'sentence')} ${ok ? 'is' : 'was'} asked for.` };
-    },
+    compile:
+      ({ num_sentences, relation: wanted }) =>
+      (value) => {
+        const found = countSentences(value);
+        const ok = compare(found, wanted, num_sentences);
+        return counted(ok, plural(found, 'sentence'), bound(wanted, num_sentences, 'sentence'));
+      },
   },
   'length_constraints:number_paragraphs': {
     describe: ({ num_paragraphs }) =>
       `Write exactly ${plural(num_paragraphs, 'paragraph')}, separated by the Markdown divider ***.`,
-    compile: ({ num_paragraphs }) => (value) => {
-      const parts = value.split(PARAGRAPH_DIVIDER);
-      let found = parts.length;
-      for (const [index, part] of parts.entries()) {
-        if (part.trim() !== '') continue;
-        if (index !== 0 && index !== parts.length - 1) {
-          return { ok: false, detail: `Paragraph ${index + 1} between two *** dividers is empty.` };
+    compile:
+      ({ num_paragraphs }) =>
+      (value) => {
+        const parts = value.split(PARAGRAPH_DIVIDER);
+        let found = parts.length;
+        for (const [index, part] of parts.entries()) {
+          if (part.trim() !== '') continue;
+          if (index !== 0 && index !== parts.length - 1) {
+            return { ok: false, detail: `Paragraph ${index + 1} between two *** dividers is empty.` };
+          }
+          found--;
         }
-        found--;
-      }
-      const ok = found === num_paragraphs;
-      return { ok, detail: `${plural(found, 'paragraph')} separated by ***; exactly ${num_paragraphs} ${ok ? 'is' : 'was'} asked for.` };
-    },
+        const ok = found === num_paragraphs;
+        return counted(ok, `${plural(found, 'paragraph')} separated by ***`, `exactly ${num_paragraphs}`);
+      },
   },
   'length_constraints:number_words': {
     describe: ({ num_words, relation: wanted }) => `Answer in ${bound(wanted, num_words, 'word')}.`,
-    compile: ({ num_words, relation: wanted }) => (value) => {
-      const found = countWords(value);
-      const ok = compare(found, wanted, num_words);
-      return { ok, detail: `${plural(found, 'word')}; ${bound(wanted, num_words, 'word')} ${ok ? 'is' : 'was'} asked for.` };
-    },
+    compile:
+      ({ num_words, relation: wanted }) =>
+      (value) => {
+        const found = countWords(value);
+        const ok = compare(found, wanted, num_words);
+        return counted(ok, plural(found, 'word'), bound(wanted, num_words, 'word'));
+      },
   },
   'length_constraints:nth_paragraph_first_word': {
     describe: ({ num_paragraphs, nth_paragraph, first_word }) =>
@@ -290,7 +311,10 @@ const CATALOGUE: Catalogue = {
         const found = parts.filter((part) => part.trim() !== '').length;
         const paragraph = nth_paragraph <= found ? (parts[nth_paragraph - 1] ?? '').trim() : '';
         if (paragraph === '') {
-          return { ok: false, detail: `Paragraph ${nth_paragraph} is missing or empty; ${plural(found, 'paragraph')} found.` };
+          return {
+            ok: false,
+            detail: `Paragraph ${nth_paragraph} is missing or empty; ${plural(found, 'paragraph')} found.`,
+          };
         }
         const firstToken = (paragraph.split(/\s+/u)[0] ?? '').replace(/^'+/u, '').replace(/^"+/u, '');
         let word = '';
@@ -301,8 +325,9 @@ const CATALOGUE: Catalogue = {
         const ok = found === num_paragraphs && word === wantedWord;
         return {
           ok,
-          detail: `${plural(found, 'paragraph')} (${num_paragraphs} asked for); paragraph ${nth_paragraph} starts with "${word}" ` +
-            `("${wantedWord}" asked for).`,
+          detail:
+            `${plural(found, 'paragraph')} (${num_paragraphs} asked for); ` +
+            `paragraph ${nth_paragraph} starts with "${word}" ("${wantedWord}" asked for).`,
         };
       };
     },
@@ -310,11 +335,13 @@ const CATALOGUE: Catalogue = {
   'detectable_content:number_placeholders': {
     describe: ({ num_placeholders }) =>
       `Include at least ${plural(num_placeholders, 'placeholder')} in square brackets, such as [address].`,
-    compile: ({ num_placeholders }) => (value) => {
-      const found = matches(PLACEHOLDER, value).length;
-      const ok = found >= num_placeholders;
-      return { ok, detail: `${plural(found, 'placeholder')} in square brackets; at least ${num_placeholders} ${ok ? 'is' : 'was'} asked for.` };
-    },
+    compile:
+      ({ num_placeholders }) =>
+      (value) => {
+        const found = matches(PLACEHOLDER, value).length;
+        const ok = found >= num_placeholders;
+        return counted(ok, `${plural(found, 'placeholder')} in square brackets`, `at least ${num_placeholders}`);
+      },
   },
   'detectable_content:postscript': {
     describe: ({ postscript_marker }) => `End the response with a postscript starting with ${postscript_marker}`,
@@ -336,11 +363,13 @@ const CATALOGUE: Catalogue = {
   'detectable_format:number_bullet_lists': {
     describe: ({ num_bullets }) =>
       `Answer with exactly ${plural(num_bullets, 'bullet point')}, written as Markdown bullets (* or -).`,
-    compile: ({ num_bullets }) => (value) => {
-      const found = matches(BULLET_STAR, value).length + matches(BULLET_DASH, value).length;
-      const ok = found === num_bullets;
-      return { ok, detail: `${plural(found, 'bullet point')}; exactly ${num_bullets} ${ok ? 'is' : 'was'} asked for.` };
-    },
+    compile:
+      ({ num_bullets }) =>
+      (value) => {
+        const found = matches(BULLET_STAR, value).length + matches(BULLET_DASH, value).length;
+        const ok = found === num_bullets;
+        return counted(ok, plural(found, 'bullet point'), `exactly ${num_bullets}`);
+      },
   },
   'detectable_format:constrained_response': {
     describe: () => `Answer with one of these options: ${quoteList(CONSTRAINED_OPTIONS)}.`,
@@ -355,13 +384,16 @@ const CATALOGUE: Catalogue = {
   'detectable_format:number_highlighted_sections': {
     describe: ({ num_highlights }) =>
       `Highlight at least ${plural(num_highlights, 'section')} with Markdown, such as *highlighted section*.`,
-    compile: ({ num_highlights }) => (value) => {
-      let found = 0;
-      for (const highlight of matches(HIGHLIGHT, value)) if (highlight.replace(/^\*+|\*+$/gu, '').trim() !== '') found++;
-      for (const highlight of matches(DOUBLE_HIGHLIGHT, value)) if (highlight.slice(2, -2).trim() !== '') found++;
-      const ok = found >= num_highlights;
-      return { ok, detail: `${plural(found, 'highlighted section')}; at least ${num_highlights} ${ok ? 'is' : 'was'} asked for.` };
-    },
+    compile:
+      ({ num_highlights }) =>
+      (value) => {
+        let found = 0;
+        for (const highlight of matches(HIGHLIGHT, value))
+          if (highlight.replace(/^\*+|\*+$/gu, '').trim() !== '') found++;
+        for (const highlight of matches(DOUBLE_HIGHLIGHT, value)) if (highlight.slice(2, -2).trim() !== '') found++;
+        const ok = found >= num_highlights;
+        return counted(ok, plural(found, 'highlighted section'), `at least ${num_highlights}`);
+      },
   },
   'detectable_format:multiple_sections': {
     describe: ({ section_spliter, num_sections }) =>
@@ -372,10 +404,7 @@ const CATALOGUE: Catalogue = {
       return (value) => {
         const found = value.split(splitter).length - 1;
         const ok = found >= num_sections;
-        return {
-          ok,
-          detail: `${plural(found, 'section')} marked "${section_spliter} X"; at least ${num_sections} ${ok ? 'is' : 'was'} asked for.`,
-        };
+        return counted(ok, `${plural(found, 'section')} marked "${section_spliter} X"`, `at least ${num_sections}`);
       };
     },
   },
@@ -396,7 +425,9 @@ const CATALOGUE: Catalogue = {
   'detectable_format:title': {
     describe: () => 'Give the response a title wrapped in double angular brackets, such as <<poem of joy>>.',
     compile: () => (value) => {
-      const title = matches(TITLE, value).find((candidate) => candidate.replace(/^<+/u, '').replace(/>+$/u, '').trim() !== '');
+      const title = matches(TITLE, value).find(
+        (candidate) => candidate.replace(/^<+/u, '').replace(/>+$/u, '').trim() !== '',
+      );
       return title !== undefined
         ? { ok: true, detail: `The title ${title} is there.` }
         : { ok: false, detail: 'No title in double angular brackets (<<title>>) was found.' };
@@ -414,7 +445,10 @@ const CATALOGUE: Catalogue = {
         }
       }
       if (answers.length !== 2) {
-        return { ok: false, detail: `${plural(answers.length, 'response')} separated by ******; exactly 2 were asked for.` };
+        return {
+          ok: false,
+          detail: `${plural(answers.length, 'response')} separated by ******; exactly 2 were asked for.`,
+        };
       }
       return answers[0] === answers[1]
         ? { ok: false, detail: 'The two responses are the same; two different ones were asked for.' }
@@ -437,10 +471,16 @@ const CATALOGUE: Catalogue = {
     compile: ({ end_phrase }) => {
       const wanted = end_phrase.trim().toLowerCase();
       return (value) => {
-        const ending = value.trim().replace(/^"+|"+$/gu, '').toLowerCase();
+        const ending = value
+          .trim()
+          .replace(/^"+|"+$/gu, '')
+          .toLowerCase();
         return ending.endsWith(wanted)
           ? { ok: true, detail: `The response ends with "${end_phrase}".` }
-          : { ok: false, detail: `The response ends with "${ending.slice(-Math.max(wanted.length, 20))}", not "${end_phrase}".` };
+          : {
+              ok: false,
+              detail: `The response ends with "${ending.slice(-Math.max(wanted.length, 20))}", not "${end_phrase}".`,
+            };
       };
     },
   },
@@ -456,14 +496,17 @@ const CATALOGUE: Catalogue = {
   'change_case:capital_word_frequency': {
     describe: ({ capital_frequency, capital_relation }) =>
       `Use ${bound(capital_relation, capital_frequency, 'word')} written in all capital letters.`,
-    compile: ({ capital_frequency, capital_relation }) => (value) => {
-      const found = countCapitalWords(value);
-      const ok = compare(found, capital_relation, capital_frequency);
-      return {
-        ok,
-        detail: `${plural(found, 'word')} in all capitals; ${bound(capital_relation, capital_frequency, 'word')} ${ok ? 'is' : 'was'} asked for.`,
-      };
-    },
+    compile:
+      ({ capital_frequency, capital_relation }) =>
+      (value) => {
+        const found = countCapitalWords(value);
+        const ok = compare(found, capital_relation, capital_frequency);
+        return counted(
+          ok,
+          `${plural(found, 'word')} in all capitals`,
+          bound(capital_relation, capital_frequency, 'word'),
+        );
+      },
   },
   'change_case:english_capital': {
     describe: () => 'Write the entire response in English, in capital letters only.',
@@ -507,13 +550,16 @@ function withoutNulls(kwargs: unknown): unknown {
 /** Whether an object lacks the top-level key an issue is about (zod does not report the input by default). */
 function isMissing(input: unknown, issue: z.core.$ZodIssue): boolean {
   const key = issue.path[0];
-  return issue.code === 'invalid_type' && typeof input === 'object' && input !== null && key !== undefined && !(key in input);
+  return (
+    issue.code === 'invalid_type' && typeof input === 'object' && input !== null && key !== undefined && !(key in input)
+  );
 }
 
 function describeIssues(error: z.ZodError, input: unknown): string {
   return error.issues
     .map((issue) => {
-      if (issue.code === 'unrecognized_keys') return `unknown parameter ${issue.keys.map((key) => `"${key}"`).join(', ')}`;
+      if (issue.code === 'unrecognized_keys')
+        return `unknown parameter ${issue.keys.map((key) => `"${key}"`).join(', ')}`;
       const path = issue.path.join('.');
       if (isMissing(input, issue)) return `missing parameter "${path}"`;
       return path === '' ? issue.message : `"${path}" ${issue.message}`;
@@ -542,7 +588,8 @@ function compileCheck(check: Check): CompiledCheck {
   const cached = compiled.get(check);
   if (cached !== undefined) return cached;
   const parsed = PARAM_SCHEMAS[check.id].safeParse(check.params);
-  if (!parsed.success) throw new TypeError(`Invalid parameters for ${check.id}: ${describeIssues(parsed.error, check.params)}`);
+  if (!parsed.success)
+    throw new TypeError(`Invalid parameters for ${check.id}: ${describeIssues(parsed.error, check.params)}`);
   // The id selects both the schema and the entry, so the parsed params fit the entry they are given to.
   const entry = CATALOGUE[check.id] as Entry<InstructionId>;
   const run = entry.compile(parsed.data as InstructionParams<InstructionId>);
@@ -564,7 +611,8 @@ export function runCheck(check: Check, response: string, mode: 'strict' | 'loose
   for (const variant of looseVariants(response)) {
     if (variant.text.trim() === '') continue;
     const outcome = run(variant.text);
-    if (outcome.ok) return variant.label === '' ? outcome : { ok: true, detail: `${outcome.detail} (${variant.label})` };
+    if (outcome.ok)
+      return variant.label === '' ? outcome : { ok: true, detail: `${outcome.detail} (${variant.label})` };
     first ??= outcome;
   }
   return first ?? EMPTY;

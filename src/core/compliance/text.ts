@@ -10,7 +10,8 @@ const WORD_CHARACTER = /[\p{L}\p{N}_]/u;
 /** Whether one character (a code point) is a word character in Python's sense, with a fast path for ASCII. */
 export function isWordCharacter(character: string): boolean {
   const code = character.charCodeAt(0);
-  if (code < 128) return (code >= 97 && code <= 122) || (code >= 65 && code <= 90) || (code >= 48 && code <= 57) || code === 95;
+  if (code < 128)
+    return (code >= 97 && code <= 122) || (code >= 65 && code <= 90) || (code >= 48 && code <= 57) || code === 95;
   return WORD_CHARACTER.test(character);
 }
 
@@ -24,7 +25,8 @@ export function countWords(text: string): number {
   for (let index = 0; index < text.length; index++) {
     const code = text.charCodeAt(index);
     let word: boolean;
-    if (code < 128) word = (code >= 97 && code <= 122) || (code >= 65 && code <= 90) || (code >= 48 && code <= 57) || code === 95;
+    if (code < 128)
+      word = (code >= 97 && code <= 122) || (code >= 65 && code <= 90) || (code >= 48 && code <= 57) || code === 95;
     else {
       // A surrogate pair is one character: test it whole.
       const character = String.fromCodePoint(text.codePointAt(index) ?? code);
@@ -42,13 +44,109 @@ export function countWords(text: string): number {
  * English Punkt model learned, lower-cased and without their final period.
  */
 const ABBREVIATIONS = new Set([
-  'mr', 'mrs', 'ms', 'dr', 'prof', 'st', 'jr', 'sr', 'inc', 'ltd', 'co', 'corp', 'vs', 'etc', 'e.g', 'i.e',
-  'u.s', 'u.k', 'u.n', 'a.m', 'p.m', 'jan', 'feb', 'mar', 'apr', 'aug', 'sept', 'sep', 'oct', 'nov', 'dec',
-  'gen', 'gov', 'sen', 'rep', 'rev', 'lt', 'col', 'sgt', 'capt', 'mt', 'ft', 'no', 'nos', 'ave', 'blvd',
-  'dept', 'est', 'fig', 'approx', 'cf', 'al', 'ph.d', 'd.c', 'u.s.a', 'calif', 'fla', 'mass', 'conn', 'va',
-  'pa', 'n.y', 'l.a', 'wash', 'ariz', 'ore', 'mich', 'minn', 'tenn', 'ky', 'ga', 'ill', 'ind', 'wis',
-  'colo', 'okla', 'kan', 'neb', 'nev', 'vt', 'del', 'md', 'ala', 'miss', 'la', 'bros', 'messrs', 'vol',
-  'ed', 'eds', 'pp', 'p', 'e.u', 'ibid', 'viz', 'cie', 'mfg', 'assn', 'univ', 'int', 'yr', 'yrs', 'min',
+  'mr',
+  'mrs',
+  'ms',
+  'dr',
+  'prof',
+  'st',
+  'jr',
+  'sr',
+  'inc',
+  'ltd',
+  'co',
+  'corp',
+  'vs',
+  'etc',
+  'e.g',
+  'i.e',
+  'u.s',
+  'u.k',
+  'u.n',
+  'a.m',
+  'p.m',
+  'jan',
+  'feb',
+  'mar',
+  'apr',
+  'aug',
+  'sept',
+  'sep',
+  'oct',
+  'nov',
+  'dec',
+  'gen',
+  'gov',
+  'sen',
+  'rep',
+  'rev',
+  'lt',
+  'col',
+  'sgt',
+  'capt',
+  'mt',
+  'ft',
+  'no',
+  'nos',
+  'ave',
+  'blvd',
+  'dept',
+  'est',
+  'fig',
+  'approx',
+  'cf',
+  'al',
+  'ph.d',
+  'd.c',
+  'u.s.a',
+  'calif',
+  'fla',
+  'mass',
+  'conn',
+  'va',
+  'pa',
+  'n.y',
+  'l.a',
+  'wash',
+  'ariz',
+  'ore',
+  'mich',
+  'minn',
+  'tenn',
+  'ky',
+  'ga',
+  'ill',
+  'ind',
+  'wis',
+  'colo',
+  'okla',
+  'kan',
+  'neb',
+  'nev',
+  'vt',
+  'del',
+  'md',
+  'ala',
+  'miss',
+  'la',
+  'bros',
+  'messrs',
+  'vol',
+  'ed',
+  'eds',
+  'pp',
+  'p',
+  'e.u',
+  'ibid',
+  'viz',
+  'cie',
+  'mfg',
+  'assn',
+  'univ',
+  'int',
+  'yr',
+  'yrs',
+  'min',
 ]);
 
 /** Characters Punkt lets stand right after a sentence-ending mark (otherwise whitespace must follow). */
