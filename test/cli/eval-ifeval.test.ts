@@ -326,7 +326,7 @@ describe('heed eval ifeval --generate', () => {
     expect(readFileSync(out, 'utf8').trim().split('\n')).toHaveLength(1);
   });
 
-  it('GIVEN --placement instructions THEN each instruction is in the person layer and the task is neutral', async () => {
+  it('GIVEN --placement instructions THEN instructions go in the person layer and the task is neutral', async () => {
     const out = join(dir, 'placed.jsonl');
     const result = await run(
       [

@@ -196,6 +196,14 @@ describe('length constraints', () => {
     expect(at(5, 'less than')).toBe(true);
   });
 
+  it('sentences: after an abbreviation, only a capitalised sentence starter begins a new one', () => {
+    const count = (text: string): string =>
+      runCheck(check('length_constraints:number_sentences', { num_sentences: 9, relation: 'at least' }), text).detail;
+    expect(count('Bring fruit, bread etc. The rest is here.')).toMatch(/^2 sentences/u);
+    expect(count('Ask Mr. The Builder. Then go.')).toMatch(/^2 sentences/u);
+    expect(count('Made in the U.S. Army base today.')).toMatch(/^1 sentence/u);
+  });
+
   it('sentences: a line break alone does not end one; a list item with a period does', () => {
     const list = '# Title\n* first item.\n* second item\n* third item';
     expect(

@@ -39,6 +39,93 @@ export function countWords(text: string): number {
   return count;
 }
 
+/** Titles before a name: the period after them never ends a sentence. */
+const TITLES = new Set([
+  'mr',
+  'mrs',
+  'ms',
+  'dr',
+  'prof',
+  'st',
+  'capt',
+  'lt',
+  'col',
+  'gen',
+  'sen',
+  'rep',
+  'gov',
+  'rev',
+  'sgt',
+]);
+
+/**
+ * Words that commonly start an English sentence. Punkt ends a sentence after an abbreviation when the next word
+ * is capitalised and is one it learned as a sentence starter ("etc. The next step"); this list stands in for
+ * the learned one.
+ */
+const SENTENCE_STARTERS = new Set([
+  'the',
+  'a',
+  'an',
+  'this',
+  'that',
+  'these',
+  'those',
+  'it',
+  'its',
+  'he',
+  'she',
+  'they',
+  'we',
+  'i',
+  'you',
+  'but',
+  'and',
+  'however',
+  'in',
+  'on',
+  'at',
+  'for',
+  'if',
+  'when',
+  'while',
+  'as',
+  'there',
+  'here',
+  'so',
+  'then',
+  'also',
+  'after',
+  'before',
+  'many',
+  'most',
+  'some',
+  'our',
+  'my',
+  'his',
+  'her',
+  'their',
+  'what',
+  'how',
+  'why',
+  'where',
+  'who',
+  'each',
+  'all',
+  'no',
+  'yes',
+  'to',
+  'with',
+  'by',
+  'from',
+  'of',
+  'or',
+  'is',
+  'are',
+  'was',
+  'do',
+]);
+
 /**
  * Abbreviations after which a period does not end a sentence: the common part of the list that NLTK's
  * English Punkt model learned, lower-cased and without their final period.
@@ -182,7 +269,13 @@ function endsSentence(marks: string, word: string, next: string): boolean {
   const type = word.replace(LEADING_PUNCTUATION, '').toLowerCase();
   if (marks.length > 1) return !startsLowerCase(next) && next !== '';
   if (type === '') return true;
-  if (ABBREVIATIONS.has(type)) return false;
+  if (ABBREVIATIONS.has(type)) {
+    return (
+      !TITLES.has(type) &&
+      SENTENCE_STARTERS.has(next.replace(LEADING_PUNCTUATION, '').toLowerCase()) &&
+      !startsLowerCase(next)
+    );
+  }
   if (SINGLE_LETTER.test(type) || NUMBER.test(type)) return !startsLowerCase(next);
   return true;
 }
