@@ -1,8 +1,16 @@
 /**
- * `npm run heed -- reports …`: the operators' command line (see reports-cli.ts for the commands).
+ * `npm run heed -- reports …`: the operators' command line (see reports-cli.ts for the commands);
+ * `npm run heed -- eval ifeval …`: instruction-following evaluation (see eval/ifeval.ts).
  */
 import { loadConfig } from '../config.js';
 import { runEntry } from '../entry.js';
+import { runEvalCli } from './eval/ifeval.js';
 import { runReportsCli } from './reports-cli.js';
 
-await runEntry(() => runReportsCli(process.argv.slice(2), loadConfig(), (text) => process.stdout.write(text)));
+await runEntry(() => {
+  const argv = process.argv.slice(2);
+  const stdout = (text: string): void => void process.stdout.write(text);
+  return argv[0] === 'eval'
+    ? runEvalCli(argv.slice(1), { stdout, stderr: process.stderr, loadConfig: () => loadConfig() })
+    : runReportsCli(argv, loadConfig(), stdout);
+});
