@@ -28,4 +28,7 @@ export const HELP_TEXT = [
   `- \`${command} forget-me\` — delete everything stored about you, after a confirmation`,
   `- \`${command} help\` — this list`,
   'Channel and workspace rules win where they conflict with your own instructions.',
+  // The words the editors use too (Slack modal and App Home): reports keep the prompt a reply was made with.
+  "Only you can change your instructions. Heed's operators can read them: each reply keeps the prompt it was " +
+    'made with, for failure reports.',
 ].join('\n');
