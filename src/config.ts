@@ -71,12 +71,18 @@ export const configSchema = z.object({
   HEED_THREAD_FOLLOWUPS: flag(true),
   HEED_SHUTDOWN_TIMEOUT_MS: intIn(0, 600_000, 10_000),
   REPLY_RETENTION_DAYS: intIn(1, 36_500, 30),
+  /** Mixed into the prompt fences' nonce; unset, one is generated once and kept in the database. */
+  HEED_FENCE_SECRET: optionalText,
 
   SLACK_BOT_TOKEN: optionalText,
   SLACK_APP_TOKEN: optionalText,
   SLACK_SIGNING_SECRET: optionalText,
   SLACK_API_URL: url,
   PORT: intIn(0, 65_535, 3000),
+  /** Interface the Slack HTTP receiver listens on; unset means all interfaces. */
+  HOST: optionalText,
+  /** Unlocks the detail of `/healthz` (error codes, replies in flight) for `Authorization: Bearer <token>`. */
+  HEED_HEALTH_TOKEN: optionalText,
 
   DISCORD_TOKEN: optionalText,
   DISCORD_APPLICATION_ID: optionalText,

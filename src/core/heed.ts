@@ -17,7 +17,8 @@ import { ModelError } from './model/model-error.js';
 import type { ChatMessage } from './prompt/chat-message.js';
 import { assembleMessages } from './prompt/conversation.js';
 import { buildSystemPrompt } from './prompt/system-prompt.js';
-import { InstructionStore, MessageClaims, openDatabase, ReplyLog, ReportStore } from './storage/index.js';
+import { checkpointAndTruncate, deploymentSecret, InstructionStore, MessageClaims, openDatabase, ReplyLog, ReportStore, redactPerson, RequestClaims } from './storage/index.js';
+import type { RequestRef } from './storage/index.js';
 import type { ReplySnapshot } from './storage/index.js';
 import type {
   Actor,
@@ -43,6 +44,8 @@ export interface HeedSettings {
   maxOutputTokens: number;
   ratePerMinute: number;
   retentionDays: number;
+  /** The prompt fences' secret (HEED_FENCE_SECRET); when absent, one generated once and kept in the database. */
+  fenceSecret?: string | undefined;
 }
 
 export interface HeedOptions {
@@ -90,6 +93,8 @@ export class Heed implements HeedCore {
   readonly owner = randomUUID();
   private readonly instructionsStore: InstructionStore;
   private readonly claims: MessageClaims;
+  private readonly requestClaims: RequestClaims;
+  private readonly fenceKey: string;
   private readonly replies: ReplyLog;
   private readonly reports: ReportStore;
   private readonly commands: InstructionCommands;
@@ -107,6 +112,8 @@ export class Heed implements HeedCore {
     this.now = options.now ?? (() => new Date());
     this.instructionsStore = new InstructionStore(db, this.now);
     this.claims = new MessageClaims(db, this.now);
+    this.requestClaims = new RequestClaims(db, this.now);
+    this.fenceKey = options.settings.fenceSecret ?? deploymentSecret(db, 'fence', this.now);
     this.replies = new ReplyLog(db, this.now);
     this.reports = new ReportStore(db, this.now);
     this.limiter = new RateLimiter(options.settings.ratePerMinute, () => this.now().getTime());
@@ -163,10 +170,13 @@ export class Heed implements HeedCore {
     try {
       // Reports first: forgetting the asker's replies also removes reports on them, filed by anyone.
       const forget = this.options.db.transaction(() => {
+        const redacted = redactPerson(this.options.db, actor, actor.userName ? [actor.userName] : []);
         const reports = this.reports.forgetReporter(actor);
-        return { versions: this.instructionsStore.forgetUser(actor), replies: this.replies.forgetAsker(actor), reports };
+        return { versions: this.instructionsStore.forgetUser(actor), replies: this.replies.forgetAsker(actor), reports, redacted };
       });
       const counts = forget();
+      // Deleted bytes must not outlive the request in the WAL (see storage/forget-person.ts).
+      if (!checkpointAndTruncate(this.options.db)) this.options.logger.warn('forget-me: the WAL checkpoint was held back; it completes later');
       this.options.logger.info({ platform: actor.platform, workspace: actor.workspaceId, user: actor.userId, ...counts }, 'forgot a person');
       return {
         kind: 'message',
@@ -229,6 +239,20 @@ export class Heed implements HeedCore {
     } catch {
       return false; // respond() will meet the same database problem and say so
     }
+  }
+
+  claimRequest(request: RequestRef): boolean {
+    try {
+      return this.requestClaims.claim(request);
+    } catch (error) {
+      // A database that cannot record the claim cannot run the command either; let it say so itself.
+      this.options.logger.error({ err: error }, 'could not record a request claim');
+      return true;
+    }
+  }
+
+  isRateLimited(person: PersonRef): boolean {
+    return this.limiter.isLimited(`${person.platform}:${person.workspaceId}:${person.userId}`);
   }
 
   isReply(target: MessageRef): boolean {
@@ -328,6 +352,7 @@ export class Heed implements HeedCore {
       ...(personal?.about ? { about: personal.about } : {}),
       ...(personal?.respond ? { respond: personal.respond } : {}),
       ...(asker.userName ? { askerName: asker.userName } : {}),
+      fenceKey: this.fenceKey,
     });
     return {
       prompt,
@@ -511,6 +536,7 @@ export function heedFromConfig(config: Config, logger: Logger): Heed {
       maxOutputTokens: config.OPENAI_MAX_OUTPUT_TOKENS,
       ratePerMinute: config.HEED_RATE_LIMIT_PER_MINUTE,
       retentionDays: config.REPLY_RETENTION_DAYS,
+      fenceSecret: config.HEED_FENCE_SECRET,
     },
   });
 }

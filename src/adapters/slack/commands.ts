@@ -103,6 +103,8 @@ export function registerCommands(app: App, ctx: SlackAdapterContext): void {
       userId: body.user.id,
       channelId: body.channel?.id ?? '',
       isAdmin: false,
+      // The name lets forget-me find the person in other people's snapshots too.
+      userName: await people.name(body.user.id),
     };
     const result = await core.confirmForgetMe(actor);
     const text = result.kind === 'message' ? result.text : 'Done.';

@@ -40,6 +40,14 @@ export class RateLimiter {
     return 'silent';
   }
 
+  /** True when the next `check` of `key` would not allow a message; counts nothing. */
+  isLimited(key: string): boolean {
+    if (this.perMinute <= 0) return false;
+    const now = this.now();
+    const times = this.hits.get(key)?.times ?? [];
+    return times.filter((time) => now - time < WINDOW_MS).length >= this.perMinute;
+  }
+
   /** Drop idle people so the map does not grow without bound. */
   sweep(): void {
     const now = this.now();
