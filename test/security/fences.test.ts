@@ -88,6 +88,8 @@ describe('heading and speaker imitations', () => {
       'I work on billing systems in a small team.',
       '**Bold** is fine for emphasis.',
       'Use metric units: km, kg.',
+      'When I ask about rules: cite the policy.',
+      '**Code rules**',
     ]) {
       expect(inside(line)).toEqual([line]);
     }

@@ -94,7 +94,9 @@ const RESERVED_WORDS = [
   'heed', 'bot', 'model', 'human', 'workspace', 'server', 'channel', 'user', 'instruction', 'instructions',
   'rule', 'rules', 'prompt',
 ];
-const RESERVED = new RegExp(`\\b(?:${RESERVED_WORDS.map((word) => fold(word)).join('|')})\\b`);
+const RESERVED_PATTERN = `\\b(?:${RESERVED_WORDS.map((word) => fold(word)).join('|')})\\b`;
+const RESERVED = new RegExp(RESERVED_PATTERN);
+const reservedCount = (text: string) => text.match(new RegExp(RESERVED_PATTERN, 'g'))?.length ?? 0;
 const HEADING = /^\s*#{1,6}/;
 const DECORATION = /^[\s>*_~`#=|•·+-]+/;
 const TRAILING_DECORATION = /[\s*_~`#=|•·+-]+$/;
@@ -132,11 +134,17 @@ function looksLikeHeader(line: string): boolean {
   if (!RESERVED.test(folded)) return false;
   if (HEADING.test(folded)) return true;
   const bare = folded.replace(DECORATION, '');
-  const label = LABEL.exec(bare);
-  if (label?.[1] && label[1].trim().split(/\s+/).length <= 7 && RESERVED.test(label[1])) return true;
+  // Longer labels and decorated lines need two such words ("system administrator", "operator rules"),
+  // so that "When I ask about rules: cite the policy." or "**Code rules**" stay the person's own words.
+  const label = LABEL.exec(bare)?.[1]?.trim();
+  if (label) {
+    const words = label.split(/\s+/).length;
+    if (words <= 4 ? RESERVED.test(label) : words <= 7 && reservedCount(label) >= 2) return true;
+  }
   // A short line set apart by decoration at both ends reads as a heading.
   const core = bare.replace(TRAILING_DECORATION, '').trim();
-  return SET_APART.test(line) && core !== '' && core.split(/\s+/).length <= 6;
+  const words = core === '' ? 0 : core.split(/\s+/).length;
+  return SET_APART.test(line) && words > 0 && words <= 6 && (words === 1 || reservedCount(core) >= 2);
 }
 
 /** Line breaks normalised, invisible controls removed, tag-like text given `‹ ›`. */
