@@ -16,7 +16,8 @@ import { forgetPerson } from './privacy/forget-me.js';
 import { PromptAssembler } from './prompt/prompt-assembler.js';
 import { Responder } from './reply/responder.js';
 import { Retention } from './reply/retention.js';
-import { databaseHealth, InstructionStore, MessageClaims, ReplyLog, ReportStore, type Database } from './storage/index.js';
+import { databaseHealth, deploymentSecret, InstructionStore, MessageClaims, ReplyLog, ReportStore, RequestClaims } from './storage/index.js';
+import type { Database, RequestRef } from './storage/index.js';
 import type * as T from './types.js';
 
 /** The settings the core needs, independent of where they came from. */
@@ -29,6 +30,8 @@ export interface HeedSettings {
   retentionDays: number;
   /** People who may change channel and workspace rules besides each platform's own admins (HEED_ADMINS). */
   admins: Readonly<Partial<Record<T.Platform, readonly string[]>>>;
+  /** The prompt fences' secret (HEED_FENCE_SECRET); when absent, one generated once and kept in the database. */
+  fenceSecret?: string | undefined;
 }
 
 export interface HeedOptions {
@@ -47,6 +50,7 @@ export class Heed implements HeedCore {
   readonly prompts: PromptAssembler;
   private readonly store: InstructionStore;
   private readonly claims: MessageClaims;
+  private readonly requests: RequestClaims;
   private readonly replies: ReplyLog;
   private readonly reports: ReportStore;
   private readonly commands: InstructionCommands;
@@ -62,7 +66,9 @@ export class Heed implements HeedCore {
     this.claims = new MessageClaims(db, now);
     this.replies = new ReplyLog(db, now);
     this.reports = new ReportStore(db, now);
-    this.prompts = new PromptAssembler(this.store, settings, now);
+    this.requests = new RequestClaims(db, now);
+    const fenceKey = settings.fenceSecret ?? deploymentSecret(db, 'fence', now);
+    this.prompts = new PromptAssembler(this.store, { ...settings, fenceKey }, now);
     this.commands = new InstructionCommands({
       store: this.store,
       logger,
@@ -117,9 +123,12 @@ export class Heed implements HeedCore {
 
   async confirmForgetMe(actor: T.Actor): Promise<CommandResult> {
     try {
-      const counts = forgetPerson({ db: this.options.db, instructions: this.store, replies: this.replies, reports: this.reports }, actor);
-      this.options.logger.info({ platform: actor.platform, workspace: actor.workspaceId, user: actor.userId, ...counts }, 'forgot a person');
-      return { kind: 'forgotten', ...counts };
+      const data = { db: this.options.db, instructions: this.store, replies: this.replies, reports: this.reports };
+      const { versions, replies, reports, ...rest } = forgetPerson(data, actor, actor.userName ? [actor.userName] : []);
+      const log = { platform: actor.platform, workspace: actor.workspaceId, user: actor.userId, versions, replies, reports, ...rest };
+      this.options.logger.info(log, 'forgot a person');
+      if (!rest.checkpointed) this.options.logger.warn('forget-me: the WAL checkpoint was held back; it completes later');
+      return { kind: 'forgotten', versions, replies, reports };
     } catch (error) {
       const failure = asHeedError(error);
       this.options.logger.error({ err: error, code: failure.code, user: actor.userId }, 'forget-me failed');
@@ -145,6 +154,20 @@ export class Heed implements HeedCore {
     } catch {
       return false; // respond() will meet the same database problem and say so
     }
+  }
+
+  claimRequest(request: RequestRef): boolean {
+    try {
+      return this.requests.claim(request);
+    } catch (error) {
+      // A database that cannot record the claim cannot run the command either; let it say so itself.
+      this.options.logger.error({ err: error }, 'could not record a request claim');
+      return true;
+    }
+  }
+
+  isRateLimited(person: T.PersonRef): boolean {
+    return this.responder.isRateLimited(person);
   }
 
   isReply(target: T.MessageRef): boolean {

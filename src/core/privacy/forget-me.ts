@@ -2,6 +2,7 @@
  * `forget-me`: delete everything stored about one person in one workspace, in one transaction, so a
  * failure leaves everything as it was.
  */
+import { checkpointAndTruncate, redactPerson } from '../storage/index.js';
 import type { Database, InstructionStore, ReplyLog, ReportStore } from '../storage/index.js';
 import type { PersonRef } from '../types.js';
 
@@ -10,6 +11,10 @@ export interface ForgottenCounts {
   versions: number;
   replies: number;
   reports: number;
+  /** Other people's snapshots, notes and rules the person was redacted from. */
+  redacted: number;
+  /** False when the WAL checkpoint was held back by a reader; it completes at the next checkpoint. */
+  checkpointed: boolean;
 }
 
 /** The stores forget-me deletes from, and their database. */
@@ -20,11 +25,17 @@ export interface PersonalData {
   reports: ReportStore;
 }
 
-/** Delete the person's instruction versions, the replies they asked for (and reports on them), and their reports. */
-export function forgetPerson(data: PersonalData, person: PersonRef): ForgottenCounts {
-  return data.db.transaction(() => {
+/**
+ * Delete the person's instruction versions, the replies they asked for (and reports on them) and their
+ * reports; redact their words and name (`names`) from other people's snapshots; then checkpoint the WAL
+ * so the deleted bytes do not outlive the request there (secure_delete clears them in the file).
+ */
+export function forgetPerson(data: PersonalData, person: PersonRef, names: readonly string[]): ForgottenCounts {
+  const counts = data.db.transaction(() => {
+    const redacted = redactPerson(data.db, person, names);
     // Reports first: forgetting the asker's replies also removes reports on them, filed by anyone.
     const reports = data.reports.forgetReporter(person);
-    return { versions: data.instructions.forgetUser(person), replies: data.replies.forgetAsker(person), reports };
+    return { versions: data.instructions.forgetUser(person), replies: data.replies.forgetAsker(person), reports, redacted };
   })();
+  return { ...counts, checkpointed: checkpointAndTruncate(data.db) };
 }

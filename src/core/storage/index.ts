@@ -7,3 +7,7 @@ export { ReplyLog } from './reply-log.js';
 export type { InstructionVersions, ReplyRecord, ReplySnapshot } from './reply-log.js';
 export { ReportStore } from './report-store.js';
 export type { FileReportInput, ReportFilter, ReportRecord } from './report-store.js';
+export { RequestClaims } from './request-claims.js';
+export type { RequestRef } from './request-claims.js';
+export { deploymentSecret } from './deployment-secret.js';
+export { checkpointAndTruncate, redactPerson, REMOVED } from './forget-person.js';
