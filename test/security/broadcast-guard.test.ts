@@ -8,7 +8,7 @@
  */
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BroadcastGuard, neutraliseBroadcasts } from '../../src/adapters/slack/format.js';
+import { BroadcastGuard, neutralizeBroadcasts } from '../../src/adapters/slack/format.js';
 import { CHANNEL, startHarness, type Harness } from '../slack/harness.js';
 
 /** A Slack special mention that notifies many people, however it ends. */
@@ -131,13 +131,13 @@ describe('BroadcastGuard (property)', () => {
   });
 
   it('shows a disguised link with its real target, and keeps honest links and user mentions', () => {
-    expect(neutraliseBroadcasts('see <https://evil.example|https://slack.com>')).toBe(
+    expect(neutralizeBroadcasts('see <https://evil.example|https://slack.com>')).toBe(
       'see https://slack.com (https://evil.example)',
     );
-    expect(neutraliseBroadcasts('<https://a.example|https://a.example> <https://b.example> <@U1>')).toBe(
+    expect(neutralizeBroadcasts('<https://a.example|https://a.example> <https://b.example> <@U1>')).toBe(
       'https://a.example <https://b.example> <@U1>',
     );
-    expect(neutraliseBroadcasts('<!here> <!channel|@channel> @everyone')).toBe(
+    expect(neutralizeBroadcasts('<!here> <!channel|@channel> @everyone')).toBe(
       '@\u2060here @\u2060channel @\u2060everyone',
     );
   });

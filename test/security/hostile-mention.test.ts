@@ -6,7 +6,7 @@
  * three runs, against a bound (50 ms) about 50 times what the linear parse costs here.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { mentionedUserIds, neutraliseBroadcasts, slackToPlain } from '../../src/adapters/slack/format.js';
+import { mentionedUserIds, neutralizeBroadcasts, slackToPlain } from '../../src/adapters/slack/format.js';
 import { withoutBotMention } from '../../src/adapters/slack/thread-history.js';
 import { FAKE_BOT_USER_ID } from '../support/fake-slack.js';
 import { CHANNEL, startHarness, type Harness } from '../slack/harness.js';
@@ -18,7 +18,7 @@ const hostile = (unit: string) => unit.repeat(Math.ceil(LENGTH / unit.length)).s
 function parseAll(text: string): number {
   const stripped = withoutBotMention(text, FAKE_BOT_USER_ID);
   const ids = mentionedUserIds(stripped);
-  return slackToPlain(stripped, new Map(ids.map((id) => [id, 'Name']))).length + neutraliseBroadcasts(text).length;
+  return slackToPlain(stripped, new Map(ids.map((id) => [id, 'Name']))).length + neutralizeBroadcasts(text).length;
 }
 
 /** CPU milliseconds of the fastest of three runs (the least disturbed by the other processes on the machine). */

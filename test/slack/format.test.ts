@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   BroadcastGuard,
-  neutraliseBroadcasts,
+  neutralizeBroadcasts,
   openFence,
   slackToPlain,
   splitMarkdown,
@@ -11,16 +11,16 @@ import {
 
 const JOINER = '\u2060';
 
-describe('neutraliseBroadcasts', () => {
+describe('neutralizeBroadcasts', () => {
   it('defuses special mentions and bare broadcast words, keeping them readable', () => {
-    const out = neutraliseBroadcasts('Hi <!channel> and <!here|here>, <!everyone>, @here @channel @everyone <!subteam^S123|@devs>');
+    const out = neutralizeBroadcasts('Hi <!channel> and <!here|here>, <!everyone>, @here @channel @everyone <!subteam^S123|@devs>');
     expect(out).not.toMatch(/<!/);
     expect(out).not.toMatch(/@(here|channel|everyone|devs)/);
     expect(out.replaceAll(JOINER, '')).toBe('Hi @channel and @here, @everyone, @here @channel @everyone @devs');
   });
 
   it('leaves user mentions and ordinary text alone', () => {
-    expect(neutraliseBroadcasts('ask <@U123> about @heretics')).toBe('ask <@U123> about @heretics');
+    expect(neutralizeBroadcasts('ask <@U123> about @heretics')).toBe('ask <@U123> about @heretics');
   });
 });
 
@@ -41,7 +41,7 @@ describe('BroadcastGuard', () => {
         deltas.push(whole.slice(last));
         const guard = new BroadcastGuard();
         const streamed = deltas.map((delta) => guard.push(delta)).join('') + guard.flush();
-        expect(streamed).toBe(neutraliseBroadcasts(whole));
+        expect(streamed).toBe(neutralizeBroadcasts(whole));
       }),
     );
   });

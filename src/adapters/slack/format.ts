@@ -35,7 +35,7 @@ const MAX_HELD = 500;
  * `label (url)`, so its real target shows. Markup stops at the next `<` as well as at `>`, which keeps
  * every pattern linear and leaves nested text to the opening rules.
  */
-export function neutraliseBroadcasts(text: string): string {
+export function neutralizeBroadcasts(text: string): string {
   return text
     .replace(/<!(channel|here|everyone)(?:\|[^<>]*)?>/gi, (_match, word: string) => `@${WORD_JOINER}${word}`)
     .replace(/<!subteam\^[A-Za-z0-9]+(?:\|@?([^<>]*))?>/g, (_match, handle: string | undefined) => `@${WORD_JOINER}${handle ?? 'group'}`)
@@ -54,7 +54,7 @@ function defuseOpenings(text: string): string {
 }
 
 /**
- * The streaming form of `neutraliseBroadcasts`: deltas arrive cut anywhere, so `@he` + `re` or `<!cha` +
+ * The streaming form of `neutralizeBroadcasts`: deltas arrive cut anywhere, so `@he` + `re` or `<!cha` +
  * `nnel>` must be seen whole. `push` returns the text that is safe to show now and holds back a tail
  * that could still become a token: from the first `<` that could open one and has no `>` after it, or a
  * trailing `@` that could become `@here`. So every `<` in released text is closed within it, and no token
@@ -75,14 +75,14 @@ export class BroadcastGuard {
       held = held.slice(keep);
     }
     this.held = held;
-    return neutraliseBroadcasts(out);
+    return neutralizeBroadcasts(out);
   }
 
   flush(): string {
     const rest = this.held;
     this.held = '';
     // Nothing follows the end of the reply, so an unclosed opening here can no longer be completed.
-    return neutraliseBroadcasts(rest);
+    return neutralizeBroadcasts(rest);
   }
 
   /** Where the possibly-incomplete tail starts (text.length when nothing needs holding). */

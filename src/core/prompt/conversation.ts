@@ -23,7 +23,7 @@ export interface AssembledConversation {
 }
 
 /**
- * A speaker's name on one line, without the brackets that delimit it, and neutralised like a layer's
+ * A speaker's name on one line, without the brackets that delimit it, and neutralized like a layer's
  * text: a display name is chosen by its owner and must not pass for a fence or a chat-template token.
  */
 function speakerLabel(speaker: string | undefined): string {

@@ -5,7 +5,7 @@ import unhomoglyph from 'unhomoglyph';
 /**
  * Fences keep the layers of a system prompt apart. A layer is wrapped in an opening and a closing
  * line that carry a nonce, `<channel_rules id="3f9a1c0b">` … `</channel_rules id="3f9a1c0b">`, and
- * the text inside is neutralised so that it cannot write such a line itself nor imitate a heading
+ * the text inside is neutralized so that it cannot write such a line itself nor imitate a heading
  * or a speaker label of the prompt.
  */
 
@@ -45,7 +45,7 @@ export function closeFence(name: FenceName, id: string): string {
   return `</${name} id="${id}">`;
 }
 
-/** A layer's (already neutralised) body between its two fence lines. */
+/** A layer's (already neutralized) body between its two fence lines. */
 export function fence(name: FenceName, id: string, body: string): string {
   return `${openFence(name, id)}\n${body}\n${closeFence(name, id)}`;
 }
@@ -167,7 +167,7 @@ export function neutralizeLayerText(text: string, trust: LayerTrust): string {
   return quoted.join('\n').trim();
 }
 
-/** A display name reduced to one short, neutralised line. */
+/** A display name reduced to one short, neutralized line. */
 export function neutralizeName(name: string, maxLength = 80): string {
   const oneLine = withoutTags(name, 'untrusted').replace(/\s+/g, ' ').trim();
   const chars = Array.from(oneLine);
