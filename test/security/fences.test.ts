@@ -26,7 +26,7 @@ const layers: PromptLayers = {
   fenceKey: 'a-deployment-secret',
 };
 
-/** Lines of a layer's body after neutralising: what the model reads inside the fence. */
+/** Lines of a layer's body after neutralizing: what the model reads inside the fence. */
 const inside = (text: string) => neutralizeLayerText(text, 'untrusted').split('\n');
 /** A line that starts a tag of any kind once brackets are read loosely. */
 const TAG_START = /^\s*[<\u02C2\u1438\u3008\u2329\u27E8\u276C\u276E\u00AB\u300A\uFF1C\uFE64\u{1D236}\u16B2]/u;

@@ -27,7 +27,7 @@ describe('neutralizeBroadcasts', () => {
 describe('BroadcastGuard', () => {
   const token = fc.constantFrom('<!channel>', '<!here>', '<!everyone>', '@here', '@channel', '@everyone', '<@U1>', '<', '@', '!', 'here', ' ', 'a', '>', '\n', '<!here|@here>');
 
-  it('gives the same text as neutralising the whole reply, however the deltas are cut', () => {
+  it('gives the same text as neutralizing the whole reply, however the deltas are cut', () => {
     fc.assert(
       fc.property(fc.array(token, { maxLength: 30 }), fc.array(fc.integer({ min: 0, max: 400 }), { maxLength: 12 }), (parts, cuts) => {
         const whole = parts.join('');
