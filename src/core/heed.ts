@@ -8,11 +8,10 @@ import { randomUUID } from 'node:crypto';
 import type { CoreHealth, HeedCore, InstructionsView } from './api.js';
 import { InstructionCommands } from './commands/instruction-commands.js';
 import type { CommandResult, EditorResult } from './commands/results.js';
-import { asHeedError } from './errors.js';
 import { Feedback, type FeedbackSignal, type ReportListItem } from './feedback/feedback.js';
 import type { Logger } from './logger.js';
 import type { ModelClient } from './model/model-client.js';
-import { forgetPerson } from './privacy/forget-me.js';
+import { forgetMe } from './privacy/forget-me.js';
 import { PromptAssembler } from './prompt/prompt-assembler.js';
 import { Responder } from './reply/responder.js';
 import { Retention } from './reply/retention.js';
@@ -66,28 +65,15 @@ export class Heed implements HeedCore {
     this.claims = new MessageClaims(db, now);
     this.replies = new ReplyLog(db, now);
     this.reports = new ReportStore(db, now);
-    this.requests = new RequestClaims(db, now);
+    this.requests = new RequestClaims(db, now, logger);
     const fenceKey = settings.fenceSecret ?? deploymentSecret(db, 'fence', now);
     this.prompts = new PromptAssembler(this.store, { ...settings, fenceKey }, now);
-    this.commands = new InstructionCommands({
-      store: this.store,
-      logger,
-      limit: settings.instructionLimit,
-      admins: settings.admins,
-      preview: (actor) => this.prompts.systemPromptFor(actor).prompt,
-    });
+    const { instructionLimit: limit, admins, ratePerMinute } = settings;
+    const preview = (actor: T.Actor) => this.prompts.systemPromptFor(actor).prompt;
+    this.commands = new InstructionCommands({ store: this.store, logger, limit, admins, preview });
     this.feedback = new Feedback(this.replies, this.reports, logger);
-    this.responder = new Responder({
-      db,
-      logger,
-      model: options.model,
-      claims: this.claims,
-      replies: this.replies,
-      prompts: this.prompts,
-      ratePerMinute: settings.ratePerMinute,
-      owner: this.owner,
-      now,
-    });
+    const { claims, replies, prompts, owner } = this;
+    this.responder = new Responder({ db, logger, model: options.model, claims, replies, prompts, ratePerMinute, owner, now });
     this.retention = new Retention(this.replies, this.claims, settings.retentionDays, logger);
   }
 
@@ -122,18 +108,8 @@ export class Heed implements HeedCore {
   }
 
   async confirmForgetMe(actor: T.Actor): Promise<CommandResult> {
-    try {
-      const data = { db: this.options.db, instructions: this.store, replies: this.replies, reports: this.reports };
-      const { versions, replies, reports, ...rest } = forgetPerson(data, actor, actor.userName ? [actor.userName] : []);
-      const log = { platform: actor.platform, workspace: actor.workspaceId, user: actor.userId, versions, replies, reports, ...rest };
-      this.options.logger.info(log, 'forgot a person');
-      if (!rest.checkpointed) this.options.logger.warn('forget-me: the WAL checkpoint was held back; it completes later');
-      return { kind: 'forgotten', versions, replies, reports };
-    } catch (error) {
-      const failure = asHeedError(error);
-      this.options.logger.error({ err: error, code: failure.code, user: actor.userId }, 'forget-me failed');
-      return { kind: 'failed', action: 'forget-me', code: failure.code };
-    }
+    const data = { db: this.options.db, instructions: this.store, replies: this.replies, reports: this.reports };
+    return forgetMe(data, actor, this.options.logger);
   }
 
   async report(signal: FeedbackSignal): Promise<T.ReportOutcome> {
@@ -157,13 +133,7 @@ export class Heed implements HeedCore {
   }
 
   claimRequest(request: RequestRef): boolean {
-    try {
-      return this.requests.claim(request);
-    } catch (error) {
-      // A database that cannot record the claim cannot run the command either; let it say so itself.
-      this.options.logger.error({ err: error }, 'could not record a request claim');
-      return true;
-    }
+    return this.requests.claim(request);
   }
 
   isRateLimited(person: T.PersonRef): boolean {

@@ -2,9 +2,12 @@
  * `forget-me`: delete everything stored about one person in one workspace, in one transaction, so a
  * failure leaves everything as it was.
  */
+import type { CommandResult } from '../commands/results.js';
+import { asHeedError } from '../errors.js';
+import type { Logger } from '../logger.js';
 import { checkpointAndTruncate, redactPerson } from '../storage/index.js';
 import type { Database, InstructionStore, ReplyLog, ReportStore } from '../storage/index.js';
-import type { PersonRef } from '../types.js';
+import type { Actor, PersonRef } from '../types.js';
 
 /** What forget-me deleted. */
 export interface ForgottenCounts {
@@ -38,4 +41,19 @@ export function forgetPerson(data: PersonalData, person: PersonRef, names: reado
     return { versions: data.instructions.forgetUser(person), replies: data.replies.forgetAsker(person), reports, redacted };
   })();
   return { ...counts, checkpointed: checkpointAndTruncate(data.db) };
+}
+
+/** The confirmed second step of `/instructions forget-me`, as the person sees it; logged, never thrown. */
+export function forgetMe(data: PersonalData, actor: Actor, logger: Logger): CommandResult {
+  try {
+    const { versions, replies, reports, ...rest } = forgetPerson(data, actor, actor.userName ? [actor.userName] : []);
+    const where = { platform: actor.platform, workspace: actor.workspaceId, user: actor.userId };
+    logger.info({ ...where, versions, replies, reports, ...rest }, 'forgot a person');
+    if (!rest.checkpointed) logger.warn('forget-me: the WAL checkpoint was held back; it completes later');
+    return { kind: 'forgotten', versions, replies, reports };
+  } catch (error) {
+    const failure = asHeedError(error);
+    logger.error({ err: error, code: failure.code, user: actor.userId }, 'forget-me failed');
+    return { kind: 'failed', action: 'forget-me', code: failure.code };
+  }
 }

@@ -1,3 +1,4 @@
+import type { Logger } from '../logger.js';
 import type { Database } from './database.js';
 
 /** A platform request that must run at most once (a slash command, a button click, a modal submit). */
@@ -24,7 +25,8 @@ export class RequestClaims {
 
   constructor(
     db: Database,
-    private readonly now: () => Date = () => new Date(),
+    private readonly now: () => Date,
+    private readonly logger: Logger,
   ) {
     this.claimStmt = db.prepare<RequestRef & { now: string }>(
       `INSERT INTO request_claims (platform, workspace_id, request_id, claimed_at)
@@ -33,8 +35,20 @@ export class RequestClaims {
     this.purgeStmt = db.prepare<{ cutoff: string }>('DELETE FROM request_claims WHERE claimed_at < @cutoff');
   }
 
-  /** True for the first claim of this request; false when it was claimed before. */
+  /**
+   * True for the first claim of this request; false when it was claimed before. Never throws: a
+   * database that cannot record the claim cannot run the command either, and says so itself then.
+   */
   claim(request: RequestRef): boolean {
+    try {
+      return this.record(request);
+    } catch (error) {
+      this.logger.error({ err: error }, 'could not record a request claim');
+      return true;
+    }
+  }
+
+  private record(request: RequestRef): boolean {
     const now = this.now();
     if (now.getTime() - this.lastPurge > PURGE_EVERY_MS) {
       this.lastPurge = now.getTime();
