@@ -1,0 +1,363 @@
+/**
+ * The dashboard's read side (and its two small tables) over the shared database: report lists with
+ * keyset pagination, counts, the overview's aggregates, the rules, replays and the audit trail.
+ * Statements are prepared once per shape and cached; values are always bound, never spliced.
+ */
+import type { Statement } from 'better-sqlite3';
+import type { Database } from '../core/storage/index.js';
+import { newId } from '../core/storage/ids.js';
+import type { ReportSignal, ReportSource, ReportStatus } from '../core/types.js';
+import type { Cursor, ReportsFilter, ReportsQuery } from './filters.js';
+
+/** One row of the reports list. */
+export interface ReportRow {
+  id: string;
+  createdAt: string;
+  status: ReportStatus;
+  source: ReportSource;
+  signal: ReportSignal;
+  platform: string;
+  workspaceId: string;
+  channelId: string;
+  reporterId: string;
+  askerId: string;
+  model: string;
+  note: string | null;
+  question: string;
+  reply: string;
+}
+
+/** One page of the list, with cursors for the pages beside it. */
+export interface ReportsPage {
+  rows: ReportRow[];
+  /** Set when there are older rows. */
+  older?: Cursor;
+  /** Set when there are newer rows. */
+  newer?: Cursor;
+}
+
+export interface DayCount {
+  day: string;
+  source: ReportSource;
+  count: number;
+}
+
+export interface Ranked {
+  label: string;
+  count: number;
+}
+
+/** The overview's numbers for failures (bad signal, not withdrawn) since a date. */
+export interface Overview {
+  perDay: DayCount[];
+  channels: Ranked[];
+  versions: Ranked[];
+  models: Ranked[];
+  open: number;
+  total: number;
+}
+
+export interface RuleScope {
+  platform: string;
+  workspaceId: string;
+  kind: 'workspace' | 'channel';
+  scopeId: string;
+}
+
+export interface ReplayInput {
+  reportId: string;
+  replyId: string;
+  model: string;
+  params: Record<string, unknown>;
+  instructionVersions: Record<string, number | null>;
+  messages: { role: string; content: string }[];
+  replyText: string;
+  status: 'complete' | 'partial' | 'failed';
+  error: string | null;
+  latencyMs: number;
+  requestedFrom: string;
+}
+
+export interface ReplayRecord extends ReplayInput {
+  id: string;
+  createdAt: string;
+}
+
+export interface AuditEntry {
+  action: string;
+  reportId: string | null;
+  fromStatus: string | null;
+  toStatus: string | null;
+  remote: string;
+  userAgent: string;
+}
+
+export const PAGE_SIZE = 50;
+const EXCERPT = 300;
+const FAILURE = "r.signal = 'bad' AND r.status <> 'withdrawn'";
+
+/** `LIKE` pattern for a literal substring. */
+function likePattern(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
+}
+
+interface Where {
+  sql: string;
+  params: Record<string, string | number>;
+  needsReply: boolean;
+}
+
+function whereOf(filter: ReportsFilter): Where {
+  const parts: string[] = [];
+  const params: Record<string, string | number> = {};
+  let needsReply = false;
+  const add = (sql: string, name: string, value: string | undefined) => {
+    if (value === undefined) return;
+    parts.push(sql);
+    params[name] = value;
+  };
+  add('r.status = @status', 'status', filter.status);
+  add('r.source = @source', 'source', filter.source);
+  add('r.signal = @signal', 'signal', filter.signal);
+  add('r.platform = @platform', 'platform', filter.platform);
+  add('r.workspace_id = @workspace', 'workspace', filter.workspace);
+  add('r.created_at >= @since', 'since', filter.since);
+  add('r.created_at < @until', 'until', filter.until);
+  if (filter.channel !== undefined) {
+    add('p.channel_id = @channel', 'channel', filter.channel);
+    needsReply = true;
+  }
+  if (filter.q !== undefined) {
+    add("(r.note LIKE @q ESCAPE '\\' OR p.reply_text LIKE @q ESCAPE '\\')", 'q', likePattern(filter.q));
+    needsReply = true;
+  }
+  return { sql: parts.length > 0 ? parts.join(' AND ') : '1', params, needsReply };
+}
+
+interface ListRow {
+  id: string;
+  created_at: string;
+  status: ReportStatus;
+  source: ReportSource;
+  signal: ReportSignal;
+  platform: string;
+  workspace_id: string;
+  channel_id: string;
+  reporter_id: string;
+  asker_id: string;
+  model: string;
+  note: string | null;
+  question: string | null;
+  reply: string;
+}
+
+const LIST_COLUMNS = `r.id, r.created_at, r.status, r.source, r.signal, r.platform, r.workspace_id, r.reporter_id, r.note,
+  p.channel_id, p.asker_id, p.model, substr(p.reply_text, 1, ${EXCERPT}) AS reply,
+  substr(json_extract(p.messages_json, '$[#-1].content'), 1, ${EXCERPT}) AS question`;
+
+function toRow(row: ListRow): ReportRow {
+  return {
+    id: row.id,
+    createdAt: row.created_at,
+    status: row.status,
+    source: row.source,
+    signal: row.signal,
+    platform: row.platform,
+    workspaceId: row.workspace_id,
+    channelId: row.channel_id,
+    reporterId: row.reporter_id,
+    askerId: row.asker_id,
+    model: row.model,
+    note: row.note,
+    question: row.question ?? '',
+    reply: row.reply,
+  };
+}
+
+/** Read and write access for the dashboard, on its own connection. */
+export class DashboardQueries {
+  private readonly cache = new Map<string, Statement<unknown[]>>();
+
+  constructor(
+    readonly db: Database,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  private stmt(sql: string): Statement<unknown[]> {
+    let statement = this.cache.get(sql);
+    if (!statement) {
+      statement = this.db.prepare<unknown[]>(sql);
+      this.cache.set(sql, statement);
+    }
+    return statement;
+  }
+
+  /**
+   * One page of reports, newest first. Keyset pagination on (created_at, id): every page costs the
+   * same, however deep, because the index walk starts at the cursor instead of counting past rows.
+   */
+  listReports(query: ReportsQuery, pageSize = PAGE_SIZE): ReportsPage {
+    const where = whereOf(query.filter);
+    const params: Record<string, string | number> = { ...where.params, limit: pageSize + 1 };
+    let cursorSql = '';
+    const forward = query.after === undefined;
+    if (query.before) {
+      cursorSql = 'AND (r.created_at < @cAt OR (r.created_at = @cAt AND r.id < @cId))';
+      params.cAt = query.before.createdAt;
+      params.cId = query.before.id;
+    } else if (query.after) {
+      cursorSql = 'AND (r.created_at > @cAt OR (r.created_at = @cAt AND r.id > @cId))';
+      params.cAt = query.after.createdAt;
+      params.cId = query.after.id;
+    }
+    const order = forward ? 'r.created_at DESC, r.id DESC' : 'r.created_at ASC, r.id ASC';
+    const sql = `SELECT ${LIST_COLUMNS} FROM reports r JOIN replies p ON p.id = r.reply_id
+      WHERE ${where.sql} ${cursorSql} ORDER BY ${order} LIMIT @limit`;
+    const fetched = (this.stmt(sql).all(params) as ListRow[]).map(toRow);
+    const more = fetched.length > pageSize;
+    const rows = fetched.slice(0, pageSize);
+    if (!forward) rows.reverse();
+    const first = rows[0];
+    const last = rows.at(-1);
+    const page: ReportsPage = { rows };
+    const cursorOf = (row: ReportRow): Cursor => ({ createdAt: row.createdAt, id: row.id });
+    if (forward) {
+      if (more && last) page.older = cursorOf(last);
+      if (query.before && first) page.newer = cursorOf(first);
+    } else {
+      if (more && first) page.newer = cursorOf(first);
+      if (last) page.older = cursorOf(last);
+    }
+    return page;
+  }
+
+  /** How many reports match the filter (the reply is joined only when the filter needs it). */
+  countReports(filter: ReportsFilter): number {
+    const where = whereOf(filter);
+    const from = where.needsReply ? 'reports r JOIN replies p ON p.id = r.reply_id' : 'reports r';
+    return (this.stmt(`SELECT count(*) AS n FROM ${from} WHERE ${where.sql}`).get(where.params) as { n: number }).n;
+  }
+
+  /** Ids of every report matching the filter, newest first, one at a time (for the export). */
+  *reportIds(filter: ReportsFilter): Generator<string> {
+    const where = whereOf(filter);
+    const from = where.needsReply ? 'reports r JOIN replies p ON p.id = r.reply_id' : 'reports r';
+    const sql = `SELECT r.id FROM ${from} WHERE ${where.sql} ORDER BY r.created_at DESC, r.id DESC`;
+    for (const row of this.stmt(sql).iterate(where.params) as IterableIterator<{ id: string }>) yield row.id;
+  }
+
+  /** The overview's aggregates over failures filed since `since` (ISO). */
+  overview(since: string): Overview {
+    const failures = `FROM reports r JOIN replies p ON p.id = r.reply_id WHERE ${FAILURE} AND r.created_at >= @since`;
+    const perDay = this.stmt(
+      `SELECT substr(created_at, 1, 10) AS day, source, count(*) AS count FROM reports r
+        WHERE ${FAILURE} AND r.created_at >= @since GROUP BY day, source ORDER BY day`,
+    ).all({ since }) as DayCount[];
+    const ranked = (select: string, group: string): Ranked[] =>
+      this.stmt(`SELECT ${select} AS label, count(*) AS count ${failures} GROUP BY ${group} ORDER BY count DESC, label LIMIT 8`).all({
+        since,
+      }) as Ranked[];
+    const channels = ranked(`p.platform || ' ' || p.workspace_id || ' #' || p.channel_id`, 'p.platform, p.workspace_id, p.channel_id');
+    const versions = ranked(
+      `p.platform || ' ' || p.workspace_id || ' · workspace v' || coalesce(json_extract(p.instruction_versions_json, '$.workspace'), '–')
+        || ' · #' || p.channel_id || ' v' || coalesce(json_extract(p.instruction_versions_json, '$.channel'), '–')`,
+      'label',
+    );
+    const models = ranked('p.model', 'p.model');
+    const counts = this.stmt(
+      `SELECT count(*) AS total, coalesce(sum(r.status = 'open'), 0) AS open FROM reports r WHERE ${FAILURE} AND r.created_at >= @since`,
+    ).get({ since }) as { total: number; open: number };
+    return { perDay, channels, versions, models, open: counts.open, total: counts.total };
+  }
+
+  /** Every workspace and channel that has rules (or had them), in a stable order. */
+  ruleScopes(): RuleScope[] {
+    const rows = this.stmt(
+      `SELECT DISTINCT platform, workspace_id, scope_kind, scope_id FROM instruction_versions
+        WHERE scope_kind IN ('workspace', 'channel') ORDER BY platform, workspace_id, scope_kind DESC, scope_id`,
+    ).all() as { platform: string; workspace_id: string; scope_kind: 'workspace' | 'channel'; scope_id: string }[];
+    return rows.map((row) => ({ platform: row.platform, workspaceId: row.workspace_id, kind: row.scope_kind, scopeId: row.scope_id }));
+  }
+
+  /** Store a replay; returns its id. */
+  recordReplay(input: ReplayInput): string {
+    const at = this.now();
+    const id = newId(at);
+    this.stmt(
+      `INSERT INTO replays (id, report_id, reply_id, model, params_json, instruction_versions_json, messages_json, reply_text,
+         status, error, latency_ms, requested_from, created_at)
+       VALUES (@id, @reportId, @replyId, @model, @params, @versions, @messages, @replyText, @status, @error, @latencyMs,
+         @requestedFrom, @createdAt)`,
+    ).run({
+      id,
+      reportId: input.reportId,
+      replyId: input.replyId,
+      model: input.model,
+      params: JSON.stringify(input.params),
+      versions: JSON.stringify(input.instructionVersions),
+      messages: JSON.stringify(input.messages),
+      replyText: input.replyText,
+      status: input.status,
+      error: input.error,
+      latencyMs: input.latencyMs,
+      requestedFrom: input.requestedFrom,
+      createdAt: at.toISOString(),
+    });
+    return id;
+  }
+
+  /** A report's replays, newest first. */
+  replays(reportId: string, limit = 10): ReplayRecord[] {
+    const rows = this.stmt('SELECT * FROM replays WHERE report_id = ? ORDER BY created_at DESC, id DESC LIMIT ?').all(
+      reportId,
+      limit,
+    ) as {
+      id: string;
+      report_id: string;
+      reply_id: string;
+      model: string;
+      params_json: string;
+      instruction_versions_json: string;
+      messages_json: string;
+      reply_text: string;
+      status: ReplayRecord['status'];
+      error: string | null;
+      latency_ms: number;
+      requested_from: string;
+      created_at: string;
+    }[];
+    return rows.map((row) => ({
+      id: row.id,
+      reportId: row.report_id,
+      replyId: row.reply_id,
+      model: row.model,
+      params: JSON.parse(row.params_json) as Record<string, unknown>,
+      instructionVersions: JSON.parse(row.instruction_versions_json) as Record<string, number | null>,
+      messages: JSON.parse(row.messages_json) as { role: string; content: string }[],
+      replyText: row.reply_text,
+      status: row.status,
+      error: row.error,
+      latencyMs: row.latency_ms,
+      requestedFrom: row.requested_from,
+      createdAt: row.created_at,
+    }));
+  }
+
+  /** Record a dashboard action with its time and origin. */
+  audit(entry: AuditEntry): void {
+    this.stmt(
+      `INSERT INTO dashboard_audit (at, action, report_id, from_status, to_status, remote, user_agent)
+       VALUES (@at, @action, @reportId, @fromStatus, @toStatus, @remote, @userAgent)`,
+    ).run({ at: this.now().toISOString(), ...entry });
+  }
+
+  /** A report's audit trail, oldest first. */
+  auditTrail(reportId: string): (AuditEntry & { at: string })[] {
+    return (
+      this.stmt(
+        `SELECT at, action, report_id AS reportId, from_status AS fromStatus, to_status AS toStatus, remote, user_agent AS userAgent
+          FROM dashboard_audit WHERE report_id = ? ORDER BY id`,
+      ).all(reportId) as (AuditEntry & { at: string })[]
+    );
+  }
+}
