@@ -1,7 +1,8 @@
 /**
  * `npm start`: validate the configuration, open the core, and start every adapter whose credentials
- * are configured. SIGTERM and SIGINT stop taking new work, let replies in flight finish (bounded by
- * HEED_SHUTDOWN_TIMEOUT_MS), close the database and exit 0.
+ * are configured, and the operator dashboard when HEED_DASHBOARD_PORT is set. SIGTERM and SIGINT
+ * stop taking new work, let replies in flight finish (bounded by HEED_SHUTDOWN_TIMEOUT_MS), close the
+ * database and exit 0.
  */
 import { loadConfigOrExit, type Config } from './config.js';
 import { HeedError } from './core/errors.js';
@@ -69,6 +70,19 @@ async function main(): Promise<void> {
   const logger = createLogger({ level: config.LOG_LEVEL });
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection (kept running)'));
 
+  // The dashboard first: a refusal (say, a public address without a token) should stop start-up cleanly.
+  let dashboard: { close(): Promise<void> } | undefined;
+  if (config.HEED_DASHBOARD_PORT !== undefined) {
+    const { startDashboard } = await import('./dashboard/server.js');
+    try {
+      dashboard = await startDashboard({ config, logger });
+    } catch (error) {
+      if (!(error instanceof HeedError)) throw error;
+      process.stderr.write(`${error.userMessage}\n`);
+      process.exit(2);
+    }
+  }
+
   let started: Awaited<ReturnType<typeof startAdapters>>;
   try {
     started = await startAdapters(config, logger);
@@ -81,7 +95,7 @@ async function main(): Promise<void> {
   logger.info({ adapters: started.running.map((adapter) => adapter.name) }, 'Heed is running');
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
-      void started.shutdown(signal).then(
+      void Promise.all([started.shutdown(signal), dashboard?.close()]).then(
         () => process.exit(0),
         (error: unknown) => {
           logger.error({ err: error }, 'shutdown failed');

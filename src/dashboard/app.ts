@@ -224,7 +224,7 @@ export function createDashboardApp(options: DashboardOptions): Hono<Env> {
       return errorPage(c, 400, 'Overview', 'days must be a whole number from 1 to 365, e.g. /?days=30.');
     }
     const since = new Date(now().getTime() - days * 86_400_000).toISOString();
-    return c.html(overviewPage(csrfOf(c), queries.overview(since), days));
+    return c.html(overviewPage(csrfOf(c), queries.overview(since), days, now()));
   });
 
   app.get('/reports', (c) => {

@@ -21,6 +21,8 @@ const COMPLIANCE_PENDING =
   'Not yet available: replies are not checked automatically yet. This chart fills in once the automatic checks ' +
   '(the live compliance issue) have landed.';
 
+const CHECKS_PENDING = 'Not yet available: replies are not checked automatically yet.';
+
 /** The login form; `problem` says what went wrong. */
 export function loginPage(problem?: string): Html {
   return layout(
@@ -54,8 +56,11 @@ function rankedList(title: string, items: Ranked[]): Html {
 }
 
 /** The overview: failures per day by source, the compliance chart's placeholder, and the top lists. */
-export function overviewPage(csrf: string, overview: Overview, days: number): Html {
-  const dayList = [...new Set(overview.perDay.map((row) => row.day))];
+export function overviewPage(csrf: string, overview: Overview, days: number, today: Date): Html {
+  // Every day of the period, so that a quiet day shows as a gap rather than vanishing from the axis.
+  const dayList = Array.from({ length: days }, (_, index) =>
+    new Date(today.getTime() - (days - 1 - index) * 86_400_000).toISOString().slice(0, 10),
+  );
   const series: Record<string, number[]> = {};
   for (const source of SOURCES) series[source] = dayList.map(() => 0);
   for (const row of overview.perDay) {
@@ -63,8 +68,10 @@ export function overviewPage(csrf: string, overview: Overview, days: number): Ht
     if (counts) counts[dayList.indexOf(row.day)] = row.count;
   }
   const chartData = JSON.stringify({ days: dayList, series });
-  const table = dayList.map(
-    (day, index) => h`<tr><td>${day}</td>${SOURCES.map((source) => h`<td>${String(series[source]?.[index] ?? 0)}</td>`)}</tr>`,
+  const table = dayList.flatMap((day, index) =>
+    SOURCES.some((source) => (series[source]?.[index] ?? 0) > 0)
+      ? [h`<tr><td>${day}</td>${SOURCES.map((source) => h`<td>${String(series[source]?.[index] ?? 0)}</td>`)}</tr>`]
+      : [],
   );
   return layout(
     { title: 'Overview', csrf, active: 'overview', scripts: ['/assets/chart.umd.min.js', '/assets/dashboard.js'] },
@@ -74,7 +81,8 @@ export function overviewPage(csrf: string, overview: Overview, days: number): Ht
       <span class="periods">Show <a href="/?days=7">7</a> · <a href="/?days=30">30</a> · <a href="/?days=90">90</a> days</span></p>
     <section class="chart">
       <h2>Failure reports per day, by source</h2>
-      <canvas id="per-day" data-chart="${chartData}" role="img" aria-label="Failure reports per day by source"></canvas>
+      <div class="chart-box"><canvas id="per-day" data-chart="${chartData}" role="img"
+        aria-label="Failure reports per day by source"></canvas></div>
       <details><summary>The numbers</summary>
         <table><thead><tr><th>Day</th>${SOURCES.map((source) => h`<th>${source}</th>`)}</tr></thead><tbody>${table}</tbody></table>
       </details>
@@ -241,7 +249,7 @@ export function reportPage(view: ReportView): Html {
         <p>${Object.entries(reply.instructionVersions).map(([scope, version]) => h`<span class="version">${scope} ${version === null ? 'none' : `v${version}`}</span> `)}</p>
         ${messagesView(reply.messages, reply.instructionVersions)}
         <h3>Reply</h3>${pre(reply.replyText, 'text reply')}
-        <h3>Automatic checks</h3><p class="pending">${COMPLIANCE_PENDING}</p>
+        <h3>Automatic checks</h3><p class="pending">${CHECKS_PENDING}</p>
       </section>
       <section><h2>Instructions then and now</h2>
         ${view.changes.map(
@@ -294,7 +302,7 @@ export function replayPage(view: ReplayView): Html {
       ${paramsView(model, params)}
       <p>${Object.entries(versions).map(([scope, version]) => h`<span class="version">${scope} ${version === null ? 'none' : `v${version}`}</span> `)}</p>
       ${pre(text, 'text reply')}
-      <h3>Automatic checks</h3><p class="pending">Not yet available.</p>
+      <h3>Automatic checks</h3><p class="pending">${CHECKS_PENDING}</p>
       <details><summary>Messages sent</summary>${messagesView(messages, versions)}</details></div>`;
   return layout(
     { title: `Replay of ${report.id}`, csrf: view.csrf, active: 'reports' },
