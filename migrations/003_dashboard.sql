@@ -37,5 +37,36 @@ CREATE INDEX dashboard_audit_report ON dashboard_audit (report_id, at);
 CREATE INDEX reports_created_id ON reports (created_at, id);
 CREATE INDEX reports_source_created ON reports (source, created_at, id);
 CREATE INDEX reports_workspace_created ON reports (platform, workspace_id, created_at, id);
--- The channel filter and the "top channels" chart go through the reply.
-CREATE INDEX replies_channel ON replies (platform, workspace_id, channel_id);
+-- The channel filter goes through the reply (channel ids are unique per platform in practice; the
+-- platform and workspace filters, when given, apply to the report as well).
+CREATE INDEX replies_channel ON replies (channel_id);
+
+-- Text search over each report's note and reply (trigram: any substring of 3+ characters, case-insensitive).
+-- A LIKE scan would read every reply row, past its large messages_json, on every search.
+-- FTS rows are keyed by an INTEGER PRIMARY KEY of their own, which VACUUM never renumbers (reports' rowid may change).
+CREATE TABLE report_search_ids (
+  rowid     INTEGER PRIMARY KEY,
+  report_id TEXT NOT NULL UNIQUE
+);
+CREATE VIRTUAL TABLE report_search USING fts5 (note, reply, tokenize = 'trigram');
+
+-- In filing order, as the trigger below numbers new reports: a search lists matches newest first by rowid.
+INSERT INTO report_search_ids (report_id) SELECT id FROM reports ORDER BY created_at, id;
+INSERT INTO report_search (rowid, note, reply)
+  SELECT i.rowid, coalesce(r.note, ''), p.reply_text
+    FROM report_search_ids i JOIN reports r ON r.id = i.report_id JOIN replies p ON p.id = r.reply_id;
+
+CREATE TRIGGER reports_search_insert AFTER INSERT ON reports BEGIN
+  INSERT INTO report_search_ids (report_id) VALUES (new.id);
+  INSERT INTO report_search (rowid, note, reply)
+    VALUES (last_insert_rowid(), coalesce(new.note, ''), coalesce((SELECT reply_text FROM replies WHERE id = new.reply_id), ''));
+END;
+CREATE TRIGGER reports_search_note AFTER UPDATE OF note ON reports BEGIN
+  UPDATE report_search SET note = coalesce(new.note, '')
+   WHERE rowid = (SELECT rowid FROM report_search_ids WHERE report_id = new.id);
+END;
+-- forget-me deletes reports: their text leaves the search index with them.
+CREATE TRIGGER reports_search_delete AFTER DELETE ON reports BEGIN
+  DELETE FROM report_search WHERE rowid = (SELECT rowid FROM report_search_ids WHERE report_id = old.id);
+  DELETE FROM report_search_ids WHERE report_id = old.id;
+END;

@@ -109,7 +109,11 @@ export function parseReportsQuery(params: Record<string, string | undefined>): R
   const until = get('until');
   if (until) filter.until = instant('until', until);
   const q = get('q');
-  if (q) filter.q = text('search', q);
+  if (q) {
+    // The index is of 3-character pieces: a shorter text cannot be looked up in it.
+    if ([...q].length < 3) throw new FilterError('Search needs at least 3 characters.');
+    filter.q = text('search', q);
+  }
   if (get('check')) {
     throw new FilterError('Automatic checks are not recorded yet, so there is nothing to filter by check type. Clear "check".');
   }

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runReportsCli } from '../../src/cli/reports-cli.js';
 import { parseConfig } from '../../src/config.js';
+import { ReplyLog, ReportStore } from '../../src/core/storage/index.js';
 import { dashboardHarness, TOKEN, type DashboardHarness } from './harness.js';
 
 let dash: DashboardHarness;
@@ -131,21 +132,52 @@ describe('GIVEN a logged-in browser', () => {
     expect(await check.text()).toContain('Automatic checks are not recorded yet');
   });
 
+  it('THEN search finds notes and replies by substring, follows note edits, and forgets what forget-me deletes', async () => {
+    const id = dash.seed.report({ askerId: 'U5', reply: 'Restart the Router twice.', note: 'too terse' });
+    dash.seed.report({ askerId: 'U6', reply: 'Something else entirely.' });
+    const count = async (q: string) => /<strong>(\d+)<\/strong> reports match/.exec(await (await dash.request(`/reports?q=${encodeURIComponent(q)}`)).text())?.[1];
+    expect(await count('router tw')).toBe('1');
+    expect(await count('TERSE')).toBe('1');
+    new ReportStore(dash.temp.db).setNote(id, 'U5', 'now about "quotes" and 100% odd_chars');
+    expect(await count('terse')).toBe('0');
+    expect(await count('"quotes" and 100%')).toBe('1');
+    expect(await (await dash.request('/reports?q=ab')).text()).toContain('Search needs at least 3 characters.');
+    new ReplyLog(dash.temp.db).forgetAsker({ platform: 'slack', workspaceId: 'T1', userId: 'U5' });
+    expect(await count('router')).toBe('0');
+    expect(dash.temp.db.prepare('SELECT count(*) AS n FROM report_search').get()).toEqual({ n: 1 });
+  });
+
+  it('THEN a replay with no model configured is stored as failed and says what to set, without crashing', async () => {
+    const id = dash.seed.report();
+    const csrf = await dash.csrf(`/reports/${id}/replay`);
+    const page = await (await dash.request(`/reports/${id}/replay`, { method: 'POST', body: new URLSearchParams({ _csrf: csrf }) })).text();
+    expect(page).toContain('The replay failed: I&#39;m not connected to a language model yet.');
+    expect(dash.temp.db.prepare('SELECT status, error FROM replays').all()).toEqual([{ status: 'failed', error: 'model_not_configured' }]);
+  });
+
   it('THEN pages are cut by a cursor and every report appears exactly once', async () => {
     const base = Date.parse('2026-11-01T00:00:00.000Z');
     const ids = new Set<string>();
     // Two reports share each timestamp, so the id must break the tie.
     for (let index = 0; index < 120; index++) ids.add(dash.seed.report({ at: new Date(base + Math.floor(index / 2) * 1000) }));
-    const seen: string[] = [];
-    let path: string | undefined = '/reports';
-    while (path) {
-      const page: string = await (await dash.request(path)).text();
-      seen.push(...[...page.matchAll(/name="id" value="([0-9a-z]+)"/g)].map((match) => match[1] ?? ''));
-      const older: string | undefined = /href="([^"]+)" rel="next"/.exec(page)?.[1];
-      path = older?.replaceAll('&amp;', '&');
-    }
+    const walk = async (start: string) => {
+      const seen: string[] = [];
+      let path: string | undefined = start;
+      while (path) {
+        const page: string = await (await dash.request(path)).text();
+        seen.push(...[...page.matchAll(/name="id" value="([0-9a-z]+)"/g)].map((match) => match[1] ?? ''));
+        const older: string | undefined = /href="([^"]+)" rel="next"/.exec(page)?.[1];
+        path = older?.replaceAll('&amp;', '&');
+      }
+      return seen;
+    };
+    const seen = await walk('/reports');
     expect(seen).toHaveLength(120);
     expect(new Set(seen)).toEqual(ids);
+    // A search pages through the text index instead (filing order, so ties may come the other way round).
+    const searched = await walk('/reports?q=Security');
+    expect(searched).toHaveLength(120);
+    expect(new Set(searched)).toEqual(ids);
     const second = /href="([^"]+)" rel="next"/.exec(await (await dash.request('/reports')).text())?.[1]?.replaceAll('&amp;', '&') ?? '';
     const back = /href="([^"]+)" rel="prev"/.exec(await (await dash.request(second)).text())?.[1]?.replaceAll('&amp;', '&') ?? '';
     const firstAgain = [...(await (await dash.request(back)).text()).matchAll(/name="id" value="([0-9a-z]+)"/g)].map((m) => m[1]);

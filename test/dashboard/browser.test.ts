@@ -153,6 +153,8 @@ describe('the dashboard in chromium', () => {
 
   it('THEN triage works in place and in bulk', async () => {
     await page.goto(`${dashboard.url}/reports?status=open`);
+    // The viewport only: this one is small enough to copy into the README (docs/dashboard.png).
+    await page.screenshot({ path: join(SHOTS, 'reports.png') });
     const firstRow = page.locator('table.reports tbody tr').first();
     await firstRow.locator('button', { hasText: 'resolved' }).click();
     await expect(page.textContent('.notice.info')).resolves.toContain('1 report set to resolved.');

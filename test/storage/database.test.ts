@@ -9,6 +9,10 @@ import { tempDbPath } from '../support/temp-db.js';
 import type { TempDbPath } from '../support/temp-db.js';
 
 const TABLES = ['instruction_versions', 'message_claims', 'replies', 'reply_messages', 'reports', 'schema_migrations'];
+// 003_dashboard: replays, the audit trail, and the report search index (FTS5 keeps five shadow tables).
+const DASHBOARD_TABLES = ['dashboard_audit', 'replays', 'report_search', 'report_search_config', 'report_search_content',
+  'report_search_data', 'report_search_docsize', 'report_search_idx', 'report_search_ids'];
+const ALL_TABLES = [...TABLES, ...DASHBOARD_TABLES].sort();
 
 let temp: TempDbPath;
 const open: Database[] = [];
@@ -52,12 +56,15 @@ describe('openDatabase', () => {
     const path = join(temp.dir, 'nested', 'deeper', 'heed.db');
     const db = track(openDatabase(path));
 
-    expect(tables(db)).toEqual(TABLES);
+    expect(tables(db)).toEqual(ALL_TABLES);
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
     expect(db.pragma('synchronous', { simple: true })).toBe(1); // NORMAL
     expect(db.pragma('busy_timeout', { simple: true })).toBe(5000);
-    expect(db.prepare('SELECT version, name FROM schema_migrations').all()).toEqual([{ version: 1, name: 'initial' }]);
+    expect(db.prepare('SELECT version, name FROM schema_migrations').all()).toEqual([
+      { version: 1, name: 'initial' },
+      { version: 3, name: 'dashboard' },
+    ]);
   });
 
   it('honours a custom busy timeout', () => {
@@ -69,7 +76,7 @@ describe('openDatabase', () => {
   it('works in memory', () => {
     temp = tempDbPath();
     const db = track(openDatabase(':memory:'));
-    expect(tables(db)).toEqual(TABLES);
+    expect(tables(db)).toEqual(ALL_TABLES);
   });
 
   it('finds the migrations from any working directory', () => {
@@ -135,7 +142,7 @@ describe('migrate', () => {
     const heedError = error as HeedError;
     expect(heedError.code).toBe('database_too_new');
     expect(heedError.userMessage).toBe(
-      `The database at ${temp.path} was written by a newer Heed (schema version 999; this build knows up to 1). ` +
+      `The database at ${temp.path} was written by a newer Heed (schema version 999; this build knows up to 3). ` +
         'Upgrade Heed or point DATABASE_PATH elsewhere.',
     );
     // The refused connection was closed: the file can be opened and inspected directly.
