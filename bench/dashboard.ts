@@ -52,11 +52,18 @@ function seed(): number {
     for (let workspace = 0; workspace < 20; workspace++) {
       seeder.setRules('workspace', { workspaceId: `T${workspace}` }, 'Be courteous. Never share credentials.');
       for (let channel = 0; channel < 5; channel++) {
-        seeder.setRules('channel', { workspaceId: `T${workspace}`, channelId: `C${channel}` }, 'Answer in English, briefly.');
+        seeder.setRules(
+          'channel',
+          { workspaceId: `T${workspace}`, channelId: `C${channel}` },
+          'Answer in English, briefly.',
+        );
       }
     }
     for (let index = 0; index < REPORTS; index++) {
-      const note = next() < 0.3 ? `Ignored my instruction #${index % 97}: ${pick(['too long', 'not in bullets', 'wrong language'])}` : undefined;
+      const note =
+        next() < 0.3
+          ? `Ignored my instruction #${index % 97}: ${pick(['too long', 'not in bullets', 'wrong language'])}`
+          : undefined;
       seeder.report({
         at: new Date(end - span + Math.floor((index / REPORTS) * span)),
         workspaceId: `T${Math.floor(next() * 20)}`,
@@ -65,7 +72,7 @@ function seed(): number {
         source: pick(SOURCES),
         status: pick(STATUSES),
         model: pick(['gpt-4o-mini', 'gpt-4.1', 'llama3.1:8b']),
-        question: `Question ${index}: how do I configure the VPN on a new laptop for the ${pick(['sales', 'support', 'ops'])} team?`,
+        question: `Question ${index}: how do I set up the VPN for the ${pick(['sales', 'support', 'ops'])} team?`,
         reply: `Here is how to do it, step by step (${index}). `.repeat(8),
         ...(note ? { note } : {}),
       });
@@ -131,7 +138,10 @@ async function main(): Promise<void> {
       results[name] = { medianMs: quantile(times, 0.5), p99Ms: p99, met };
       rows.push([name, String(times.length), ms(quantile(times, 0.5)), ms(p99), met ? 'yes' : 'NO']);
     }
-    console.log(`HTTP on 127.0.0.1, ${SAMPLES} sequential requests each after ${WARM_UP} warm-up; target p99 < ${TARGET_P99_MS} ms`);
+    console.log(
+      `HTTP on 127.0.0.1, ${SAMPLES} sequential requests each after ${WARM_UP} warm-up; ` +
+        `target p99 < ${TARGET_P99_MS} ms`,
+    );
     printTable(['page', 'n', 'median', 'p99', 'p99 < 200 ms'], rows);
 
     // Baseline: the same deep page, rendered the same way, fetched by OFFSET vs by cursor.
@@ -140,9 +150,14 @@ async function main(): Promise<void> {
     const keysetQuery = parseReportsQuery({ before: deepCursor });
     const keyset = timeInProcess(() => render(queries.listReports(keysetQuery).rows), SAMPLES);
     const offset = timeInProcess(() => render(queries.listReportsAtOffset({}, DEEP_PAGE * PAGE_SIZE)), SAMPLES);
-    const same = JSON.stringify(queries.listReports(keysetQuery).rows) === JSON.stringify(queries.listReportsAtOffset({}, DEEP_PAGE * PAGE_SIZE));
+    const same =
+      JSON.stringify(queries.listReports(keysetQuery).rows) ===
+      JSON.stringify(queries.listReportsAtOffset({}, DEEP_PAGE * PAGE_SIZE));
     const ratio = quantile(offset, 0.5) / quantile(keyset, 0.5);
-    console.log(`\nBaseline, in process (query + render), page ${DEEP_PAGE + 1} of 50 rows; both return the same rows: ${same}`);
+    const baseline = { offsetMedianMs: quantile(offset, 0.5), keysetMedianMs: quantile(keyset, 0.5), ratio, same };
+    console.log(
+      `\nBaseline, in process (query + render), page ${DEEP_PAGE + 1} of 50 rows; both return the same rows: ${same}`,
+    );
     printTable(
       ['pagination', 'n', 'median', 'p99'],
       [
@@ -155,7 +170,7 @@ async function main(): Promise<void> {
     console.log(`\nTarget p99 < ${TARGET_P99_MS} ms on every page: ${allMet ? 'met' : 'NOT met'}`);
     writeFileSync(
       join(import.meta.dirname, 'results', 'dashboard.json'),
-      `${JSON.stringify({ reports: REPORTS, samples: SAMPLES, pages: results, baseline: { offsetMedianMs: quantile(offset, 0.5), keysetMedianMs: quantile(keyset, 0.5), ratio, same } }, null, 2)}\n`,
+      `${JSON.stringify({ reports: REPORTS, samples: SAMPLES, pages: results, baseline }, null, 2)}\n`,
     );
   } finally {
     db.close();

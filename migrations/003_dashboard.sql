@@ -59,7 +59,8 @@ INSERT INTO report_search (rowid, note, reply)
 CREATE TRIGGER reports_search_insert AFTER INSERT ON reports BEGIN
   INSERT INTO report_search_ids (report_id) VALUES (new.id);
   INSERT INTO report_search (rowid, note, reply)
-    VALUES (last_insert_rowid(), coalesce(new.note, ''), coalesce((SELECT reply_text FROM replies WHERE id = new.reply_id), ''));
+    VALUES (last_insert_rowid(), coalesce(new.note, ''),
+            coalesce((SELECT reply_text FROM replies WHERE id = new.reply_id), ''));
 END;
 CREATE TRIGGER reports_search_note AFTER UPDATE OF note ON reports BEGIN
   UPDATE report_search SET note = coalesce(new.note, '')

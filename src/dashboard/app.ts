@@ -14,12 +14,28 @@ import { layerScope as scopeOfLayer, userScope } from '../core/commands/instruct
 import type { Logger } from '../core/logger.js';
 import type { ModelClient } from '../core/model/model-client.js';
 import { renderExportLine } from '../core/reports/report-views.js';
-import { InstructionStore, ReplyLog, ReportStore, type Database, type ReplyRecord, type ScopeKey } from '../core/storage/index.js';
+import {
+  InstructionStore,
+  ReplyLog,
+  ReportStore,
+  type Database,
+  type ReplyRecord,
+  type ScopeKey,
+} from '../core/storage/index.js';
 import type { ReportStatus } from '../core/types.js';
 import { LoginLimiter, sameSecret, SESSION_COOKIE, Sessions, type Session } from './auth.js';
 import { FilterError, parseReportsQuery, TRIAGE_STATUSES, type ReportsQuery } from './filters.js';
 import { h, layout, notice } from './html.js';
-import { loginPage, logoutPage, overviewPage, replayPage, reportPage, reportsPage, rulesPage, type VersionChange } from './pages.js';
+import {
+  loginPage,
+  logoutPage,
+  overviewPage,
+  replayPage,
+  reportPage,
+  reportsPage,
+  rulesPage,
+  type VersionChange,
+} from './pages.js';
 import { DashboardQueries, type ReportsPage } from './queries.js';
 import { replaySnapshot } from './replay.js';
 import { lineDiff } from './snapshot.js';
@@ -88,7 +104,13 @@ function withParam(url: string, key: string, value: string): string {
 
 function errorPage(c: Context<Env>, status: 400 | 404 | 500, title: string, text: string) {
   const csrf = c.get('session')?.csrf;
-  return c.html(layout({ title, ...(csrf ? { csrf } : {}) }, h`<h1>${title}</h1>${notice('error', text)}<p><a href="/">Overview</a></p>`), status);
+  return c.html(
+    layout(
+      { title, ...(csrf ? { csrf } : {}) },
+      h`<h1>${title}</h1>${notice('error', text)}<p><a href="/">Overview</a></p>`,
+    ),
+    status,
+  );
 }
 
 /** Build the dashboard app. */
@@ -136,11 +158,22 @@ export function createDashboardApp(options: DashboardOptions): Hono<Env> {
     if (!sameSecret(given, options.token)) {
       limiter.fail(address);
       log.warn({ remote: origin(c) }, 'dashboard login failed');
-      return c.html(loginPage('That token is not right. Check HEED_DASHBOARD_TOKEN (or the login link Heed printed) and try again.'), 401);
+      return c.html(
+        loginPage(
+          'That token is not right. Check HEED_DASHBOARD_TOKEN (or the login link Heed printed) and try again.',
+        ),
+        401,
+      );
     }
     limiter.succeed(address);
     const session = sessions.create();
-    setCookie(c, SESSION_COOKIE, session.id, { httpOnly: true, sameSite: 'Strict', path: '/', secure: isHttps(c), maxAge: 12 * 60 * 60 });
+    setCookie(c, SESSION_COOKIE, session.id, {
+      httpOnly: true,
+      sameSite: 'Strict',
+      path: '/',
+      secure: isHttps(c),
+      maxAge: 12 * 60 * 60,
+    });
     log.info({ remote: origin(c) }, 'dashboard login');
     return c.redirect('/', 303);
   };
@@ -191,7 +224,12 @@ export function createDashboardApp(options: DashboardOptions): Hono<Env> {
       const form = await c.req.parseBody({ all: true });
       if (typeof form._csrf !== 'string' || !sameSecret(form._csrf, session.csrf)) {
         log.warn({ remote: origin(c), path: c.req.path }, 'dashboard request refused: missing or wrong CSRF token');
-        return errorPage(c, 400, 'Request refused', 'This form has expired or did not come from this dashboard. Reload the page and try again.');
+        return errorPage(
+          c,
+          400,
+          'Request refused',
+          'This form has expired or did not come from this dashboard. Reload the page and try again.',
+        );
       }
     }
     return next();
@@ -236,7 +274,10 @@ export function createDashboardApp(options: DashboardOptions): Hono<Env> {
       if (!(error instanceof FilterError)) throw error;
       if (raw.format === 'jsonl') return c.text(`${error.message}\n`, 400);
       const empty: ReportsPage = { rows: [] };
-      return c.html(reportsPage({ csrf: csrfOf(c), query: { filter: {} }, raw: {}, page: empty, total: 0, problem: error.message }), 400);
+      return c.html(
+        reportsPage({ csrf: csrfOf(c), query: { filter: {} }, raw: {}, page: empty, total: 0, problem: error.message }),
+        400,
+      );
     }
     if (raw.format !== undefined && raw.format !== 'jsonl') {
       return c.text(`Unknown export format "${raw.format.slice(0, 20)}"; the only format is jsonl.\n`, 400);
@@ -251,7 +292,10 @@ export function createDashboardApp(options: DashboardOptions): Hono<Env> {
     };
     const done = Number(raw.triaged);
     const problem = raw.notice ? TRIAGE_NOTICES[raw.notice] : undefined;
-    const info = Number.isInteger(done) && done > 0 && raw.to ? `${done} report${done === 1 ? '' : 's'} set to ${raw.to}.` : undefined;
+    const info =
+      Number.isInteger(done) && done > 0 && raw.to
+        ? `${done} report${done === 1 ? '' : 's'} set to ${raw.to}.`
+        : undefined;
     return c.html(reportsPage({ ...view, ...(problem ? { problem } : {}), ...(info ? { info } : {}) }));
   });
 
@@ -290,10 +334,13 @@ export function createDashboardApp(options: DashboardOptions): Hono<Env> {
       status = to;
     } else {
       const ids = form.id;
-      targets = (Array.isArray(ids) ? ids : ids === undefined ? [] : [ids]).filter((id): id is string => typeof id === 'string');
+      targets = (Array.isArray(ids) ? ids : ids === undefined ? [] : [ids]).filter(
+        (id): id is string => typeof id === 'string',
+      );
       status = typeof form.status === 'string' ? form.status : '';
     }
-    if (!TRIAGE_STATUSES.includes(status as ReportStatus)) return c.redirect(withParam(back, 'notice', 'bad-status'), 303);
+    if (!TRIAGE_STATUSES.includes(status as ReportStatus))
+      return c.redirect(withParam(back, 'notice', 'bad-status'), 303);
     if (targets.length === 0) return c.redirect(withParam(back, 'notice', 'none-selected'), 303);
     const remote = origin(c);
     const userAgent = (c.req.header('user-agent') ?? '').slice(0, 200);
@@ -303,7 +350,14 @@ export function createDashboardApp(options: DashboardOptions): Hono<Env> {
         const before = reports.get(id);
         if (!before || before.status === status) continue;
         reports.setStatus(id, status as ReportStatus);
-        queries.audit({ action: 'triage', reportId: id, fromStatus: before.status, toStatus: status, remote, userAgent });
+        queries.audit({
+          action: 'triage',
+          reportId: id,
+          fromStatus: before.status,
+          toStatus: status,
+          remote,
+          userAgent,
+        });
         changed++;
       }
     })();
@@ -312,16 +366,25 @@ export function createDashboardApp(options: DashboardOptions): Hono<Env> {
   });
 
   function versionChanges(reply: ReplyRecord): VersionChange[] {
-    const asker = { platform: reply.platform, workspaceId: reply.workspaceId, channelId: reply.channelId, userId: reply.askerId };
+    const asker = {
+      platform: reply.platform,
+      workspaceId: reply.workspaceId,
+      channelId: reply.channelId,
+      userId: reply.askerId,
+    };
     const scopes: [VersionChange['scope'], ScopeKey][] = [
       ['workspace', scopeOfLayer(asker, 'workspace')],
       ['channel', scopeOfLayer(asker, 'channel')],
       ['user', userScope(asker)],
     ];
-    const textOf = (kind: VersionChange['scope'], version: { about: string; respond: string; enabled: boolean } | undefined) => {
+    const textOf = (
+      kind: VersionChange['scope'],
+      version: { about: string; respond: string; enabled: boolean } | undefined,
+    ) => {
       if (!version) return '';
       if (kind !== 'user') return version.respond;
-      return `About me:\n${version.about}\n\nHow to respond:\n${version.respond}\n${version.enabled ? '' : '(paused)\n'}`;
+      const paused = version.enabled ? '' : '(paused)\n';
+      return `About me:\n${version.about}\n\nHow to respond:\n${version.respond}\n${paused}`;
     };
     return scopes.map(([kind, scope]) => {
       const used = reply.instructionVersions[kind] ?? null;
@@ -338,7 +401,13 @@ export function createDashboardApp(options: DashboardOptions): Hono<Env> {
 
   app.get('/reports/:id', (c) => {
     const report = reports.get(c.req.param('id'));
-    if (!report) return errorPage(c, 404, 'No such report', 'There is no report with that id. The reports list shows every report.');
+    if (!report)
+      return errorPage(
+        c,
+        404,
+        'No such report',
+        'There is no report with that id. The reports list shows every report.',
+      );
     const reply = replies.get(report.replyId);
     const raw = c.req.query();
     const done = Number(raw.triaged);
@@ -359,7 +428,8 @@ export function createDashboardApp(options: DashboardOptions): Hono<Env> {
   const replayView = (c: Context<Env>, problem?: string): Response | Promise<Response> => {
     const report = reports.get(c.req.param('id') ?? '');
     const reply = report && replies.get(report.replyId);
-    if (!report || !reply) return errorPage(c, 404, 'Nothing to replay', 'There is no report with that id, or its reply snapshot is gone.');
+    if (!report || !reply)
+      return errorPage(c, 404, 'Nothing to replay', 'There is no report with that id, or its reply snapshot is gone.');
     return c.html(
       replayPage({
         csrf: csrfOf(c),
@@ -383,7 +453,14 @@ export function createDashboardApp(options: DashboardOptions): Hono<Env> {
       reply,
       remote,
     );
-    queries.audit({ action: 'replay', reportId: report.id, fromStatus: null, toStatus: null, remote, userAgent: (c.req.header('user-agent') ?? '').slice(0, 200) });
+    queries.audit({
+      action: 'replay',
+      reportId: report.id,
+      fromStatus: null,
+      toStatus: null,
+      remote,
+      userAgent: (c.req.header('user-agent') ?? '').slice(0, 200),
+    });
     log.info({ remote, report: report.id, replay: outcome.replayId, status: outcome.status }, 'dashboard replay');
     if (outcome.problem) return replayView(c, `The replay failed: ${outcome.problem}`);
     return c.redirect(`/reports/${encodeURIComponent(report.id)}/replay`, 303);
@@ -393,7 +470,12 @@ export function createDashboardApp(options: DashboardOptions): Hono<Env> {
     const rules = queries.ruleScopes().map((scope) => ({
       scope,
       versions: instructions.history(
-        { platform: scope.platform as ReplyRecord['platform'], workspaceId: scope.workspaceId, kind: scope.kind, id: scope.scopeId },
+        {
+          platform: scope.platform as ReplyRecord['platform'],
+          workspaceId: scope.workspaceId,
+          kind: scope.kind,
+          id: scope.scopeId,
+        },
         100,
       ),
     }));
@@ -403,8 +485,12 @@ export function createDashboardApp(options: DashboardOptions): Hono<Env> {
   app.notFound((c) => errorPage(c, 404, 'Not found', 'There is no page at this address.'));
   app.onError((error, c) => {
     log.error({ err: error, path: c.req.path }, 'dashboard request failed');
-    return errorPage(c, 500, 'Something went wrong', 'The dashboard could not show this page; the log has the details. Nothing was changed.');
+    return errorPage(
+      c,
+      500,
+      'Something went wrong',
+      'The dashboard could not show this page; the log has the details. Nothing was changed.',
+    );
   });
   return app;
 }
-

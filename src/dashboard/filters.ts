@@ -58,9 +58,13 @@ function oneOf<T extends string>(name: string, value: string, allowed: readonly 
 
 function instant(name: string, value: string): string {
   const relative = /^(\d{1,4})([dh])$/.exec(value);
-  const date = relative ? new Date(Date.now() - Number(relative[1]) * (relative[2] === 'd' ? 86_400_000 : 3_600_000)) : new Date(value);
+  const date = relative
+    ? new Date(Date.now() - Number(relative[1]) * (relative[2] === 'd' ? 86_400_000 : 3_600_000))
+    : new Date(value);
   if (Number.isNaN(date.getTime())) {
-    throw new FilterError(`${name} must be a date like 2026-11-01 or a span like 7d or 12h (got "${value.slice(0, 40)}").`);
+    throw new FilterError(
+      `${name} must be a date like 2026-11-01 or a span like 7d or 12h (got "${value.slice(0, 40)}").`,
+    );
   }
   return date.toISOString();
 }
@@ -115,12 +119,15 @@ export function parseReportsQuery(params: Record<string, string | undefined>): R
     filter.q = text('search', q);
   }
   if (get('check')) {
-    throw new FilterError('Automatic checks are not recorded yet, so there is nothing to filter by check type. Clear "check".');
+    throw new FilterError(
+      'Automatic checks are not recorded yet, so there is nothing to filter by check type. Clear "check".',
+    );
   }
   const query: ReportsQuery = { filter };
   const before = get('before');
   const after = get('after');
-  if (before && after) throw new FilterError('A page link cannot carry both before and after; go back to the first page.');
+  if (before && after)
+    throw new FilterError('A page link cannot carry both before and after; go back to the first page.');
   if (before) query.before = parseCursor(before);
   if (after) query.after = parseCursor(after);
   return query;

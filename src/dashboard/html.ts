@@ -49,7 +49,8 @@ export function layout(options: LayoutOptions, body: Html): Html {
         <a href="/"${options.active === 'overview' ? raw(' aria-current="page"') : ''}>Overview</a>
         <a href="/reports"${options.active === 'reports' ? raw(' aria-current="page"') : ''}>Reports</a>
         <a href="/rules"${options.active === 'rules' ? raw(' aria-current="page"') : ''}>Rules</a>
-        <form method="post" action="/logout" class="logout">${csrfField(options.csrf)}<button type="submit">Log out</button></form>
+        <form method="post" action="/logout" class="logout">${csrfField(options.csrf)}
+          <button type="submit">Log out</button></form>
       </nav>`
     : h``;
   const scripts = (options.scripts ?? []).map((src) => h`<script src="${src}" defer></script>`);

@@ -42,7 +42,8 @@ export function loginPage(problem?: string): Html {
 export function logoutPage(csrf: string): Html {
   return layout(
     { title: 'Log out', csrf },
-    h`<h1>Log out</h1><form method="post" action="/logout">${csrfField(csrf)}<button type="submit">Log out now</button></form>`,
+    h`<h1>Log out</h1>
+    <form method="post" action="/logout">${csrfField(csrf)}<button type="submit">Log out now</button></form>`,
   );
 }
 
@@ -50,9 +51,11 @@ function rankedList(title: string, items: Ranked[]): Html {
   const top = items[0]?.count ?? 0;
   const rows = items.map(
     (item) => h`<li><span class="label">${item.label}</span>
-      <meter min="0" max="${String(top)}" value="${String(item.count)}"></meter><span class="count">${String(item.count)}</span></li>`,
+      <meter min="0" max="${String(top)}" value="${String(item.count)}"></meter>
+      <span class="count">${String(item.count)}</span></li>`,
   );
-  return h`<section class="ranked"><h2>${title}</h2>${items.length > 0 ? h`<ol>${rows}</ol>` : h`<p>No failures in this period.</p>`}</section>`;
+  const list = items.length > 0 ? h`<ol>${rows}</ol>` : h`<p>No failures in this period.</p>`;
+  return h`<section class="ranked"><h2>${title}</h2>${list}</section>`;
 }
 
 /** The overview: failures per day by source, the compliance chart's placeholder, and the top lists. */
@@ -78,13 +81,15 @@ export function overviewPage(csrf: string, overview: Overview, days: number, tod
     h`<h1>Overview</h1>
     <p class="summary">Last ${String(days)} days: <strong>${String(overview.total)}</strong> failure reports,
       <a href="/reports?status=open&amp;signal=bad">${String(overview.open)} open</a>.
-      <span class="periods">Show <a href="/?days=7">7</a> · <a href="/?days=30">30</a> · <a href="/?days=90">90</a> days</span></p>
+      <span class="periods">Show <a href="/?days=7">7</a> · <a href="/?days=30">30</a> ·
+        <a href="/?days=90">90</a> days</span></p>
     <section class="chart">
       <h2>Failure reports per day, by source</h2>
       <div class="chart-box"><canvas id="per-day" data-chart="${chartData}" role="img"
         aria-label="Failure reports per day by source"></canvas></div>
       <details><summary>The numbers</summary>
-        <table><thead><tr><th>Day</th>${SOURCES.map((source) => h`<th>${source}</th>`)}</tr></thead><tbody>${table}</tbody></table>
+        <table><thead><tr><th>Day</th>${SOURCES.map((source) => h`<th>${source}</th>`)}</tr></thead>
+          <tbody>${table}</tbody></table>
       </details>
     </section>
     <section class="chart">
@@ -145,9 +150,11 @@ export function reportsPage(view: ReportsView): Html {
     </tr>`,
   );
   const pager: Html[] = [];
-  if (view.page.newer) pager.push(h`<a href="${linkWith('after', formatCursor(view.page.newer))}" rel="prev">← Newer</a>`);
+  if (view.page.newer)
+    pager.push(h`<a href="${linkWith('after', formatCursor(view.page.newer))}" rel="prev">← Newer</a>`);
   if (view.query.before || view.query.after) pager.push(h`<a href="${here}">Newest</a>`);
-  if (view.page.older) pager.push(h`<a href="${linkWith('before', formatCursor(view.page.older))}" rel="next">Older →</a>`);
+  if (view.page.older)
+    pager.push(h`<a href="${linkWith('before', formatCursor(view.page.older))}" rel="next">Older →</a>`);
   return layout(
     { title: 'Reports', csrf: view.csrf, active: 'reports' },
     h`<h1>Reports</h1>
@@ -172,10 +179,13 @@ export function reportsPage(view: ReportsView): Html {
       ${csrfField(view.csrf)}
       <input type="hidden" name="return" value="${here}">
       <p class="bulk">With the selected:
-        <select name="status" aria-label="New status">${TRIAGE_STATUSES.map((status) => h`<option value="${status}">${status}</option>`)}</select>
+        <select name="status" aria-label="New status">${TRIAGE_STATUSES.map(
+          (status) => h`<option value="${status}">${status}</option>`,
+        )}</select>
         <button type="submit" name="bulk" value="1">Set status</button></p>
       <table class="reports">
-        <thead><tr><th></th><th>Filed</th><th>Status</th><th>Signal</th><th>Source</th><th>Where</th><th>Question · reply</th><th>Note</th><th>Triage</th></tr></thead>
+        <thead><tr><th></th><th>Filed</th><th>Status</th><th>Signal</th><th>Source</th><th>Where</th>
+          <th>Question · reply</th><th>Note</th><th>Triage</th></tr></thead>
         <tbody>${rows.length > 0 ? rows : h`<tr><td colspan="9">No reports match these filters.</td></tr>`}</tbody>
       </table>
     </form>
@@ -208,26 +218,45 @@ function diffView(parts: DiffPart[]): Html {
 
 function promptView(prompt: string, versions: Record<string, number | null>): Html {
   return h`${splitPrompt(prompt).map((part) => {
-    if (part.layer === null) return h`<div class="layer preamble"><div class="layer-name">preamble</div>${pre(part.text)}</div>`;
+    if (part.layer === null)
+      return h`<div class="layer preamble"><div class="layer-name">preamble</div>${pre(part.text)}</div>`;
     const scope = layerScope(part.layer);
-    const version = scope === null ? 'configuration' : versions[scope] === null || versions[scope] === undefined ? 'none' : `v${versions[scope]}`;
-    return h`<div class="layer ${part.layer}"><div class="layer-name">${part.layer} · ${version} · fence ${part.fenceId ?? ''}</div>${pre(part.text)}</div>`;
+    const version =
+      scope === null
+        ? 'configuration'
+        : versions[scope] === null || versions[scope] === undefined
+          ? 'none'
+          : `v${versions[scope]}`;
+    const name = h`<div class="layer-name">${part.layer} · ${version} · fence ${part.fenceId ?? ''}</div>`;
+    return h`<div class="layer ${part.layer}">${name}${pre(part.text)}</div>`;
   })}`;
 }
 
 /** The system prompt with its layers marked, then the conversation as it was sent. */
-export function messagesView(messages: { role: string; content: string }[], versions: Record<string, number | null>): Html {
+export function messagesView(
+  messages: { role: string; content: string }[],
+  versions: Record<string, number | null>,
+): Html {
   return h`${messages.map((message, index) =>
     message.role === 'system'
-      ? h`<section class="system"><h3>System prompt (message ${String(index + 1)})</h3>${promptView(message.content, versions)}</section>`
+      ? h`<section class="system"><h3>System prompt (message ${String(index + 1)})</h3>
+          ${promptView(message.content, versions)}</section>`
       : h`<div class="message ${message.role}"><div class="role">${message.role}</div>${pre(message.content)}</div>`,
   )}`;
+}
+
+function versionsView(versions: Record<string, number | null>): Html {
+  return h`<p>${Object.entries(versions).map(
+    ([scope, version]) => h`<span class="version">${scope} ${version === null ? 'none' : `v${version}`}</span> `,
+  )}</p>`;
 }
 
 function paramsView(model: string, params: Record<string, unknown>): Html {
   return h`<dl class="params"><dt>model</dt><dd>${model}</dd>${Object.entries(params)
     .filter(([key]) => key !== 'model')
-    .map(([key, value]) => h`<dt>${key}</dt><dd>${typeof value === 'string' ? value : JSON.stringify(value)}</dd>`)}</dl>`;
+    .map(
+      ([key, value]) => h`<dt>${key}</dt><dd>${typeof value === 'string' ? value : JSON.stringify(value)}</dd>`,
+    )}</dl>`;
 }
 
 /** The report: who, when, note, triage, and the exact snapshot with the instruction changes since. */
@@ -241,19 +270,24 @@ export function reportPage(view: ReportView): Html {
     )}</form>`;
   const snapshot = reply
     ? h`<section><h2>Snapshot</h2>
-        <p>Reply ${reply.id} (${reply.status}${reply.error ? `, ${reply.error}` : ''}) on ${reply.platform} ${reply.workspaceId}
-          #${reply.channelId}${reply.threadId ? ` thread ${reply.threadId}` : ''}, asked by ${reply.askerId} at ${when(reply.createdAt)};
-          ${String(reply.latencyMs)} ms, tokens in/out ${String(reply.promptTokens ?? '?')}/${String(reply.completionTokens ?? '?')}.</p>
+        <p>Reply ${reply.id} (${reply.status}${reply.error ? `, ${reply.error}` : ''})
+          on ${reply.platform} ${reply.workspaceId} #${reply.channelId}${
+            reply.threadId ? ` thread ${reply.threadId}` : ''
+          },
+          asked by ${reply.askerId} at ${when(reply.createdAt)}; ${String(reply.latencyMs)} ms,
+          tokens in/out ${String(reply.promptTokens ?? '?')}/${String(reply.completionTokens ?? '?')}.</p>
         ${paramsView(reply.model, reply.params)}
         <h3>Instruction versions used</h3>
-        <p>${Object.entries(reply.instructionVersions).map(([scope, version]) => h`<span class="version">${scope} ${version === null ? 'none' : `v${version}`}</span> `)}</p>
+        ${versionsView(reply.instructionVersions)}
         ${messagesView(reply.messages, reply.instructionVersions)}
         <h3>Reply</h3>${pre(reply.replyText, 'text reply')}
         <h3>Automatic checks</h3><p class="pending">${CHECKS_PENDING}</p>
       </section>
       <section><h2>Instructions then and now</h2>
         ${view.changes.map(
-          (change) => h`<div class="change"><h3>${change.scope}: ${change.used === null ? 'none' : `v${change.used}`} then,
+          (
+            change,
+          ) => h`<div class="change"><h3>${change.scope}: ${change.used === null ? 'none' : `v${change.used}`} then,
             ${change.current === null ? 'none' : `v${change.current}`} now</h3>
             ${change.used === change.current ? h`<p>Unchanged.</p>` : diffView(change.diff)}</div>`,
         )}
@@ -266,7 +300,8 @@ export function reportPage(view: ReportView): Html {
     ${view.info ? notice('info', view.info) : ''}
     <dl class="meta">
       <dt>Status</dt><dd><span class="status ${report.status}">${report.status}</span> ${triage}</dd>
-      <dt>Filed</dt><dd>${when(report.createdAt)} by ${report.reporterId} via ${report.source}, signal ${report.signal}</dd>
+      <dt>Filed</dt>
+      <dd>${when(report.createdAt)} by ${report.reporterId} via ${report.source}, signal ${report.signal}</dd>
       <dt>Updated</dt><dd>${when(report.updatedAt)}</dd>
       <dt>Note</dt><dd>${report.note ? pre(report.note, 'text note') : '(none)'}</dd>
     </dl>
@@ -275,12 +310,24 @@ export function reportPage(view: ReportView): Html {
     }</p>
     ${snapshot}
     <section><h2>Dashboard actions on this report</h2>
-      ${view.audit.length === 0 ? h`<p>None yet.</p>` : h`<ul>${view.audit.map(
-        (entry) => h`<li>${when(entry.at)} ${entry.action}${entry.fromStatus ? ` ${entry.fromStatus} → ${entry.toStatus ?? ''}` : ''} from ${entry.remote}</li>`,
-      )}</ul>`}
+      ${
+        view.audit.length === 0
+          ? h`<p>None yet.</p>`
+          : h`<ul>${view.audit.map(
+              (entry) =>
+                h`<li>${when(entry.at)} ${entry.action}${
+                  entry.fromStatus ? ` ${entry.fromStatus} → ${entry.toStatus ?? ''}` : ''
+                } from ${entry.remote}</li>`,
+            )}</ul>`
+      }
     </section>`,
   );
 }
+
+/** What the two sides of a replay have in common: an original reply or a replay of it. */
+type Run = Pick<ReplayRecord, 'model' | 'params' | 'instructionVersions' | 'messages' | 'replyText'>;
+
+const NO_MODEL = 'No model is configured: set OPENAI_API_KEY or OPENAI_BASE_URL and restart the dashboard.';
 
 /** Everything the replay page shows. */
 export interface ReplayView {
@@ -297,36 +344,42 @@ export function replayPage(view: ReplayView): Html {
   const { report, reply } = view;
   const latest = view.replays[0];
   const self = path('reports', report.id);
-  const column = (title: string, text: string, model: string, params: Record<string, unknown>, versions: Record<string, number | null>, messages: { role: string; content: string }[]) =>
+  const column = (title: string, run: Run) =>
     h`<div class="side"><h2>${title}</h2>
-      ${paramsView(model, params)}
-      <p>${Object.entries(versions).map(([scope, version]) => h`<span class="version">${scope} ${version === null ? 'none' : `v${version}`}</span> `)}</p>
-      ${pre(text, 'text reply')}
+      ${paramsView(run.model, run.params)}
+      ${versionsView(run.instructionVersions)}
+      ${pre(run.replyText, 'text reply')}
       <h3>Automatic checks</h3><p class="pending">${CHECKS_PENDING}</p>
-      <details><summary>Messages sent</summary>${messagesView(messages, versions)}</details></div>`;
+      <details><summary>Messages sent</summary>${messagesView(run.messages, run.instructionVersions)}</details></div>`;
   return layout(
     { title: `Replay of ${report.id}`, csrf: view.csrf, active: 'reports' },
     h`<p><a href="${self}">← Report ${report.id}</a></p>
     <h1>Replay</h1>
     <p>Re-runs the snapshot with the model configured now and the asker's instructions (and the workspace and channel
       rules) in force now. The result is stored here and never posted to Slack or Discord.</p>
-    ${view.modelConfigured ? '' : notice('error', 'No model is configured: set OPENAI_API_KEY or OPENAI_BASE_URL and restart the dashboard.')}
+    ${view.modelConfigured ? '' : notice('error', NO_MODEL)}
     ${view.problem ? notice('error', view.problem) : ''}
-    <form method="post" action="${`${self}/replay`}">${csrfField(view.csrf)}<button type="submit">Run a replay now</button></form>
+    <form method="post" action="${`${self}/replay`}">${csrfField(view.csrf)}
+      <button type="submit">Run a replay now</button></form>
     ${
       latest
-        ? h`<p>Latest replay ${latest.id} at ${when(latest.createdAt)} (${latest.status}${latest.error ? `, ${latest.error}` : ''}, ${String(latest.latencyMs)} ms).</p>
+        ? h`<p>Latest replay ${latest.id} at ${when(latest.createdAt)}
+            (${latest.status}${latest.error ? `, ${latest.error}` : ''}, ${String(latest.latencyMs)} ms).</p>
           <div class="side-by-side">
-            ${column('Original reply', reply.replyText, reply.model, reply.params, reply.instructionVersions, reply.messages)}
-            ${column('Replay', latest.replyText, latest.model, latest.params, latest.instructionVersions, latest.messages)}
+            ${column('Original reply', reply)}
+            ${column('Replay', latest)}
           </div>`
         : h`<p>No replay yet.</p>`
     }
     ${
       view.replays.length > 1
-        ? h`<section><h2>Earlier replays</h2><ul>${view.replays.slice(1).map(
-            (replay) => h`<li>${when(replay.createdAt)} ${replay.model} (${replay.status}): ${excerpt(replay.replyText, 160)}</li>`,
-          )}</ul></section>`
+        ? h`<section><h2>Earlier replays</h2><ul>${view.replays
+            .slice(1)
+            .map(
+              (replay) =>
+                h`<li>${when(replay.createdAt)} ${replay.model} (${replay.status}):
+                  ${excerpt(replay.replyText, 160)}</li>`,
+            )}</ul></section>`
         : ''
     }`,
   );
@@ -342,13 +395,23 @@ export interface RuleHistory {
 export function rulesPage(csrf: string, rules: RuleHistory[]): Html {
   const sections = rules.map(({ scope, versions }) => {
     const current = versions[0];
-    const title = scope.kind === 'workspace' ? `${scope.platform} ${scope.workspaceId} · workspace rules` : `${scope.platform} ${scope.workspaceId} · #${scope.scopeId} channel rules`;
+    const title =
+      scope.kind === 'workspace'
+        ? `${scope.platform} ${scope.workspaceId} · workspace rules`
+        : `${scope.platform} ${scope.workspaceId} · #${scope.scopeId} channel rules`;
     return h`<section class="rule"><h2>${title}</h2>
-      ${current ? h`<p>v${String(current.version)} (${current.action} by ${current.actorId}, ${when(current.createdAt)})</p>
-        ${current.respond ? pre(current.respond) : h`<p>(cleared)</p>`}` : ''}
+      ${
+        current
+          ? h`<p>v${String(current.version)} (${current.action} by ${current.actorId}, ${when(current.createdAt)})</p>
+        ${current.respond ? pre(current.respond) : h`<p>(cleared)</p>`}`
+          : ''
+      }
       <details><summary>History (${String(versions.length)} versions)</summary><ol reversed>${versions.map(
-        (version) => h`<li>v${String(version.version)} ${version.action} by ${version.actorId} at ${when(version.createdAt)}
-          ${version.restoredFrom ? `(restored from v${version.restoredFrom})` : ''}${version.respond ? pre(version.respond) : h`<p>(empty)</p>`}</li>`,
+        (
+          version,
+        ) => h`<li>v${String(version.version)} ${version.action} by ${version.actorId} at ${when(version.createdAt)}
+          ${version.restoredFrom ? `(restored from v${version.restoredFrom})` : ''}
+          ${version.respond ? pre(version.respond) : h`<p>(empty)</p>`}</li>`,
       )}</ol></details></section>`;
   });
   return layout(

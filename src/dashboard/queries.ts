@@ -150,7 +150,8 @@ interface ListRow {
   reply: string;
 }
 
-const LIST_COLUMNS = `r.id, r.created_at, r.status, r.source, r.signal, r.platform, r.workspace_id, r.reporter_id, r.note,
+const LIST_COLUMNS = `r.id, r.created_at, r.status, r.source, r.signal, r.platform, r.workspace_id, r.reporter_id,
+  r.note,
   p.channel_id, p.asker_id, p.model, substr(p.reply_text, 1, ${EXCERPT}) AS reply,
   substr(json_extract(p.messages_json, '$[#-1].content'), 1, ${EXCERPT}) AS question`;
 
@@ -225,7 +226,8 @@ export class DashboardQueries {
       order = forward ? 'page.seq DESC' : 'page.seq ASC';
       inner = `SELECT r.id, s.rowid AS seq FROM report_search s
           CROSS JOIN report_search_ids i ON i.rowid = s.rowid CROSS JOIN reports r ON r.id = i.report_id
-        WHERE report_search MATCH @q AND ${where.sql} ${cursorSql} ORDER BY s.rowid ${forward ? 'DESC' : 'ASC'} LIMIT @limit`;
+        WHERE report_search MATCH @q AND ${where.sql} ${cursorSql}
+        ORDER BY s.rowid ${forward ? 'DESC' : 'ASC'} LIMIT @limit`;
     }
     // The page's ids first, then the columns for those rows only: excerpts come from the large reply
     // rows, and reading them for every candidate before the LIMIT is what costs.
@@ -283,18 +285,25 @@ export class DashboardQueries {
         WHERE ${FAILURE} AND r.created_at >= @since GROUP BY day, source ORDER BY day`,
     ).all({ since }) as DayCount[];
     const ranked = (select: string, group: string): Ranked[] =>
-      this.stmt(`SELECT ${select} AS label, count(*) AS count ${failures} GROUP BY ${group} ORDER BY count DESC, label LIMIT 8`).all({
+      this.stmt(
+        `SELECT ${select} AS label, count(*) AS count ${failures} GROUP BY ${group} ORDER BY count DESC, label LIMIT 8`,
+      ).all({
         since,
       }) as Ranked[];
-    const channels = ranked(`p.platform || ' ' || p.workspace_id || ' #' || p.channel_id`, 'p.platform, p.workspace_id, p.channel_id');
+    const channels = ranked(
+      `p.platform || ' ' || p.workspace_id || ' #' || p.channel_id`,
+      'p.platform, p.workspace_id, p.channel_id',
+    );
     const versions = ranked(
-      `p.platform || ' ' || p.workspace_id || ' · workspace v' || coalesce(json_extract(p.instruction_versions_json, '$.workspace'), '–')
+      `p.platform || ' ' || p.workspace_id
+        || ' · workspace v' || coalesce(json_extract(p.instruction_versions_json, '$.workspace'), '–')
         || ' · #' || p.channel_id || ' v' || coalesce(json_extract(p.instruction_versions_json, '$.channel'), '–')`,
       'label',
     );
     const models = ranked('p.model', 'p.model');
     const counts = this.stmt(
-      `SELECT count(*) AS total, coalesce(sum(r.status = 'open'), 0) AS open FROM reports r WHERE ${FAILURE} AND r.created_at >= @since`,
+      `SELECT count(*) AS total, coalesce(sum(r.status = 'open'), 0) AS open FROM reports r
+        WHERE ${FAILURE} AND r.created_at >= @since`,
     ).get({ since }) as { total: number; open: number };
     return { perDay, channels, versions, models, open: counts.open, total: counts.total };
   }
@@ -305,7 +314,12 @@ export class DashboardQueries {
       `SELECT DISTINCT platform, workspace_id, scope_kind, scope_id FROM instruction_versions
         WHERE scope_kind IN ('workspace', 'channel') ORDER BY platform, workspace_id, scope_kind DESC, scope_id`,
     ).all() as { platform: string; workspace_id: string; scope_kind: 'workspace' | 'channel'; scope_id: string }[];
-    return rows.map((row) => ({ platform: row.platform, workspaceId: row.workspace_id, kind: row.scope_kind, scopeId: row.scope_id }));
+    return rows.map((row) => ({
+      platform: row.platform,
+      workspaceId: row.workspace_id,
+      kind: row.scope_kind,
+      scopeId: row.scope_id,
+    }));
   }
 
   /** Store a replay; returns its id. */
@@ -313,7 +327,8 @@ export class DashboardQueries {
     const at = this.now();
     const id = newId(at);
     this.stmt(
-      `INSERT INTO replays (id, report_id, reply_id, model, params_json, instruction_versions_json, messages_json, reply_text,
+      `INSERT INTO replays (id, report_id, reply_id, model, params_json, instruction_versions_json, messages_json,
+         reply_text,
          status, error, latency_ms, requested_from, created_at)
        VALUES (@id, @reportId, @replyId, @model, @params, @versions, @messages, @replyText, @status, @error, @latencyMs,
          @requestedFrom, @createdAt)`,
@@ -382,11 +397,10 @@ export class DashboardQueries {
 
   /** A report's audit trail, oldest first. */
   auditTrail(reportId: string): (AuditEntry & { at: string })[] {
-    return (
-      this.stmt(
-        `SELECT at, action, report_id AS reportId, from_status AS fromStatus, to_status AS toStatus, remote, user_agent AS userAgent
+    return this.stmt(
+      `SELECT at, action, report_id AS reportId, from_status AS fromStatus, to_status AS toStatus, remote,
+         user_agent AS userAgent
           FROM dashboard_audit WHERE report_id = ? ORDER BY id`,
-      ).all(reportId) as (AuditEntry & { at: string })[]
-    );
+    ).all(reportId) as (AuditEntry & { at: string })[];
   }
 }

@@ -37,9 +37,19 @@ function askerNameOf(systemPrompt: string): string | undefined {
 }
 
 /** Re-run the snapshot behind `reportId`, store the replay, and say how it went. Never throws for model errors. */
-export async function replaySnapshot(deps: ReplayDeps, reportId: string, reply: ReplyRecord, requestedFrom: string): Promise<ReplayOutcome> {
+export async function replaySnapshot(
+  deps: ReplayDeps,
+  reportId: string,
+  reply: ReplyRecord,
+  requestedFrom: string,
+): Promise<ReplayOutcome> {
   const now = deps.now ?? (() => new Date());
-  const asker = { platform: reply.platform, workspaceId: reply.workspaceId, channelId: reply.channelId, userId: reply.askerId };
+  const asker = {
+    platform: reply.platform,
+    workspaceId: reply.workspaceId,
+    channelId: reply.channelId,
+    userId: reply.askerId,
+  };
   const workspace = deps.instructions.current(layerScope(asker, 'workspace'));
   const channel = deps.instructions.current(layerScope(asker, 'channel'));
   const person = deps.instructions.current(userScope(asker));

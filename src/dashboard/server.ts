@@ -71,7 +71,8 @@ export async function startDashboard(options: StartDashboardOptions): Promise<Ru
   if (!configured && !isLoopback(host)) {
     throw new HeedError(
       'dashboard_needs_token',
-      `The dashboard will not listen on ${host} without HEED_DASHBOARD_TOKEN: anyone who can reach that address could read every report. ` +
+      `The dashboard will not listen on ${host} without HEED_DASHBOARD_TOKEN: ` +
+        'anyone who can reach that address could read every report. ' +
         'Set HEED_DASHBOARD_TOKEN, or use --host 127.0.0.1 with an SSH tunnel.',
       { host },
     );
@@ -79,7 +80,13 @@ export async function startDashboard(options: StartDashboardOptions): Promise<Ru
   const token = configured ?? randomToken();
   const db: Database = openDatabase(config.DATABASE_PATH, { busyTimeoutMs: config.DATABASE_BUSY_TIMEOUT_MS });
   const log = logger.child({ component: 'dashboard' });
-  const app = createDashboardApp({ db, token, model: modelFromConfig(config, logger), basePrompt: config.HEED_BASE_PROMPT, logger });
+  const app = createDashboardApp({
+    db,
+    token,
+    model: modelFromConfig(config, logger),
+    basePrompt: config.HEED_BASE_PROMPT,
+    logger,
+  });
 
   let server: ServerType;
   try {
@@ -91,7 +98,9 @@ export async function startDashboard(options: StartDashboardOptions): Promise<Ru
     db.close();
     throw new HeedError(
       'dashboard_listen_failed',
-      `The dashboard could not listen on ${host}:${port} (${error instanceof Error ? error.message : String(error)}). Choose another --port.`,
+      `The dashboard could not listen on ${host}:${port} ` +
+        `(${error instanceof Error ? error.message : String(error)}). ` +
+        'Choose another --port.',
       { host, port },
       { cause: error },
     );
@@ -117,7 +126,8 @@ export async function startDashboard(options: StartDashboardOptions): Promise<Ru
     running.loginUrl = `${url}/login?token=${encodeURIComponent(token)}`;
     // Printed, never logged: log files travel further than a terminal.
     (options.announce ?? ((line) => process.stderr.write(`${line}\n`)))(
-      `Heed dashboard: open ${running.loginUrl} (a new token is made at every start; set HEED_DASHBOARD_TOKEN to keep one)`,
+      `Heed dashboard: open ${running.loginUrl} ` +
+        '(a new token is made at every start; set HEED_DASHBOARD_TOKEN to keep one)',
     );
   }
   return running;

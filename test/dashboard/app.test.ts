@@ -24,7 +24,15 @@ afterEach(() => {
 
 describe('GIVEN no session', () => {
   it('THEN every data page and asset redirects to /login or answers 401', async () => {
-    for (const path of ['/', '/reports', '/reports?format=jsonl', '/rules', '/reports/x', '/reports/x/replay', '/logout']) {
+    for (const path of [
+      '/',
+      '/reports',
+      '/reports?format=jsonl',
+      '/rules',
+      '/reports/x',
+      '/reports/x/replay',
+      '/logout',
+    ]) {
       const response = await dash.request(path);
       expect(response.status, path).toBe(303);
       expect(response.headers.get('location')).toBe('/login');
@@ -32,7 +40,10 @@ describe('GIVEN no session', () => {
     for (const path of ['/assets/chart.umd.min.js', '/assets/dashboard.js']) {
       expect((await dash.request(path)).status, path).toBe(401);
     }
-    expect((await dash.request('/reports/triage', { method: 'POST', body: new URLSearchParams({ one: 'x:resolved' }) })).status).toBe(401);
+    expect(
+      (await dash.request('/reports/triage', { method: 'POST', body: new URLSearchParams({ one: 'x:resolved' }) }))
+        .status,
+    ).toBe(401);
   });
 
   it('THEN the login form sets an HttpOnly SameSite=Strict cookie for the right token only', async () => {
@@ -52,7 +63,9 @@ describe('GIVEN no session', () => {
     dash.close();
     dash = dashboardHarness({ loginAttemptsPerMinute: 3 });
     for (let attempt = 0; attempt < 3; attempt++) {
-      expect((await dash.request('/login', { method: 'POST', body: new URLSearchParams({ token: 'guess' }) })).status).toBe(401);
+      expect(
+        (await dash.request('/login', { method: 'POST', body: new URLSearchParams({ token: 'guess' }) })).status,
+      ).toBe(401);
     }
     const limited = await dash.request('/login', { method: 'POST', body: new URLSearchParams({ token: TOKEN }) });
     expect(limited.status).toBe(429);
@@ -76,10 +89,16 @@ describe('GIVEN a logged-in browser', () => {
 
   it('THEN state changes without the CSRF token are refused and change nothing', async () => {
     const id = dash.seed.report();
-    const forged = await dash.request('/reports/triage', { method: 'POST', body: new URLSearchParams({ one: `${id}:resolved` }) });
+    const forged = await dash.request('/reports/triage', {
+      method: 'POST',
+      body: new URLSearchParams({ one: `${id}:resolved` }),
+    });
     expect(forged.status).toBe(400);
     expect(await forged.text()).toContain('did not come from this dashboard');
-    const wrong = await dash.post('/reports/triage', [['one', `${id}:resolved`], ['_csrf', 'forged']]);
+    const wrong = await dash.post('/reports/triage', [
+      ['one', `${id}:resolved`],
+      ['_csrf', 'forged'],
+    ]);
     expect(wrong.status).toBe(400);
     expect(await (await dash.request(`/reports/${id}`)).text()).toContain('<span class="status open">open</span>');
     expect((await dash.request('/logout', { method: 'POST' })).status).toBe(400);
@@ -88,8 +107,20 @@ describe('GIVEN a logged-in browser', () => {
   it('THEN hostile notes, replies, questions and rules are shown as text, never as markup', async () => {
     dash.seed.setRules('workspace', {}, HOSTILE);
     dash.seed.setRules('user', {}, HOSTILE, HOSTILE);
-    const id = dash.seed.report({ note: HOSTILE, reply: HOSTILE, question: HOSTILE, channelId: '"><script>x</script>' });
-    for (const path of ['/', '/reports', `/reports/${id}`, `/reports/${id}/replay`, '/rules', '/reports?q=%3Cscript%3E']) {
+    const id = dash.seed.report({
+      note: HOSTILE,
+      reply: HOSTILE,
+      question: HOSTILE,
+      channelId: '"><script>x</script>',
+    });
+    for (const path of [
+      '/',
+      '/reports',
+      `/reports/${id}`,
+      `/reports/${id}/replay`,
+      '/rules',
+      '/reports?q=%3Cscript%3E',
+    ]) {
       const page = await (await dash.request(path)).text();
       expect(page, path).not.toMatch(/<script>window|<img src=x|<a href="javascript:|onerror="window/);
       expect(page, path).not.toContain('\u202E');
@@ -113,7 +144,13 @@ describe('GIVEN a logged-in browser', () => {
 
   it('THEN filters narrow the list and a wrong filter says what to write', async () => {
     dash.seed.report({ question: 'slack question', source: 'reaction' });
-    dash.seed.report({ question: 'discord question', platform: 'discord', workspaceId: 'G1', channelId: 'D9', source: 'button' });
+    dash.seed.report({
+      question: 'discord question',
+      platform: 'discord',
+      workspaceId: 'G1',
+      channelId: 'D9',
+      source: 'button',
+    });
     dash.seed.report({ question: 'resolved one', status: 'resolved', note: 'needle in a note' });
     const bySource = await (await dash.request('/reports?source=button')).text();
     expect(bySource).toContain('discord question');
@@ -127,15 +164,20 @@ describe('GIVEN a logged-in browser', () => {
     expect(byStatus).toContain('<strong>2</strong> reports match');
     const bad = await dash.request('/reports?status=lost');
     expect(bad.status).toBe(400);
-    expect(await bad.text()).toContain('status must be one of open, triaged, resolved, withdrawn (got &quot;lost&quot;)');
+    expect(await bad.text()).toContain(
+      'status must be one of open, triaged, resolved, withdrawn (got &quot;lost&quot;)',
+    );
     const check = await dash.request('/reports?check=length');
     expect(await check.text()).toContain('Automatic checks are not recorded yet');
   });
 
-  it('THEN search finds notes and replies by substring, follows note edits, and forgets what forget-me deletes', async () => {
+  it('THEN search finds notes and replies by substring, follows note edits, forgets what forget-me drops', async () => {
     const id = dash.seed.report({ askerId: 'U5', reply: 'Restart the Router twice.', note: 'too terse' });
     dash.seed.report({ askerId: 'U6', reply: 'Something else entirely.' });
-    const count = async (q: string) => /<strong>(\d+)<\/strong> reports match/.exec(await (await dash.request(`/reports?q=${encodeURIComponent(q)}`)).text())?.[1];
+    const count = async (q: string) =>
+      /<strong>(\d+)<\/strong> reports match/.exec(
+        await (await dash.request(`/reports?q=${encodeURIComponent(q)}`)).text(),
+      )?.[1];
     expect(await count('router tw')).toBe('1');
     expect(await count('TERSE')).toBe('1');
     new ReportStore(dash.temp.db).setNote(id, 'U5', 'now about "quotes" and 100% odd_chars');
@@ -150,16 +192,21 @@ describe('GIVEN a logged-in browser', () => {
   it('THEN a replay with no model configured is stored as failed and says what to set, without crashing', async () => {
     const id = dash.seed.report();
     const csrf = await dash.csrf(`/reports/${id}/replay`);
-    const page = await (await dash.request(`/reports/${id}/replay`, { method: 'POST', body: new URLSearchParams({ _csrf: csrf }) })).text();
+    const page = await (
+      await dash.request(`/reports/${id}/replay`, { method: 'POST', body: new URLSearchParams({ _csrf: csrf }) })
+    ).text();
     expect(page).toContain('The replay failed: I&#39;m not connected to a language model yet.');
-    expect(dash.temp.db.prepare('SELECT status, error FROM replays').all()).toEqual([{ status: 'failed', error: 'model_not_configured' }]);
+    expect(dash.temp.db.prepare('SELECT status, error FROM replays').all()).toEqual([
+      { status: 'failed', error: 'model_not_configured' },
+    ]);
   });
 
   it('THEN pages are cut by a cursor and every report appears exactly once', async () => {
     const base = Date.parse('2026-11-01T00:00:00.000Z');
     const ids = new Set<string>();
     // Two reports share each timestamp, so the id must break the tie.
-    for (let index = 0; index < 120; index++) ids.add(dash.seed.report({ at: new Date(base + Math.floor(index / 2) * 1000) }));
+    for (let index = 0; index < 120; index++)
+      ids.add(dash.seed.report({ at: new Date(base + Math.floor(index / 2) * 1000) }));
     const walk = async (start: string) => {
       const seen: string[] = [];
       let path: string | undefined = start;
@@ -178,9 +225,14 @@ describe('GIVEN a logged-in browser', () => {
     const searched = await walk('/reports?q=Security');
     expect(searched).toHaveLength(120);
     expect(new Set(searched)).toEqual(ids);
-    const second = /href="([^"]+)" rel="next"/.exec(await (await dash.request('/reports')).text())?.[1]?.replaceAll('&amp;', '&') ?? '';
-    const back = /href="([^"]+)" rel="prev"/.exec(await (await dash.request(second)).text())?.[1]?.replaceAll('&amp;', '&') ?? '';
-    const firstAgain = [...(await (await dash.request(back)).text()).matchAll(/name="id" value="([0-9a-z]+)"/g)].map((m) => m[1]);
+    const second =
+      /href="([^"]+)" rel="next"/.exec(await (await dash.request('/reports')).text())?.[1]?.replaceAll('&amp;', '&') ??
+      '';
+    const back =
+      /href="([^"]+)" rel="prev"/.exec(await (await dash.request(second)).text())?.[1]?.replaceAll('&amp;', '&') ?? '';
+    const firstAgain = [...(await (await dash.request(back)).text()).matchAll(/name="id" value="([0-9a-z]+)"/g)].map(
+      (m) => m[1],
+    );
     expect(firstAgain).toEqual(seen.slice(0, 50));
     expect((await dash.request('/reports?before=garbage')).status).toBe(400);
   });
@@ -189,20 +241,35 @@ describe('GIVEN a logged-in browser', () => {
     const first = dash.seed.report();
     const second = dash.seed.report();
     const third = dash.seed.report();
-    const one = await dash.post('/reports/triage', [['one', `${first}:triaged`], ['return', '/reports?status=open']]);
+    const one = await dash.post('/reports/triage', [
+      ['one', `${first}:triaged`],
+      ['return', '/reports?status=open'],
+    ]);
     expect(one.status).toBe(303);
     expect(one.headers.get('location')).toBe('/reports?status=open&triaged=1&to=triaged');
-    const bulk = await dash.post('/reports/triage', [['id', second], ['id', third], ['status', 'resolved'], ['bulk', '1'], ['return', '/reports']]);
+    const bulk = await dash.post('/reports/triage', [
+      ['id', second],
+      ['id', third],
+      ['status', 'resolved'],
+      ['bulk', '1'],
+      ['return', '/reports'],
+    ]);
     expect(bulk.headers.get('location')).toBe('/reports?triaged=2&to=resolved');
     expect(await (await dash.request('/reports?triaged=2&to=resolved')).text()).toContain('2 reports set to resolved.');
-    const audit = dash.temp.db.prepare('SELECT report_id, from_status, to_status, remote, at FROM dashboard_audit ORDER BY id').all();
+    const audit = dash.temp.db
+      .prepare('SELECT report_id, from_status, to_status, remote, at FROM dashboard_audit ORDER BY id')
+      .all();
     expect(audit).toMatchObject([
       { report_id: first, from_status: 'open', to_status: 'triaged', remote: 'unknown' },
       { report_id: second, to_status: 'resolved' },
       { report_id: third, to_status: 'resolved' },
     ]);
     expect(await (await dash.request(`/reports/${first}`)).text()).toContain('triage open → triaged from unknown');
-    const none = await dash.post('/reports/triage', [['status', 'resolved'], ['bulk', '1'], ['return', 'https://evil.example/']]);
+    const none = await dash.post('/reports/triage', [
+      ['status', 'resolved'],
+      ['bulk', '1'],
+      ['return', 'https://evil.example/'],
+    ]);
     expect(none.headers.get('location')).toBe('/reports?notice=none-selected');
     const withdrawn = await dash.post('/reports/triage', [['one', `${first}:withdrawn`]]);
     expect(withdrawn.headers.get('location')).toBe('/reports?notice=bad-status');
@@ -226,13 +293,15 @@ describe('GIVEN a logged-in browser', () => {
     }
   });
 
-  it('THEN the report page marks the fenced layers with their versions and diffs the instructions then and now', async () => {
+  it('THEN the report page marks fenced layers with their versions and diffs instructions then and now', async () => {
     dash.seed.setRules('channel', {}, 'Answer in English.');
     dash.seed.setRules('user', {}, 'Use three bullet points.');
     const id = dash.seed.report({ note: 'Not bullets' });
     dash.seed.setRules('user', {}, 'Use exactly three bullet points.');
     const page = await (await dash.request(`/reports/${id}`)).text();
-    expect(page).toMatch(/<div class="layer channel_rules"><div class="layer-name">channel_rules · v1 · fence [0-9a-f]{8}<\/div>/);
+    expect(page).toMatch(
+      /<div class="layer channel_rules"><div class="layer-name">channel_rules · v1 · fence [0-9a-f]{8}<\/div>/,
+    );
     expect(page).toMatch(/user_instructions · v1 · fence/);
     expect(page).toContain('operator_rules · configuration');
     expect(page).toContain('user: v1 then,\n            v2 now');

@@ -19,7 +19,8 @@ import { tempDbPath, type TempDbPath } from '../support/temp-db.js';
 import { BASE_PROMPT, Seeder } from './seed.js';
 
 const SHOTS = join(import.meta.dirname, '../../test-output/dashboard');
-const HOSTILE_NOTE = '<script>window.__pwned = 1</script>"><img src=x onerror="window.__pwned = 2"> <!channel> \u202Eevil';
+const HOSTILE_NOTE =
+  '<script>window.__pwned = 1</script>"><img src=x onerror="window.__pwned = 2"> <!channel> \u202Eevil';
 const HOSTILE_REPLY = '<a href="javascript:window.__pwned = 3">click</a> <svg onload="window.__pwned = 4">';
 
 /** Debian's chromium, found on PATH as `.ci/run` installs it. */
@@ -27,7 +28,9 @@ function chromiumPath(): string {
   try {
     return execFileSync('which', ['chromium'], { encoding: 'utf8' }).trim();
   } catch {
-    throw new Error('chromium is not installed: run `apt-get install -y chromium` (.ci/run does this when it is missing).');
+    throw new Error(
+      'chromium is not installed: run `apt-get install -y chromium` (.ci/run does this when it is missing).',
+    );
   }
 }
 
@@ -70,14 +73,31 @@ beforeAll(async () => {
       model: index % 4 ? 'gpt-4o-mini' : 'llama3',
     });
   }
-  replayId = seed.report({ askerId: 'U9', channelId: 'C2', question: 'Give me three tips for night shifts', reply: 'One long paragraph.', note: 'Not in bullets' });
+  replayId = seed.report({
+    askerId: 'U9',
+    channelId: 'C2',
+    question: 'Give me three tips for night shifts',
+    reply: 'One long paragraph.',
+    note: 'Not in bullets',
+  });
   seed.setRules('user', { userId: 'U9' }, 'Reply in exactly three short bullet points.', 'I am a nurse.');
   hostileId = seed.report({ note: HOSTILE_NOTE, reply: HOSTILE_REPLY, question: HOSTILE_NOTE, source: 'button' });
   db.close();
 
   model = await startFakeOpenAI();
-  const config = parseConfig({ DATABASE_PATH: temp.path, OPENAI_BASE_URL: model.url, OPENAI_MODEL: 'fake-model', HEED_BASE_PROMPT: BASE_PROMPT });
-  dashboard = await startDashboard({ config, logger: silentLogger(), host: '127.0.0.1', port: 0, announce: () => undefined });
+  const config = parseConfig({
+    DATABASE_PATH: temp.path,
+    OPENAI_BASE_URL: model.url,
+    OPENAI_MODEL: 'fake-model',
+    HEED_BASE_PROMPT: BASE_PROMPT,
+  });
+  dashboard = await startDashboard({
+    config,
+    logger: silentLogger(),
+    host: '127.0.0.1',
+    port: 0,
+    announce: () => undefined,
+  });
 
   // A temporary profile of its own, so no state leaks between runs or from a developer's chromium.
   profile = mkdtempSync(join(tmpdir(), 'heed-chromium-'));
@@ -86,7 +106,13 @@ beforeAll(async () => {
     headless: true,
     acceptDownloads: true,
     viewport: { width: 1280, height: 900 },
-    args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-gpu'],
+    args: [
+      '--no-sandbox',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-gpu',
+    ],
   });
   page = context.pages()[0] ?? (await context.newPage());
   page.on('console', (message) => {
@@ -107,7 +133,7 @@ afterAll(async () => {
 });
 
 describe('the dashboard in chromium', () => {
-  it('GIVEN no session THEN it asks for the token, refuses a wrong one, and the printed login link logs in', async () => {
+  it('GIVEN no session THEN it asks for the token, refuses a wrong one, and the printed link logs in', async () => {
     await page.goto(`${dashboard.url}/reports`);
     expect(new URL(page.url()).pathname).toBe('/login');
     await shoot('login');
@@ -143,7 +169,9 @@ describe('the dashboard in chromium', () => {
     expect(new URL(page.url()).searchParams.get('source')).toBe('button');
     const count = await page.textContent('.count');
     expect(count).toMatch(/\d+ reports match/);
-    const sources = await page.$$eval('table.reports tbody tr td:nth-child(5)', (cells) => cells.map((cell) => cell.textContent));
+    const sources = await page.$$eval('table.reports tbody tr td:nth-child(5)', (cells) =>
+      cells.map((cell) => cell.textContent),
+    );
     expect(new Set(sources)).toEqual(new Set(['button']));
     await page.goto(`${dashboard.url}/reports?q=${encodeURIComponent('<script>')}`);
     await expect(page.textContent('.count')).resolves.toContain('1 reports match');
@@ -153,8 +181,9 @@ describe('the dashboard in chromium', () => {
 
   it('THEN triage works in place and in bulk', async () => {
     await page.goto(`${dashboard.url}/reports?status=open`);
-    // The viewport only: this one is small enough to copy into the README (docs/dashboard.png).
-    await page.screenshot({ path: join(SHOTS, 'reports.png') });
+    // The top of the page as a small JPEG: this one is copied into the README (docs/dashboard.jpg).
+    const top = { x: 0, y: 0, width: 1280, height: 560 };
+    await page.screenshot({ path: join(SHOTS, 'reports.jpg'), type: 'jpeg', quality: 60, clip: top });
     const firstRow = page.locator('table.reports tbody tr').first();
     await firstRow.locator('button', { hasText: 'resolved' }).click();
     await expect(page.textContent('.notice.info')).resolves.toContain('1 report set to resolved.');
@@ -173,9 +202,13 @@ describe('the dashboard in chromium', () => {
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('a[download]')]);
     const saved = await download.path();
     let cli = '';
-    runReportsCli(['reports', 'export', '--format', 'jsonl', '--status', 'open'], parseConfig({ DATABASE_PATH: temp.path }), (text) => {
-      cli += text;
-    });
+    runReportsCli(
+      ['reports', 'export', '--format', 'jsonl', '--status', 'open'],
+      parseConfig({ DATABASE_PATH: temp.path }),
+      (text) => {
+        cli += text;
+      },
+    );
     expect(readFileSync(saved, 'utf8')).toBe(cli);
     expect(cli.trim().split('\n')).toHaveLength(29);
   });
@@ -192,7 +225,7 @@ describe('the dashboard in chromium', () => {
     await shoot('report-hostile');
   });
 
-  it('THEN a replay runs against the fake model with the asker\'s current instructions, side by side, posted nowhere', async () => {
+  it("THEN a replay runs on the fake model with today's instructions, side by side, posted nowhere", async () => {
     model.enqueue({ reply: '- Sleep first\n- Eat light\n- Move often' });
     await page.goto(`${dashboard.url}/reports/${replayId}`);
     await expect(page.textContent('main')).resolves.toContain('user: v1 then');

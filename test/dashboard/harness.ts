@@ -26,11 +26,19 @@ export interface DashboardHarness {
 }
 
 /** Start a dashboard; `modelUrl` points the model client at a fake OpenAI server. */
-export function dashboardHarness(options: { modelUrl?: string; loginAttemptsPerMinute?: number } = {}): DashboardHarness {
+export function dashboardHarness(
+  options: { modelUrl?: string; loginAttemptsPerMinute?: number } = {},
+): DashboardHarness {
   const temp = openTempDatabase();
   const seed = new Seeder(temp.db);
   const model = new ModelClient(
-    { ...(options.modelUrl ? { baseURL: options.modelUrl } : {}), model: 'fake-model', maxOutputTokens: 256, timeoutMs: 5000, maxRetries: 0 },
+    {
+      ...(options.modelUrl ? { baseURL: options.modelUrl } : {}),
+      model: 'fake-model',
+      maxOutputTokens: 256,
+      timeoutMs: 5000,
+      maxRetries: 0,
+    },
     silentLogger(),
   );
   const app = createDashboardApp({

@@ -41,8 +41,18 @@ export class Seeder {
   }
 
   /** Set workspace or channel rules (or a person's "how to respond") as a new version. */
-  setRules(kind: 'workspace' | 'channel' | 'user', where: { platform?: Platform; workspaceId?: string; channelId?: string; userId?: string }, respond: string, about = ''): number {
-    const ref = { platform: where.platform ?? 'slack', workspaceId: where.workspaceId ?? 'T1', channelId: where.channelId ?? 'C1', userId: where.userId ?? 'U1' };
+  setRules(
+    kind: 'workspace' | 'channel' | 'user',
+    where: { platform?: Platform; workspaceId?: string; channelId?: string; userId?: string },
+    respond: string,
+    about = '',
+  ): number {
+    const ref = {
+      platform: where.platform ?? 'slack',
+      workspaceId: where.workspaceId ?? 'T1',
+      channelId: where.channelId ?? 'C1',
+      userId: where.userId ?? 'U1',
+    };
     const scope = kind === 'user' ? userScope(ref) : layerScope(ref, kind);
     return this.instructions.write(scope, { about, respond, enabled: true, action: 'set', actorId: 'UADMIN' }).version;
   }
@@ -78,7 +88,11 @@ export class Seeder {
         askerId,
         model: input.model ?? 'gpt-4o-mini',
         params: { model: input.model ?? 'gpt-4o-mini', max_tokens: 1024, baseURLHost: 'api.openai.com' },
-        instructionVersions: { workspace: workspace?.version ?? null, channel: channel?.version ?? null, user: person?.version ?? null },
+        instructionVersions: {
+          workspace: workspace?.version ?? null,
+          channel: channel?.version ?? null,
+          user: person?.version ?? null,
+        },
         messages: [
           { role: 'system', content: system },
           { role: 'user', content: 'Earlier question in the thread' },

@@ -23,8 +23,18 @@ function heedDashboard(args: string[], env: Record<string, string>): Promise<Ent
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      ['--import', import.meta.resolve('tsx'), join(import.meta.dirname, '../../src/cli/heed.ts'), 'dashboard', ...args],
-      { cwd: temp.dir, env: { PATH: process.env.PATH ?? '', DATABASE_PATH: temp.path, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+      [
+        '--import',
+        import.meta.resolve('tsx'),
+        join(import.meta.dirname, '../../src/cli/heed.ts'),
+        'dashboard',
+        ...args,
+      ],
+      {
+        cwd: temp.dir,
+        env: { PATH: process.env.PATH ?? '', DATABASE_PATH: temp.path, ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
     );
     let stdout = '';
     let stderr = '';
@@ -43,7 +53,7 @@ describe('starting the dashboard', () => {
     expect(stderr).toContain('will not listen on 0.0.0.0 without HEED_DASHBOARD_TOKEN');
   });
 
-  it('GIVEN npm start with HEED_DASHBOARD_PORT on a public address and no token THEN exit 2 before any platform starts', async () => {
+  it('GIVEN npm start, HEED_DASHBOARD_PORT, a public address, no token THEN exit 2 before any platform', async () => {
     const { code, stderr } = await runEntry('src/main.ts', {
       cwd: temp.dir,
       env: { DATABASE_PATH: temp.path, DISCORD_TOKEN: 'x', HEED_DASHBOARD_PORT: '0', HEED_DASHBOARD_HOST: '0.0.0.0' },
@@ -53,14 +63,21 @@ describe('starting the dashboard', () => {
   });
 
   it('GIVEN bad flags or a short token THEN a sentence says what to write', async () => {
-    expect(() => parseDashboardArgs(['--port', 'abc'])).toThrow('--port must be a whole number from 0 to 65535 (got "abc")');
+    expect(() => parseDashboardArgs(['--port', 'abc'])).toThrow(
+      '--port must be a whole number from 0 to 65535 (got "abc")',
+    );
     expect(() => parseDashboardArgs(['--public'])).toThrow('Unknown option "--public"');
     expect(() => parseDashboardArgs(['--host'])).toThrow('--host needs a value');
     expect(parseDashboardArgs(['--host=::1', '--port', '3200'])).toEqual({ host: '::1', port: 3200 });
-    expect(() => parseConfig({ HEED_DASHBOARD_TOKEN: 'short' })).toThrow('HEED_DASHBOARD_TOKEN: expects at least 16 characters');
+    expect(() => parseConfig({ HEED_DASHBOARD_TOKEN: 'short' })).toThrow(
+      'HEED_DASHBOARD_TOKEN: expects at least 16 characters',
+    );
     const { code, stderr } = await heedDashboard(['--port', '70000'], {});
     expect(code).toBe(2);
-    expect(stderr.trim()).toBe('--port must be a whole number from 0 to 65535 (got "70000"). Usage: npm run heed -- dashboard [--host 127.0.0.1] [--port 3100]');
+    expect(stderr.trim()).toBe(
+      '--port must be a whole number from 0 to 65535 (got "70000"). ' +
+        'Usage: npm run heed -- dashboard [--host 127.0.0.1] [--port 3100]',
+    );
   });
 
   it('GIVEN loopback and no token THEN a random token is made and only the printed link carries it', async () => {
@@ -68,7 +85,12 @@ describe('starting the dashboard', () => {
     expect(['0.0.0.0', '10.0.0.1', '::', 'example.com'].some(isLoopback)).toBe(false);
     const lines: string[] = [];
     const config = parseConfig({ DATABASE_PATH: temp.path });
-    const dashboard = await startDashboard({ config, logger: silentLogger(), port: 0, announce: (line) => lines.push(line) });
+    const dashboard = await startDashboard({
+      config,
+      logger: silentLogger(),
+      port: 0,
+      announce: (line) => lines.push(line),
+    });
     try {
       expect(lines).toHaveLength(1);
       expect(lines[0]).toContain(dashboard.loginUrl);
@@ -88,7 +110,12 @@ describe('starting the dashboard', () => {
     const token = 'a-configured-token-of-some-length';
     const lines: string[] = [];
     const config = parseConfig({ DATABASE_PATH: temp.path, HEED_DASHBOARD_TOKEN: token });
-    const dashboard = await startDashboard({ config, logger: silentLogger(), port: 0, announce: (line) => lines.push(line) });
+    const dashboard = await startDashboard({
+      config,
+      logger: silentLogger(),
+      port: 0,
+      announce: (line) => lines.push(line),
+    });
     try {
       expect(lines).toEqual([]);
       expect(dashboard.loginUrl).toBeUndefined();
