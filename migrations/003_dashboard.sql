@@ -40,6 +40,9 @@ CREATE INDEX reports_workspace_created ON reports (platform, workspace_id, creat
 -- The channel filter goes through the reply (channel ids are unique per platform in practice; the
 -- platform and workspace filters, when given, apply to the report as well).
 CREATE INDEX replies_channel ON replies (channel_id);
+-- The overview groups failures by channel, model and instruction versions: this covering index answers that
+-- without reading the reply rows themselves (each holds a whole conversation).
+CREATE INDEX replies_overview ON replies (id, channel_id, model, instruction_versions_json);
 
 -- Text search over each report's note and reply (trigram: any substring of 3+ characters, case-insensitive).
 -- A LIKE scan would read every reply row, past its large messages_json, on every search.
