@@ -37,9 +37,8 @@ CREATE INDEX dashboard_audit_report ON dashboard_audit (report_id, at);
 CREATE INDEX reports_created_id ON reports (created_at, id);
 CREATE INDEX reports_source_created ON reports (source, created_at, id);
 CREATE INDEX reports_workspace_created ON reports (platform, workspace_id, created_at, id);
--- The channel filter goes through the reply (channel ids are unique per platform in practice; the
--- platform and workspace filters, when given, apply to the report as well).
-CREATE INDEX replies_channel ON replies (channel_id);
+-- The channel filter goes through the reply; the index covers the lookup (with platform and workspace).
+CREATE INDEX replies_channel ON replies (channel_id, platform, workspace_id, id);
 -- The overview groups failures by channel, model and instruction versions: this covering index answers that
 -- without reading the reply rows themselves (each holds a whole conversation).
 CREATE INDEX replies_overview ON replies (id, channel_id, model, instruction_versions_json);

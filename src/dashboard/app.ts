@@ -55,6 +55,9 @@ export interface DashboardOptions {
 
 type Env = { Variables: { session: Session | null } };
 
+/** The dashboard's Hono app. */
+export type DashboardApp = Hono<Env>;
+
 const ASSET_DIR = join(dirname(new URL(import.meta.url).pathname), 'assets');
 const require = createRequire(import.meta.url);
 // Chart.js's browser build, read from the installed package: no CDN, no build step.
@@ -114,7 +117,7 @@ function errorPage(c: Context<Env>, status: 400 | 404 | 500, title: string, text
 }
 
 /** Build the dashboard app. */
-export function createDashboardApp(options: DashboardOptions): Hono<Env> {
+export function createDashboardApp(options: DashboardOptions): DashboardApp {
   const now = options.now ?? (() => new Date());
   const queries = new DashboardQueries(options.db, now);
   const reports = new ReportStore(options.db, now);

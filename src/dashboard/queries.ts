@@ -118,12 +118,19 @@ function whereOf(filter: ReportsFilter): Where {
   add('r.status = @status', 'status', filter.status);
   add('r.source = @source', 'source', filter.source);
   add('r.signal = @signal', 'signal', filter.signal);
-  add('r.platform = @platform', 'platform', filter.platform);
-  add('r.workspace_id = @workspace', 'workspace', filter.workspace);
+  // With a channel, the replies_channel index finds its few reports; `+` keeps SQLite from walking the
+  // whole workspace instead (the workspace is then checked in that index as well).
+  const viaChannel = filter.channel === undefined ? '' : '+';
+  add(`${viaChannel}r.platform = @platform`, 'platform', filter.platform);
+  add(`${viaChannel}r.workspace_id = @workspace`, 'workspace', filter.workspace);
   add('r.created_at >= @since', 'since', filter.since);
   add('r.created_at < @until', 'until', filter.until);
-  // Through the replies_channel index: reading each candidate's reply row would be far slower.
-  add('r.reply_id IN (SELECT id FROM replies WHERE channel_id = @channel)', 'channel', filter.channel);
+  // Through the replies_channel index alone: reading each candidate's reply row would be far slower.
+  const channelScope = [
+    filter.platform === undefined ? '' : 'AND platform = @platform',
+    filter.workspace === undefined ? '' : 'AND workspace_id = @workspace',
+  ].join(' ');
+  add(`r.reply_id IN (SELECT id FROM replies WHERE channel_id = @channel ${channelScope})`, 'channel', filter.channel);
   add(
     `r.id IN (SELECT i.report_id FROM report_search s JOIN report_search_ids i ON i.rowid = s.rowid
        WHERE report_search MATCH @q)`,
@@ -279,28 +286,33 @@ export class DashboardQueries {
 
   /** The overview's aggregates over failures filed since `since` (ISO). */
   overview(since: string): Overview {
-    const perDay = this.stmt(
-      `SELECT substr(created_at, 1, 10) AS day, source, count(*) AS count FROM reports r
-        WHERE ${FAILURE} AND r.created_at >= @since GROUP BY day, source ORDER BY day`,
-    ).all({ since }) as DayCount[];
+    // Per day, source and status in one pass: the chart and the open count both come from it.
+    const days = this.stmt(
+      `SELECT substr(created_at, 1, 10) AS day, source, status = 'open' AS isOpen, count(*) AS count FROM reports r
+        WHERE ${FAILURE} AND r.created_at >= @since GROUP BY day, source, isOpen ORDER BY day`,
+    ).all({ since }) as (DayCount & { isOpen: number })[];
+    const perDay: DayCount[] = [];
+    for (const row of days) {
+      const last = perDay.at(-1);
+      if (last && last.day === row.day && last.source === row.source) last.count += row.count;
+      else perDay.push({ day: row.day, source: row.source, count: row.count });
+    }
     // One pass over the failures' replies, ranked three ways here. The planner, left alone, reads every reply
     // row (a whole conversation each) through the primary key; the covering index makes it ten times faster.
+    // Versions are grouped as stored (a few distinct texts) and parsed here, not once per row in SQL.
     const groups = this.stmt(
       `SELECT r.platform || ' ' || r.workspace_id AS workspace, p.channel_id AS channel, p.model AS model,
-          coalesce(json_extract(p.instruction_versions_json, '$.workspace'), '–') AS workspaceVersion,
-          coalesce(json_extract(p.instruction_versions_json, '$.channel'), '–') AS channelVersion, count(*) AS count
+          p.instruction_versions_json AS versions, count(*) AS count
         FROM reports r INDEXED BY reports_created_at
           CROSS JOIN replies p INDEXED BY replies_overview ON p.id = r.reply_id
         WHERE ${FAILURE} AND r.created_at >= @since
-        GROUP BY r.platform, r.workspace_id, p.channel_id, p.model, workspaceVersion, channelVersion`,
-    ).all({ since }) as {
-      workspace: string;
-      channel: string;
-      model: string;
-      workspaceVersion: string | number;
-      channelVersion: string | number;
-      count: number;
-    }[];
+        GROUP BY r.platform, r.workspace_id, p.channel_id, p.model, p.instruction_versions_json`,
+    ).all({ since }) as { workspace: string; channel: string; model: string; versions: string; count: number }[];
+    const versionsLabel = (group: (typeof groups)[number]): string => {
+      const versions = JSON.parse(group.versions) as Record<string, number | null>;
+      const workspace = `workspace v${versions.workspace ?? '–'}`;
+      return `${group.workspace} · ${workspace} · #${group.channel} v${versions.channel ?? '–'}`;
+    };
     const rank = (labelOf: (group: (typeof groups)[number]) => string): Ranked[] => {
       const totals = new Map<string, number>();
       for (const group of groups) totals.set(labelOf(group), (totals.get(labelOf(group)) ?? 0) + group.count);
@@ -309,20 +321,13 @@ export class DashboardQueries {
         .sort((a, b) => b.count - a.count || (a.label < b.label ? -1 : 1))
         .slice(0, 8);
     };
-    const total = groups.reduce((sum, group) => sum + group.count, 0);
-    const open = this.stmt(
-      `SELECT count(*) AS n FROM reports r WHERE ${FAILURE} AND r.status = 'open' AND r.created_at >= @since`,
-    ).get({ since }) as { n: number };
     return {
       perDay,
       channels: rank((group) => `${group.workspace} #${group.channel}`),
-      versions: rank(
-        (group) =>
-          `${group.workspace} · workspace v${group.workspaceVersion} · #${group.channel} v${group.channelVersion}`,
-      ),
+      versions: rank(versionsLabel),
       models: rank((group) => group.model),
-      open: open.n,
-      total,
+      open: days.reduce((sum, row) => sum + (row.isOpen ? row.count : 0), 0),
+      total: days.reduce((sum, row) => sum + row.count, 0),
     };
   }
 

@@ -324,6 +324,27 @@ describe('GIVEN a logged-in browser', () => {
     expect(page).not.toContain('My secret preference');
   });
 
+  it('THEN the overview counts failures (not withdrawn ones) and ranks channels, versions and models', async () => {
+    dash.seed.setRules('channel', { channelId: 'C2' }, 'Be brief.');
+    dash.seed.report({ channelId: 'C2', model: 'model-a' });
+    dash.seed.report({ channelId: 'C2', model: 'model-a', status: 'resolved' });
+    dash.seed.report({ channelId: 'C3', model: 'model-b' });
+    dash.seed.report({ channelId: 'C3', model: 'model-b', status: 'withdrawn' });
+    const page = await (await dash.request('/')).text();
+    expect(page).toContain('<strong>3</strong> failure reports');
+    expect(page).toContain('2 open</a>');
+    const ranked = [...page.matchAll(/<span class="label">([^<]+)<\/span>\s*<meter[^>]*><\/meter>\s*<span class="count">(\d+)/g)];
+    expect(ranked.map((match) => `${match[1]}=${match[2]}`)).toEqual([
+      'slack T1 #C2=2',
+      'slack T1 #C3=1',
+      'slack T1 · workspace v– · #C2 v1=2',
+      'slack T1 · workspace v– · #C3 v–=1',
+      'model-a=2',
+      'model-b=1',
+    ]);
+    expect(page).toMatch(/data-chart="\{&quot;days&quot;:\[/);
+  });
+
   it('THEN logout ends the session', async () => {
     const csrf = await dash.csrf('/');
     const out = await dash.request('/logout', { method: 'POST', body: new URLSearchParams({ _csrf: csrf }) });

@@ -2,8 +2,7 @@
  * A dashboard over a temporary database, driven in process with `app.request()`: log in, keep the
  * session cookie, read a page's CSRF token, post forms.
  */
-import type { Hono } from 'hono';
-import { createDashboardApp } from '../../src/dashboard/app.js';
+import { createDashboardApp, type DashboardApp } from '../../src/dashboard/app.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { ModelClient } from '../../src/core/model/model-client.js';
 import { openTempDatabase, type TempDatabase } from '../support/temp-db.js';
@@ -14,7 +13,7 @@ export const TOKEN = 'test-dashboard-token-0123456789';
 export interface DashboardHarness {
   temp: TempDatabase;
   seed: Seeder;
-  app: Hono;
+  app: DashboardApp;
   /** GET or POST with the session cookie (after `login()`). */
   request(path: string, init?: RequestInit): Promise<Response>;
   login(): Promise<void>;
@@ -48,7 +47,7 @@ export function dashboardHarness(
     basePrompt: BASE_PROMPT,
     logger: silentLogger(),
     ...(options.loginAttemptsPerMinute ? { loginAttemptsPerMinute: options.loginAttemptsPerMinute } : {}),
-  }) as unknown as Hono;
+  });
   let cookie = '';
   const request = (path: string, init: RequestInit = {}) => {
     const headers = new Headers(init.headers);
