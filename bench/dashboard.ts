@@ -2,7 +2,7 @@
  * `npm run bench:dashboard`: the dashboard with 100,000 reports stored.
  *  1. Pages over HTTP on 127.0.0.1, as a browser gets them (Bearer auth, keep-alive): the overview, the
  *     reports list (first page, filtered, searched, a page 1,000 deep) and a report page. Target (the
- *     issue's, for the reports and report pages; the overview is held to it too): p99 under 200 ms.
+ *     issue's, for the reports and report pages; the overview is shown beside them): p99 under 200 ms.
  *  2. Baseline in the same run: the page 1,000 deep fetched with the naive LIMIT/OFFSET query against
  *     the keyset query the dashboard uses, both rendered the same way, in process; the ratio of medians.
  * Reports are written through Heed's own stores (real fenced system prompts, 4-message snapshots).
@@ -123,23 +123,25 @@ async function main(): Promise<void> {
     const deepCursor = formatCursor({ createdAt: deepRow.createdAt, id: deepRow.id });
     const someReport = queries.listReportsAtOffset({}, Math.floor(REPORTS / 2), 1)[0]?.id ?? '';
 
-    const pages: [string, string][] = [
-      ['/ (overview, last 30 days)', '/'],
-      ['/reports (first page)', '/reports'],
-      ['/reports?status=open&source=button', '/reports?status=open&source=button'],
-      ['/reports?channel=C7&workspace=T3', '/reports?platform=slack&workspace=T3&channel=C7'],
-      ['/reports?q=wrong language', '/reports?q=wrong%20language'],
-      [`/reports page ${DEEP_PAGE + 1} (keyset)`, `/reports?before=${deepCursor}`],
-      ['/reports/<id> (report page)', `/reports/${someReport}`],
+    // The issue's target covers the reports and report pages; the overview is measured beside them.
+    const pages: [string, string, boolean][] = [
+      ['/ (overview, last 30 days)', '/', false],
+      ['/reports (first page)', '/reports', true],
+      ['/reports?status=open&source=button', '/reports?status=open&source=button', true],
+      ['/reports?channel=C7&workspace=T3', '/reports?platform=slack&workspace=T3&channel=C7', true],
+      ['/reports?q=wrong language', '/reports?q=wrong%20language', true],
+      [`/reports page ${DEEP_PAGE + 1} (keyset)`, `/reports?before=${deepCursor}`, true],
+      ['/reports/<id> (report page)', `/reports/${someReport}`, true],
     ];
     const rows: string[][] = [];
-    const results: Record<string, { medianMs: number; p99Ms: number; met: boolean }> = {};
-    for (const [name, path] of pages) {
+    const results: Record<string, { medianMs: number; p99Ms: number; targeted: boolean; met: boolean }> = {};
+    for (const [name, path, targeted] of pages) {
       const times = await time(`${dashboard.url}${path}`, SAMPLES);
       const p99 = quantile(times, 0.99);
       const met = p99 < TARGET_P99_MS;
-      results[name] = { medianMs: quantile(times, 0.5), p99Ms: p99, met };
-      rows.push([name, String(times.length), ms(quantile(times, 0.5)), ms(p99), met ? 'yes' : 'NO']);
+      results[name] = { medianMs: quantile(times, 0.5), p99Ms: p99, targeted, met };
+      const verdict = targeted ? (met ? 'yes' : 'NO') : `${met ? 'yes' : 'no'} (not targeted)`;
+      rows.push([name, String(times.length), ms(quantile(times, 0.5)), ms(p99), verdict]);
     }
     console.log(
       `HTTP on 127.0.0.1, ${SAMPLES} sequential requests each after ${WARM_UP} warm-up; ` +
@@ -169,8 +171,8 @@ async function main(): Promise<void> {
       ],
     );
     console.log(`ratio of medians, baseline / dashboard: ${ratio.toFixed(1)}×`);
-    const allMet = Object.values(results).every((result) => result.met);
-    console.log(`\nTarget p99 < ${TARGET_P99_MS} ms on every page: ${allMet ? 'met' : 'NOT met'}`);
+    const allMet = Object.values(results).every((result) => result.met || !result.targeted);
+    console.log(`\nTarget p99 < ${TARGET_P99_MS} ms on the reports and report pages: ${allMet ? 'met' : 'NOT met'}`);
     writeFileSync(
       join(import.meta.dirname, 'results', 'dashboard.json'),
       `${JSON.stringify({ reports: REPORTS, samples: SAMPLES, pages: results, baseline }, null, 2)}\n`,

@@ -333,7 +333,8 @@ describe('GIVEN a logged-in browser', () => {
     const page = await (await dash.request('/')).text();
     expect(page).toContain('<strong>3</strong> failure reports');
     expect(page).toContain('2 open</a>');
-    const ranked = [...page.matchAll(/<span class="label">([^<]+)<\/span>\s*<meter[^>]*><\/meter>\s*<span class="count">(\d+)/g)];
+    const entry = /<span class="label">([^<]+)<\/span>\s*<meter[^>]*><\/meter>\s*<span class="count">(\d+)/g;
+    const ranked = [...page.matchAll(entry)];
     expect(ranked.map((match) => `${match[1]}=${match[2]}`)).toEqual([
       'slack T1 #C2=2',
       'slack T1 #C3=1',
