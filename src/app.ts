@@ -6,7 +6,8 @@ import { forPlatform, type Config } from './config.js';
 import { Heed } from './core/heed.js';
 import type { Logger } from './core/logger.js';
 import { ModelClient } from './core/model/model-client.js';
-import { openDatabase } from './core/storage/index.js';
+import { PromptAssembler } from './core/prompt/prompt-assembler.js';
+import { deploymentSecret, InstructionStore, openDatabase, type Database } from './core/storage/index.js';
 
 /** The model client for the configured endpoint. */
 export function modelFromConfig(config: Config, logger: Logger): ModelClient {
@@ -21,6 +22,21 @@ export function modelFromConfig(config: Config, logger: Logger): ModelClient {
       maxRetries: config.OPENAI_MAX_RETRIES,
     },
     logger,
+  );
+}
+
+/** The bot's prompt assembly over `db`, for tools outside the core that must build exactly its prompts (replay). */
+export function promptsFromConfig(config: Config, db: Database): PromptAssembler {
+  const now = () => new Date();
+  return new PromptAssembler(
+    new InstructionStore(db, now),
+    {
+      basePrompt: config.HEED_BASE_PROMPT,
+      contextTokens: config.MODEL_CONTEXT_TOKENS,
+      maxOutputTokens: config.OPENAI_MAX_OUTPUT_TOKENS,
+      fenceKey: config.HEED_FENCE_SECRET ?? deploymentSecret(db, 'fence', now),
+    },
+    now,
   );
 }
 

@@ -85,6 +85,20 @@ export const configSchema = z.object({
   /** Unlocks the detail of `/healthz` (error codes, replies in flight) for `Authorization: Bearer <token>`. */
   HEED_HEALTH_TOKEN: optionalText,
 
+  HEED_DASHBOARD_HOST: z.string().trim().min(1).default('127.0.0.1'),
+  // Unset means "npm start serves no dashboard"; `heed dashboard` then uses 3100.
+  HEED_DASHBOARD_PORT: z.coerce
+    .number({ message: 'expects a whole number from 0 to 65535' })
+    .int({ message: 'expects a whole number from 0 to 65535' })
+    .min(0, { message: 'expects a whole number from 0 to 65535' })
+    .max(65_535, { message: 'expects a whole number from 0 to 65535' })
+    .optional(),
+  HEED_DASHBOARD_TOKEN: z
+    .string()
+    .trim()
+    .min(16, { message: 'expects at least 16 characters (e.g. the output of `openssl rand -base64 24`)' })
+    .optional(),
+
   DISCORD_TOKEN: optionalText,
   DISCORD_APPLICATION_ID: optionalText,
   DISCORD_GUILD_ID: optionalText,

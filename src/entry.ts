@@ -5,7 +5,14 @@
  */
 import { asHeedError, type ErrorCode } from './core/errors.js';
 
-const OPERATOR_MISTAKES: ReadonlySet<ErrorCode> = new Set(['config_invalid', 'usage', 'not_found', 'invalid_filter']);
+const OPERATOR_MISTAKES: ReadonlySet<ErrorCode> = new Set([
+  'config_invalid',
+  'usage',
+  'not_found',
+  'invalid_filter',
+  'dashboard_needs_token',
+  'dashboard_listen_failed',
+]);
 
 /**
  * Run `main`; a number it returns becomes the exit code. `prefix` introduces the line of a failure that
@@ -17,8 +24,10 @@ export async function runEntry(main: () => Promise<number | void> | number | voi
     if (typeof code === 'number') process.exitCode = code;
   } catch (error) {
     const failure = asHeedError(error);
-    const lead = failure.code === 'config_invalid' ? 'Configuration error: ' : prefix ? `${prefix}: ` : '';
+    const mistake = OPERATOR_MISTAKES.has(failure.code);
+    // An operator's mistake is its own sentence; anything else is introduced by what could not be done.
+    const lead = failure.code === 'config_invalid' ? 'Configuration error: ' : !mistake && prefix ? `${prefix}: ` : '';
     process.stderr.write(`${lead}${failure.operatorMessage}\n`);
-    process.exit(OPERATOR_MISTAKES.has(failure.code) ? 2 : 1);
+    process.exit(mistake ? 2 : 1);
   }
 }

@@ -1,7 +1,8 @@
 /**
  * `npm start`: validate the configuration, open the core, and start every adapter whose credentials
- * are configured. SIGTERM and SIGINT stop taking new work, let replies in flight finish (bounded by
- * HEED_SHUTDOWN_TIMEOUT_MS), close the database and exit 0.
+ * are configured, and the operator dashboard when HEED_DASHBOARD_PORT is set. SIGTERM and SIGINT
+ * stop taking new work, let replies in flight finish (bounded by HEED_SHUTDOWN_TIMEOUT_MS), close the
+ * database and exit 0.
  */
 import { loadConfig, type Config } from './config.js';
 import { heedFromConfig } from './app.js';
@@ -69,14 +70,22 @@ async function main(): Promise<void> {
   const logger = createLogger({ level: config.LOG_LEVEL });
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection (kept running)'));
 
-  const started = await startAdapters(config, logger).catch((error: unknown) => {
+  // The dashboard first: a refusal (say, a public address without a token) stops start-up cleanly.
+  let dashboard: { close(): Promise<void> } | undefined;
+  if (config.HEED_DASHBOARD_PORT !== undefined) {
+    const { startDashboard } = await import('./dashboard/server.js');
+    dashboard = await startDashboard({ config, logger });
+  }
+
+  const started = await startAdapters(config, logger).catch(async (error: unknown) => {
+    await dashboard?.close();
     logger.fatal({ err: error }, 'start-up failed');
     throw error;
   });
   logger.info({ adapters: started.running.map((adapter) => adapter.name) }, 'Heed is running');
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
-      void started.shutdown(signal).then(
+      void Promise.all([started.shutdown(signal), dashboard?.close()]).then(
         () => process.exit(0),
         (error: unknown) => {
           logger.error({ err: error }, 'shutdown failed');

@@ -24,7 +24,10 @@ export type ErrorCode =
   | 'slack_start'
   | 'slack_api'
   | 'discord_start'
-  | 'discord_api';
+  | 'discord_api'
+  /** The dashboard was asked to listen beyond this machine without HEED_DASHBOARD_TOKEN. */
+  | 'dashboard_needs_token'
+  | 'dashboard_listen_failed';
 
 /** What a person sees when the cause is ours and they can only try again. */
 export const GENERIC_USER_MESSAGE = 'Something went wrong on my side. Please try again in a moment.';

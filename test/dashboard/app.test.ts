@@ -1,0 +1,356 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runReportsCli } from '../../src/cli/reports-cli.js';
+import { parseConfig } from '../../src/config.js';
+import { ReplyLog, ReportStore } from '../../src/core/storage/index.js';
+import { dashboardHarness, TOKEN, type DashboardHarness } from './harness.js';
+
+let dash: DashboardHarness;
+
+const HOSTILE = [
+  '<script>window.__pwned = 1</script>',
+  '"><img src=x onerror="window.__pwned = 2">',
+  '<a href="javascript:alert(1)">click me</a>',
+  '<!channel> everyone look',
+  'evil\u202Etxt.exe',
+].join('\n');
+
+beforeEach(() => {
+  dash = dashboardHarness();
+});
+
+afterEach(() => {
+  dash.close();
+});
+
+describe('GIVEN no session', () => {
+  it('THEN every data page and asset redirects to /login or answers 401', async () => {
+    for (const path of [
+      '/',
+      '/reports',
+      '/reports?format=jsonl',
+      '/rules',
+      '/reports/x',
+      '/reports/x/replay',
+      '/logout',
+    ]) {
+      const response = await dash.request(path);
+      expect(response.status, path).toBe(303);
+      expect(response.headers.get('location')).toBe('/login');
+    }
+    for (const path of ['/assets/chart.umd.min.js', '/assets/dashboard.js']) {
+      expect((await dash.request(path)).status, path).toBe(401);
+    }
+    expect(
+      (await dash.request('/reports/triage', { method: 'POST', body: new URLSearchParams({ one: 'x:resolved' }) }))
+        .status,
+    ).toBe(401);
+  });
+
+  it('THEN the login form sets an HttpOnly SameSite=Strict cookie for the right token only', async () => {
+    const wrong = await dash.request('/login', { method: 'POST', body: new URLSearchParams({ token: 'nope' }) });
+    expect(wrong.status).toBe(401);
+    expect(await wrong.text()).toContain('That token is not right');
+    const right = await dash.request('/login', { method: 'POST', body: new URLSearchParams({ token: TOKEN }) });
+    expect(right.status).toBe(303);
+    const cookie = right.headers.get('set-cookie') ?? '';
+    expect(cookie).toMatch(/^heed_session=[\w-]{20,};/);
+    expect(cookie).toContain('HttpOnly');
+    expect(cookie).toContain('SameSite=Strict');
+    expect(cookie).not.toContain(TOKEN);
+  });
+
+  it('THEN failed logins are limited per address, even with the right token afterwards', async () => {
+    dash.close();
+    dash = dashboardHarness({ loginAttemptsPerMinute: 3 });
+    for (let attempt = 0; attempt < 3; attempt++) {
+      expect(
+        (await dash.request('/login', { method: 'POST', body: new URLSearchParams({ token: 'guess' }) })).status,
+      ).toBe(401);
+    }
+    const limited = await dash.request('/login', { method: 'POST', body: new URLSearchParams({ token: TOKEN }) });
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(await limited.text()).toContain('Too many failed logins');
+  });
+
+  it('THEN a script may use Authorization: Bearer, and a wrong one is refused', async () => {
+    dash.seed.report({ note: 'bearer note' });
+    const ok = await dash.request('/reports?format=jsonl', { headers: { authorization: `Bearer ${TOKEN}` } });
+    expect(ok.status).toBe(200);
+    expect(await ok.text()).toContain('bearer note');
+    expect((await dash.request('/reports', { headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
+  });
+});
+
+describe('GIVEN a logged-in browser', () => {
+  beforeEach(async () => {
+    await dash.login();
+  });
+
+  it('THEN state changes without the CSRF token are refused and change nothing', async () => {
+    const id = dash.seed.report();
+    const forged = await dash.request('/reports/triage', {
+      method: 'POST',
+      body: new URLSearchParams({ one: `${id}:resolved` }),
+    });
+    expect(forged.status).toBe(400);
+    expect(await forged.text()).toContain('did not come from this dashboard');
+    const wrong = await dash.post('/reports/triage', [
+      ['one', `${id}:resolved`],
+      ['_csrf', 'forged'],
+    ]);
+    expect(wrong.status).toBe(400);
+    expect(await (await dash.request(`/reports/${id}`)).text()).toContain('<span class="status open">open</span>');
+    expect((await dash.request('/logout', { method: 'POST' })).status).toBe(400);
+  });
+
+  it('THEN hostile notes, replies, questions and rules are shown as text, never as markup', async () => {
+    dash.seed.setRules('workspace', {}, HOSTILE);
+    dash.seed.setRules('user', {}, HOSTILE, HOSTILE);
+    const id = dash.seed.report({
+      note: HOSTILE,
+      reply: HOSTILE,
+      question: HOSTILE,
+      channelId: '"><script>x</script>',
+    });
+    for (const path of [
+      '/',
+      '/reports',
+      `/reports/${id}`,
+      `/reports/${id}/replay`,
+      '/rules',
+      '/reports?q=%3Cscript%3E',
+    ]) {
+      const page = await (await dash.request(path)).text();
+      expect(page, path).not.toMatch(/<script>window|<img src=x|<a href="javascript:|onerror="window/);
+      expect(page, path).not.toContain('\u202E');
+    }
+    const report = await (await dash.request(`/reports/${id}`)).text();
+    expect(report).toContain('&lt;script&gt;window.__pwned = 1&lt;/script&gt;');
+    expect(report).toContain('&lt;!channel&gt; everyone look');
+    expect(report).toContain('evil⟦U+202E⟧txt.exe');
+    const response = await dash.request('/reports');
+    expect(response.headers.get('content-security-policy')).toContain("script-src 'self'");
+  });
+
+  it('THEN no page shows the dashboard token or the model API key', async () => {
+    dash.seed.report();
+    for (const path of ['/', '/reports', '/rules', '/logout']) {
+      const page = await (await dash.request(path)).text();
+      expect(page).not.toContain(TOKEN);
+      expect(page).not.toMatch(/sk-[A-Za-z0-9]{8,}/);
+    }
+  });
+
+  it('THEN filters narrow the list and a wrong filter says what to write', async () => {
+    dash.seed.report({ question: 'slack question', source: 'reaction' });
+    dash.seed.report({
+      question: 'discord question',
+      platform: 'discord',
+      workspaceId: 'G1',
+      channelId: 'D9',
+      source: 'button',
+    });
+    dash.seed.report({ question: 'resolved one', status: 'resolved', note: 'needle in a note' });
+    const bySource = await (await dash.request('/reports?source=button')).text();
+    expect(bySource).toContain('discord question');
+    expect(bySource).not.toContain('slack question');
+    const byChannel = await (await dash.request('/reports?channel=D9')).text();
+    expect(byChannel).toContain('<strong>1</strong> reports match');
+    const search = await (await dash.request('/reports?q=needle')).text();
+    expect(search).toContain('resolved one');
+    expect(search).not.toContain('discord question');
+    const byStatus = await (await dash.request('/reports?status=open')).text();
+    expect(byStatus).toContain('<strong>2</strong> reports match');
+    const bad = await dash.request('/reports?status=lost');
+    expect(bad.status).toBe(400);
+    expect(await bad.text()).toContain(
+      'status must be one of open, triaged, resolved, withdrawn (got &quot;lost&quot;)',
+    );
+    const check = await dash.request('/reports?check=length');
+    expect(await check.text()).toContain('Automatic checks are not recorded yet');
+  });
+
+  it('THEN search finds notes and replies by substring, follows note edits, forgets what forget-me drops', async () => {
+    const id = dash.seed.report({ askerId: 'U5', reply: 'Restart the Router twice.', note: 'too terse' });
+    dash.seed.report({ askerId: 'U6', reply: 'Something else entirely.' });
+    const count = async (q: string) =>
+      /<strong>(\d+)<\/strong> reports match/.exec(
+        await (await dash.request(`/reports?q=${encodeURIComponent(q)}`)).text(),
+      )?.[1];
+    expect(await count('router tw')).toBe('1');
+    expect(await count('TERSE')).toBe('1');
+    new ReportStore(dash.temp.db).setNote(id, 'U5', 'now about "quotes" and 100% odd_chars');
+    expect(await count('terse')).toBe('0');
+    expect(await count('"quotes" and 100%')).toBe('1');
+    expect(await (await dash.request('/reports?q=ab')).text()).toContain('Search needs at least 3 characters.');
+    new ReplyLog(dash.temp.db).forgetAsker({ platform: 'slack', workspaceId: 'T1', userId: 'U5' });
+    expect(await count('router')).toBe('0');
+    expect(dash.temp.db.prepare('SELECT count(*) AS n FROM report_search').get()).toEqual({ n: 1 });
+  });
+
+  it('THEN a replay with no model configured is stored as failed and says what to set, without crashing', async () => {
+    const id = dash.seed.report();
+    const csrf = await dash.csrf(`/reports/${id}/replay`);
+    const page = await (
+      await dash.request(`/reports/${id}/replay`, { method: 'POST', body: new URLSearchParams({ _csrf: csrf }) })
+    ).text();
+    expect(page).toContain('The replay failed: I&#39;m not connected to a language model yet.');
+    expect(dash.temp.db.prepare('SELECT status, error FROM replays').all()).toEqual([
+      { status: 'failed', error: 'model_not_configured' },
+    ]);
+  });
+
+  it('THEN pages are cut by a cursor and every report appears exactly once', async () => {
+    const base = Date.parse('2026-11-01T00:00:00.000Z');
+    const ids = new Set<string>();
+    // Two reports share each timestamp, so the id must break the tie.
+    for (let index = 0; index < 120; index++)
+      ids.add(dash.seed.report({ at: new Date(base + Math.floor(index / 2) * 1000) }));
+    const walk = async (start: string) => {
+      const seen: string[] = [];
+      let path: string | undefined = start;
+      while (path) {
+        const page: string = await (await dash.request(path)).text();
+        seen.push(...[...page.matchAll(/name="id" value="([0-9a-z]+)"/g)].map((match) => match[1] ?? ''));
+        const older: string | undefined = /href="([^"]+)" rel="next"/.exec(page)?.[1];
+        path = older?.replaceAll('&amp;', '&');
+      }
+      return seen;
+    };
+    const seen = await walk('/reports');
+    expect(seen).toHaveLength(120);
+    expect(new Set(seen)).toEqual(ids);
+    // A search pages through the text index instead (filing order, so ties may come the other way round).
+    const searched = await walk('/reports?q=Security');
+    expect(searched).toHaveLength(120);
+    expect(new Set(searched)).toEqual(ids);
+    const second =
+      /href="([^"]+)" rel="next"/.exec(await (await dash.request('/reports')).text())?.[1]?.replaceAll('&amp;', '&') ??
+      '';
+    const back =
+      /href="([^"]+)" rel="prev"/.exec(await (await dash.request(second)).text())?.[1]?.replaceAll('&amp;', '&') ?? '';
+    const firstAgain = [...(await (await dash.request(back)).text()).matchAll(/name="id" value="([0-9a-z]+)"/g)].map(
+      (m) => m[1],
+    );
+    expect(firstAgain).toEqual(seen.slice(0, 50));
+    expect((await dash.request('/reports?before=garbage')).status).toBe(400);
+  });
+
+  it('THEN triage works one at a time and in bulk, and each change is logged with when and from where', async () => {
+    const first = dash.seed.report();
+    const second = dash.seed.report();
+    const third = dash.seed.report();
+    const one = await dash.post('/reports/triage', [
+      ['one', `${first}:triaged`],
+      ['return', '/reports?status=open'],
+    ]);
+    expect(one.status).toBe(303);
+    expect(one.headers.get('location')).toBe('/reports?status=open&triaged=1&to=triaged');
+    const bulk = await dash.post('/reports/triage', [
+      ['id', second],
+      ['id', third],
+      ['status', 'resolved'],
+      ['bulk', '1'],
+      ['return', '/reports'],
+    ]);
+    expect(bulk.headers.get('location')).toBe('/reports?triaged=2&to=resolved');
+    expect(await (await dash.request('/reports?triaged=2&to=resolved')).text()).toContain('2 reports set to resolved.');
+    const audit = dash.temp.db
+      .prepare('SELECT report_id, from_status, to_status, remote, at FROM dashboard_audit ORDER BY id')
+      .all();
+    expect(audit).toMatchObject([
+      { report_id: first, from_status: 'open', to_status: 'triaged', remote: 'unknown' },
+      { report_id: second, to_status: 'resolved' },
+      { report_id: third, to_status: 'resolved' },
+    ]);
+    expect(await (await dash.request(`/reports/${first}`)).text()).toContain('triage open → triaged from unknown');
+    const none = await dash.post('/reports/triage', [
+      ['status', 'resolved'],
+      ['bulk', '1'],
+      ['return', 'https://evil.example/'],
+    ]);
+    expect(none.headers.get('location')).toBe('/reports?notice=none-selected');
+    const withdrawn = await dash.post('/reports/triage', [['one', `${first}:withdrawn`]]);
+    expect(withdrawn.headers.get('location')).toBe('/reports?notice=bad-status');
+  });
+
+  it('THEN the export is the same lines as the CLI export, for the same filter', async () => {
+    dash.seed.report({ note: 'first', at: new Date('2026-11-01T10:00:00Z') });
+    dash.seed.report({ note: 'second', status: 'resolved', at: new Date('2026-11-02T10:00:00Z') });
+    const config = parseConfig({ DATABASE_PATH: dash.temp.path });
+    for (const [query, flags] of [
+      ['', []],
+      ['?status=resolved', ['--status', 'resolved']],
+    ] as const) {
+      let cli = '';
+      runReportsCli(['reports', 'export', '--format', 'jsonl', ...flags], config, (text) => {
+        cli += text;
+      });
+      const response = await dash.request(`/reports${query}${query ? '&' : '?'}format=jsonl`);
+      expect(response.headers.get('content-type')).toContain('application/x-ndjson');
+      expect(await response.text()).toBe(cli);
+    }
+  });
+
+  it('THEN the report page marks fenced layers with their versions and diffs instructions then and now', async () => {
+    dash.seed.setRules('channel', {}, 'Answer in English.');
+    dash.seed.setRules('user', {}, 'Use three bullet points.');
+    const id = dash.seed.report({ note: 'Not bullets' });
+    dash.seed.setRules('user', {}, 'Use exactly three bullet points.');
+    const page = await (await dash.request(`/reports/${id}`)).text();
+    expect(page).toMatch(
+      /<div class="layer channel_rules"><div class="layer-name">channel_rules · v1 · fence [0-9a-f]{8}<\/div>/,
+    );
+    expect(page).toMatch(/user_instructions · v1 · fence/);
+    expect(page).toContain('operator_rules · configuration');
+    expect(page).toContain('user: v1 then,\n            v2 now');
+    expect(page).toContain('<span class="removed">Use three bullet points.');
+    expect(page).toContain('<span class="added">Use exactly three bullet points.');
+    expect(page).toContain('Earlier question in the thread');
+    expect((await dash.request('/reports/nope')).status).toBe(404);
+  });
+
+  it('THEN the rules page shows workspace and channel rules with history, but no personal instructions', async () => {
+    dash.seed.setRules('workspace', {}, 'Be brief.');
+    dash.seed.setRules('workspace', {}, 'Be very brief.');
+    dash.seed.setRules('channel', { channelId: 'C7' }, 'Only English.');
+    dash.seed.setRules('user', {}, 'My secret preference');
+    const page = await (await dash.request('/rules')).text();
+    expect(page).toContain('slack T1 · workspace rules');
+    expect(page).toContain('slack T1 · #C7 channel rules');
+    expect(page).toContain('History (2 versions)');
+    expect(page).toContain('Be brief.');
+    expect(page).not.toContain('My secret preference');
+  });
+
+  it('THEN the overview counts failures (not withdrawn ones) and ranks channels, versions and models', async () => {
+    dash.seed.setRules('channel', { channelId: 'C2' }, 'Be brief.');
+    dash.seed.report({ channelId: 'C2', model: 'model-a' });
+    dash.seed.report({ channelId: 'C2', model: 'model-a', status: 'resolved' });
+    dash.seed.report({ channelId: 'C3', model: 'model-b' });
+    dash.seed.report({ channelId: 'C3', model: 'model-b', status: 'withdrawn' });
+    const page = await (await dash.request('/')).text();
+    expect(page).toContain('<strong>3</strong> failure reports');
+    expect(page).toContain('2 open</a>');
+    const entry = /<span class="label">([^<]+)<\/span>\s*<meter[^>]*><\/meter>\s*<span class="count">(\d+)/g;
+    const ranked = [...page.matchAll(entry)];
+    expect(ranked.map((match) => `${match[1]}=${match[2]}`)).toEqual([
+      'slack T1 #C2=2',
+      'slack T1 #C3=1',
+      'slack T1 · workspace v– · #C2 v1=2',
+      'slack T1 · workspace v– · #C3 v–=1',
+      'model-a=2',
+      'model-b=1',
+    ]);
+    expect(page).toMatch(/data-chart="\{&quot;days&quot;:\[/);
+  });
+
+  it('THEN logout ends the session', async () => {
+    const csrf = await dash.csrf('/');
+    const out = await dash.request('/logout', { method: 'POST', body: new URLSearchParams({ _csrf: csrf }) });
+    expect(out.status).toBe(303);
+    expect(out.headers.get('set-cookie')).toContain('Max-Age=0');
+    expect((await dash.request('/')).headers.get('location')).toBe('/login');
+  });
+});

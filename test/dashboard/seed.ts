@@ -1,0 +1,122 @@
+/**
+ * Reports for the dashboard's tests and benchmark, written through the real stores with a real system
+ * prompt (fenced layers and all), so that what the dashboard reads is what Heed itself writes.
+ */
+import { layerScope, userScope } from '../../src/core/commands/instruction-commands.js';
+import { buildSystemPrompt } from '../../src/core/prompt/system-prompt.js';
+import { InstructionStore, ReplyLog, ReportStore, type Database } from '../../src/core/storage/index.js';
+import type { Platform, ReportSource, ReportStatus } from '../../src/core/types.js';
+
+export interface SeedReport {
+  platform?: Platform;
+  workspaceId?: string;
+  channelId?: string;
+  askerId?: string;
+  reporterId?: string;
+  question?: string;
+  reply?: string;
+  note?: string;
+  source?: ReportSource;
+  status?: ReportStatus;
+  model?: string;
+  /** When the reply and report are filed. Default: now. */
+  at?: Date;
+}
+
+export const BASE_PROMPT = 'You are Heed, a helpful assistant in a team chat.';
+
+/** Writes replies and reports as Heed does, with a settable clock. */
+export class Seeder {
+  private clock = new Date();
+  private count = 0;
+  readonly instructions: InstructionStore;
+  private readonly replies: ReplyLog;
+  private readonly reports: ReportStore;
+
+  constructor(db: Database) {
+    const now = () => this.clock;
+    this.instructions = new InstructionStore(db, now);
+    this.replies = new ReplyLog(db, now);
+    this.reports = new ReportStore(db, now);
+  }
+
+  /** Set workspace or channel rules (or a person's "how to respond") as a new version. */
+  setRules(
+    kind: 'workspace' | 'channel' | 'user',
+    where: { platform?: Platform; workspaceId?: string; channelId?: string; userId?: string },
+    respond: string,
+    about = '',
+  ): number {
+    const ref = {
+      platform: where.platform ?? 'slack',
+      workspaceId: where.workspaceId ?? 'T1',
+      channelId: where.channelId ?? 'C1',
+      userId: where.userId ?? 'U1',
+    };
+    const scope = kind === 'user' ? userScope(ref) : layerScope(ref, kind);
+    return this.instructions.write(scope, { about, respond, enabled: true, action: 'set', actorId: 'UADMIN' }).version;
+  }
+
+  /** Store one reply as the core would and file a report on it. Returns the report id. */
+  report(input: SeedReport = {}): string {
+    this.clock = input.at ?? new Date();
+    const n = ++this.count;
+    const platform = input.platform ?? 'slack';
+    const workspaceId = input.workspaceId ?? 'T1';
+    const channelId = input.channelId ?? 'C1';
+    const askerId = input.askerId ?? 'U1';
+    const ref = { platform, workspaceId, channelId, userId: askerId };
+    const workspace = this.instructions.current(layerScope(ref, 'workspace'));
+    const channel = this.instructions.current(layerScope(ref, 'channel'));
+    const person = this.instructions.current(userScope(ref));
+    const system = buildSystemPrompt({
+      base: BASE_PROMPT,
+      platform,
+      today: this.clock.toISOString().slice(0, 10),
+      ...(workspace?.respond ? { workspaceRules: workspace.respond } : {}),
+      ...(channel?.respond ? { channelRules: channel.respond } : {}),
+      ...(person?.about ? { about: person.about } : {}),
+      ...(person?.respond ? { respond: person.respond } : {}),
+      askerName: 'Ada',
+    });
+    const replyId = this.replies.record(
+      {
+        platform,
+        workspaceId,
+        channelId,
+        sourceMessageId: `m${n}`,
+        askerId,
+        model: input.model ?? 'gpt-4o-mini',
+        params: { model: input.model ?? 'gpt-4o-mini', max_tokens: 1024, baseURLHost: 'api.openai.com' },
+        instructionVersions: {
+          workspace: workspace?.version ?? null,
+          channel: channel?.version ?? null,
+          user: person?.version ?? null,
+        },
+        messages: [
+          { role: 'system', content: system },
+          { role: 'user', content: 'Earlier question in the thread' },
+          { role: 'assistant', content: 'Earlier answer' },
+          { role: 'user', content: input.question ?? 'How do I reset my password?' },
+        ],
+        replyText: input.reply ?? 'Go to Settings, then Security, then Reset password.',
+        status: 'complete',
+        latencyMs: 850,
+        promptTokens: 420,
+        completionTokens: 38,
+      },
+      [`r${n}`],
+    );
+    const { report } = this.reports.file({
+      replyId,
+      platform,
+      workspaceId,
+      reporterId: input.reporterId ?? askerId,
+      source: input.source ?? 'reaction',
+      signal: 'bad',
+      ...(input.note ? { note: input.note } : {}),
+    });
+    if (input.status && input.status !== 'open') this.reports.setStatus(report.id, input.status);
+    return report.id;
+  }
+}
