@@ -7,3 +7,5 @@ export { ReplyLog } from './reply-log.js';
 export type { ReplyRecord, ReplySnapshot, SnapshotMessage } from './reply-log.js';
 export { ReportStore } from './report-store.js';
 export type { FileReportInput, ReportFilter, ReportRecord } from './report-store.js';
+export { ComplianceStore } from './compliance-store.js';
+export type { CheckedReplyRow, StoredDerivation, StoredReplyCheck } from './compliance-store.js';
