@@ -12,7 +12,10 @@ import type {
   ReportSignal,
   ReportSource,
   ReportStatus,
+  ReportSummary,
   RespondOutcome,
+  RewriteOutcome,
+  RewriteSink,
 } from './types.js';
 
 /** A person's instructions as the App Home or an editor shows them. */
@@ -82,4 +85,12 @@ export interface HeedCore {
   recentReports(person: PersonRef, limit: number): ReportListItem[];
   /** Whether the core's storage answers, for health checks. Never throws. */
   health(): CoreHealth;
+  /**
+   * Rewrite a reply that missed checked instructions (the Rewrite button, `/rewrite`): only its asker
+   * may. The revision replaces the reply in `sink` and is stored as a new snapshot linked to the first.
+   * Never throws.
+   */
+  rewrite(target: MessageRef, requester: PersonRef, sink: RewriteSink): Promise<RewriteOutcome>;
+  /** Be told of each new automatic report (a reply that missed checks), e.g. to post it to a reports channel. */
+  onAutoReport(listener: (summary: ReportSummary) => void): void;
 }

@@ -8,6 +8,9 @@ import type { Database } from 'better-sqlite3';
 import type { Config } from '../config.js';
 import { InstructionCommands, layerScope, userScope } from './commands/instruction-commands.js';
 import { parseCommand } from './commands/parse-command.js';
+import { ComplianceFlow } from './compliance-flow.js';
+import { checksCommand, withChecks } from './compliance-commands.js';
+import { ComplianceService, modelCompletion, type ComplianceMode } from './compliance-service.js';
 import { asHeedError } from './errors.js';
 import type { CoreHealth, HeedCore, InstructionsView, ReportListItem } from './heed-core.js';
 import { RateLimiter } from './limits/rate-limiter.js';
@@ -17,7 +20,7 @@ import { ModelError } from './model/model-error.js';
 import type { ChatMessage } from './prompt/chat-message.js';
 import { assembleMessages } from './prompt/conversation.js';
 import { buildSystemPrompt } from './prompt/system-prompt.js';
-import { InstructionStore, MessageClaims, openDatabase, ReplyLog, ReportStore } from './storage/index.js';
+import { ComplianceStore, InstructionStore, MessageClaims, openDatabase, ReplyLog, ReportStore } from './storage/index.js';
 import type { ReplySnapshot } from './storage/index.js';
 import type {
   Actor,
@@ -33,6 +36,9 @@ import type {
   ReportSignal,
   ReportSource,
   RespondOutcome,
+  ReportSummary,
+  RewriteOutcome,
+  RewriteSink,
 } from './types.js';
 
 /** The settings the core needs, independent of where they came from. */
@@ -43,6 +49,10 @@ export interface HeedSettings {
   maxOutputTokens: number;
   ratePerMinute: number;
   retentionDays: number;
+  /** HEED_COMPLIANCE; default `flag`. */
+  compliance?: ComplianceMode;
+  /** HEED_CHECK_EXTRACTOR: `model` adds one model call per saved instruction version. Default `rules`. */
+  checkExtractor?: 'rules' | 'model';
 }
 
 export interface HeedOptions {
@@ -94,6 +104,8 @@ export class Heed implements HeedCore {
   private readonly reports: ReportStore;
   private readonly commands: InstructionCommands;
   private readonly limiter: RateLimiter;
+  private readonly compliance: ComplianceService;
+  private readonly complianceFlow: ComplianceFlow;
   private readonly now: () => Date;
   private readonly inFlight = new Set<Promise<RespondOutcome>>();
   /** One per model stream in flight, so that a shutdown past its deadline can cut them short. */
@@ -114,6 +126,25 @@ export class Heed implements HeedCore {
       store: this.instructionsStore,
       limit: options.settings.instructionLimit,
       preview: (actor) => this.systemPromptFor(actor).prompt,
+    });
+    const complianceStore = new ComplianceStore(db, this.now);
+    const useModel = options.settings.checkExtractor === 'model' && options.model.configured;
+    this.compliance = new ComplianceService({
+      store: complianceStore,
+      instructions: this.instructionsStore,
+      logger: options.logger,
+      basePrompt: options.settings.basePrompt,
+      ...(useModel ? { complete: modelCompletion(options.model) } : {}),
+    });
+    this.complianceFlow = new ComplianceFlow({
+      db,
+      logger: options.logger,
+      mode: options.settings.compliance ?? 'flag',
+      service: this.compliance,
+      store: complianceStore,
+      replies: this.replies,
+      reports: this.reports,
+      complete: (messages) => this.completeOnce(messages),
     });
     const abandoned = this.claims.abandonInFlight(this.owner);
     if (abandoned > 0) options.logger.warn({ abandoned }, 'took over replies a previous process left unfinished');
@@ -141,7 +172,12 @@ export class Heed implements HeedCore {
 
   async command(actor: Actor, text: string): Promise<CommandResult> {
     try {
-      return this.commands.run(actor, parseCommand(text));
+      const checks = checksCommand(this.compliance, actor, text);
+      if (checks) return checks;
+      const parsed = parseCommand(text);
+      const result = this.commands.run(actor, parsed);
+      this.compliance.deriveCurrent(actor);
+      return withChecks(this.compliance, actor, parsed, result);
     } catch (error) {
       const failure = asHeedError(error);
       this.options.logger.error({ err: error, code: failure.code, user: actor.userId }, 'instructions command failed');
@@ -151,7 +187,11 @@ export class Heed implements HeedCore {
 
   async saveEditor(actor: Actor, input: EditorInput): Promise<EditorResult> {
     try {
-      return this.commands.saveEditor(actor, input);
+      const saved = this.commands.saveEditor(actor, input);
+      if (!saved.ok) return saved;
+      this.compliance.deriveCurrent(actor);
+      const listed = withChecks(this.compliance, actor, { kind: 'show' }, { kind: 'message', text: saved.text });
+      return { ...saved, text: listed.kind === 'message' ? listed.text : saved.text };
     } catch (error) {
       const failure = asHeedError(error);
       this.options.logger.error({ err: error, code: failure.code, user: actor.userId }, 'saving instructions failed');
@@ -164,6 +204,7 @@ export class Heed implements HeedCore {
       // Reports first: forgetting the asker's replies also removes reports on them, filed by anyone.
       const forget = this.options.db.transaction(() => {
         const reports = this.reports.forgetReporter(actor);
+        this.compliance.forget(actor);
         return { versions: this.instructionsStore.forgetUser(actor), replies: this.replies.forgetAsker(actor), reports };
       });
       const counts = forget();
@@ -263,6 +304,19 @@ export class Heed implements HeedCore {
     });
   }
 
+  rewrite(target: MessageRef, requester: PersonRef, sink: RewriteSink): Promise<RewriteOutcome> {
+    return this.complianceFlow.rewrite(target, requester, sink);
+  }
+
+  onAutoReport(listener: (summary: ReportSummary) => void): void {
+    this.complianceFlow.onAutoReport(listener);
+  }
+
+  /** Resolves when background check extraction by the model has finished (tests; shutdown waits for it too). */
+  checksSettled(): Promise<void> {
+    return this.compliance.settled();
+  }
+
   health(): CoreHealth {
     if (this.closed || !this.options.db.open) return { ok: false, database: 'closed' };
     try {
@@ -281,7 +335,8 @@ export class Heed implements HeedCore {
    */
   async drain(timeoutMs: number, graceMs = 2000): Promise<number> {
     this.draining = true;
-    const settled = () => Promise.allSettled([...this.inFlight]).then(() => undefined);
+    const settled = () =>
+      Promise.allSettled([...this.inFlight, this.compliance.settled()]).then(() => undefined);
     if (!(await within(settled(), timeoutMs))) {
       for (const controller of this.cancels) controller.abort();
       await within(settled(), graceMs);
@@ -397,7 +452,10 @@ export class Heed implements HeedCore {
         ...(result.promptTokens !== undefined ? { promptTokens: result.promptTokens } : {}),
         ...(result.completionTokens !== undefined ? { completionTokens: result.completionTokens } : {}),
       };
-      return this.storeReply(log, message, complete, messageIds);
+      const stored = this.storeReply(log, message, complete, messageIds);
+      // Checked only once the whole reply is posted and stored: never on partial text.
+      if (stored.status === 'replied') await this.complianceFlow.afterReply(stored.replyId, message.text, sink);
+      return stored;
     } catch (error) {
       if (!(error instanceof ModelError) || !snapshot) {
         return this.apologise(log, sink, error, 'reply failed', message);
@@ -460,6 +518,17 @@ export class Heed implements HeedCore {
     return { status: 'failed', error: failure.code, userMessage: failure.userMessage };
   }
 
+  /** One complete model answer, cut short like a streamed reply when shutdown runs past its deadline. */
+  private async completeOnce(messages: ChatMessage[]): Promise<string> {
+    const cancel = new AbortController();
+    this.cancels.add(cancel);
+    try {
+      return (await this.options.model.stream(messages, () => undefined, cancel.signal)).text;
+    } finally {
+      this.cancels.delete(cancel);
+    }
+  }
+
   private async safely<T>(log: Logger, action: () => Promise<T>): Promise<T | undefined> {
     try {
       return await action();
@@ -511,6 +580,8 @@ export function heedFromConfig(config: Config, logger: Logger): Heed {
       maxOutputTokens: config.OPENAI_MAX_OUTPUT_TOKENS,
       ratePerMinute: config.HEED_RATE_LIMIT_PER_MINUTE,
       retentionDays: config.REPLY_RETENTION_DAYS,
+      compliance: config.HEED_COMPLIANCE,
+      checkExtractor: config.HEED_CHECK_EXTRACTOR,
     },
   });
 }

@@ -77,7 +77,38 @@ export interface ReplySink {
    * what had streamed so far (possibly empty). Returns the platform message ids posted.
    */
   fail(userMessage: string, partialText: string): Promise<string[]>;
+  /**
+   * Compliance (optional): tell the asker, discreetly, that the finished reply missed checked
+   * instructions, with a Rewrite action only they can use. Adapters without it show nothing.
+   */
+  flag?(notice: ComplianceNotice): Promise<void>;
+  /**
+   * Compliance (optional): replace the reply's text in place with a revision (edit the messages it
+   * occupies, continue in new messages if it grows past the limit, remove extra ones if it shrinks), with
+   * a small "revised to follow your instructions" marker. Returns the message ids it now occupies.
+   */
+  replace?(text: string): Promise<string[]>;
 }
+
+/** A reply that missed checked instructions, as its asker is told. */
+export interface ComplianceNotice {
+  /** The stored reply (snapshot) that missed. */
+  replyId: string;
+  /** One sentence naming what was missed. */
+  text: string;
+  missed: Array<{ label: string; detail: string }>;
+}
+
+/** Where a rewrite asked for later (the Rewrite button, `/rewrite`) goes: the reply's messages and its asker. */
+export interface RewriteSink {
+  replace(text: string): Promise<string[]>;
+  flag(notice: ComplianceNotice): Promise<void>;
+}
+
+/** What became of a Rewrite request. `userMessage` is shown privately to whoever asked. */
+export type RewriteOutcome =
+  | { status: 'rewritten'; replyId: string; passed: boolean; text: string }
+  | { status: 'not_a_reply' | 'not_yours' | 'nothing_to_fix' | 'failed'; userMessage: string };
 
 /** What became of one `respond()` call. */
 export type RespondOutcome =
