@@ -1,12 +1,19 @@
 /**
- * `npm run heed -- reports …`: the operators' command line (see reports-cli.ts for the commands).
+ * `npm run heed -- reports …`: the operators' command line (see reports-cli.ts for the commands);
+ * `npm run heed -- eval ifeval …`: instruction-following evaluation (see eval/ifeval.ts).
  */
 import { ConfigError, loadConfig } from '../config.js';
 import { HeedError } from '../core/errors.js';
+import { runEvalCli } from './eval/ifeval.js';
 import { runReportsCli } from './reports-cli.js';
 
 try {
-  process.exitCode = runReportsCli(process.argv.slice(2), loadConfig(), (text) => process.stdout.write(text));
+  const argv = process.argv.slice(2);
+  const stdout = (text: string): void => void process.stdout.write(text);
+  process.exitCode =
+    argv[0] === 'eval'
+      ? await runEvalCli(argv.slice(1), { stdout, stderr: process.stderr, loadConfig: () => loadConfig() })
+      : runReportsCli(argv, loadConfig(), stdout);
 } catch (error) {
   if (error instanceof HeedError || error instanceof ConfigError) {
     process.stderr.write(`${error instanceof HeedError ? error.userMessage : `Configuration error: ${error.message}`}\n`);
