@@ -27,6 +27,10 @@ export interface ComplianceServiceOptions {
   complete?: CompleteText;
 }
 
+const CACHE_LIMIT = 10_000;
+
+const cacheKey = (version: InstructionVersion): string => `${version.id}@${version.createdAt}`;
+
 /** The model client as the model extractor calls it: the whole reply text of one request. */
 export function modelCompletion(model: ModelClient): CompleteText {
   return async (messages) => (await model.stream(messages, () => undefined)).text;
@@ -36,6 +40,11 @@ export function modelCompletion(model: ModelClient): CompleteText {
 export class ComplianceService {
   private operator: DerivedCheck[];
   private readonly pending = new Set<Promise<void>>();
+  /**
+   * Checks by version (id and creation time: SQLite may reuse the id of a deleted last row). Versions
+   * never change, and the same check objects let the catalogue reuse its compiled patterns.
+   */
+  private readonly cache = new Map<string, DerivedCheck[]>();
 
   constructor(private readonly options: ComplianceServiceOptions) {
     this.operator = deriveByRules(options.basePrompt).checks;
@@ -64,13 +73,18 @@ export class ComplianceService {
    * the background) when the version has none yet. Never throws on the model's account.
    */
   checksOf(version: InstructionVersion): DerivedCheck[] {
-    return this.options.store.derivation(version.id)?.checks ?? this.derive(version);
+    const cached = this.cache.get(cacheKey(version));
+    if (cached) return cached;
+    const checks = this.options.store.derivation(version.id)?.checks ?? this.derive(version);
+    this.remember(version, checks);
+    return checks;
   }
 
   /** Derive and store a version's checks now, whatever was stored before. */
   derive(version: InstructionVersion): DerivedCheck[] {
     const { checks } = deriveByRules(version.respond);
     this.options.store.saveDerivation(version.id, checks, 'rules');
+    this.remember(version, checks);
     const { complete } = this.options;
     if (complete && version.respond.trim() !== '') this.track(this.deriveLater(version, complete));
     return checks;
@@ -151,6 +165,14 @@ export class ComplianceService {
       return;
     }
     this.options.store.saveDerivation(version.id, derived.checks, derived.extractor);
+    this.remember(version, derived.checks);
+  }
+
+  private remember(version: InstructionVersion, checks: DerivedCheck[]): void {
+    // Insertion order makes the oldest entry the first to go.
+    const oldest = this.cache.keys().next();
+    if (this.cache.size >= CACHE_LIMIT && !oldest.done) this.cache.delete(oldest.value);
+    this.cache.set(cacheKey(version), checks);
   }
 
   private track(work: Promise<void>): void {

@@ -4,6 +4,7 @@
  * alternatives ("at most 3 bullet points" passes when any of "exactly 0…3 bullet points" passes).
  */
 import type { Check, InstructionId } from './catalogue.js';
+import { languageName } from './language.js';
 
 /** Where in the reply context a parameter is filled in when the check runs. */
 export type CheckBinding = 'question';
@@ -28,17 +29,6 @@ export function typeOf(check: DerivedCheck): InstructionId {
   return first.id;
 }
 
-const LANGUAGE_NAMES: Record<string, string> = {
-  en: 'English', de: 'German', fr: 'French', es: 'Spanish', it: 'Italian', pt: 'Portuguese', nl: 'Dutch',
-  ru: 'Russian', uk: 'Ukrainian', pl: 'Polish', ja: 'Japanese', ko: 'Korean', zh: 'Chinese', ar: 'Arabic',
-  hi: 'Hindi', bn: 'Bengali', tr: 'Turkish', sv: 'Swedish', fi: 'Finnish', da: 'Danish', no: 'Norwegian',
-  he: 'Hebrew', fa: 'Persian', vi: 'Vietnamese', th: 'Thai', el: 'Greek', cs: 'Czech', ro: 'Romanian',
-  hu: 'Hungarian', bg: 'Bulgarian', id: 'Indonesian', sw: 'Swahili', ur: 'Urdu', ta: 'Tamil', te: 'Telugu',
-  mr: 'Marathi', gu: 'Gujarati', kn: 'Kannada', ml: 'Malayalam', pa: 'Punjabi', ne: 'Nepali',
-};
-
-/** ISO 639-1 code → English name, for the languages Heed recognises in instructions. */
-export const LANGUAGES: Readonly<Record<string, string>> = LANGUAGE_NAMES;
 
 const text = (value: unknown): string => (typeof value === 'string' ? value : String(value));
 const list = (value: unknown): string[] => (Array.isArray(value) ? value.map(text) : [text(value)]);
@@ -62,7 +52,7 @@ export function labelOf(check: Check): string {
     case 'keywords:letter_frequency':
       return `the letter '${text(p.letter)}' ${bound(p.let_relation, p.let_frequency, 'times')}`;
     case 'language:response_language':
-      return `in ${LANGUAGE_NAMES[text(p.language)] ?? text(p.language)}`;
+      return `in ${languageName(text(p.language))}`;
     case 'length_constraints:number_sentences':
       return bound(p.relation, p.num_sentences, 'sentences');
     case 'length_constraints:number_paragraphs':

@@ -8,7 +8,8 @@
  * contradicting values of the same kind ("reply in German" and "reply in French") yield nothing.
  */
 import { INSTRUCTION_IDS, parseCheck, type Check, type InstructionId } from './catalogue.js';
-import { LANGUAGES, single, typeOf, type DerivedCheck } from './derived-check.js';
+import { single, typeOf, type DerivedCheck } from './derived-check.js';
+import { LANGUAGE_NAMES } from './language.js';
 
 /** `none`: a bare count ("3 bullet points"); `unclear`: a negated count the catalogue cannot express. */
 type Relation = 'lt' | 'le' | 'ge' | 'gt' | 'eq' | 'none' | 'unclear';
@@ -50,8 +51,8 @@ const QUAL =
   'exactly|precisely)';
 const SUFFIX = '(?:\\s+(or fewer|or less|or under|or more|or over|max(?:imum)?|at most|at least|tops))?';
 const LANGUAGE_BY_NAME = new Map<string, string>([
-  ...Object.entries(LANGUAGES).map(([code, name]) => [name.toLowerCase(), code] as [string, string]),
-  ['mandarin', 'zh'],
+  ...Object.entries(LANGUAGE_NAMES).map(([code, name]) => [name.toLowerCase(), code] as [string, string]),
+  ['mandarin', 'zh-cn'],
   ['farsi', 'fa'],
 ]);
 const LANG = `(${[...LANGUAGE_BY_NAME.keys()].join('|')})`;
@@ -84,11 +85,23 @@ function relationOf(qualifier: string | undefined, suffix: string | undefined, n
   return 'unclear';
 }
 
-/** A catalogue check from rule output; the rules only build valid params, so a failure is a bug here. */
+/** The catalogue refused what a pattern read (e.g. "0 paragraphs"): that requirement is left out. */
+class RefusedParams extends Error {}
+
+/** A catalogue check from what a pattern read, validated by the catalogue's own schema. */
 function check(id: InstructionId, params: Record<string, unknown> = {}): Check {
   const parsed = parseCheck(id, params);
-  if (!parsed.ok) throw new Error(`the rules extractor built invalid params for ${id}: ${parsed.error}`);
+  if (!parsed.ok) throw new RefusedParams(parsed.error);
   return parsed.check;
+}
+
+function build(recognizer: Recognizer, match: RegExpMatchArray, context: MatchContext): DerivedCheck[] | undefined {
+  try {
+    return recognizer.build(match, context);
+  } catch (error) {
+    if (error instanceof RefusedParams) return undefined;
+    throw error;
+  }
 }
 
 /**
@@ -538,7 +551,7 @@ export function extractRules(input: string): DerivedCheck[] {
       // Words like "if" and "about" make a requirement conditional or vague: the span is claimed, nothing is checked.
       const vague = CONDITIONAL.test(sentenceText) || APPROXIMATE.test(text.slice(Math.max(sentence.start, start - 12), end));
       const dropped = vague || (recognizer.polarity === 'positive' && negated);
-      const checks = dropped ? undefined : recognizer.build(match, { negated: recognizer.polarity === 'counted' && negated });
+      const checks = dropped ? undefined : build(recognizer, match, { negated: recognizer.polarity === 'counted' && negated });
       taken.push({ start, end, checks: checks ?? [] });
     }
   }
