@@ -1,9 +1,11 @@
 /**
  * `npm run heed -- reports …`: the operators' command line (see reports-cli.ts for the commands);
- * `npm run heed -- eval ifeval …`: instruction-following evaluation (see eval/ifeval.ts).
+ * `npm run heed -- eval ifeval …`: instruction-following evaluation (see eval/ifeval.ts);
+ * `npm run heed -- compliance …`: how often replies follow the checked instructions (see compliance-cli.ts).
  */
 import { ConfigError, loadConfig } from '../config.js';
 import { HeedError } from '../core/errors.js';
+import { runComplianceCli } from './compliance-cli.js';
 import { runEvalCli } from './eval/ifeval.js';
 import { runReportsCli } from './reports-cli.js';
 
@@ -13,7 +15,9 @@ try {
   process.exitCode =
     argv[0] === 'eval'
       ? await runEvalCli(argv.slice(1), { stdout, stderr: process.stderr, loadConfig: () => loadConfig() })
-      : runReportsCli(argv, loadConfig(), stdout);
+      : argv[0] === 'compliance'
+        ? runComplianceCli(argv.slice(1), loadConfig(), stdout)
+        : runReportsCli(argv, loadConfig(), stdout);
 } catch (error) {
   if (error instanceof HeedError || error instanceof ConfigError) {
     process.stderr.write(`${error instanceof HeedError ? error.userMessage : `Configuration error: ${error.message}`}\n`);

@@ -1,21 +1,36 @@
 /**
  * The operators' view of failure reports, behind `npm run heed -- reports …`.
- *   reports list [--status S] [--since DATE|7d] [--limit N]
+ *   reports list [--status S] [--source auto|reaction|button|command] [--since DATE|7d] [--limit N]
  *   reports show <id>
- *   reports export --format jsonl [--status S] [--since DATE|7d]
+ *   reports export --format jsonl|preference [--status S] [--since DATE|7d]
  *   reports triage <id> <open|triaged|resolved>
  */
 import type { Config } from '../config.js';
 import { HeedError } from '../core/errors.js';
 import { renderExportLine, renderReport, renderReportList, parseReportFilter, type ReportFilterArgs } from '../core/reports/report-views.js';
-import { openDatabase, ReplyLog, ReportStore } from '../core/storage/index.js';
-import type { ReportStatus } from '../core/types.js';
+import { ComplianceStore, openDatabase, ReplyLog, ReportStore } from '../core/storage/index.js';
+import type { ReportSource, ReportStatus } from '../core/types.js';
+import { exportChecks, renderChecks, writePreferencePairs } from './compliance-cli.js';
 
 const USAGE = `Usage:
-  npm run heed -- reports list [--status open|triaged|resolved|withdrawn] [--since 2026-11-01|7d] [--limit 50]
+  npm run heed -- reports list [--status open|triaged|resolved|withdrawn] [--source auto|reaction|button|command]
+                                [--since 2026-11-01|7d] [--limit 50]
   npm run heed -- reports show <report-id>
   npm run heed -- reports export --format jsonl [--status …] [--since …]   (one JSON object per line on stdout)
+  npm run heed -- reports export --format preference [--since …]   (chosen/rejected pairs from rewrites, JSONL)
   npm run heed -- reports triage <report-id> <open|triaged|resolved>`;
+
+const SOURCES: ReportSource[] = ['automatic', 'reaction', 'button', 'command'];
+
+/** `--source`: one of the stored sources; `auto` is short for `automatic`. */
+function parseSource(value: string | undefined): ReportSource | undefined {
+  if (value === undefined) return undefined;
+  const source = value === 'auto' ? 'automatic' : value;
+  if (!SOURCES.includes(source as ReportSource)) {
+    throw new HeedError('usage', `--source must be one of auto, ${SOURCES.slice(1).join(', ')} (got "${value}").`);
+  }
+  return source as ReportSource;
+}
 
 /** Split argv into positional words and --flags. */
 function parseArgs(argv: string[]): { words: string[]; flags: Map<string, string> } {
@@ -46,10 +61,16 @@ export function runReportsCli(argv: string[], config: Config, write: (text: stri
   try {
     const reports = new ReportStore(db);
     const replies = new ReplyLog(db);
+    const compliance = new ComplianceStore(db);
     const filterArgs: ReportFilterArgs = { status: flags.get('status'), since: flags.get('since'), limit: flags.get('limit') };
     switch (action) {
       case 'list': {
-        const rows = reports.list(parseReportFilter(filterArgs, new Date()));
+        const filter = parseReportFilter(filterArgs, new Date());
+        const source = parseSource(flags.get('source'));
+        // The store filters by status and date; the source is picked here from the wider list.
+        const rows = source
+          ? reports.list({ ...filter, limit: 1_000_000 }).filter((report) => report.source === source).slice(0, filter.limit ?? 100)
+          : reports.list(filter);
         write(`${renderReportList(rows, (id) => replies.get(id))}\n`);
         return 0;
       }
@@ -58,16 +79,23 @@ export function runReportsCli(argv: string[], config: Config, write: (text: stri
         if (!id) throw new HeedError('usage', `reports show needs a report id.\n${USAGE}`);
         const report = reports.get(id);
         if (!report) throw new HeedError('not_found', `There is no report ${id}. \`npm run heed -- reports list\` shows the ids.`);
-        write(`${renderReport(report, replies.get(report.replyId))}\n`);
+        write(`${renderReport(report, replies.get(report.replyId))}${renderChecks(compliance, replies, report.replyId)}\n`);
         return 0;
       }
       case 'export': {
         const format = flags.get('format') ?? 'jsonl';
-        if (format !== 'jsonl') throw new HeedError('usage', `Unknown export format "${format}"; the only format is jsonl.`);
+        if (format === 'preference') {
+          writePreferencePairs(db, parseReportFilter({ since: filterArgs.since }, new Date()).since, write);
+          return 0;
+        }
+        if (format !== 'jsonl') throw new HeedError('usage', `Unknown export format "${format}"; the formats are jsonl and preference.`);
         const rows = reports.list({ ...parseReportFilter({ ...filterArgs, limit: filterArgs.limit ?? '1000000' }, new Date()) });
         for (const report of rows) {
           const reply = replies.get(report.replyId);
-          if (reply) write(`${renderExportLine(report, reply)}\n`);
+          if (reply) {
+            const line = JSON.parse(renderExportLine(report, reply)) as Record<string, unknown>;
+            write(`${JSON.stringify({ ...line, ...exportChecks(compliance, reply.id) })}\n`);
+          }
         }
         return 0;
       }

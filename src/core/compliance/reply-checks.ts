@@ -50,7 +50,7 @@ function runDerived(layer: CheckLayer, derived: DerivedCheck, reply: string, que
   if (outcomes.length === 1) return { ...base, ok: false, detail: last.detail };
   // Alternatives each say what they wanted ("exactly 3 were asked for"); the person asked for the label.
   const found = last.detail.split(';')[0]?.trim() ?? last.detail;
-  return { ...base, ok: false, detail: `${found}; ${derived.label} was asked for` };
+  return { ...base, ok: false, detail: `${found}; ${derived.label} were asked for.` };
 }
 
 /**
@@ -80,7 +80,7 @@ export function failedChecks(result: ReplyCheckResult): CheckResult[] {
 /** What the asker is told: "Missed your instructions: at most 3 bullet points (5 bullet points; …)". */
 export function missNote(failed: readonly CheckResult[]): string {
   return `This reply missed ${failed.length === 1 ? 'an instruction' : `${failed.length} instructions`}: ${failed
-    .map((entry) => `${entry.label} (${entry.detail})`)
+    .map((entry) => `${entry.label} (${entry.detail.replace(/\.$/, '')})`)
     .join('; ')}.`;
 }
 

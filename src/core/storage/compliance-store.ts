@@ -61,6 +61,8 @@ export class ComplianceStore {
   private readonly optInStmt;
   private readonly isOptedOutStmt;
   private readonly releaseMessagesStmt;
+  private readonly rewritesSinceStmt;
+  private readonly signalsStmt;
 
   constructor(
     db: Database,
@@ -101,6 +103,12 @@ export class ComplianceStore {
       )
       .pluck();
     this.releaseMessagesStmt = db.prepare<[string]>('DELETE FROM reply_messages WHERE reply_id = ?');
+    this.rewritesSinceStmt = db.prepare<[string], ReplyCheckRow>(
+      'SELECT * FROM reply_checks WHERE rewrite_of IS NOT NULL AND checked_at >= ? ORDER BY checked_at, rowid',
+    );
+    this.signalsStmt = db
+      .prepare<[string], 'good' | 'bad'>(`SELECT DISTINCT signal FROM reports WHERE reply_id = ? AND status <> 'withdrawn'`)
+      .pluck();
   }
 
   /** Store (or replace, when the model's answer arrives later) the checks of an instruction version. */
@@ -135,6 +143,16 @@ export class ComplianceStore {
   /** Every reply checked at or after `since` (ISO instant), oldest first, with its platform, channel and model. */
   checkedSince(since: string): CheckedReplyRow[] {
     return this.sinceStmt.all(since).map((row) => ({ ...toStored(row), platform: row.platform, channelId: row.channel_id, model: row.model }));
+  }
+
+  /** Rewrites checked at or after `since`, oldest first (for the preference export). */
+  rewritesSince(since: string): StoredReplyCheck[] {
+    return this.rewritesSinceStmt.all(since).map(toStored);
+  }
+
+  /** The signals of a reply's reports that are not withdrawn. */
+  openSignals(replyId: string): Set<'good' | 'bad'> {
+    return new Set(this.signalsStmt.all(replyId));
   }
 
   /**
