@@ -1,6 +1,7 @@
 /**
  * `npm run chat`: talk to the same core as one local person, in the terminal. Plain lines are
- * messages; `/instructions …` works as on the platforms; `/bad [note]` and `/good` rate the last reply.
+ * messages; `/instructions …` works as on the platforms; `/bad [note]` and `/good` rate the last reply;
+ * `/rewrite` asks for the last reply again when it missed a checked instruction (shown as a dim line).
  * Reads standard input line by line, so a file can be piped in.
  */
 import { randomUUID } from 'node:crypto';
@@ -8,9 +9,12 @@ import { createInterface } from 'node:readline';
 import { loadConfigOrExit } from '../config.js';
 import { heedFromConfig } from '../core/heed.js';
 import { createLogger } from '../core/logger.js';
-import type { Actor, CommandResult, HistoryMessage, MessageRef, ReplySink } from '../core/types.js';
+import type { Actor, CommandResult, ComplianceNotice, HistoryMessage, MessageRef, ReplySink, RewriteSink } from '../core/types.js';
 
-const HELP = 'Type a message and press Enter. /instructions help lists the instruction commands; /bad [note] or /good rates my last reply; /quit leaves.';
+const HELP =
+  'Type a message and press Enter. /instructions help lists the instruction commands; /bad [note] or /good rates my last reply; ' +
+  '/rewrite fixes my last reply when it missed your instructions; /quit leaves.';
+const REVISED_MARKER = '(revised to follow your instructions)';
 
 function write(text: string): void {
   process.stdout.write(text);
@@ -53,6 +57,26 @@ async function main(): Promise<void> {
     }
   };
 
+  // Dim on a terminal; plain text when the output is piped to a file.
+  const dim = (text: string) => (process.stdout.isTTY ? `\x1b[2m${text}\x1b[22m` : text);
+  const flag = async (notice: ComplianceNotice) => {
+    write(`${dim(`${notice.text} Type /rewrite to have me fix it.`)}\n`);
+  };
+  /** Where a revision of the reply `replyId` goes: printed anew under a marker, then handed to `shown`. */
+  const rewriteSink = (replyId: string, shown: (text: string) => void): RewriteSink => ({
+    replace: async (text) => {
+      write(`${dim(REVISED_MARKER)}\n${text}\n`);
+      shown(text);
+      return [replyId];
+    },
+    flag,
+  });
+  /** The last answer in the history becomes the revision, so the model sees what the person saw. */
+  const reviseLast = (text: string) => {
+    const last = history.at(-1);
+    if (last?.role === 'assistant') last.text = text;
+  };
+
   const lines = createInterface({ input: process.stdin, terminal: false });
   for await (const raw of lines) {
     const line = raw.trim();
@@ -93,6 +117,15 @@ async function main(): Promise<void> {
       );
       continue;
     }
+    if (line === '/rewrite') {
+      if (!lastReply) {
+        write('There is no reply of mine to rewrite yet.\n');
+        continue;
+      }
+      const outcome = await core.rewrite(lastReply, actor, rewriteSink(lastReply.messageId, reviseLast));
+      if (outcome.status !== 'rewritten') write(`${outcome.userMessage}\n`);
+      continue;
+    }
     if (line.startsWith('/')) {
       write(`Unknown command ${line.split(/\s/)[0]}. ${HELP}\n`);
       continue;
@@ -101,7 +134,11 @@ async function main(): Promise<void> {
     turn += 1;
     const messageId = `${session}-m${turn}`;
     const replyId = `${session}-r${turn}`;
+    let revised: string | undefined;
     const sink: ReplySink = {
+      ...rewriteSink(replyId, (text) => {
+        revised = text;
+      }),
       append: (delta) => write(delta),
       finish: async () => {
         write('\n');
@@ -119,7 +156,8 @@ async function main(): Promise<void> {
     );
     history.push({ role: 'user', speaker: userId, text: line });
     if (outcome.status === 'replied' || outcome.status === 'partial') {
-      history.push({ role: 'assistant', text: outcome.text });
+      // A fix-mode revision printed during respond() already replaced the text; keep the one shown last.
+      history.push({ role: 'assistant', text: revised ?? outcome.text });
       lastReply = { platform: 'terminal', workspaceId: 'local', channelId: 'terminal', messageId: replyId };
     }
   }
