@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../src/config.js';
-import { heedFromConfig } from '../src/core/heed.js';
+import { heedFromConfig } from '../src/app.js';
 import { silentLogger } from '../src/core/logger.js';
 import { InstructionStore, openDatabase } from '../src/core/storage/index.js';
 import type { IncomingMessage, ReplySink } from '../src/core/types.js';
@@ -80,16 +80,17 @@ async function main(): Promise<void> {
     tokenIntervalMs: TOKEN_INTERVAL_MS,
   });
   const config = parseConfig({ DATABASE_PATH: dbPath, OPENAI_BASE_URL: model.url, OPENAI_API_KEY: 'sk-bench', OPENAI_MAX_RETRIES: '0', HEED_RATE_LIMIT_PER_MINUTE: '0' });
-  const core = heedFromConfig(config, silentLogger());
+  const quiet = silentLogger();
+  const core = heedFromConfig(config, quiet);
 
   // 1. Lookup + assembly.
-  for (let warm = 0; warm < 1000; warm++) core.prepare(message(warm, `warm-${warm}`));
+  for (let warm = 0; warm < 1000; warm++) core.prompts.prepare(message(warm, `warm-${warm}`), quiet);
   const lookup: number[] = [];
   for (let index = 0; index < LOOKUPS; index++) {
     const person = Math.floor(Math.random() * PEOPLE);
     const input = message(person, `lookup-${index}`);
     const started = performance.now();
-    core.prepare(input);
+    core.prompts.prepare(input, quiet);
     lookup.push(performance.now() - started);
   }
 

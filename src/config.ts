@@ -4,6 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
+import { HeedError } from './core/errors.js';
 
 const optionalText = z
   .string()
@@ -88,10 +89,10 @@ export const configSchema = z.object({
 
 export type Config = z.infer<typeof configSchema>;
 
-/** A configuration mistake: `message` is the one line shown to the operator. */
-export class ConfigError extends Error {
+/** A configuration mistake: `operatorMessage` is the one line shown to the operator. */
+export class ConfigError extends HeedError {
   constructor(message: string) {
-    super(message);
+    super('config_invalid', message);
     this.name = 'ConfigError';
   }
 }
@@ -132,7 +133,7 @@ export function loadConfigOrExit(envFile = '.env'): Config {
     return loadConfig(envFile);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(`Configuration error: ${error.message}\n`);
+    process.stderr.write(`Configuration error: ${error.operatorMessage}\n`);
     process.exit(2);
   }
 }
@@ -155,11 +156,6 @@ export function forPlatform(values: readonly string[], platform: 'slack' | 'disc
     else if (match[1]?.toLowerCase() === platform && match[2]) result.push(match[2].trim());
   }
   return result;
-}
-
-/** True when HEED_ADMINS names this user (as `ID`, `slack:ID` or `discord:ID`). */
-export function isConfiguredAdmin(config: Pick<Config, 'HEED_ADMINS'>, platform: 'slack' | 'discord', userId: string): boolean {
-  return forPlatform(config.HEED_ADMINS, platform).includes(userId);
 }
 
 /** The reaction names that file a failure report on this platform (HEED_REPORT_REACTIONS, else the platform's thumbs-down). */

@@ -4,8 +4,8 @@
  * HEED_SHUTDOWN_TIMEOUT_MS), close the database and exit 0.
  */
 import { loadConfigOrExit, type Config } from './config.js';
-import { HeedError } from './core/errors.js';
-import { heedFromConfig } from './core/heed.js';
+import { heedFromConfig } from './app.js';
+import { asHeedError } from './core/errors.js';
 import { createLogger, type Logger } from './core/logger.js';
 
 interface Running {
@@ -73,7 +73,7 @@ async function main(): Promise<void> {
   try {
     started = await startAdapters(config, logger);
   } catch (error) {
-    const message = error instanceof HeedError ? error.userMessage : error instanceof Error ? error.message : String(error);
+    const message = asHeedError(error).operatorMessage;
     logger.fatal({ err: error }, 'start-up failed');
     process.stderr.write(`Heed could not start: ${message}\n`);
     process.exit(1);

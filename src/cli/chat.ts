@@ -1,20 +1,23 @@
 /**
  * `npm run chat`: talk to the same core as one local person, in the terminal. Plain lines are
  * messages; `/instructions …` works as on the platforms; `/bad [note]` and `/good` rate the last reply;
- * `/rewrite` asks for the last reply again when it missed a checked instruction (shown as a dim line).
+ * `/rewrite` asks again for the last reply when it missed a checked instruction (named in a dim line).
  * Reads standard input line by line, so a file can be piped in.
  */
 import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { loadConfigOrExit } from '../config.js';
-import { heedFromConfig } from '../core/heed.js';
+import { heedFromConfig } from '../app.js';
+import type { CommandResult } from '../core/api.js';
 import { createLogger } from '../core/logger.js';
-import type { Actor, CommandResult, ComplianceNotice, HistoryMessage, MessageRef, ReplySink, RewriteSink } from '../core/types.js';
+import type { Actor, ComplianceNotice, HistoryMessage, MessageRef, ReplySink, RewriteSink } from '../core/types.js';
+import { commandMessage, FORGET_ME_CANCELLED } from '../messages/command-messages.js';
+import { missedMessage, REVISED_MARKER, rewriteMessage } from '../messages/compliance-messages.js';
+import { terminalMarkup } from './markup.js';
 
 const HELP =
   'Type a message and press Enter. /instructions help lists the instruction commands; /bad [note] or /good rates my last reply; ' +
   '/rewrite fixes my last reply when it missed your instructions; /quit leaves.';
-const REVISED_MARKER = '(revised to follow your instructions)';
 
 function write(text: string): void {
   process.stdout.write(text);
@@ -26,7 +29,7 @@ async function main(): Promise<void> {
   const logger = createLogger({ level: config.LOG_LEVEL === 'info' ? 'fatal' : config.LOG_LEVEL });
   const core = heedFromConfig(config, logger);
   const userId = process.env.USER ?? 'me';
-  const actor: Actor = { platform: 'terminal', workspaceId: 'local', channelId: 'terminal', userId, userName: userId, isAdmin: true };
+  const actor: Actor = { platform: 'terminal', workspaceId: 'local', channelId: 'terminal', userId, userName: userId, isPlatformAdmin: true };
   const session = randomUUID().slice(0, 8);
   const history: HistoryMessage[] = [];
   let turn = 0;
@@ -44,34 +47,27 @@ async function main(): Promise<void> {
   }
 
   const show = (result: CommandResult) => {
-    if (result.kind === 'message') write(`${result.text}\n`);
-    else if (result.kind === 'editor') {
-      write(
-        `About me (${result.about.length}/${result.limits.about}): ${result.about || '(empty)'}\n` +
-          `How to respond (${result.respond.length}/${result.limits.respond}): ${result.respond || '(empty)'}\n` +
-          `Instructions are ${result.enabled ? 'on' : 'off'}. In the terminal, edit with /instructions about <text> and /instructions set <text>.\n`,
-      );
-    } else {
+    if (result.kind === 'confirm_forget_me') {
       pendingConfirm = true;
-      write(`${result.text}\nType "yes" to confirm, anything else to cancel.\n`);
-    }
+      write(`${commandMessage(result, terminalMarkup)}\nType "yes" to confirm, anything else to cancel.\n`);
+    } else write(`${commandMessage(result, terminalMarkup)}\n`);
   };
 
   // Dim on a terminal; plain text when the output is piped to a file.
   const dim = (text: string) => (process.stdout.isTTY ? `\x1b[2m${text}\x1b[22m` : text);
   const flag = async (notice: ComplianceNotice) => {
-    write(`${dim(`${notice.text} Type /rewrite to have me fix it.`)}\n`);
+    write(`${dim(`${missedMessage(notice, terminalMarkup)} Type /rewrite to have me fix it.`)}\n`);
   };
-  /** Where a revision of the reply `replyId` goes: printed anew under a marker, then handed to `shown`. */
+  /** Where a revision of the reply `replyId` goes: printed anew under the marker, then handed to `shown`. */
   const rewriteSink = (replyId: string, shown: (text: string) => void): RewriteSink => ({
     replace: async (text) => {
-      write(`${dim(REVISED_MARKER)}\n${text}\n`);
+      write(`${dim(`(${REVISED_MARKER})`)}\n${text}\n`);
       shown(text);
       return [replyId];
     },
     flag,
   });
-  /** The last answer in the history becomes the revision, so the model sees what the person saw. */
+  /** The last answer in the history becomes the revision, so that the model sees what the person saw. */
   const reviseLast = (text: string) => {
     const last = history.at(-1);
     if (last?.role === 'assistant') last.text = text;
@@ -86,7 +82,7 @@ async function main(): Promise<void> {
         show(await core.confirmForgetMe(actor));
         history.length = 0;
         lastReply = undefined;
-      } else write('Cancelled; nothing was deleted.\n');
+      } else write(`${FORGET_ME_CANCELLED}\n`);
       continue;
     }
     if (line === '') continue;
@@ -107,7 +103,8 @@ async function main(): Promise<void> {
         continue;
       }
       const signal = rating[1]?.toLowerCase() === 'good' ? 'good' : 'bad';
-      const outcome = await core.report(lastReply, actor, 'command', signal, rating[2]);
+      const note = rating[2];
+      const outcome = await core.report({ target: lastReply, reporter: actor, source: 'command', signal, ...(note ? { note } : {}) });
       write(
         outcome.status === 'filed'
           ? signal === 'bad'
@@ -122,8 +119,8 @@ async function main(): Promise<void> {
         write('There is no reply of mine to rewrite yet.\n');
         continue;
       }
-      const outcome = await core.rewrite(lastReply, actor, rewriteSink(lastReply.messageId, reviseLast));
-      if (outcome.status !== 'rewritten') write(`${outcome.userMessage}\n`);
+      const refused = rewriteMessage(await core.rewrite(lastReply, actor, rewriteSink(lastReply.messageId, reviseLast)));
+      if (refused) write(`${refused}\n`);
       continue;
     }
     if (line.startsWith('/')) {
@@ -156,7 +153,7 @@ async function main(): Promise<void> {
     );
     history.push({ role: 'user', speaker: userId, text: line });
     if (outcome.status === 'replied' || outcome.status === 'partial') {
-      // A fix-mode revision printed during respond() already replaced the text; keep the one shown last.
+      // A fix-mode revision printed during respond() replaced the text; keep the one the person saw last.
       history.push({ role: 'assistant', text: revised ?? outcome.text });
       lastReply = { platform: 'terminal', workspaceId: 'local', channelId: 'terminal', messageId: replyId };
     }

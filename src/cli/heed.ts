@@ -3,7 +3,7 @@
  * `npm run heed -- eval ifeval …`: instruction-following evaluation (see eval/ifeval.ts);
  * `npm run heed -- compliance …`: how often replies follow the checked instructions (see compliance-cli.ts).
  */
-import { ConfigError, loadConfig } from '../config.js';
+import { loadConfig } from '../config.js';
 import { HeedError } from '../core/errors.js';
 import { runComplianceCli } from './compliance-cli.js';
 import { runEvalCli } from './eval/ifeval.js';
@@ -19,8 +19,7 @@ try {
         ? runComplianceCli(argv.slice(1), loadConfig(), stdout)
         : runReportsCli(argv, loadConfig(), stdout);
 } catch (error) {
-  if (error instanceof HeedError || error instanceof ConfigError) {
-    process.stderr.write(`${error instanceof HeedError ? error.userMessage : `Configuration error: ${error.message}`}\n`);
-    process.exitCode = 2;
-  } else throw error;
+  if (!(error instanceof HeedError)) throw error;
+  process.stderr.write(`${error.code === 'config_invalid' ? 'Configuration error: ' : ''}${error.operatorMessage}\n`);
+  process.exitCode = 2;
 }

@@ -5,12 +5,13 @@
  *   reports export --format jsonl|preference [--status S] [--since DATE|7d]
  *   reports triage <id> <open|triaged|resolved>
  */
+import { parseArgs } from 'node:util';
 import type { Config } from '../config.js';
 import { HeedError } from '../core/errors.js';
-import { renderExportLine, renderReport, renderReportList, parseReportFilter, type ReportFilterArgs } from '../core/reports/report-views.js';
-import { ComplianceStore, openDatabase, ReplyLog, ReportStore } from '../core/storage/index.js';
+import { ComplianceStore, openDatabase, ReplyLog, ReportStore, type ReportFilter } from '../core/storage/index.js';
 import type { ReportSource, ReportStatus } from '../core/types.js';
-import { exportChecks, renderChecks, writePreferencePairs } from './compliance-cli.js';
+import { exportChecks, renderChecks, writePreferencePairs } from './compliance-views.js';
+import { renderExportLine, renderReport, renderReportList } from './report-views.js';
 
 const USAGE = `Usage:
   npm run heed -- reports list [--status open|triaged|resolved|withdrawn] [--source auto|reaction|button|command]
@@ -20,33 +21,73 @@ const USAGE = `Usage:
   npm run heed -- reports export --format preference [--since …]   (chosen/rejected pairs from rewrites, JSONL)
   npm run heed -- reports triage <report-id> <open|triaged|resolved>`;
 
-const SOURCES: ReportSource[] = ['automatic', 'reaction', 'button', 'command'];
+const STATUSES: readonly ReportStatus[] = ['open', 'triaged', 'resolved', 'withdrawn'];
+const TRIAGE_STATUSES: readonly ReportStatus[] = ['open', 'triaged', 'resolved'];
+const SOURCES: readonly ReportSource[] = ['automatic', 'reaction', 'button', 'command'];
 
 /** `--source`: one of the stored sources; `auto` is short for `automatic`. */
-function parseSource(value: string | undefined): ReportSource | undefined {
+function readSource(value: string | undefined): ReportSource | undefined {
   if (value === undefined) return undefined;
   const source = value === 'auto' ? 'automatic' : value;
-  if (!SOURCES.includes(source as ReportSource)) {
-    throw new HeedError('usage', `--source must be one of auto, ${SOURCES.slice(1).join(', ')} (got "${value}").`);
-  }
-  return source as ReportSource;
+  const known = SOURCES.find((candidate) => candidate === source);
+  if (!known) throw new HeedError('usage', `--source must be one of auto, ${SOURCES.slice(1).join(', ')} (got "${value}").`);
+  return known;
 }
 
-/** Split argv into positional words and --flags. */
-function parseArgs(argv: string[]): { words: string[]; flags: Map<string, string> } {
-  const words: string[] = [];
-  const flags = new Map<string, string>();
-  for (let index = 0; index < argv.length; index++) {
-    const arg = argv[index] ?? '';
-    if (arg.startsWith('--')) {
-      const [name, inline] = arg.slice(2).split('=', 2);
-      const value = inline ?? argv[index + 1];
-      if (value === undefined || (inline === undefined && value.startsWith('--'))) throw new HeedError('usage', `--${name} needs a value.\n${USAGE}`);
-      if (inline === undefined) index++;
-      flags.set(name ?? '', value);
-    } else words.push(arg);
+function usage(problem: string): HeedError {
+  return new HeedError('usage', `${problem}\n${USAGE}`);
+}
+
+function isStatus(value: string, allowed: readonly ReportStatus[]): value is ReportStatus {
+  return (allowed as readonly string[]).includes(value);
+}
+
+/** The argv, or a usage error naming what was wrong (an unknown flag, a flag without its value). */
+function readArgs(argv: string[]) {
+  try {
+    return parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        status: { type: 'string' },
+        since: { type: 'string' },
+        limit: { type: 'string' },
+        format: { type: 'string' },
+        source: { type: 'string' },
+      },
+    });
+  } catch (error) {
+    throw usage(error instanceof Error ? error.message : String(error));
   }
-  return { words, flags };
+}
+
+/** Validate the filter flags; `since` takes an ISO date or a relative `7d` / `12h`. */
+export function readFilter(values: { status?: string; since?: string; limit?: string }, now: Date): ReportFilter {
+  const filter: ReportFilter = {};
+  if (values.status !== undefined) {
+    if (!isStatus(values.status, STATUSES)) {
+      throw new HeedError('usage', `--status must be one of ${STATUSES.join(', ')} (got "${values.status}").`);
+    }
+    filter.status = values.status;
+  }
+  if (values.since !== undefined) {
+    const relative = /^(\d+)([dh])$/.exec(values.since);
+    const date = relative
+      ? new Date(now.getTime() - Number(relative[1]) * (relative[2] === 'd' ? 86_400_000 : 3_600_000))
+      : new Date(values.since);
+    if (Number.isNaN(date.getTime())) {
+      throw new HeedError('usage', `--since must be a date like 2026-11-01 or a span like 7d or 12h (got "${values.since}").`);
+    }
+    filter.since = date.toISOString();
+  }
+  if (values.limit !== undefined) {
+    const limit = Number(values.limit);
+    if (!Number.isInteger(limit) || limit < 1) {
+      throw new HeedError('usage', `--limit must be a positive whole number (got "${values.limit}").`);
+    }
+    filter.limit = limit;
+  }
+  return filter;
 }
 
 /**
@@ -54,63 +95,59 @@ function parseArgs(argv: string[]): { words: string[]; flags: Map<string, string
  * Returns the exit code; throws HeedError (code `usage` or `not_found`) with a sentence for the operator.
  */
 export function runReportsCli(argv: string[], config: Config, write: (text: string) => void): number {
-  const { words, flags } = parseArgs(argv);
-  const [group, action, ...rest] = words;
+  const { positionals, values } = readArgs(argv);
+  const [group, action, ...rest] = positionals;
   if (group !== 'reports' || !action) throw new HeedError('usage', USAGE);
+  const filter = readFilter(values, new Date());
   const db = openDatabase(config.DATABASE_PATH);
   try {
     const reports = new ReportStore(db);
     const replies = new ReplyLog(db);
     const compliance = new ComplianceStore(db);
-    const filterArgs: ReportFilterArgs = { status: flags.get('status'), since: flags.get('since'), limit: flags.get('limit') };
     switch (action) {
       case 'list': {
-        const filter = parseReportFilter(filterArgs, new Date());
-        const source = parseSource(flags.get('source'));
+        const source = readSource(values.source);
         // The store filters by status and date; the source is picked here from the wider list.
         const rows = source
-          ? reports.list({ ...filter, limit: 1_000_000 }).filter((report) => report.source === source).slice(0, filter.limit ?? 100)
+          ? reports.list({ ...filter, limit: Number.POSITIVE_INFINITY }).filter((report) => report.source === source).slice(0, filter.limit ?? 100)
           : reports.list(filter);
         write(`${renderReportList(rows, (id) => replies.get(id))}\n`);
         return 0;
       }
       case 'show': {
         const id = rest[0];
-        if (!id) throw new HeedError('usage', `reports show needs a report id.\n${USAGE}`);
+        if (!id) throw usage('reports show needs a report id.');
         const report = reports.get(id);
         if (!report) throw new HeedError('not_found', `There is no report ${id}. \`npm run heed -- reports list\` shows the ids.`);
         write(`${renderReport(report, replies.get(report.replyId))}${renderChecks(compliance, replies, report.replyId)}\n`);
         return 0;
       }
       case 'export': {
-        const format = flags.get('format') ?? 'jsonl';
+        const format = values.format ?? 'jsonl';
         if (format === 'preference') {
-          writePreferencePairs(db, parseReportFilter({ since: filterArgs.since }, new Date()).since, write);
+          writePreferencePairs(db, filter.since, write);
           return 0;
         }
         if (format !== 'jsonl') throw new HeedError('usage', `Unknown export format "${format}"; the formats are jsonl and preference.`);
-        const rows = reports.list({ ...parseReportFilter({ ...filterArgs, limit: filterArgs.limit ?? '1000000' }, new Date()) });
-        for (const report of rows) {
+        for (const report of reports.list({ limit: Number.POSITIVE_INFINITY, ...filter })) {
           const reply = replies.get(report.replyId);
-          if (reply) {
-            const line = JSON.parse(renderExportLine(report, reply)) as Record<string, unknown>;
-            write(`${JSON.stringify({ ...line, ...exportChecks(compliance, reply.id) })}\n`);
-          }
+          if (!reply) continue;
+          const line = JSON.parse(renderExportLine(report, reply)) as Record<string, unknown>;
+          write(`${JSON.stringify({ ...line, ...exportChecks(compliance, reply.id) })}\n`);
         }
         return 0;
       }
       case 'triage': {
         const [id, status] = rest;
-        const allowed: ReportStatus[] = ['open', 'triaged', 'resolved'];
-        if (!id || !status || !allowed.includes(status as ReportStatus)) {
-          throw new HeedError('usage', `reports triage needs a report id and one of ${allowed.join(', ')}.\n${USAGE}`);
+        if (!id || !status || !isStatus(status, TRIAGE_STATUSES)) {
+          throw usage(`reports triage needs a report id and one of ${TRIAGE_STATUSES.join(', ')}.`);
         }
-        if (!reports.setStatus(id, status as ReportStatus)) throw new HeedError('not_found', `There is no report ${id}.`);
+        if (!reports.setStatus(id, status)) throw new HeedError('not_found', `There is no report ${id}.`);
         write(`Report ${id} is now ${status}.\n`);
         return 0;
       }
       default:
-        throw new HeedError('usage', `Unknown reports action "${action}".\n${USAGE}`);
+        throw usage(`Unknown reports action "${action}".`);
     }
   } finally {
     db.close();

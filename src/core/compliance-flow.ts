@@ -8,8 +8,10 @@ import type { CheckResult, ReplyCheckResult } from './compliance/reply-checks.js
 import { CORRECTION_HEADING, correctionMessage, failedChecks, missNote } from './compliance/reply-checks.js';
 import type { ComplianceMode, ComplianceService } from './compliance-service.js';
 import type { Logger } from './logger.js';
+import type { ModelClient } from './model/model-client.js';
 import type { ChatMessage } from './prompt/chat-message.js';
 import type { ComplianceStore, Database, ReplyLog, ReplyRecord, ReplySnapshot, ReportStore } from './storage/index.js';
+import { NOTE_LIMIT } from './feedback/feedback.js';
 import type { ComplianceNotice, MessageRef, PersonRef, ReportSummary, RewriteOutcome, RewriteSink } from './types.js';
 
 /** The reporter id of automatic reports: Heed itself. */
@@ -23,15 +25,8 @@ export interface ComplianceFlowOptions {
   store: ComplianceStore;
   replies: ReplyLog;
   reports: ReportStore;
-  /** One complete (non-streamed) model answer; `signal` cuts it short on shutdown. */
-  complete(messages: ChatMessage[]): Promise<string>;
+  model: ModelClient;
 }
-
-const NOT_YOURS = 'Only the person this reply answered can ask me to rewrite it.';
-const NOTHING_TO_FIX = 'This reply already follows every instruction I can check, so there is nothing to rewrite.';
-const NOT_A_REPLY = 'That reply is no longer stored, so I cannot rewrite it.';
-const REWRITE_FAILED = 'I could not rewrite that reply just now; it is unchanged. Please try again in a moment.';
-const NO_NOTE_LIMIT = 3000;
 
 /**
  * The question a snapshot answered: its last user message that is not a rewrite's correction, without
@@ -43,7 +38,7 @@ function questionOf(messages: readonly ChatMessage[]): string {
 }
 
 function notice(replyId: string, failed: readonly CheckResult[]): ComplianceNotice {
-  return { replyId, text: missNote(failed), missed: failed.map(({ label, detail }) => ({ label, detail })) };
+  return { replyId, missed: failed.map(({ label, detail }) => ({ label, detail })) };
 }
 
 function snapshotOf(record: ReplyRecord): ReplySnapshot {
@@ -54,8 +49,15 @@ function snapshotOf(record: ReplyRecord): ReplySnapshot {
 /** Runs checks after each reply and performs rewrites. */
 export class ComplianceFlow {
   private readonly listeners: Array<(summary: ReportSummary) => void> = [];
+  /** One per rewrite waiting for the model, so that shutdown can cut them short. */
+  private readonly cancels = new Set<AbortController>();
 
   constructor(private readonly options: ComplianceFlowOptions) {}
+
+  /** Cut short every rewrite still waiting for the model (shutdown past its deadline). */
+  cancel(): void {
+    for (const controller of this.cancels) controller.abort();
+  }
 
   /** Be told of each new automatic report. */
   onAutoReport(listener: (summary: ReportSummary) => void): void {
@@ -97,18 +99,18 @@ export class ComplianceFlow {
   async rewrite(target: MessageRef, requester: PersonRef, sink: RewriteSink): Promise<RewriteOutcome> {
     try {
       const reply = this.options.replies.findByMessage(target);
-      if (!reply) return { status: 'not_a_reply', userMessage: NOT_A_REPLY };
+      if (!reply) return { status: 'not_a_reply' };
       const sameWorkspace = reply.platform === requester.platform && reply.workspaceId === requester.workspaceId;
-      if (!sameWorkspace || reply.askerId !== requester.userId) return { status: 'not_yours', userMessage: NOT_YOURS };
+      if (!sameWorkspace || reply.askerId !== requester.userId) return { status: 'not_yours' };
       const stored = this.options.store.result(reply.id);
       const failed = stored ? failedChecks(stored) : [];
-      if (failed.length === 0) return { status: 'nothing_to_fix', userMessage: NOTHING_TO_FIX };
+      if (failed.length === 0) return { status: 'nothing_to_fix' };
       const outcome = await this.rewriteRecord(reply, failed, (text) => sink.replace(text));
       if (outcome.status === 'rewritten' && !outcome.passed) await this.flagAgain(outcome.replyId, (n) => sink.flag(n));
       return outcome;
     } catch (error) {
       this.options.logger.error({ err: error }, 'rewrite failed');
-      return { status: 'failed', userMessage: REWRITE_FAILED };
+      return { status: 'failed' };
     }
   }
 
@@ -129,7 +131,7 @@ export class ComplianceFlow {
   }
 
   private fileAutoReport(reply: ReplyRecord, failed: readonly CheckResult[], question: string): void {
-    const note = missNote(failed).slice(0, NO_NOTE_LIMIT);
+    const note = Array.from(missNote(failed)).slice(0, NOTE_LIMIT).join('');
     const { report, isNew } = this.options.reports.file({
       replyId: reply.id,
       platform: reply.platform,
@@ -176,13 +178,17 @@ export class ComplianceFlow {
       { role: 'user', content: correctionMessage(failed) },
     ];
     let text: string;
+    const cancel = new AbortController();
+    this.cancels.add(cancel);
     try {
-      text = await this.options.complete(messages);
+      text = (await this.options.model.stream(messages, () => undefined, cancel.signal)).text;
     } catch (error) {
       this.options.logger.warn({ err: error, reply: reply.id }, 'the model could not rewrite a reply');
-      return { status: 'failed', userMessage: REWRITE_FAILED };
+      return { status: 'failed' };
+    } finally {
+      this.cancels.delete(cancel);
     }
-    if (text.trim() === '') return { status: 'failed', userMessage: REWRITE_FAILED };
+    if (text.trim() === '') return { status: 'failed' };
     const messageIds = await replace(text);
     const revision: ReplySnapshot = { ...snapshotOf(reply), messages, replyText: text, status: 'complete', latencyMs: Math.round(performance.now() - started) };
     delete revision.error;

@@ -4,6 +4,7 @@
  * parts (extractors, merge, running checks) live in `compliance/`; this module adds storage and the
  * model, both injected.
  */
+import type { ChecksList } from './commands/results.js';
 import type { DerivedCheck } from './compliance/derived-check.js';
 import { deriveByRules, deriveWithModel } from './compliance/derive-checks.js';
 import type { CompleteText } from './compliance/extract-model.js';
@@ -146,6 +147,20 @@ export class ComplianceService {
       ...this.currentChecks(layerScope(where, 'channel')),
       ...this.currentChecks(userScope(where)),
     ];
+  }
+
+  /**
+   * The checks of one scope as `/instructions` lists them: the person's own layer (`you`), all in force
+   * for them here (`here`), or a layer's. Undefined when there are none.
+   */
+  listFor(actor: ChannelRef & { userId: string }, scope: 'you' | 'here' | 'channel' | 'workspace'): ChecksList | undefined {
+    const checks =
+      scope === 'here'
+        ? this.inForce(actor)
+        : this.currentChecks(scope === 'you' ? userScope(actor) : layerScope(actor, scope));
+    if (checks.length === 0) return undefined;
+    const labels = [...new Set(checks.map((check) => check.label))];
+    return { scope, labels, checkingOff: !this.checkingEnabled({ platform: actor.platform, workspaceId: actor.workspaceId, userId: actor.userId }) };
   }
 
   /** Forget-me: drop the person's opt-out. Returns how many rows were deleted. */

@@ -90,12 +90,11 @@ export interface ReplySink {
   replace?(text: string): Promise<string[]>;
 }
 
-/** A reply that missed checked instructions, as its asker is told. */
+/** A reply that missed checked instructions, for its asker (worded by `src/messages/compliance-messages.ts`). */
 export interface ComplianceNotice {
   /** The stored reply (snapshot) that missed. */
   replyId: string;
-  /** One sentence naming what was missed. */
-  text: string;
+  /** Each missed check: its short label ("at most 3 bullet points") and the catalogue's one-sentence detail. */
   missed: Array<{ label: string; detail: string }>;
 }
 
@@ -105,15 +104,23 @@ export interface RewriteSink {
   flag(notice: ComplianceNotice): Promise<void>;
 }
 
-/** What became of a Rewrite request. `userMessage` is shown privately to whoever asked. */
+/**
+ * What became of a Rewrite request; anything but `rewritten` is told privately to whoever asked
+ * (`not_yours`: someone other than the asker pressed it; `failed`: the model could not answer, the reply
+ * is unchanged).
+ */
 export type RewriteOutcome =
   | { status: 'rewritten'; replyId: string; passed: boolean; text: string }
-  | { status: 'not_a_reply' | 'not_yours' | 'nothing_to_fix' | 'failed'; userMessage: string };
+  | { status: 'not_a_reply' | 'not_yours' | 'nothing_to_fix' | 'failed' };
 
 /** What became of one `respond()` call. */
 export type RespondOutcome =
-  /** The reply was posted and its snapshot stored. */
-  | { status: 'replied'; replyId: string; text: string }
+  /**
+   * The reply was posted. `snapshotStored` is false when the database refused the snapshot afterwards:
+   * the person has the answer, but feedback on it cannot be tied to a snapshot (`replyId` is absent).
+   */
+  | { status: 'replied'; snapshotStored: true; replyId: string; text: string }
+  | { status: 'replied'; snapshotStored: false; text: string }
   /** The model stream broke mid-way: the partial text was finalized with a notice, snapshot marked partial. */
   | { status: 'partial'; replyId: string; text: string; error: string }
   /** The model failed before any text; the person got the error sentence. */
@@ -123,19 +130,14 @@ export type RespondOutcome =
   /** The person is over their rate limit; the sink got a polite notice once. */
   | { status: 'rate_limited' };
 
-/** Who may do what: decided by the adapter from the platform's own admin signal. */
+/** Who is acting. The adapter reports the platform's own admin signal; the core decides what it allows. */
 export interface Actor extends PersonRef {
   channelId: string;
-  isAdmin: boolean;
+  /** Slack workspace admin or owner, Discord Manage Server, the local operator in the terminal. */
+  isPlatformAdmin: boolean;
   isDirect?: boolean;
   userName?: string;
 }
-
-/** The result of an `/instructions` command, for the adapter to render. Always visible only to the author. */
-export type CommandResult =
-  | { kind: 'message'; text: string }
-  | { kind: 'editor'; about: string; respond: string; enabled: boolean; limits: { about: number; respond: number } }
-  | { kind: 'confirm'; action: 'forget-me'; text: string; confirmLabel: string };
 
 /** Values from the editor (Slack modal, Discord modal). */
 export interface EditorInput {
@@ -144,11 +146,6 @@ export interface EditorInput {
   /** Omitted by editors that have no on/off control. */
   enabled?: boolean;
 }
-
-/** Saving the editor either succeeds with a version or names the fields that are wrong. */
-export type EditorResult =
-  | { ok: true; version: number; text: string }
-  | { ok: false; errors: Partial<Record<'about' | 'respond', string>> };
 
 /** Where feedback came from. `automatic` is for checks that the core runs itself. */
 export type ReportSource = 'reaction' | 'button' | 'command' | 'automatic';
@@ -159,7 +156,19 @@ export type ReportStatus = 'open' | 'triaged' | 'resolved' | 'withdrawn';
 
 /** The outcome of a feedback signal on a platform message. */
 export type ReportOutcome =
-  | { status: 'filed'; reportId: string; replyId: string; isNew: boolean; summary: ReportSummary }
+  | {
+      status: 'filed';
+      reportId: string;
+      replyId: string;
+      isNew: boolean;
+      /** A repeat of an earlier report whose note this one replaced. */
+      noteUpdated: boolean;
+      /** Thank the reporter (privately, where the platform can): a new failure report. */
+      thankReporter: boolean;
+      /** Post `summary` to the operators' reports channel: a new failure report. */
+      notifyOperators: boolean;
+      summary: ReportSummary;
+    }
   /** The message is not one of the bot's replies (or its snapshot is gone): nothing happens. */
   | { status: 'not_a_reply' };
 

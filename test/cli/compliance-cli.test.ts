@@ -9,7 +9,7 @@ import { createTestCore, type TestCore } from '../support/test-core.js';
 let model: FakeOpenAI;
 let heed: TestCore;
 let counter = 0;
-const ana: Actor = { platform: 'slack', workspaceId: 'T1', channelId: 'C1', userId: 'U_ANA', isAdmin: false };
+const ana: Actor = { platform: 'slack', workspaceId: 'T1', channelId: 'C1', userId: 'U_ANA', isPlatformAdmin: false };
 
 function run(cli: typeof runReportsCli, ...argv: string[]): string {
   let output = '';
@@ -121,7 +121,7 @@ describe('npm run heed -- reports export --format preference', () => {
     model.enqueue({ reply: 'Yes, it really is.' });
     await heed.core.rewrite(ref('R1'), ana, sink('R1'));
     expect(run(runReportsCli, 'reports', 'export', '--format', 'preference')).toBe('');
-    await heed.core.report(ref('R1'), ana, 'reaction', 'good');
+    await heed.core.report({ target: ref('R1'), reporter: ana, source: 'reaction', signal: 'good' });
     const [line] = run(runReportsCli, 'reports', 'export', '--format', 'preference').trim().split('\n');
     expect(JSON.parse(line!)).toMatchObject({ chosen: [{ content: 'Yes, it really is.' }], metadata: { reason: 'feedback' } });
   });

@@ -9,7 +9,7 @@ import { createTestCore, type TestCore } from '../support/test-core.js';
 let model: FakeOpenAI;
 let heed: TestCore;
 let reportId: string;
-const ana: Actor = { platform: 'slack', workspaceId: 'T1', channelId: 'C1', userId: 'U_ANA', isAdmin: false };
+const ana: Actor = { platform: 'slack', workspaceId: 'T1', channelId: 'C1', userId: 'U_ANA', isPlatformAdmin: false };
 
 function cli(...argv: string[]): string {
   let output = '';
@@ -27,7 +27,7 @@ beforeEach(async () => {
   await heed.core.command(ana, 'set Answer in exactly three bullet points.');
   model.enqueue({ reply: 'A long paragraph that ignores the bullet points.' });
   await heed.core.respond({ ...ana, messageId: 'Q1', text: 'How do I deploy?', history: [] }, recordingSink('R1'));
-  const outcome = await heed.core.report({ ...ana, messageId: 'R1' }, ana, 'reaction', 'bad', 'No bullet points at all.');
+  const outcome = await heed.core.report({ target: { ...ana, messageId: 'R1' }, reporter: ana, source: 'reaction', signal: 'bad', note: 'No bullet points at all.' });
   if (outcome.status !== 'filed') throw new Error('report not filed');
   reportId = outcome.reportId;
 });
@@ -80,7 +80,7 @@ describe('npm run heed -- reports', () => {
       try {
         runReportsCli(argv, heed.config, () => undefined);
       } catch (error) {
-        expect((error as HeedError).userMessage).toMatch(message);
+        expect((error as HeedError).operatorMessage).toMatch(message);
       }
     }
   });

@@ -1,6 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { COMMAND_NAME, HELP_TEXT } from '../../src/core/commands/help.js';
+import { COMMAND_NAME } from '../../src/core/commands/command-name.js';
+import { helpText, parseProblemMessage } from '../../src/messages/command-messages.js';
+import { terminalMarkup } from '../../src/cli/markup.js';
+
+const HELP_TEXT = helpText(terminalMarkup);
 import { type ParsedCommand, parseCommand } from '../../src/core/commands/parse-command.js';
 
 const KINDS = new Set(['edit', 'show', 'help', 'preview', 'history', 'undo', 'clear', 'off', 'on', 'forget-me', 'set', 'about', 'add', 'restore', 'layer', 'invalid']);
@@ -93,24 +97,25 @@ describe('parseCommand: invalid input', () => {
     const result = parseCommand(input);
     expect(result.kind).toBe('invalid');
     if (result.kind !== 'invalid') return;
-    expect(result.code).toBe(code);
-    expect(result.message).toMatch(message);
+    expect(result.problem.code).toBe(code);
+    expect(parseProblemMessage(result.problem, terminalMarkup)).toMatch(message);
   });
 
   it('names an unknown word truncated to 40 characters, without control characters or backticks', () => {
     const word = `a\u0007b\u0000\`${'x'.repeat(100)}`;
     const result = parseCommand(`${word} trailing`);
-    expect(result).toMatchObject({ kind: 'invalid', code: 'unknown_subcommand' });
+    expect(result).toMatchObject({ kind: 'invalid', problem: { code: 'unknown_subcommand' } });
     if (result.kind !== 'invalid') return;
-    expect(result.message).toContain(`“ab${'x'.repeat(38)}…”`);
-    expect(result.message).not.toMatch(/[\u0000\u0007]/);
+    const message = parseProblemMessage(result.problem, terminalMarkup);
+    expect(message).toContain(`“ab${'x'.repeat(38)}…”`);
+    expect(message).not.toMatch(/[\u0000\u0007]/);
   });
 
   it('lists the valid forms when the word is unknown', () => {
     const result = parseCommand('banana');
     if (result.kind !== 'invalid') throw new Error('expected invalid');
     for (const form of ['`show`', '`set <text>`', '`about <text>`', '`restore <version>`', '`forget-me`', '`help`']) {
-      expect(result.message).toContain(form);
+      expect(parseProblemMessage(result.problem, terminalMarkup)).toContain(form);
     }
   });
 });
@@ -135,9 +140,10 @@ describe('parseCommand: any input (property)', () => {
         const result = parseCommand(text);
         expect(KINDS.has(result.kind)).toBe(true);
         if (result.kind === 'invalid') {
-          expect(CODES.has(result.code)).toBe(true);
-          expect(result.message.length).toBeGreaterThan(20);
-          expect(result.message.length).toBeLessThan(1_000);
+          expect(CODES.has(result.problem.code)).toBe(true);
+          const message = parseProblemMessage(result.problem, terminalMarkup);
+          expect(message.length).toBeGreaterThan(20);
+          expect(message.length).toBeLessThan(1_000);
         }
         if (result.kind === 'set' || result.kind === 'about' || result.kind === 'add') {
           expect(result.text.length).toBeGreaterThan(0);
@@ -164,7 +170,7 @@ describe('parseCommand: any input (property)', () => {
 
 describe('HELP_TEXT', () => {
   it('lists every form on a line of its own', () => {
-    const lines = HELP_TEXT.split('\n');
+    const lines: string[] = HELP_TEXT.split('\n');
     for (const form of ['edit', 'show', 'set <text>', 'about <text>', 'add <text>', 'clear', 'off', 'on', 'preview', 'history', 'undo', 'restore <version>', 'channel show|set <text>|clear', 'workspace show|set <text>|clear', 'forget-me', 'help']) {
       expect(lines.some((line) => line.includes(`/${COMMAND_NAME} ${form}`) || line.includes(`\`${form}\``))).toBe(true);
     }

@@ -1,7 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CORRECTION_HEADING } from '../../src/core/compliance/reply-checks.js';
 import { openDatabase, ReportStore, ComplianceStore, ReplyLog, type Database } from '../../src/core/storage/index.js';
+import type { CommandResult, EditorResult } from '../../src/core/api.js';
 import type { Actor, ComplianceNotice, IncomingMessage, MessageRef, ReportSummary, RewriteSink } from '../../src/core/types.js';
+import { terminalMarkup } from '../../src/cli/markup.js';
+import { commandMessage, editorMessage } from '../../src/messages/command-messages.js';
 import { messagesOf, startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai.js';
 import { recordingSink, type RecordingSink } from '../support/recording-sink.js';
 import { createTestCore, type TestCore } from '../support/test-core.js';
@@ -37,7 +40,12 @@ function message(userId: string, text: string, extra: Partial<IncomingMessage> =
 }
 
 function actor(userId: string, extra: Partial<Actor> = {}): Actor {
-  return { platform: 'slack', workspaceId: 'T1', channelId: 'C1', userId, isAdmin: false, ...extra };
+  return { platform: 'slack', workspaceId: 'T1', channelId: 'C1', userId, isPlatformAdmin: false, ...extra };
+}
+
+/** A command's answer as the terminal words it. */
+async function say(userId: string, line: string, extra: Partial<Actor> = {}): Promise<string> {
+  return commandMessage(await heed.core.command(actor(userId, extra), line), terminalMarkup);
 }
 
 function ref(messageId: string): MessageRef {
@@ -71,19 +79,19 @@ describe('compliance: checks derived when instructions are saved', () => {
   it('GIVEN the issue example THEN show and the save confirmation list what is checked', async () => {
     await start('flag');
     const saved = await heed.core.command(actor('U_ANA'), "set Answer in at most 3 bullet points. End with 'Cheers'.");
-    expect(saved).toMatchObject({ kind: 'message', text: expect.stringContaining("Checked on every reply: at most 3 bullet points · ends with 'Cheers'") });
-    const shown = await heed.core.command(actor('U_ANA'), 'show');
-    expect(shown.kind === 'message' && shown.text).toContain("Checked on every reply: at most 3 bullet points · ends with 'Cheers'");
-    const preview = await heed.core.command(actor('U_ANA'), 'preview');
-    expect(preview.kind === 'message' && preview.text).toContain('Checked on every reply to you here: at most 3 bullet points');
-    const edited = await heed.core.saveEditor(actor('U_ANA'), { about: '', respond: 'no commas' });
-    expect(edited).toMatchObject({ ok: true, text: expect.stringContaining('Checked on every reply: no commas') });
+    expect(saved).toMatchObject({ kind: 'with_checks', result: { kind: 'saved' }, checks: { scope: 'you', labels: ['at most 3 bullet points', "ends with 'Cheers'"] } });
+    expect(commandMessage(saved, terminalMarkup)).toContain("Checked on every reply: at most 3 bullet points · ends with 'Cheers'");
+    expect(await say('U_ANA', 'show')).toContain("Checked on every reply: at most 3 bullet points · ends with 'Cheers'");
+    expect(await say('U_ANA', 'preview')).toContain('Checked on every reply to you here: at most 3 bullet points');
+    expect(await say('U_ANA', 'checks')).toBe("Checked on every reply to you here: at most 3 bullet points · ends with 'Cheers'");
+    const edited: EditorResult = await heed.core.saveEditor(actor('U_ANA'), { about: '', respond: 'no commas' });
+    expect(editorMessage(edited, terminalMarkup)).toContain('Checked on every reply: no commas');
   });
 
   it('GIVEN an unverifiable instruction THEN nothing is listed or checked', async () => {
     await start('flag');
-    const saved = await heed.core.command(actor('U_ANA'), 'set Be warm and talk like a senior engineer.');
-    expect(saved.kind === 'message' && saved.text).not.toContain('Checked on every reply');
+    const saved: CommandResult = await heed.core.command(actor('U_ANA'), 'set Be warm and talk like a senior engineer.');
+    expect(saved.kind).toBe('saved');
     model.enqueue({ reply: 'Hello, friend.' });
     const sink = complianceSink('R1');
     await heed.core.respond(message('U_ANA', 'hi'), sink);
@@ -99,8 +107,7 @@ describe('compliance: checks derived when instructions are saved', () => {
     await heed.core.command(actor('U_ANA'), 'set Keep punctuation minimal: skip the little pause marks.');
     await heed.core.checksSettled();
     expect(model.requests).toHaveLength(2);
-    const shown = await heed.core.command(actor('U_ANA'), 'show');
-    expect(shown.kind === 'message' && shown.text).toContain('Checked on every reply: no commas');
+    expect(await say('U_ANA', 'show')).toContain('Checked on every reply: no commas');
   });
 });
 
@@ -128,7 +135,7 @@ describe('compliance: every reply checked when its stream ends', () => {
     expect(sent.at(-2)).toEqual({ role: 'assistant', content: 'Hello there.' });
     expect(sent.at(-1)?.content).toContain(CORRECTION_HEADING);
     expect(sent.at(-1)?.content).toContain("ends with 'Cheers'");
-    if (outcome.status !== 'replied' || rewritten.status !== 'rewritten') throw new Error('unexpected outcome');
+    if (outcome.status !== 'replied' || !outcome.snapshotStored || rewritten.status !== 'rewritten') throw new Error('unexpected outcome');
     expect(stored().compliance.rewritesOf(outcome.replyId).map((entry) => [entry.replyId, entry.passed])).toEqual([[rewritten.replyId, true]]);
     expect(stored().replies.findByMessage(ref('R1'))?.replyText).toBe('Hello there. Cheers');
   });
@@ -177,14 +184,18 @@ describe('compliance: every reply checked when its stream ends', () => {
     expect(sink.flags).toHaveLength(1);
     const rewrite = stored().replies.findByMessage(ref('R1'));
     expect(sink.flags[0]?.replyId).toBe(rewrite?.id);
-    expect(outcome.status === 'replied' && rewrite?.id).not.toBe(outcome.status === 'replied' && outcome.replyId);
+    expect(outcome).toMatchObject({ status: 'replied', snapshotStored: true });
+    expect(rewrite?.id).not.toBe('replyId' in outcome ? outcome.replyId : undefined);
     expect(autoReports).toHaveLength(2);
   });
 
   it('checks off wins over the operator mode for the person\'s own replies; on brings it back', async () => {
     await start('flag');
     await heed.core.command(actor('U_ANA'), 'set no commas');
-    expect(await heed.core.command(actor('U_ANA'), 'checks off')).toMatchObject({ text: expect.stringContaining('Checking is off') });
+    expect(await say('U_ANA', 'checks off')).toContain('Checking is off');
+    expect(await say('U_ANA', 'show')).toContain('checking is off for your replies');
+    expect(await say('U_ANA', 'checks off')).toBe('Checking of your replies is already off.');
+    expect(await say('U_ANA', 'checks maybe')).toContain('`checks` takes `on`, `off` or nothing (got “maybe”)');
     model.enqueue({ reply: 'Well, hello.' });
     const quiet = complianceSink('R1');
     await heed.core.respond(message('U_ANA', 'hi'), quiet);
@@ -212,13 +223,12 @@ describe('compliance: every reply checked when its stream ends', () => {
 
   it('a channel rule\'s check applies to everyone there', async () => {
     await start('flag');
-    await heed.core.command(actor('U_ADMIN', { isAdmin: true }), "channel set End every reply with 'Over.'");
+    await heed.core.command(actor('U_ADMIN', { isPlatformAdmin: true }), "channel set End every reply with 'Over.'");
     model.enqueue({ reply: 'Roger that.' });
     const sink = complianceSink('R1');
     await heed.core.respond(message('U_BO', 'status?'), sink);
     expect(sink.flags[0]?.missed[0]).toMatchObject({ label: "ends with 'Over.'" });
-    const shown = await heed.core.command(actor('U_BO'), 'channel show');
-    expect(shown.kind === 'message' && shown.text).toContain("Checked on every reply in this channel: ends with 'Over.'");
+    expect(await say('U_BO', 'channel show')).toContain("Checked on every reply in this channel: ends with 'Over.'");
   });
 
   it('Rewrite pressed by someone else is refused, and nothing changes', async () => {
@@ -229,7 +239,7 @@ describe('compliance: every reply checked when its stream ends', () => {
     const requests = model.requests.length;
     const other = complianceSink('R1');
     const outcome = await heed.core.rewrite(ref('R1'), actor('U_BO'), other);
-    expect(outcome).toMatchObject({ status: 'not_yours', userMessage: expect.stringContaining('Only the person') });
+    expect(outcome).toEqual({ status: 'not_yours' });
     expect(other.replaced).toEqual([]);
     expect(model.requests).toHaveLength(requests);
   });

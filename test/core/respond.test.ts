@@ -14,7 +14,7 @@ function message(userId: string, text: string, extra: Partial<IncomingMessage> =
 }
 
 function actor(userId: string, extra: Partial<Actor> = {}): Actor {
-  return { platform: 'slack', workspaceId: 'T1', channelId: 'C1', userId, isAdmin: false, ...extra };
+  return { platform: 'slack', workspaceId: 'T1', channelId: 'C1', userId, isPlatformAdmin: false, ...extra };
 }
 
 beforeEach(async () => {
@@ -56,12 +56,12 @@ describe('respond', () => {
     expect(sink.finished).toBe('one two three four five six');
     expect(outcome).toMatchObject({ status: 'replied', text: 'one two three four five six' });
     expect(heed.core.isReply({ platform: 'slack', workspaceId: 'T1', channelId: 'C1', messageId: 'R1' })).toBe(true);
-    const report = await heed.core.report(
-      { platform: 'slack', workspaceId: 'T1', channelId: 'C1', messageId: 'R1' },
-      { platform: 'slack', workspaceId: 'T1', userId: 'U_ANA' },
-      'reaction',
-      'bad',
-    );
+    const report = await heed.core.report({
+      target: { platform: 'slack', workspaceId: 'T1', channelId: 'C1', messageId: 'R1' },
+      reporter: { platform: 'slack', workspaceId: 'T1', userId: 'U_ANA' },
+      source: 'reaction',
+      signal: 'bad',
+    });
     expect(report).toMatchObject({ status: 'filed', isNew: true });
   });
 
@@ -100,8 +100,7 @@ describe('respond', () => {
     await heed.core.command(actor('U_ANA'), 'about I run the data team.');
     const preview = await heed.core.command(actor('U_ANA'), 'preview');
     await heed.core.respond(message('U_ANA', 'hi'), recordingSink());
-    expect(preview.kind).toBe('message');
-    if (preview.kind === 'message') expect(preview.text).toContain(systemPromptOf(model.requests[0]!));
+    expect(preview).toEqual({ kind: 'preview', prompt: systemPromptOf(model.requests[0]!) });
   });
 
   it('leaves paused instructions out and puts them back when resumed', async () => {
@@ -115,8 +114,8 @@ describe('respond', () => {
   });
 
   it('places workspace and channel rules before personal instructions', async () => {
-    await heed.core.command(actor('U_ADMIN', { isAdmin: true }), 'workspace set WORKSPACE-RULE');
-    await heed.core.command(actor('U_ADMIN', { isAdmin: true }), 'channel set CHANNEL-RULE');
+    await heed.core.command(actor('U_ADMIN', { isPlatformAdmin: true }), 'workspace set WORKSPACE-RULE');
+    await heed.core.command(actor('U_ADMIN', { isPlatformAdmin: true }), 'channel set CHANNEL-RULE');
     await heed.core.command(actor('U_ANA'), 'set PERSONAL-RULE');
     await heed.core.respond(message('U_ANA', 'hi'), recordingSink());
     const system = systemPromptOf(model.requests[0]!);
@@ -161,12 +160,12 @@ describe('respond when the model fails', () => {
     const outcome = await heed.core.respond(message('U_ANA', 'hi'), sink);
     expect(outcome.status).toBe('partial');
     expect(sink.failed?.partialText).toBe('abcdefgh');
-    const report = await heed.core.report(
-      { platform: 'slack', workspaceId: 'T1', channelId: 'C1', messageId: 'R-PARTIAL' },
-      { platform: 'slack', workspaceId: 'T1', userId: 'U_ANA' },
-      'reaction',
-      'bad',
-    );
+    const report = await heed.core.report({
+      target: { platform: 'slack', workspaceId: 'T1', channelId: 'C1', messageId: 'R-PARTIAL' },
+      reporter: { platform: 'slack', workspaceId: 'T1', userId: 'U_ANA' },
+      source: 'reaction',
+      signal: 'bad',
+    });
     expect(report.status).toBe('filed');
   });
 });

@@ -141,13 +141,13 @@ describe('Discord failures', () => {
     it('GIVEN a wrong token THEN start-up fails with a sentence about DISCORD_TOKEN', async () => {
       const failure = await start({ token: 'not-the-token' }).catch((error: unknown) => error);
       expect(failure).toBeInstanceOf(DiscordStartError);
-      expect((failure as DiscordStartError).userMessage).toMatch(/DISCORD_TOKEN was rejected/);
+      expect((failure as DiscordStartError).operatorMessage).toMatch(/DISCORD_TOKEN was rejected/);
     });
 
     it('GIVEN the Message Content intent is not enabled THEN start-up says where to enable it', async () => {
       const failure = await start({ disallow: GatewayIntentBits.MessageContent }).catch((error: unknown) => error);
       expect(failure).toBeInstanceOf(DiscordStartError);
-      expect((failure as DiscordStartError).userMessage).toMatch(/Privileged Gateway Intents → Message Content Intent/);
+      expect((failure as DiscordStartError).operatorMessage).toMatch(/Privileged Gateway Intents → Message Content Intent/);
     });
 
     it('GIVEN DISCORD_API_URL with a version and trailing slash THEN the client still reaches the fake', async () => {

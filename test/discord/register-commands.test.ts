@@ -75,7 +75,7 @@ describe('npm run discord:register', () => {
       (error: unknown) => error,
     );
     expect(failure).toBeInstanceOf(DiscordStartError);
-    expect((failure as DiscordStartError).userMessage).toContain('DISCORD_TOKEN');
+    expect((failure as DiscordStartError).operatorMessage).toContain('DISCORD_TOKEN');
   });
 
   it('GIVEN the npm script THEN it registers from the environment and prints what it did', async () => {

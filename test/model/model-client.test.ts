@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger, silentLogger, type Logger } from '../../src/core/logger.js';
-import { ModelClient, type ChatMessage, type ModelSettings } from '../../src/core/model/model-client.js';
+import { ModelClient, type ModelSettings } from '../../src/core/model/model-client.js';
+import type { ChatMessage } from '../../src/core/prompt/chat-message.js';
 import { MODEL_ERROR_MESSAGES, ModelError, toModelError } from '../../src/core/model/model-error.js';
 import { chunksOf, messagesOf, startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai.js';
 
@@ -72,11 +73,9 @@ describe('ModelClient.stream', () => {
     });
     expect(deltas).toEqual(chunksOf(reply, 5));
     expect(result.text).toBe(reply);
-    expect(result.finishReason).toBe('stop');
     expect(result.promptTokens).toBe(42);
     expect(result.completionTokens).toBe(12);
     expect(result.firstTokenMs).toBeTypeOf('number');
-    expect(result.latencyMs).toBeGreaterThanOrEqual(result.firstTokenMs ?? 0);
   });
 
   it('sends model, temperature, max_tokens, usage streaming and the messages', async () => {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { heedFromConfig } from '../../src/core/heed.js';
+import { heedFromConfig } from '../../src/app.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { startSlack } from '../../src/adapters/slack/index.js';
 import { FAKE_REPLY, messagesOf, systemPromptOf } from '../support/fake-openai.js';

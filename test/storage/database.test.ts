@@ -147,7 +147,7 @@ describe('migrate', () => {
     expect(error).toBeInstanceOf(HeedError);
     const heedError = error as HeedError;
     expect(heedError.code).toBe('database_too_new');
-    expect(heedError.userMessage).toBe(
+    expect(heedError.operatorMessage).toBe(
       `The database at ${temp.path} was written by a newer Heed (schema version 999; this build knows up to 4). ` +
         'Upgrade Heed or point DATABASE_PATH elsewhere.',
     );
@@ -166,7 +166,7 @@ describe('migrate', () => {
     const error = catchError(() => openDatabase(temp.path, { migrationsDir: dir }));
     expect(error).toBeInstanceOf(HeedError);
     expect((error as HeedError).code).toBe('migration_failed');
-    expect((error as HeedError).userMessage).toContain('002_broken.sql');
+    expect((error as HeedError).operatorMessage).toContain('002_broken.sql');
     expect((error as HeedError).detail).toMatchObject({ file: '002_broken.sql' });
 
     const raw = track(new BetterSqlite3(temp.path));

@@ -154,7 +154,7 @@ describe('ReportStore', () => {
     } catch (error) {
       expect(error).toBeInstanceOf(HeedError);
       expect(error).toMatchObject({ code: 'invalid_filter' });
-      expect((error as HeedError).userMessage).toContain('last tuesday');
+      expect((error as HeedError).operatorMessage).toContain('last tuesday');
     }
   });
 

@@ -6,7 +6,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig, type Config } from '../../src/config.js';
-import { heedFromConfig, type Heed } from '../../src/core/heed.js';
+import { heedFromConfig } from '../../src/app.js';
+import type { Heed } from '../../src/core/heed.js';
 import { silentLogger, type Logger } from '../../src/core/logger.js';
 
 export interface TestCore {

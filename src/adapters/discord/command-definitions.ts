@@ -12,7 +12,7 @@ import {
   type RESTPostAPIApplicationCommandsJSONBody,
   type SlashCommandSubcommandBuilder,
 } from 'discord.js';
-import { COMMAND_NAME } from '../../core/commands/help.js';
+import { COMMAND_NAME } from '../../core/commands/command-name.js';
 
 /** The message context command's name, as people see it under Apps. */
 export const REPORT_COMMAND_NAME = 'Report instruction failure';

@@ -14,10 +14,19 @@ import {
   type ModalSubmitInteraction,
   type RepliableInteraction,
 } from 'discord.js';
-import type { CommandResult } from '../../core/types.js';
+import type { CommandResult } from '../../core/api.js';
+import {
+  commandMessage,
+  editorMessage,
+  FORGET_ME_CANCEL_LABEL,
+  FORGET_ME_CANCELLED,
+  FORGET_ME_CONFIRM_LABEL,
+  forgetMeConfirmText,
+} from '../../messages/command-messages.js';
 import { actorOf } from './actor.js';
 import type { DiscordContext } from './context.js';
 import { TEXT_OPTION, VERSION_OPTION } from './command-definitions.js';
+import { discordMarkup } from './markup.js';
 import { editorInput, editorModal, TEXT_INPUT_LIMIT } from './modals.js';
 import { NO_MENTIONS } from './reply-stream.js';
 import { splitMessage } from './split-message.js';
@@ -41,9 +50,7 @@ export async function answerPrivately(interaction: RepliableInteraction, text: s
 }
 
 async function render(interaction: ChatInputCommandInteraction, result: CommandResult): Promise<void> {
-  if (result.kind === 'message') {
-    await answerPrivately(interaction, result.text);
-  } else if (result.kind === 'editor') {
+  if (result.kind === 'editor') {
     const modal = editorModal(result);
     if (modal) await interaction.showModal(modal);
     else {
@@ -53,39 +60,41 @@ async function render(interaction: ChatInputCommandInteraction, result: CommandR
           'Change them with `/instructions set` and `/instructions about` instead.',
       );
     }
-  } else {
+  } else if (result.kind === 'confirm_forget_me') {
     const buttons = new ActionRowBuilder<ButtonBuilder>().addComponents(
-      new ButtonBuilder().setCustomId(FORGET_ME_CONFIRM_ID).setLabel(result.confirmLabel).setStyle(ButtonStyle.Danger),
-      new ButtonBuilder().setCustomId(FORGET_ME_CANCEL_ID).setLabel('Cancel').setStyle(ButtonStyle.Secondary),
+      new ButtonBuilder().setCustomId(FORGET_ME_CONFIRM_ID).setLabel(FORGET_ME_CONFIRM_LABEL).setStyle(ButtonStyle.Danger),
+      new ButtonBuilder().setCustomId(FORGET_ME_CANCEL_ID).setLabel(FORGET_ME_CANCEL_LABEL).setStyle(ButtonStyle.Secondary),
     );
-    await interaction.reply({ content: result.text, components: [buttons], flags: MessageFlags.Ephemeral, allowedMentions: NO_MENTIONS });
+    await interaction.reply({
+      content: forgetMeConfirmText(discordMarkup),
+      components: [buttons],
+      flags: MessageFlags.Ephemeral,
+      allowedMentions: NO_MENTIONS,
+    });
+  } else {
+    await answerPrivately(interaction, commandMessage(result, discordMarkup));
   }
 }
 
 /** `/instructions …`: run the command line through the core and render its result. */
 export async function handleInstructionsCommand(ctx: DiscordContext, interaction: ChatInputCommandInteraction): Promise<void> {
-  const result = await ctx.core.command(actorOf(interaction, ctx.config), commandLine(interaction));
+  const result = await ctx.core.command(actorOf(interaction), commandLine(interaction));
   await render(interaction, result);
 }
 
 /** The editor modal was submitted: save both fields as one version, or say what is wrong and keep nothing. */
 export async function handleEditorSubmit(ctx: DiscordContext, interaction: ModalSubmitInteraction): Promise<void> {
-  const result = await ctx.core.saveEditor(actorOf(interaction, ctx.config), editorInput(interaction));
-  if (result.ok) {
-    await answerPrivately(interaction, result.text);
-    return;
-  }
-  // Discord modals cannot show an error under a field; the core's sentences name their field.
-  const problems = [result.errors.about, result.errors.respond].filter((error) => error !== undefined);
-  await answerPrivately(interaction, ['Your instructions were not saved.', ...problems.map((error) => `- ${error}`)].join('\n'));
+  const result = await ctx.core.saveEditor(actorOf(interaction), editorInput(interaction));
+  // Discord modals cannot show an error under a field; each sentence names its field.
+  await answerPrivately(interaction, editorMessage(result, discordMarkup));
 }
 
 /** The forget-me buttons: confirm deletes through the core, cancel keeps everything. */
 export async function handleForgetMeButton(ctx: DiscordContext, interaction: ButtonInteraction): Promise<void> {
   if (interaction.customId === FORGET_ME_CANCEL_ID) {
-    await interaction.update({ content: 'Cancelled. Nothing was deleted.', components: [] });
+    await interaction.update({ content: FORGET_ME_CANCELLED, components: [] });
     return;
   }
-  const result = await ctx.core.confirmForgetMe(actorOf(interaction, ctx.config));
-  await interaction.update({ content: result.kind === 'editor' ? 'Done.' : result.text, components: [], allowedMentions: NO_MENTIONS });
+  const result = await ctx.core.confirmForgetMe(actorOf(interaction));
+  await interaction.update({ content: commandMessage(result, discordMarkup), components: [], allowedMentions: NO_MENTIONS });
 }

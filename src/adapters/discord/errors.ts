@@ -71,7 +71,7 @@ export function logDiscordError(logger: Logger, error: unknown, context: { actio
 /** A start-up failure whose message says what to fix. */
 export class DiscordStartError extends HeedError {
   constructor(message: string, detail: Record<string, unknown> = {}, cause?: unknown) {
-    super('discord_start', message, detail, { cause });
+    super('discord_start', message, { detail, cause });
     this.name = 'DiscordStartError';
   }
 }

@@ -8,6 +8,7 @@
  */
 import type { GatewayMessageReactionAddDispatchData, GatewayMessageReactionRemoveDispatchData, MessageContextMenuCommandInteraction, ModalSubmitInteraction } from 'discord.js';
 import { reportReactions, reportsChannel } from '../../config.js';
+import { shorten } from '../../core/text.js';
 import type { MessageRef, PersonRef, ReportSummary } from '../../core/types.js';
 import { actorOf } from './actor.js';
 import { answerPrivately } from './commands.js';
@@ -22,20 +23,15 @@ const NOT_A_REPLY = 'That message is not one of my replies, so there is nothing 
 
 type ReactionEvent = GatewayMessageReactionAddDispatchData | GatewayMessageReactionRemoveDispatchData;
 
-function excerpt(text: string, max: number): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length <= max ? flat : `${flat.slice(0, max - 1)}…`;
-}
-
 /** The reports channel's view of a new report. Mentions render as names and ping no one. */
 function reportPost(summary: ReportSummary, workspaceId: string): string {
   const where = workspaceId === DM_WORKSPACE ? 'in a DM' : `in <#${summary.channelId}>`;
   return [
     `**Instruction failure report** \`${summary.reportId}\` (${summary.source}, ${summary.signal})`,
     `Reported by <@${summary.reporterId}> · asked by <@${summary.askerId}> ${where}`,
-    `**Question:** ${excerpt(summary.question, 400)}`,
-    `**Reply:** ${excerpt(summary.reply, 800)}`,
-    ...(summary.note ? [`**Note:** ${excerpt(summary.note, 500)}`] : []),
+    `**Question:** ${shorten(summary.question, 400, { flatten: true })}`,
+    `**Reply:** ${shorten(summary.reply, 800, { flatten: true })}`,
+    ...(summary.note ? [`**Note:** ${shorten(summary.note, 500, { flatten: true })}`] : []),
   ].join('\n');
 }
 
@@ -69,8 +65,9 @@ export async function handleReaction(ctx: DiscordContext, event: ReactionEvent, 
     await ctx.core.withdraw(target, reporter, 'bad');
     return;
   }
-  const outcome = await ctx.core.report(target, reporter, 'reaction', 'bad');
-  if (outcome.status === 'filed' && outcome.isNew) await postReport(ctx, outcome.summary, place.workspaceId);
+  // A reaction has no private place for a thank-you on Discord; the operators are told as the core says.
+  const outcome = await ctx.core.report({ target, reporter, source: 'reaction', signal: 'bad' });
+  if (outcome.status === 'filed' && outcome.notifyOperators) await postReport(ctx, outcome.summary, place.workspaceId);
 }
 
 /** "Report instruction failure" on a message: ask for a note, unless the message is not one of Heed's replies. */
@@ -93,22 +90,21 @@ export function isReportModal(customId: string): boolean {
 export async function handleReportSubmit(ctx: DiscordContext, interaction: ModalSubmitInteraction): Promise<void> {
   const ids = reportTarget(interaction.customId);
   if (!ids) return;
-  const actor = actorOf(interaction, ctx.config);
+  const actor = actorOf(interaction);
   const target: MessageRef = { platform: 'discord', workspaceId: actor.workspaceId, ...ids };
   const reporter: PersonRef = { platform: 'discord', workspaceId: actor.workspaceId, userId: actor.userId };
   const note = reportNote(interaction);
-  const outcome = await ctx.core.report(target, reporter, 'command', 'bad', note === '' ? undefined : note);
+  const outcome = await ctx.core.report({ target, reporter, source: 'command', signal: 'bad', note });
   if (outcome.status === 'not_a_reply') {
     await answerPrivately(interaction, NOT_A_REPLY);
     return;
   }
   // Reporting the same reply again keeps one report; a new note replaces the old one.
-  if (!outcome.isNew && note !== '') await ctx.core.addNote(outcome.reportId, reporter, note);
   await answerPrivately(
     interaction,
-    outcome.isNew
+    outcome.thankReporter
       ? 'Thanks, I filed a report on that reply so the operators can see where I missed your instructions.'
-      : 'You had already reported that reply; I kept the one report' + (note === '' ? '.' : ' and updated its note.'),
+      : 'You had already reported that reply; I kept the one report' + (outcome.noteUpdated ? ' and updated its note.' : '.'),
   );
-  if (outcome.isNew) await postReport(ctx, outcome.summary, actor.workspaceId);
+  if (outcome.notifyOperators) await postReport(ctx, outcome.summary, actor.workspaceId);
 }

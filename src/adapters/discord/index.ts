@@ -16,9 +16,9 @@ import {
 } from 'discord.js';
 import type { Config } from '../../config.js';
 import { asHeedError } from '../../core/errors.js';
-import type { HeedCore } from '../../core/heed-core.js';
+import type { HeedCore } from '../../core/api.js';
 import type { Logger } from '../../core/logger.js';
-import { COMMAND_NAME } from '../../core/commands/help.js';
+import { COMMAND_NAME } from '../../core/commands/command-name.js';
 import { clientOptions } from './client-options.js';
 import { REPORT_COMMAND_NAME } from './command-definitions.js';
 import { FORGET_ME_CANCEL_ID, FORGET_ME_CONFIRM_ID, handleEditorSubmit, handleForgetMeButton, handleInstructionsCommand } from './commands.js';
@@ -26,7 +26,7 @@ import type { DiscordContext } from './context.js';
 import { handleMessage } from './conversation.js';
 import { DiscordStartError, guarded, startErrorOf } from './errors.js';
 import { handleReaction, handleReportCommand, handleReportSubmit, isReportModal } from './feedback.js';
-import { InFlight } from '../in-flight.js';
+import { InFlight } from '../../core/reply/in-flight.js';
 import { EDITOR_MODAL_ID } from './modals.js';
 
 export interface DiscordAdapter {

@@ -4,7 +4,8 @@
  * submission back here; the report's target message travels in its modal's custom id.
  */
 import { LabelBuilder, ModalBuilder, TextInputBuilder, TextInputStyle, type ModalSubmitInteraction } from 'discord.js';
-import type { CommandResult, EditorInput, MessageRef } from '../../core/types.js';
+import { NOTE_LIMIT, type CommandResult } from '../../core/api.js';
+import type { EditorInput, MessageRef } from '../../core/types.js';
 
 type EditorResult = Extract<CommandResult, { kind: 'editor' }>;
 
@@ -15,7 +16,6 @@ const REPORT_MODAL_PREFIX = 'heed:report:';
 const NOTE_FIELD = 'note';
 /** Discord's ceiling for a text input's `max_length` and `value`. */
 export const TEXT_INPUT_LIMIT = 4000;
-const NOTE_LIMIT = 1000;
 
 /** The field names as `/instructions show` and the core's messages call them. */
 const FIELD_LABELS = { about: 'About me', respond: 'How to respond' } as const;

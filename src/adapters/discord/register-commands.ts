@@ -7,7 +7,7 @@
 import { pathToFileURL } from 'node:url';
 import { REST, Routes, type APIApplication, type RESTPutAPIApplicationCommandsResult } from 'discord.js';
 import { loadConfig, type Config } from '../../config.js';
-import { HeedError } from '../../core/errors.js';
+import { asHeedError } from '../../core/errors.js';
 import { createLogger, type Logger } from '../../core/logger.js';
 import { restApiBase } from './client-options.js';
 import { commandDefinitions } from './command-definitions.js';
@@ -55,7 +55,7 @@ if (isMain) {
     const result = await registerCommands({ config, logger: createLogger({ level: config.LOG_LEVEL }) });
     console.log(`Registered ${result.names.join(' and ')} ${result.guildId ? `to server ${result.guildId}` : 'globally'}.`);
   } catch (error) {
-    console.error(error instanceof HeedError ? error.userMessage : error instanceof Error ? error.message : String(error));
+    console.error(asHeedError(error).operatorMessage);
     process.exitCode = 1;
   }
 }

@@ -4,7 +4,7 @@
  */
 import type { Context } from '@slack/bolt';
 import type { Config } from '../../config.js';
-import type { HeedCore } from '../../core/heed-core.js';
+import type { HeedCore } from '../../core/api.js';
 import type { Logger } from '../../core/logger.js';
 import type { PersonRef } from '../../core/types.js';
 import type { People } from './people.js';
@@ -32,6 +32,14 @@ export interface SlackAdapterContext {
 /** The workspace an event belongs to: the team, or the enterprise for org-wide installs. */
 export function workspaceOf(context: Context, bot: BotIdentity): string {
   return context.teamId ?? context.enterpriseId ?? bot.teamId;
+}
+
+/**
+ * True for a direct message with the bot. Slack says so with `channel_type: 'im'` where an event carries
+ * it; everywhere else a DM's channel id starts with `D`.
+ */
+export function isDirectChannel(channelId: string, channelType?: string): boolean {
+  return channelType === 'im' || channelId.startsWith('D');
 }
 
 /** A Slack person as the core's PersonRef. */

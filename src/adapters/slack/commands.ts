@@ -1,18 +1,26 @@
 /**
  * `/instructions` in Slack. The grammar and every rule live in the core; this module builds the Actor
- * (admins are the workspace's admins and owners from `users.info`, plus HEED_ADMINS), acks at once (Slack
+ * (Slack's own admin signal: the workspace's admins and owners from `users.info`), acks at once (Slack
  * allows three seconds), and renders the result visible only to its author: messages through the
  * command's response URL, the editor as a modal, `forget-me` as a confirmation with buttons.
  */
 import type { App, BlockAction, ButtonAction, RespondFn, SlashCommand, webApi } from '@slack/bolt';
-import { isConfiguredAdmin } from '../../config.js';
-import type { Actor, CommandResult } from '../../core/types.js';
-import { workspaceOf, type SlackAdapterContext } from './adapter-context.js';
+import { COMMAND_NAME } from '../../core/commands/command-name.js';
+import type { CommandResult } from '../../core/commands/results.js';
+import type { Actor } from '../../core/types.js';
+import {
+  commandMessage,
+  FORGET_ME_CANCEL_LABEL,
+  FORGET_ME_CONFIRM_LABEL,
+  forgetMeConfirmText,
+} from '../../messages/command-messages.js';
+import { isDirectChannel, workspaceOf, type SlackAdapterContext } from './adapter-context.js';
 import { attempt } from './errors.js';
 import { openEditor } from './editor.js';
 import { splitMarkdown } from './format.js';
+import { slackMarkup } from './markup.js';
 
-export const INSTRUCTIONS_COMMAND = '/instructions';
+export const INSTRUCTIONS_COMMAND = `/${COMMAND_NAME}`;
 const FORGET_CONFIRM_ACTION = 'heed_forget_me_confirm';
 const FORGET_CANCEL_ACTION = 'heed_forget_me_cancel';
 /** Characters per ephemeral message; Slack truncates very long text. */
@@ -20,24 +28,15 @@ const EPHEMERAL_LIMIT = 12_000;
 /** A response URL accepts five posts. */
 const MAX_PARTS = 5;
 
-/**
- * The core writes command answers in a Markdown subset that Slack's mrkdwn already reads (`*bold*`,
- * `>` quotes, code); only `&` and `<` must be escaped so that `<text>` placeholders and quoted
- * instructions are shown as written instead of read as links or mentions.
- */
-export function commandText(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;');
-}
-
-/** Send a command answer ephemerally, split into parts if it is long. */
+/** Send mrkdwn ephemerally, split into parts if it is long. */
 async function sendEphemeral(respond: RespondFn, text: string): Promise<void> {
-  const parts = splitMarkdown(commandText(text), EPHEMERAL_LIMIT).slice(0, MAX_PARTS);
+  const parts = splitMarkdown(text, EPHEMERAL_LIMIT).slice(0, MAX_PARTS);
   for (const part of parts) await respond({ response_type: 'ephemeral', text: part });
 }
 
 /** Register `/instructions` and the forget-me confirmation buttons. */
 export function registerCommands(app: App, ctx: SlackAdapterContext): void {
-  const { core, config, logger, bot, people } = ctx;
+  const { core, logger, bot, people } = ctx;
 
   const actorFor = async (command: SlashCommand, workspaceId: string): Promise<Actor> => {
     // Ask fresh: admin rights can be revoked, and a command is rare enough to afford the call.
@@ -47,43 +46,61 @@ export function registerCommands(app: App, ctx: SlackAdapterContext): void {
       workspaceId,
       userId: command.user_id,
       channelId: command.channel_id,
-      isAdmin: Boolean(person?.isWorkspaceAdmin) || isConfiguredAdmin(config, 'slack', command.user_id),
-      ...(command.channel_id.startsWith('D') || command.channel_name === 'directmessage' ? { isDirect: true } : {}),
+      isPlatformAdmin: Boolean(person?.isWorkspaceAdmin),
+      ...(isDirectChannel(command.channel_id) ? { isDirect: true } : {}),
       ...(person ? { userName: person.name } : {}),
     };
   };
 
-  const render = async (result: CommandResult, command: SlashCommand, actor: Actor, respond: RespondFn, client: webApi.WebClient): Promise<void> => {
+  const render = async (
+    result: CommandResult,
+    command: SlashCommand,
+    actor: Actor,
+    respond: RespondFn,
+    client: webApi.WebClient,
+  ): Promise<void> => {
     switch (result.kind) {
-      case 'message':
-        await sendEphemeral(respond, result.text);
-        return;
       case 'editor': {
         const problem = await openEditor(client, ctx, command.trigger_id, result, {
           channelId: command.channel_id,
-          isAdmin: actor.isAdmin,
+          isAdmin: actor.isPlatformAdmin,
           from: 'command',
           responseUrl: command.response_url,
         });
         if (problem) await sendEphemeral(respond, problem);
         return;
       }
-      case 'confirm':
+      case 'confirm_forget_me': {
+        const text = forgetMeConfirmText(slackMarkup);
         await respond({
           response_type: 'ephemeral',
-          text: commandText(result.text),
+          text,
           blocks: [
-            { type: 'section', text: { type: 'mrkdwn', text: commandText(result.text) } },
+            { type: 'section', text: { type: 'mrkdwn', text } },
             {
               type: 'actions',
               elements: [
-                { type: 'button', action_id: FORGET_CONFIRM_ACTION, style: 'danger', value: result.action, text: { type: 'plain_text', text: result.confirmLabel } },
-                { type: 'button', action_id: FORGET_CANCEL_ACTION, value: 'cancel', text: { type: 'plain_text', text: 'Cancel' } },
+                {
+                  type: 'button',
+                  action_id: FORGET_CONFIRM_ACTION,
+                  style: 'danger',
+                  value: 'forget-me',
+                  text: { type: 'plain_text', text: FORGET_ME_CONFIRM_LABEL },
+                },
+                {
+                  type: 'button',
+                  action_id: FORGET_CANCEL_ACTION,
+                  value: 'cancel',
+                  text: { type: 'plain_text', text: FORGET_ME_CANCEL_LABEL },
+                },
               ],
             },
           ],
         });
         return;
+      }
+      default:
+        await sendEphemeral(respond, commandMessage(result, slackMarkup));
     }
   };
 
@@ -102,11 +119,10 @@ export function registerCommands(app: App, ctx: SlackAdapterContext): void {
       workspaceId: workspaceOf(context, bot),
       userId: body.user.id,
       channelId: body.channel?.id ?? '',
-      isAdmin: false,
+      isPlatformAdmin: false,
     };
-    const result = await core.confirmForgetMe(actor);
-    const text = result.kind === 'message' ? result.text : 'Done.';
-    await attempt(logger, 'response_url', () => respond({ response_type: 'ephemeral', replace_original: true, text: commandText(text) }), 'error');
+    const text = commandMessage(await core.confirmForgetMe(actor), slackMarkup);
+    await attempt(logger, 'response_url', () => respond({ response_type: 'ephemeral', replace_original: true, text }), 'error');
   });
 
   app.action<BlockAction<ButtonAction>>(FORGET_CANCEL_ACTION, async ({ ack, respond }) => {

@@ -8,7 +8,7 @@
  */
 import type { App, Context, webApi } from '@slack/bolt';
 import type { IncomingMessage } from '../../core/types.js';
-import { workspaceOf, type SlackAdapterContext } from './adapter-context.js';
+import { isDirectChannel, workspaceOf, type SlackAdapterContext } from './adapter-context.js';
 import { attempt } from './errors.js';
 import { feedbackButtonsBlock } from './feedback.js';
 import { mentionedUserIds } from './format.js';
@@ -85,7 +85,7 @@ export function registerConversation(app: App, ctx: SlackAdapterContext): void {
       return false;
     }
     if (message.kind === 'app_mention') return true;
-    if (message.channelType === 'im') return true;
+    if (isDirectChannel(message.channel, message.channelType)) return true;
     // A mention also arrives as app_mention; both are passed on and the core answers once.
     if (message.text.includes(`<@${bot.userId}`)) return true;
     if (!message.threadTs || message.threadTs === message.ts || !config.HEED_THREAD_FOLLOWUPS) return false;
@@ -117,7 +117,7 @@ export function registerConversation(app: App, ctx: SlackAdapterContext): void {
         people.name(userId),
         modelText(message.text, ctx),
       ]);
-      const isDirect = message.channelType === 'im' || message.channel.startsWith('D');
+      const isDirect = isDirectChannel(message.channel, message.channelType);
       const incoming: IncomingMessage = {
         platform: 'slack',
         workspaceId,

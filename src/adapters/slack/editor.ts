@@ -5,8 +5,10 @@
  */
 import type { App, webApi } from '@slack/bolt';
 import type { Actor } from '../../core/types.js';
-import { workspaceOf, type SlackAdapterContext } from './adapter-context.js';
+import { isDirectChannel, workspaceOf, type SlackAdapterContext } from './adapter-context.js';
+import { editorFieldProblems, editorMessage } from '../../messages/command-messages.js';
 import { logSlackError } from './errors.js';
+import { slackMarkup } from './markup.js';
 import {
   INSTRUCTIONS_MODAL_ID,
   instructionsErrors,
@@ -27,7 +29,7 @@ export async function openEditor(
   origin: EditorOrigin,
 ): Promise<string | undefined> {
   if (tooLongForModal(values)) {
-    return 'Your instructions are longer than a Slack form can hold (3,000 characters per field). Use `/instructions show`, `/instructions set <text>` and `/instructions about <text>` instead.';
+    return 'Your instructions are longer than a Slack form can hold (3,000 characters per field). Use `/instructions show`, `/instructions set &lt;text&gt;` and `/instructions about &lt;text&gt;` instead.';
   }
   try {
     await client.views.open({ trigger_id: triggerId, view: instructionsModal(values, origin) });
@@ -36,7 +38,7 @@ export async function openEditor(
     const failure = logSlackError(ctx.logger, 'views.open', error);
     return failure.slackError === 'expired_trigger_id'
       ? 'Slack closed the window for opening the editor before I could. Please run `/instructions` again.'
-      : 'I could not open the editor. You can still use `/instructions set <text>` and `/instructions about <text>`.';
+      : 'I could not open the editor. You can still use `/instructions set &lt;text&gt;` and `/instructions about &lt;text&gt;`.';
   }
 }
 
@@ -53,8 +55,8 @@ export function registerEditor(app: App, ctx: SlackAdapterContext, afterSave: Af
       workspaceId: workspaceOf(context, bot),
       userId: body.user.id,
       channelId: origin.channelId,
-      isAdmin: origin.isAdmin,
-      ...(origin.channelId.startsWith('D') ? { isDirect: true } : {}),
+      isPlatformAdmin: origin.isAdmin,
+      ...(isDirectChannel(origin.channelId) ? { isDirect: true } : {}),
     };
     const input = readInstructionsSubmission(view);
     if (!input) {
@@ -64,11 +66,15 @@ export function registerEditor(app: App, ctx: SlackAdapterContext, afterSave: Af
     }
     // Saving is local and fast, so the result goes into the ack: errors appear on their fields.
     const result = await core.saveEditor(actor, input);
-    if (!result.ok) {
-      await ack({ response_action: 'errors', errors: instructionsErrors(result.errors) });
+    if (result.kind === 'editor_invalid') {
+      await ack({ response_action: 'errors', errors: instructionsErrors(editorFieldProblems(result, slackMarkup)) });
+      return;
+    }
+    if (result.kind === 'failed') {
+      await ack({ response_action: 'errors', errors: instructionsErrors({ respond: editorMessage(result, slackMarkup) }) });
       return;
     }
     await ack();
-    await afterSave(client, actor, origin, result.text);
+    await afterSave(client, actor, origin, editorMessage(result, slackMarkup));
   });
 }

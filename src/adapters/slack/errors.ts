@@ -38,7 +38,7 @@ export class SlackApiError extends HeedError {
   readonly fix: string;
 
   constructor(method: string, slackError: string, fix: string, detail: Record<string, unknown> = {}, cause?: unknown) {
-    super('slack_api', USER_MESSAGE, { method, slackError, fix, ...detail }, { cause });
+    super('slack_api', `Slack ${method} failed: ${fix}`, { userMessage: USER_MESSAGE, detail: { method, slackError, fix, ...detail }, cause });
     this.name = 'SlackApiError';
     this.slackError = slackError;
     this.fix = fix;

@@ -6,10 +6,12 @@
  */
 import type { App, BlockAction, BlockFeedbackButtonsAction, ButtonAction, types, webApi } from '@slack/bolt';
 import { reportReactions, reportsChannel } from '../../config.js';
-import type { MessageRef, PersonRef, ReportSignal, ReportSource, ReportSummary } from '../../core/types.js';
+import type { FeedbackSignal } from '../../core/api.js';
+import type { MessageRef, PersonRef, ReportSignal, ReportSummary } from '../../core/types.js';
 import { personRef, workspaceOf, type SlackAdapterContext } from './adapter-context.js';
 import { attempt } from './errors.js';
-import { escapeMrkdwn, excerpt, neutraliseBroadcasts } from './format.js';
+import { shorten } from '../../core/text.js';
+import { escapeMrkdwn, neutraliseBroadcasts } from './format.js';
 import { NOTE_MODAL_ID, noteError, noteModal, readNoteSubmission } from './modal.js';
 
 export const FEEDBACK_ACTION_ID = 'heed_feedback';
@@ -45,7 +47,7 @@ const SIGNAL_LABEL: Record<ReportSignal, string> = { bad: '👎 missed', good: '
 
 /** The message posted to the operators' channel for a new report. */
 export function reportSummaryMessage(summary: ReportSummary): { text: string; blocks: types.KnownBlock[] } {
-  const clean = (text: string, limit: number) => escapeMrkdwn(neutraliseBroadcasts(excerpt(text, limit))).replace(/\n/g, '\n>');
+  const clean = (text: string, limit: number) => escapeMrkdwn(neutraliseBroadcasts(shorten(text, limit))).replace(/\n/g, '\n>');
   const lines = [
     `*New report* \`${summary.reportId}\`: ${SIGNAL_LABEL[summary.signal]} (${summary.source}) by <@${summary.reporterId}>`,
     `Asked by <@${summary.askerId}> in <#${summary.channelId}>`,
@@ -66,7 +68,7 @@ export function registerFeedback(app: App, ctx: SlackAdapterContext): void {
 
   const postToOperators = async (client: webApi.WebClient, summary: ReportSummary): Promise<void> => {
     const channel = reportsChannel(config, 'slack');
-    if (!channel || summary.signal !== 'bad') return;
+    if (!channel) return;
     const message = reportSummaryMessage(summary);
     await attempt(logger, 'chat.postMessage', () => client.chat.postMessage({ channel, ...message, unfurl_links: false }), 'error');
   };
@@ -90,19 +92,12 @@ export function registerFeedback(app: App, ctx: SlackAdapterContext): void {
     );
   };
 
-  /** File one signal and follow up: thank-you and operators' post for a new failure report. */
-  const file = async (
-    client: webApi.WebClient,
-    target: MessageRef,
-    reporter: PersonRef,
-    source: ReportSource,
-    signal: ReportSignal,
-    place: () => Promise<ThankYouPlace>,
-  ): Promise<void> => {
-    const outcome = await core.report(target, reporter, source, signal);
-    if (outcome.status !== 'filed' || !outcome.isNew) return;
-    if (signal === 'bad') await thankReporter(client, reporter, await place(), outcome.reportId);
-    await postToOperators(client, outcome.summary);
+  /** File one signal and follow up as the core says: a thank-you, a post to the operators. */
+  const file = async (client: webApi.WebClient, feedback: FeedbackSignal, place: () => Promise<ThankYouPlace>): Promise<void> => {
+    const outcome = await core.report(feedback);
+    if (outcome.status !== 'filed') return;
+    if (outcome.thankReporter) await thankReporter(client, feedback.reporter, await place(), outcome.reportId);
+    if (outcome.notifyOperators) await postToOperators(client, outcome.summary);
   };
 
   /** The thread a reacted-to reply sits in (a reply's ts alone does not say), best effort. */
@@ -119,7 +114,8 @@ export function registerFeedback(app: App, ctx: SlackAdapterContext): void {
     if (event.item_user && event.item_user !== bot.userId) return;
     const workspaceId = workspaceOf(context, bot);
     const target: MessageRef = { platform: 'slack', workspaceId, channelId: event.item.channel, messageId: event.item.ts };
-    await file(client, target, personRef(workspaceId, event.user), 'reaction', 'bad', () => threadOf(client, event.item.channel, event.item.ts));
+    const reporter = personRef(workspaceId, event.user);
+    await file(client, { target, reporter, source: 'reaction', signal: 'bad' }, () => threadOf(client, event.item.channel, event.item.ts));
   });
 
   app.event('reaction_removed', async ({ event, context }) => {
@@ -140,7 +136,8 @@ export function registerFeedback(app: App, ctx: SlackAdapterContext): void {
     const signal: ReportSignal = action.value === 'positive' ? 'good' : 'bad';
     const threadTs = typeof body.container.thread_ts === 'string' ? body.container.thread_ts : undefined;
     const target: MessageRef = { platform: 'slack', workspaceId, channelId: channel, messageId: ts };
-    await file(client, target, personRef(workspaceId, body.user.id), 'button', signal, async () => ({ channel, ...(threadTs ? { threadTs } : {}) }));
+    const reporter = personRef(workspaceId, body.user.id);
+    await file(client, { target, reporter, source: 'button', signal }, async () => ({ channel, ...(threadTs ? { threadTs } : {}) }));
   });
 
   app.action<BlockAction<ButtonAction>>(ADD_NOTE_ACTION_ID, async ({ ack, body, action, client }) => {
@@ -163,7 +160,7 @@ export function registerFeedback(app: App, ctx: SlackAdapterContext): void {
     await ack();
     const channel = reportsChannel(config, 'slack');
     if (channel) {
-      const text = `Note added to report \`${reportId}\` by <@${body.user.id}>:\n>${escapeMrkdwn(neutraliseBroadcasts(excerpt(note, 1_500))).replace(/\n/g, '\n>')}`;
+      const text = `Note added to report \`${reportId}\` by <@${body.user.id}>:\n>${escapeMrkdwn(neutraliseBroadcasts(shorten(note, 1_500))).replace(/\n/g, '\n>')}`;
       await attempt(logger, 'chat.postMessage', () => client.chat.postMessage({ channel, text, unfurl_links: false }), 'error');
     }
   });

@@ -73,12 +73,6 @@ export function escapeMrkdwn(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-/** At most `limit` characters, ending with an ellipsis when cut. */
-export function excerpt(text: string, limit: number): string {
-  const flat = text.trim();
-  if (flat.length <= limit) return flat;
-  return `${flat.slice(0, Math.max(0, limit - 1)).trimEnd()}…`;
-}
 
 /** Convert one line of Markdown prose (outside code) to mrkdwn. */
 function inlineToMrkdwn(line: string): string {

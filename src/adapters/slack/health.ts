@@ -6,7 +6,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { webApi } from '@slack/bolt';
-import type { HeedCore } from '../../core/heed-core.js';
+import type { HeedCore } from '../../core/api.js';
 import type { Logger } from '../../core/logger.js';
 import { slackErrorCode } from './errors.js';
 

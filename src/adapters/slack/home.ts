@@ -3,12 +3,13 @@
  * reports they filed recently. Published on `app_home_opened` and again after an edit made from it.
  */
 import type { App, BlockAction, ButtonAction, types, webApi } from '@slack/bolt';
-import type { InstructionsView, ReportListItem } from '../../core/heed-core.js';
+import type { InstructionsView, ReportListItem } from '../../core/api.js';
 import type { PersonRef } from '../../core/types.js';
 import { personRef, workspaceOf, type SlackAdapterContext } from './adapter-context.js';
 import { attempt } from './errors.js';
 import { openEditor } from './editor.js';
-import { escapeMrkdwn, excerpt, SECTION_TEXT_LIMIT } from './format.js';
+import { shorten } from '../../core/text.js';
+import { escapeMrkdwn, SECTION_TEXT_LIMIT } from './format.js';
 
 export const HOME_EDIT_ACTION = 'heed_home_edit';
 const RECENT_REPORTS = 10;
@@ -22,7 +23,7 @@ const STATUS_LABEL: Record<ReportListItem['status'], string> = {
 
 function quoted(text: string): string {
   if (text.trim() === '') return '>_(empty)_';
-  return `>${escapeMrkdwn(excerpt(text, SECTION_TEXT_LIMIT - 100)).replace(/\n/g, '\n>')}`;
+  return `>${escapeMrkdwn(shorten(text, SECTION_TEXT_LIMIT - 100)).replace(/\n/g, '\n>')}`;
 }
 
 function section(text: string): types.SectionBlock {
@@ -41,8 +42,8 @@ export function homeView(instructions: InstructionsView, reports: ReportListItem
       : reports.map((report) =>
           section(
             `${report.signal === 'bad' ? '👎' : '👍'} *${STATUS_LABEL[report.status]}* · ${escapeMrkdwn(report.createdAt.slice(0, 16).replace('T', ' '))}\n` +
-              `${quoted(excerpt(report.replyExcerpt, 280))}` +
-              (report.note ? `\n_Your note:_ ${escapeMrkdwn(excerpt(report.note, 280))}` : ''),
+              `${quoted(shorten(report.replyExcerpt, 280))}` +
+              (report.note ? `\n_Your note:_ ${escapeMrkdwn(shorten(report.note, 280))}` : ''),
           ),
         );
   return {
@@ -82,7 +83,7 @@ export function registerHome(app: App, ctx: SlackAdapterContext): void {
   app.action<BlockAction<ButtonAction>>(HOME_EDIT_ACTION, async ({ ack, body, context, client }) => {
     await ack();
     // The core decides what the editor opens with, exactly as for `/instructions edit`.
-    const result = await core.command({ ...personRef(workspaceOf(context, bot), body.user.id), channelId: '', isAdmin: false }, 'edit');
+    const result = await core.command({ ...personRef(workspaceOf(context, bot), body.user.id), channelId: '', isPlatformAdmin: false }, 'edit');
     if (result.kind !== 'editor') return;
     const problem = await openEditor(client, ctx, body.trigger_id, result, { channelId: '', isAdmin: false, from: 'home' });
     if (problem) ctx.logger.info({ user: body.user.id }, 'the editor could not be opened from the App Home');

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { App, webApi, type AppOptions, type ReceiverEvent } from '@slack/bolt';
 import type { Config } from '../../config.js';
 import { HeedError } from '../../core/errors.js';
-import type { HeedCore } from '../../core/heed-core.js';
+import type { HeedCore } from '../../core/api.js';
 import type { Logger } from '../../core/logger.js';
 import type { BotIdentity, SlackAdapterContext } from './adapter-context.js';
 import { boltLogger } from './bolt-logger.js';
@@ -19,7 +19,7 @@ import { attempt, logSlackError, slackErrorCode, toSlackApiError } from './error
 import { registerFeedback } from './feedback.js';
 import { healthHandler, SlackProbe } from './health.js';
 import { publishHome, registerHome } from './home.js';
-import { InFlight } from '../in-flight.js';
+import { InFlight } from '../../core/reply/in-flight.js';
 import { People } from './people.js';
 import { StreamingSupport } from './reply-stream.js';
 
@@ -61,7 +61,7 @@ class TrackedApp extends App {
 /** A start-up failure whose message says what to fix. */
 export class SlackStartError extends HeedError {
   constructor(message: string, detail: Record<string, unknown> = {}, cause?: unknown) {
-    super('slack_start', message, detail, { cause });
+    super('slack_start', message, { detail, cause });
     this.name = 'SlackStartError';
   }
 }

@@ -4,6 +4,7 @@
  * that open them (commands, App Home, feedback).
  */
 import type { types, ViewOutput } from '@slack/bolt';
+import { NOTE_LIMIT } from '../../core/api.js';
 import type { EditorInput } from '../../core/types.js';
 
 export const INSTRUCTIONS_MODAL_ID = 'heed_instructions';
@@ -146,7 +147,7 @@ export function noteModal(reportId: string): types.ModalView {
           type: 'plain_text_input',
           action_id: VALUE,
           multiline: true,
-          max_length: SLACK_INPUT_MAX,
+          max_length: NOTE_LIMIT,
           placeholder: { type: 'plain_text', text: 'e.g. I asked for three bullet points and got five paragraphs.' },
         },
       },

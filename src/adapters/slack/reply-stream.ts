@@ -9,7 +9,8 @@ import type { types, webApi } from '@slack/bolt';
 import type { Logger } from '../../core/logger.js';
 import type { ReplySink } from '../../core/types.js';
 import { logSlackError, slackErrorCode, toSlackApiError } from './errors.js';
-import { BroadcastGuard, excerpt, FALLBACK_TEXT_LIMIT, findCut, MESSAGE_MARKDOWN_LIMIT, openFence, toMrkdwn } from './format.js';
+import { shorten } from '../../core/text.js';
+import { BroadcastGuard, FALLBACK_TEXT_LIMIT, findCut, MESSAGE_MARKDOWN_LIMIT, openFence, toMrkdwn } from './format.js';
 
 type WebClient = webApi.WebClient;
 type Block = types.KnownBlock;
@@ -133,7 +134,7 @@ class PostWriter implements MessageWriter {
   private async render(content: string, extra: Block[]): Promise<void> {
     const markdown: types.MarkdownBlock = { type: 'markdown', text: content };
     const blocks: Block[] = [...(content ? [markdown] : []), ...extra];
-    const text = excerpt(toMrkdwn(content), FALLBACK_TEXT_LIMIT) || ' ';
+    const text = shorten(toMrkdwn(content), FALLBACK_TEXT_LIMIT) || ' ';
     const method = this.ts === undefined ? 'chat.postMessage' : 'chat.update';
     try {
       if (this.ts === undefined) {

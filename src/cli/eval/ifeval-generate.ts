@@ -6,7 +6,8 @@
 import { appendFileSync, existsSync } from 'node:fs';
 import { describeCheck } from '../../core/compliance/catalogue.js';
 import { HeedError } from '../../core/errors.js';
-import type { ChatMessage, ModelClient } from '../../core/model/model-client.js';
+import type { ModelClient } from '../../core/model/model-client.js';
+import type { ChatMessage } from '../../core/prompt/chat-message.js';
 import { buildSystemPrompt } from '../../core/prompt/system-prompt.js';
 import type { EvalCase } from './ifeval-files.js';
 import { readResponses } from './ifeval-files.js';

@@ -1,7 +1,5 @@
-import { COMMAND_NAME, VALID_FORMS } from './help.js';
-
-/** Why a command line could not be understood. */
-export type ParseErrorCode = 'missing_text' | 'bad_version' | 'unknown_subcommand' | 'unexpected_text' | 'bad_layer_action';
+import { COMMAND_NAME } from './command-name.js';
+import type { ParseProblem } from './results.js';
 
 /** One `/instructions` command line, understood. */
 export type ParsedCommand =
@@ -19,13 +17,15 @@ export type ParsedCommand =
   | { kind: 'about'; text: string }
   | { kind: 'add'; text: string }
   | { kind: 'restore'; version: number }
+  /** `checks` lists what is checked on the person's replies; `checks on|off` turns checking on or off. */
+  | { kind: 'checks'; setting?: 'on' | 'off' }
   // `show` and `clear` as two members (the same values as one `'show' | 'clear'` member) so that
   // ruling both out narrows a command to the `set` member.
   | { kind: 'layer'; layer: 'channel' | 'workspace'; action: 'show' }
   | { kind: 'layer'; layer: 'channel' | 'workspace'; action: 'clear' }
   | { kind: 'layer'; layer: 'channel' | 'workspace'; action: 'set'; text: string }
-  /** `message` says what was wrong, what to do, and hints at the valid forms. */
-  | { kind: 'invalid'; code: ParseErrorCode; message: string };
+  /** What was wrong, for the platform to word. */
+  | { kind: 'invalid'; problem: ParseProblem };
 
 type NoArgumentKind = 'edit' | 'show' | 'help' | 'preview' | 'history' | 'undo' | 'clear' | 'off' | 'on' | 'forget-me';
 type TextKind = 'set' | 'about' | 'add';
@@ -47,12 +47,6 @@ const NO_ARGUMENT = new Map<string, NoArgumentKind>([
   ['forgetme', 'forget-me'],
 ]);
 
-const TEXT_EXAMPLES: Record<TextKind, string> = {
-  set: 'the text of your instructions, for example `/instructions set Answer in British English.`',
-  about: 'what I should know about you, for example `/instructions about I am a nurse in Lyon.`',
-  add: 'the line to add, for example `/instructions add Use bullet points for steps.`',
-};
-
 type LayerName = 'channel' | 'workspace';
 
 /** `server` is Discord's word for a workspace. */
@@ -62,7 +56,7 @@ const LAYERS = new Map<string, LayerName>([
   ['server', 'workspace'],
 ]);
 
-const KNOWN_WORDS = [...NO_ARGUMENT.keys(), 'set', 'about', 'add', 'restore', ...LAYERS.keys()].filter((word) => word.length > 2);
+const KNOWN_WORDS = [...NO_ARGUMENT.keys(), 'set', 'about', 'add', 'restore', 'checks', ...LAYERS.keys()].filter((word) => word.length > 2);
 
 const command = `/${COMMAND_NAME}`;
 
@@ -72,7 +66,6 @@ const ZERO_WIDTH = /[\u200B-\u200D\u2060\uFEFF\u00AD]/g;
 const ZERO_WIDTH_CHAR = /^[\u200B-\u200D\u2060\uFEFF\u00AD]$/;
 const SPACE_CHAR = /^\s$/;
 const VERSION = /^(?:version\s+|v|#)?(\d+)$/i;
-const ECHO_LIMIT = 40;
 
 function isBlank(char: string): boolean {
   return SPACE_CHAR.test(char) || ZERO_WIDTH_CHAR.test(char);
@@ -98,12 +91,6 @@ function firstWord(text: string): { word: string; rest: string } {
   return { word: trimmed.slice(0, end).replace(ZERO_WIDTH, ''), rest: trimBlank(trimmed.slice(end)) };
 }
 
-/** User text quoted back in a message: no control characters or backticks, at most 40 characters. */
-function echo(text: string): string {
-  const chars = Array.from(text.replace(/[\p{Cc}\p{Cf}`]/gu, ''));
-  return chars.length > ECHO_LIMIT ? `${chars.slice(0, ECHO_LIMIT).join('')}…` : chars.join('');
-}
-
 /** Levenshtein distance, enough to suggest the word someone meant to type. */
 function distance(a: string, b: string): number {
   let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
@@ -118,28 +105,25 @@ function distance(a: string, b: string): number {
   return previous[b.length] ?? 0;
 }
 
-function suggestion(word: string): string {
-  if (word.length < 2 || word.length > 20) return '';
-  const best = KNOWN_WORDS.map((known) => ({ known, cost: distance(word, known) }))
+/** The known word nearest to what was typed, if one is close enough to be what was meant. */
+function suggestion(word: string): string | undefined {
+  if (word.length < 2 || word.length > 20) return undefined;
+  return KNOWN_WORDS.map((known) => ({ known, cost: distance(word, known) }))
     .filter(({ cost }) => cost <= 2)
-    .sort((a, b) => a.cost - b.cost)[0];
-  return best ? ` Did you mean \`${best.known}\`?` : '';
+    .sort((a, b) => a.cost - b.cost)[0]?.known;
 }
 
-function invalid(code: ParseErrorCode, message: string): ParsedCommand {
-  return { kind: 'invalid', code, message };
+function invalid(problem: ParseProblem): ParsedCommand {
+  return { kind: 'invalid', problem };
 }
 
 function noArgument(kind: NoArgumentKind, word: string, rest: string): ParsedCommand {
   if (rest === '') return { kind };
-  return invalid(
-    'unexpected_text',
-    `\`${echo(word)}\` takes nothing after it, but got “${echo(rest)}”. Use \`${command} ${kind}\` on its own. ${VALID_FORMS}`,
-  );
+  return invalid({ code: 'unexpected_text', word, form: kind, given: rest });
 }
 
 function withText(kind: TextKind, rest: string): ParsedCommand {
-  if (rest === '') return invalid('missing_text', `\`${kind}\` needs ${TEXT_EXAMPLES[kind]} ${VALID_FORMS}`);
+  if (rest === '') return invalid({ code: 'missing_text', form: kind, word: kind });
   return { kind, text: rest };
 }
 
@@ -147,38 +131,34 @@ function restore(rest: string): ParsedCommand {
   const match = VERSION.exec(rest);
   const version = match?.[1] ? Number(match[1]) : Number.NaN;
   if (Number.isSafeInteger(version) && version > 0) return { kind: 'restore', version };
-  const problem = rest === '' ? '`restore` needs a version number' : `“${echo(rest)}” is not a version number`;
-  return invalid(
-    'bad_version',
-    `${problem}: use a positive whole number, for example \`${command} restore 3\`. \`${command} history\` lists your versions.`,
-  );
+  return invalid({ code: 'bad_version', given: rest });
+}
+
+function checks(rest: string): ParsedCommand {
+  const setting = rest.toLowerCase();
+  if (setting === '') return { kind: 'checks' };
+  if (setting === 'on' || setting === 'off') return { kind: 'checks', setting };
+  return invalid({ code: 'bad_checks_setting', given: rest });
 }
 
 function layer(target: LayerName, word: string, rest: string): ParsedCommand {
   const { word: actionWord, rest: text } = firstWord(rest);
   const action = actionWord.toLowerCase();
-  const forms = `\`${word} show|set <text>|clear\``;
   if (action === 'set') {
-    if (text === '') {
-      return invalid('missing_text', `\`${word} set\` needs the text of the rules, for example \`${command} ${word} set Answer in English.\``);
-    }
+    if (text === '') return invalid({ code: 'missing_text', form: 'layer_set', word });
     return { kind: 'layer', layer: target, action: 'set', text };
   }
   if (action === 'show' || action === 'clear') {
     if (text === '') return { kind: 'layer', layer: target, action };
-    return invalid(
-      'unexpected_text',
-      `\`${word} ${action}\` takes nothing after it, but got “${echo(text)}”. Use \`${command} ${word} ${action}\` on its own.`,
-    );
+    return invalid({ code: 'unexpected_text', word: `${word} ${action}`, form: `${word} ${action}`, given: text });
   }
-  const problem = action === '' ? `\`${word}\` needs an action` : `“${echo(actionWord)}” is not an action for \`${word}\``;
-  return invalid('bad_layer_action', `${problem}: use ${forms}, for example \`${command} ${word} show\`.`);
+  return invalid({ code: 'bad_layer_action', word, given: actionWord });
 }
 
 /**
  * Understand one `/instructions` command line (the text after the command name; a pasted leading
- * `/instructions` is accepted too). Never throws: input that does not parse becomes `invalid` with a
- * sentence for the person.
+ * `/instructions` is accepted too). Never throws: input that does not parse becomes `invalid` with
+ * the problem, for the platform to word.
  */
 export function parseCommand(text: string): ParsedCommand {
   let { word, rest } = firstWord(text);
@@ -192,12 +172,10 @@ export function parseCommand(text: string): ParsedCommand {
   if (simple) return noArgument(simple, subcommand, rest);
   if (subcommand === 'set' || subcommand === 'about' || subcommand === 'add') return withText(subcommand, rest);
   if (subcommand === 'restore') return restore(rest);
+  if (subcommand === 'checks') return checks(rest);
   const target = LAYERS.get(subcommand);
   if (target) return layer(target, subcommand, rest);
 
-  const shown = echo(word);
-  return invalid(
-    'unknown_subcommand',
-    `\`${command}\` has no subcommand ${shown ? `“${shown}”` : 'like that'}.${suggestion(subcommand)} To replace how I respond, use \`${command} set <text>\`. ${VALID_FORMS}`,
-  );
+  const suggested = suggestion(subcommand);
+  return invalid({ code: 'unknown_subcommand', given: word, ...(suggested ? { suggestion: suggested } : {}) });
 }

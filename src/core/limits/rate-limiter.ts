@@ -11,6 +11,7 @@ const WINDOW_MS = 60_000;
 
 export class RateLimiter {
   private readonly hits = new Map<string, { times: number[]; notifiedAt: number | null }>();
+  private sweptAt: number;
 
   /**
    * @param perMinute messages allowed per person per minute; 0 turns the limit off.
@@ -19,12 +20,16 @@ export class RateLimiter {
   constructor(
     private readonly perMinute: number,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.sweptAt = now();
+  }
 
   /** Count one message from `key` and decide whether it may be answered. */
   check(key: string): RateDecision {
     if (this.perMinute <= 0) return 'allow';
     const now = this.now();
+    // At most once a window, forget people who have been quiet for a whole window.
+    if (now - this.sweptAt >= WINDOW_MS) this.sweep(now);
     const entry = this.hits.get(key) ?? { times: [], notifiedAt: null };
     entry.times = entry.times.filter((time) => now - time < WINDOW_MS);
     if (entry.notifiedAt !== null && now - entry.notifiedAt >= WINDOW_MS) entry.notifiedAt = null;
@@ -40,11 +45,18 @@ export class RateLimiter {
     return 'silent';
   }
 
+  /** People being tracked: those who wrote within about the last two windows. */
+  get size(): number {
+    return this.hits.size;
+  }
+
   /** Drop idle people so the map does not grow without bound. */
-  sweep(): void {
-    const now = this.now();
+  private sweep(now: number): void {
+    this.sweptAt = now;
     for (const [key, entry] of this.hits) {
-      if (entry.times.every((time) => now - time >= WINDOW_MS)) this.hits.delete(key);
+      const idle = entry.times.every((time) => now - time >= WINDOW_MS);
+      const noticeOver = entry.notifiedAt === null || now - entry.notifiedAt >= WINDOW_MS;
+      if (idle && noticeOver) this.hits.delete(key);
     }
   }
 }

@@ -5,12 +5,8 @@
  */
 import OpenAI, { BadRequestError } from 'openai';
 import type { Logger } from '../logger.js';
+import type { ChatMessage } from '../prompt/chat-message.js';
 import { ModelError, toModelError } from './model-error.js';
-
-export interface ChatMessage {
-  role: 'system' | 'user' | 'assistant';
-  content: string;
-}
 
 export interface ModelSettings {
   baseURL?: string;
@@ -28,12 +24,10 @@ export interface ModelSettings {
 
 export interface ModelResult {
   text: string;
-  finishReason: string | null;
   promptTokens?: number;
   completionTokens?: number;
   /** Milliseconds from the call to the first non-empty text delta. */
   firstTokenMs?: number;
-  latencyMs: number;
 }
 
 /** A local server needs no key, but the SDK insists on one. */
@@ -201,11 +195,9 @@ export class ModelClient {
     }
     return {
       text,
-      finishReason,
       ...(promptTokens !== undefined ? { promptTokens } : {}),
       ...(completionTokens !== undefined ? { completionTokens } : {}),
       ...(firstTokenMs !== undefined ? { firstTokenMs } : {}),
-      latencyMs: performance.now() - started,
     };
   }
 

@@ -85,7 +85,8 @@ export class ModelError extends HeedError {
   readonly retryable: boolean;
 
   constructor(code: ModelErrorCode, options: ModelErrorOptions = {}) {
-    super(code, options.userMessage ?? MODEL_ERROR_MESSAGES[code], options.detail ?? {}, { cause: options.cause });
+    const userMessage = options.userMessage ?? MODEL_ERROR_MESSAGES[code];
+    super(code, userMessage, { userMessage, detail: options.detail ?? {}, cause: options.cause });
     this.name = 'ModelError';
     this.code = code;
     this.partialText = options.partialText ?? '';

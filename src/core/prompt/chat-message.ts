@@ -1,7 +1,4 @@
-/**
- * One message of a chat completion request. The model client declares the same shape; structural
- * typing keeps the two interchangeable without either module importing the other.
- */
+/** One message of a chat completion request, as the prompt builds it and the model client sends it. */
 export interface ChatMessage {
   role: 'system' | 'user' | 'assistant';
   content: string;

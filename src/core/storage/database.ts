@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import BetterSqlite3 from 'better-sqlite3';
 import { HeedError } from '../errors.js';
+import type { Logger } from '../logger.js';
 
 /** An open better-sqlite3 connection. */
 export type Database = BetterSqlite3.Database;
@@ -123,7 +124,7 @@ function tooNew(db: Database, newest: number, migrations: MigrationFile[]): Heed
     'database_too_new',
     `The database at ${db.name} was written by a newer Heed (schema version ${newest}; this build knows up to ${knownUpTo}). ` +
       'Upgrade Heed or point DATABASE_PATH elsewhere.',
-    { path: db.name, schemaVersion: newest, knownUpTo },
+    { detail: { path: db.name, schemaVersion: newest, knownUpTo } },
   );
 }
 
@@ -131,7 +132,18 @@ function migrationError(file: string, reason: string, cause?: unknown): HeedErro
   return new HeedError(
     'migration_failed',
     `Heed could not update its database: migration ${file} failed (${reason}). Nothing from that file was applied.`,
-    { file, reason },
-    { cause },
+    { detail: { file, reason }, cause },
   );
+}
+
+/** Whether the database answers a read (a write lock held elsewhere does not make it unhealthy). Never throws. */
+export function databaseHealth(db: Database, logger: Logger): { ok: boolean; database: 'ok' | 'closed' | 'error' } {
+  if (!db.open) return { ok: false, database: 'closed' };
+  try {
+    db.prepare('SELECT 1 FROM schema_migrations LIMIT 1').get();
+    return { ok: true, database: 'ok' };
+  } catch (error) {
+    logger.warn({ err: error }, 'health check: the database did not answer');
+    return { ok: false, database: 'error' };
+  }
 }

@@ -1,4 +1,4 @@
-export { DEFAULT_MIGRATIONS_DIR, migrate, openDatabase, readMigrations } from './database.js';
+export { databaseHealth, DEFAULT_MIGRATIONS_DIR, migrate, openDatabase, readMigrations } from './database.js';
 export type { Database, MigrationFile, OpenDatabaseOptions } from './database.js';
 export { InstructionStore } from './instruction-store.js';
 export type { InstructionChange, InstructionVersion, ScopeKey, ScopeKind } from './instruction-store.js';

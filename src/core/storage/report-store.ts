@@ -35,7 +35,7 @@ export interface ReportFilter {
   /** ISO-8601 instant or date; reports created at or after it. */
   since?: string;
   signal?: ReportSignal;
-  /** Default 100. */
+  /** Default 100; `Infinity` for every match. */
   limit?: number;
 }
 
@@ -231,7 +231,9 @@ function cleanNote(note: string | undefined): string | null {
 }
 
 /** A negative LIMIT means "no limit" to SQLite; never let that through. */
+/** A whole, non-negative limit; `Infinity` is no limit at all (SQLite's LIMIT -1). */
 function clampLimit(limit: number): number {
+  if (limit === Number.POSITIVE_INFINITY) return -1;
   return Number.isFinite(limit) ? Math.max(0, Math.floor(limit)) : DEFAULT_LIST_LIMIT;
 }
 
@@ -240,7 +242,7 @@ function normalizeInstant(value: string): string {
   const date = new Date(value);
   if (Number.isNaN(date.getTime())) {
     throw new HeedError('invalid_filter', `"${value}" is not a date I can read. Use a form like 2026-01-31 or 2026-01-31T12:00:00Z.`, {
-      since: value,
+      detail: { since: value },
     });
   }
   return date.toISOString();

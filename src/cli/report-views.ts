@@ -1,61 +1,13 @@
 /**
- * How operators see failure reports: the filter the CLI accepts, a readable list and detail view, and
- * the JSONL export line (one self-contained object per report, ready for an evaluation or
- * fine-tuning set).
+ * How operators see failure reports in a terminal: a readable list and detail view, and the JSONL
+ * export line (one self-contained object per report, ready for an evaluation or fine-tuning set).
  */
-import { HeedError } from '../errors.js';
-import type { ReplyRecord, ReportRecord } from '../storage/index.js';
-import type { ReportStatus } from '../types.js';
-
-const STATUSES: ReportStatus[] = ['open', 'triaged', 'resolved', 'withdrawn'];
-
-export interface ReportFilterArgs {
-  status?: string | undefined;
-  since?: string | undefined;
-  limit?: string | undefined;
-}
-
-export interface ReportFilter {
-  status?: ReportStatus;
-  since?: string;
-  limit?: number;
-}
-
-/** Validate the CLI's filter flags; `since` takes an ISO date or a relative `7d` / `12h`. */
-export function parseReportFilter(args: ReportFilterArgs, now: Date): ReportFilter {
-  const filter: ReportFilter = {};
-  if (args.status !== undefined) {
-    if (!STATUSES.includes(args.status as ReportStatus)) {
-      throw new HeedError('usage', `--status must be one of ${STATUSES.join(', ')} (got "${args.status}").`);
-    }
-    filter.status = args.status as ReportStatus;
-  }
-  if (args.since !== undefined) {
-    const relative = /^(\d+)([dh])$/.exec(args.since);
-    const date = relative
-      ? new Date(now.getTime() - Number(relative[1]) * (relative[2] === 'd' ? 86_400_000 : 3_600_000))
-      : new Date(args.since);
-    if (Number.isNaN(date.getTime())) {
-      throw new HeedError('usage', `--since must be a date like 2026-11-01 or a span like 7d or 12h (got "${args.since}").`);
-    }
-    filter.since = date.toISOString();
-  }
-  if (args.limit !== undefined) {
-    const limit = Number(args.limit);
-    if (!Number.isInteger(limit) || limit < 1) throw new HeedError('usage', `--limit must be a positive whole number (got "${args.limit}").`);
-    filter.limit = limit;
-  }
-  return filter;
-}
+import { questionOf } from '../core/feedback/feedback.js';
+import type { ReplyRecord, ReportRecord } from '../core/storage/index.js';
+import { shorten } from '../core/text.js';
 
 function oneLine(text: string, max: number): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
-}
-
-/** The last user message of a snapshot: the question that was answered. */
-function question(reply: ReplyRecord): string {
-  return [...reply.messages].reverse().find((message) => message.role === 'user')?.content ?? '';
+  return shorten(text, max, { flatten: true });
 }
 
 /** One line per report, newest first. */
@@ -65,7 +17,7 @@ export function renderReportList(reports: ReportRecord[], replyOf: (id: string) 
     .map((report) => {
       const reply = replyOf(report.replyId);
       const note = report.note ? ` · note: ${oneLine(report.note, 60)}` : '';
-      return `${report.id}  ${report.createdAt.slice(0, 16).replace('T', ' ')}  ${report.status.padEnd(9)} ${report.signal.padEnd(4)} ${report.source.padEnd(8)} ${report.platform}/${report.workspaceId}  Q: ${oneLine(reply ? question(reply) : '(snapshot gone)', 50)}${note}`;
+      return `${report.id}  ${report.createdAt.slice(0, 16).replace('T', ' ')}  ${report.status.padEnd(9)} ${report.signal.padEnd(4)} ${report.source.padEnd(8)} ${report.platform}/${report.workspaceId}  Q: ${oneLine(reply ? questionOf(reply.messages) : '(snapshot gone)', 50)}${note}`;
     })
     .join('\n');
 }

@@ -1,22 +1,28 @@
+/**
+ * The core's public surface: what adapters call. The core decides every business rule (dedupe, rate
+ * limits, precedence, who may edit which layer, what a report records and whom it tells); an adapter
+ * only translates platform events into these calls and renders the results.
+ */
+import type { CommandResult, EditorResult } from './commands/results.js';
+import type { FeedbackSignal, ReportListItem } from './feedback/feedback.js';
 import type {
   Actor,
   ChannelRef,
-  CommandResult,
   EditorInput,
-  EditorResult,
   IncomingMessage,
   MessageRef,
   PersonRef,
   ReplySink,
   ReportOutcome,
   ReportSignal,
-  ReportSource,
-  ReportStatus,
   ReportSummary,
   RespondOutcome,
   RewriteOutcome,
   RewriteSink,
 } from './types.js';
+
+export type { CommandResult, EditorResult, FeedbackSignal, ReportListItem };
+export { NOTE_LIMIT } from './feedback/feedback.js';
 
 /** A person's instructions as the App Home or an editor shows them. */
 export interface InstructionsView {
@@ -27,17 +33,6 @@ export interface InstructionsView {
   version: number;
 }
 
-/** One line of a person's recent reports (Slack App Home). */
-export interface ReportListItem {
-  reportId: string;
-  createdAt: string;
-  status: ReportStatus;
-  signal: ReportSignal;
-  note?: string;
-  /** The start of the reply that was reported. */
-  replyExcerpt: string;
-}
-
 /** Whether the core can do its work: the database answers a query. */
 export interface CoreHealth {
   ok: boolean;
@@ -45,27 +40,18 @@ export interface CoreHealth {
   database: 'ok' | 'closed' | 'error';
 }
 
-/**
- * What adapters call. The core decides every business rule (dedupe, rate limits, precedence, who
- * may edit which layer given `isAdmin`, what a report records); an adapter only translates.
- */
+/** What adapters call. */
 export interface HeedCore {
   /** Answer one message: claim it, build the prompt, stream the model's reply into `sink`, store the snapshot. Never throws. */
   respond(message: IncomingMessage, sink: ReplySink): Promise<RespondOutcome>;
   /** Run one `/instructions` command line (the text after the command name). Never throws. */
   command(actor: Actor, text: string): Promise<CommandResult>;
-  /** Save the editor's two fields (and on/off) as a new version, or say which field is wrong. */
+  /** Save the editor's two fields (and on/off) as a new version, or say which field is wrong. Never throws. */
   saveEditor(actor: Actor, input: EditorInput): Promise<EditorResult>;
-  /** The confirmed second step of `forget-me`. */
+  /** The confirmed second step of `forget-me`: `forgotten`, or `failed` with nothing deleted. Never throws. */
   confirmForgetMe(actor: Actor): Promise<CommandResult>;
   /** File feedback on a platform message; `not_a_reply` when it is not one of Heed's replies. A repeat is idempotent. */
-  report(
-    target: MessageRef,
-    reporter: PersonRef,
-    source: ReportSource,
-    signal: ReportSignal,
-    note?: string,
-  ): Promise<ReportOutcome>;
+  report(feedback: FeedbackSignal): Promise<ReportOutcome>;
   /** Withdraw the reporter's report of that signal on that message (a removed reaction). True if one was withdrawn. */
   withdraw(target: MessageRef, reporter: PersonRef, signal: ReportSignal): Promise<boolean>;
   /** Attach or replace the note on a report; only its reporter may. True if saved. */

@@ -1,7 +1,7 @@
 /**
- * The platform events an adapter is handling right now. Shutdown waits for them (stop taking new events, let the
- * replies in flight finish), and tests await `idle()` instead of sleeping after an event that should
- * change nothing.
+ * Work in flight: the replies the core is generating, the platform events an adapter is handling.
+ * Shutdown waits for them (stop taking new work, let what runs finish), and tests await `idle()`
+ * instead of sleeping after an event that should change nothing.
  */
 export class InFlight {
   private readonly running = new Set<Promise<unknown>>();

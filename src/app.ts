@@ -1,0 +1,49 @@
+/**
+ * Composition: the core the running app uses, built from the validated configuration. This is where
+ * `Config` meets the core's own settings, so the core never sees the app's configuration.
+ */
+import { forPlatform, type Config } from './config.js';
+import { Heed } from './core/heed.js';
+import type { Logger } from './core/logger.js';
+import { ModelClient } from './core/model/model-client.js';
+import { openDatabase } from './core/storage/index.js';
+
+/** The model client for the configured endpoint. */
+export function modelFromConfig(config: Config, logger: Logger): ModelClient {
+  return new ModelClient(
+    {
+      ...(config.OPENAI_BASE_URL ? { baseURL: config.OPENAI_BASE_URL } : {}),
+      ...(config.OPENAI_API_KEY ? { apiKey: config.OPENAI_API_KEY } : {}),
+      model: config.OPENAI_MODEL,
+      ...(config.OPENAI_TEMPERATURE !== undefined ? { temperature: config.OPENAI_TEMPERATURE } : {}),
+      maxOutputTokens: config.OPENAI_MAX_OUTPUT_TOKENS,
+      timeoutMs: config.OPENAI_TIMEOUT_MS,
+      maxRetries: config.OPENAI_MAX_RETRIES,
+    },
+    logger,
+  );
+}
+
+/** Open the database and the model client from the configuration, and start the core. */
+export function heedFromConfig(config: Config, logger: Logger): Heed {
+  const db = openDatabase(config.DATABASE_PATH, { busyTimeoutMs: config.DATABASE_BUSY_TIMEOUT_MS });
+  return new Heed({
+    db,
+    logger,
+    model: modelFromConfig(config, logger),
+    settings: {
+      basePrompt: config.HEED_BASE_PROMPT,
+      instructionLimit: config.HEED_INSTRUCTION_LIMIT,
+      contextTokens: config.MODEL_CONTEXT_TOKENS,
+      maxOutputTokens: config.OPENAI_MAX_OUTPUT_TOKENS,
+      ratePerMinute: config.HEED_RATE_LIMIT_PER_MINUTE,
+      retentionDays: config.REPLY_RETENTION_DAYS,
+      admins: {
+        slack: forPlatform(config.HEED_ADMINS, 'slack'),
+        discord: forPlatform(config.HEED_ADMINS, 'discord'),
+      },
+      compliance: config.HEED_COMPLIANCE,
+      checkExtractor: config.HEED_CHECK_EXTRACTOR,
+    },
+  }).start();
+}

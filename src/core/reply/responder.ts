@@ -1,0 +1,223 @@
+/**
+ * The reply pipeline: claim the message (exactly once), apply the rate limit, build the prompt,
+ * stream the model's reply into the platform's sink, and store the snapshot with the claim. Every
+ * failure becomes a short honest message to the person and a log line; nothing here throws.
+ */
+import type { Logger } from '../logger.js';
+import type { ModelClient } from '../model/model-client.js';
+import { ModelError } from '../model/model-error.js';
+import type { PromptAssembler } from '../prompt/prompt-assembler.js';
+import { RateLimiter } from '../limits/rate-limiter.js';
+import { asHeedError } from '../errors.js';
+import type { Database, MessageClaims, ReplyLog, ReplySnapshot } from '../storage/index.js';
+import type { IncomingMessage, MessageRef, ReplySink, RespondOutcome } from '../types.js';
+import { InFlight } from './in-flight.js';
+
+const RATE_LIMIT_NOTICE =
+  "You're sending messages faster than I can keep up with. Please wait a minute and try again; your other messages were not lost.";
+const SHUTDOWN_NOTICE = 'I had to stop this answer because I am restarting. Please ask again in a moment.';
+
+export interface ResponderParts {
+  db: Database;
+  claims: MessageClaims;
+  replies: ReplyLog;
+  prompts: PromptAssembler;
+  model: ModelClient;
+  logger: Logger;
+  ratePerMinute: number;
+  /** Identifies this process's claims. */
+  owner: string;
+  now: () => Date;
+  /**
+   * Runs after a complete reply is posted and its snapshot stored (compliance checks); awaited, so
+   * that shutdown waits for it. Must not throw.
+   */
+  afterReply?: (replyId: string, message: IncomingMessage, sink: ReplySink) => Promise<void>;
+}
+
+/** Answers messages, one `respond` call each. */
+export class Responder {
+  private readonly limiter: RateLimiter;
+  private readonly inFlight = new InFlight();
+  /** One per model stream in flight, so that a shutdown past its deadline can cut them short. */
+  private readonly cancels = new Set<AbortController>();
+  private draining = false;
+
+  constructor(private readonly parts: ResponderParts) {
+    this.limiter = new RateLimiter(parts.ratePerMinute, () => parts.now().getTime());
+  }
+
+  /** Replies being generated right now. */
+  get inFlightCount(): number {
+    return this.inFlight.size;
+  }
+
+  /** Answer one message. Never throws. */
+  respond(message: IncomingMessage, sink: ReplySink): Promise<RespondOutcome> {
+    return this.inFlight.track(this.respondOnce(message, sink));
+  }
+
+  /**
+   * Wait for replies in flight to finish, at most `timeoutMs`. Replies still streaming then are cut
+   * short: each is finalized with what it has so far and a notice that Heed is restarting, within
+   * `graceMs`. Returns how many were still unfinished after that.
+   */
+  async drain(timeoutMs: number, graceMs = 2000): Promise<number> {
+    this.draining = true;
+    if ((await this.inFlight.drain(timeoutMs)) === 0) return 0;
+    for (const controller of this.cancels) controller.abort();
+    return this.inFlight.drain(graceMs);
+  }
+
+  private async respondOnce(message: IncomingMessage, sink: ReplySink): Promise<RespondOutcome> {
+    const { claims, logger } = this.parts;
+    const log = logger.child({
+      platform: message.platform,
+      workspace: message.workspaceId,
+      channel: message.channelId,
+      message: message.messageId,
+    });
+    try {
+      if (claims.claim(message, this.parts.owner) === 'duplicate') {
+        log.debug('duplicate delivery ignored');
+        return { status: 'duplicate' };
+      }
+    } catch (error) {
+      return this.apologise(log, sink, error, 'could not claim the message');
+    }
+
+    const decision = this.limiter.check(`${message.platform}:${message.workspaceId}:${message.userId}`);
+    if (decision !== 'allow') {
+      try {
+        claims.complete(message, null);
+      } catch (error) {
+        log.error({ err: error }, 'could not record a rate-limited message');
+      }
+      log.info({ user: message.userId, decision }, 'rate limit reached');
+      if (decision === 'notify') await this.deliver(log, () => sink.fail(RATE_LIMIT_NOTICE, ''));
+      return { status: 'rate_limited' };
+    }
+
+    const started = performance.now();
+    let snapshot: ReplySnapshot | undefined;
+    try {
+      const { messages, versions } = this.parts.prompts.prepare(message, log);
+      const params = this.parts.model.params();
+      snapshot = {
+        platform: message.platform,
+        workspaceId: message.workspaceId,
+        channelId: message.channelId,
+        ...(message.threadId ? { threadId: message.threadId } : {}),
+        sourceMessageId: message.messageId,
+        askerId: message.userId,
+        model: String(params.model ?? ''),
+        params,
+        instructionVersions: versions,
+        messages,
+        replyText: '',
+        status: 'complete',
+        latencyMs: 0,
+      };
+      const cancel = new AbortController();
+      this.cancels.add(cancel);
+      const result = await this.parts.model
+        .stream(messages, (delta) => sink.append(delta), cancel.signal)
+        .finally(() => this.cancels.delete(cancel));
+      const messageIds = await sink.finish(result.text);
+      const complete: ReplySnapshot = {
+        ...snapshot,
+        replyText: result.text,
+        latencyMs: Math.round(performance.now() - started),
+        ...(result.firstTokenMs !== undefined ? { firstTokenMs: Math.round(result.firstTokenMs) } : {}),
+        ...(result.promptTokens !== undefined ? { promptTokens: result.promptTokens } : {}),
+        ...(result.completionTokens !== undefined ? { completionTokens: result.completionTokens } : {}),
+      };
+      const stored = this.storeReply(log, message, complete, messageIds);
+      if (stored.status === 'replied' && stored.snapshotStored) await this.parts.afterReply?.(stored.replyId, message, sink);
+      return stored;
+    } catch (error) {
+      if (!(error instanceof ModelError) || !snapshot) {
+        return this.apologise(log, sink, error, 'reply failed', message);
+      }
+      const partial = error.partialText;
+      const userMessage = error.code === 'model_cancelled' && this.draining ? SHUTDOWN_NOTICE : error.userMessage;
+      const messageIds = (await this.deliver(log, () => sink.fail(userMessage, partial))) ?? [];
+      const stored = this.storeReply(
+        log,
+        message,
+        {
+          ...snapshot,
+          replyText: partial,
+          status: partial ? 'partial' : 'failed',
+          error: error.code,
+          latencyMs: Math.round(performance.now() - started),
+        },
+        messageIds,
+      );
+      if (partial && stored.status === 'replied' && stored.snapshotStored) {
+        return { status: 'partial', replyId: stored.replyId, text: partial, error: error.code };
+      }
+      return { status: 'failed', error: error.code, userMessage };
+    }
+  }
+
+  /**
+   * Store the snapshot once the person has seen the reply. If the database refuses now, the person
+   * already has their answer: log it, and leave the claim so the message is not answered twice.
+   */
+  private storeReply(log: Logger, message: MessageRef, snapshot: ReplySnapshot, messageIds: string[]): RespondOutcome {
+    const { db, replies, claims } = this.parts;
+    try {
+      // One write transaction for the snapshot and the claim: fewer commits per reply under load.
+      const replyId = db.transaction(() => {
+        const id = replies.record(snapshot, messageIds);
+        claims.complete(message, id);
+        return id;
+      })();
+      return { status: 'replied', snapshotStored: true, replyId, text: snapshot.replyText };
+    } catch (error) {
+      log.error({ err: error, code: asHeedError(error).code }, 'the reply was posted but its snapshot could not be stored');
+      // The person has their answer: mark the message answered so a restart does not answer it again.
+      try {
+        claims.complete(message, null);
+      } catch {
+        // Still refused: the log line above says why; a redelivery after a restart may be answered twice.
+      }
+      return { status: 'replied', snapshotStored: false, text: snapshot.replyText };
+    }
+  }
+
+  /**
+   * Something other than the model failed (the database, the platform). Tell the person, log what to
+   * fix, and release the claim so that a redelivery of the message is answered.
+   */
+  private async apologise(
+    log: Logger,
+    sink: ReplySink,
+    error: unknown,
+    what: string,
+    release?: MessageRef,
+  ): Promise<RespondOutcome> {
+    const failure = asHeedError(error);
+    log.error({ err: error, code: failure.code, ...failure.detail }, what);
+    if (release) {
+      try {
+        this.parts.claims.release(release);
+      } catch {
+        // The database itself is the problem; the claim stays and the log line says why.
+      }
+    }
+    await this.deliver(log, () => sink.fail(failure.userMessage, ''));
+    return { status: 'failed', error: failure.code, userMessage: failure.userMessage };
+  }
+
+  /** Hand something to the platform; a platform failure is logged, never thrown. */
+  private async deliver<T>(log: Logger, action: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await action();
+    } catch (error) {
+      log.error({ err: error }, 'could not deliver a message to the platform');
+      return undefined;
+    }
+  }
+}

@@ -1,0 +1,313 @@
+/**
+ * The one message table: every answer to `/instructions`, the editor and forget-me, worded once and
+ * formatted through a platform's Markup. Adapters and the terminal chat render the core's typed
+ * results with it; the core itself writes no sentences for these.
+ */
+import { COMMAND_NAME } from '../core/commands/command-name.js';
+import type { CommandResult, EditorResult, Field, Layer, ParseProblem } from '../core/commands/results.js';
+import { checksCommandMessage, checksLine } from './compliance-messages.js';
+import type { Markup } from './markup.js';
+
+const command = `/${COMMAND_NAME}`;
+const ECHO_LIMIT = 40;
+
+const FIELD_NAMES: Record<Field, string> = { about: '"About me"', respond: '"How to respond"' };
+const FIELD_TITLES: Record<Field, string> = { about: 'About me', respond: 'How to respond' };
+
+/** The label of forget-me's confirm button. */
+export const FORGET_ME_CONFIRM_LABEL = 'Delete everything';
+/** The label of forget-me's cancel button. */
+export const FORGET_ME_CANCEL_LABEL = 'Cancel';
+
+const formatNumber = (value: number) => value.toLocaleString('en-US');
+
+function plural(count: number, one: string, many = `${one}s`): string {
+  return `${count} ${count === 1 ? one : many}`;
+}
+
+/** Person-typed text quoted back: no control characters or backticks, at most 40 characters. */
+function echo(text: string): string {
+  const chars = Array.from(text.replace(/[\p{Cc}\p{Cf}`]/gu, ''));
+  return chars.length > ECHO_LIMIT ? `${chars.slice(0, ECHO_LIMIT).join('')}…` : chars.join('');
+}
+
+/** One line of person text, flattened and cut to `max` characters. */
+function excerpt(text: string, max: number): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  if (flat === '') return '(empty)';
+  const chars = Array.from(flat);
+  return chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : flat;
+}
+
+function layerName(layer: Layer, m: Markup): string {
+  return layer === 'channel' ? 'channel rules' : `${m.words.workspace} rules`;
+}
+
+/** Every valid form on one line, for answers that need to point the way. */
+export function validForms(m: Markup): string {
+  const forms = [
+    'edit',
+    'show',
+    'set <text>',
+    'about <text>',
+    'add <text>',
+    'clear',
+    'off',
+    'on',
+    'preview',
+    'history',
+    'undo',
+    'restore <version>',
+    'checks [on|off]',
+    'channel show|set <text>|clear',
+    `${m.words.workspaceCommand} show|set <text>|clear`,
+    'forget-me',
+    'help',
+  ];
+  return `Valid forms: ${forms.map((form) => m.code(form)).join(', ')}.`;
+}
+
+/** The answer to `/instructions help`: every form, one line each. */
+export function helpText(m: Markup): string {
+  const ws = m.words.workspaceCommand;
+  const lines: [forms: string[], what: string][] = [
+    [[command, `${command} edit`], 'open the editor with both fields'],
+    [[`${command} show`], 'your current instructions, their version and whether they are on'],
+    [[`${command} set <text>`], 'replace how I should respond to you'],
+    [[`${command} about <text>`], 'replace what I should know about you'],
+    [[`${command} add <text>`], 'add a line to how I should respond'],
+    [[`${command} clear`], 'remove your instructions (their history is kept)'],
+    [[`${command} off`, `${command} on`], 'pause or resume them without deleting'],
+    [[`${command} preview`], 'the exact system prompt I would use for you here'],
+    [[`${command} history`], 'every version of your instructions'],
+    [[`${command} undo`], 'undo your last change'],
+    [[`${command} restore <version>`], 'go back to any version'],
+    [[`${command} checks`, `${command} checks off`, `${command} checks on`], 'what I check on every reply to you; stop or resume checking'],
+    [[`${command} channel show|set <text>|clear`], "this channel's rules (admins change them)"],
+    [[`${command} ${ws} show|set <text>|clear`], `the ${m.words.workspace}'s rules (admins change them)`],
+    [[`${command} forget-me`], 'delete everything stored about you, after a confirmation'],
+    [[`${command} help`], 'this list'],
+  ];
+  return [
+    `${m.bold(m.code(command))} tells me how you want to be answered. Only you see these replies.`,
+    ...lines.map(([forms, what]) => m.bullet(`${forms.map((form) => m.code(form)).join(' or ')} — ${what}`)),
+    `Channel and ${m.words.workspace} rules win where they conflict with your own instructions.`,
+  ].join('\n');
+}
+
+/** Why a command line was not understood, what to do, and the valid forms. */
+export function parseProblemMessage(problem: ParseProblem, m: Markup): string {
+  switch (problem.code) {
+    case 'missing_text': {
+      if (problem.form === 'layer_set') {
+        return `${m.code(`${problem.word} set`)} needs the text of the rules, for example ${m.code(`${command} ${problem.word} set Answer in English.`)}`;
+      }
+      const examples = {
+        set: `the text of your instructions, for example ${m.code(`${command} set Answer in British English.`)}`,
+        about: `what I should know about you, for example ${m.code(`${command} about I am a nurse in Lyon.`)}`,
+        add: `the line to add, for example ${m.code(`${command} add Use bullet points for steps.`)}`,
+      };
+      return `${m.code(problem.form)} needs ${examples[problem.form]} ${validForms(m)}`;
+    }
+    case 'bad_version': {
+      const what = problem.given === '' ? `${m.code('restore')} needs a version number` : `“${m.text(echo(problem.given))}” is not a version number`;
+      return `${what}: use a positive whole number, for example ${m.code(`${command} restore 3`)}. ${m.code(`${command} history`)} lists your versions.`;
+    }
+    case 'unknown_subcommand': {
+      const shown = echo(problem.given);
+      const guess = problem.suggestion ? ` Did you mean ${m.code(problem.suggestion)}?` : '';
+      return (
+        `${m.code(command)} has no subcommand ${shown ? `“${m.text(shown)}”` : 'like that'}.${guess} ` +
+        `To replace how I respond, use ${m.code(`${command} set <text>`)}. ${validForms(m)}`
+      );
+    }
+    case 'unexpected_text':
+      return (
+        `${m.code(problem.word)} takes nothing after it, but got “${m.text(echo(problem.given))}”. ` +
+        `Use ${m.code(`${command} ${problem.form}`)} on its own. ${validForms(m)}`
+      );
+    case 'bad_checks_setting':
+      return `${m.code('checks')} takes ${m.code('on')}, ${m.code('off')} or nothing (got “${m.text(echo(problem.given))}”), for example ${m.code(`${command} checks off`)}.`;
+    case 'bad_layer_action': {
+      const what = problem.given === '' ? `${m.code(problem.word)} needs an action` : `“${m.text(echo(problem.given))}” is not an action for ${m.code(problem.word)}`;
+      return `${what}: use ${m.code(`${problem.word} show|set <text>|clear`)}, for example ${m.code(`${command} ${problem.word} show`)}.`;
+    }
+  }
+}
+
+/** The sentence for a field or layer over the limit. */
+export function tooLongMessage(target: Field | Layer, length: number, limit: number, m: Markup): string {
+  const counts = `${formatNumber(length)} characters; the limit is ${formatNumber(limit)}`;
+  if (target === 'about' || target === 'respond') return `${FIELD_NAMES[target]} is ${counts}. Shorten it and try again. Nothing was changed.`;
+  return `The ${layerName(target, m)} are ${counts}. Shorten them and try again. Nothing was changed.`;
+}
+
+const PAUSED_REMINDER = (m: Markup) => ` (Your instructions are paused; ${m.code(`${command} on`)} resumes them.)`;
+
+/** The text of forget-me's confirmation. */
+export function forgetMeConfirmText(m: Markup): string {
+  return (
+    `This deletes everything I store about you in this ${m.words.workspace}: every version of your instructions, ` +
+    'the replies I gave you with their snapshots, and the reports you filed. It cannot be undone.'
+  );
+}
+
+/** What forget-me's cancel button leaves behind. */
+export const FORGET_ME_CANCELLED = 'Cancelled. Nothing was deleted.';
+
+/** Any command result as text. The editor and the confirmation, which platforms show as UI, get a text fallback. */
+export function commandMessage(result: CommandResult, m: Markup): string {
+  const w = m.words;
+  switch (result.kind) {
+    case 'invalid':
+      return parseProblemMessage(result.problem, m);
+    case 'help':
+      return helpText(m);
+    case 'editor':
+      return (
+        `${m.bold('About me')} (${result.about.length}/${result.limits.about}): ${m.text(result.about || '(empty)')}\n` +
+        `${m.bold('How to respond')} (${result.respond.length}/${result.limits.respond}): ${m.text(result.respond || '(empty)')}\n` +
+        `Instructions are ${result.enabled ? 'on' : 'off'}. Change them with ${m.code(`${command} about <text>`)} and ${m.code(`${command} set <text>`)}.`
+      );
+    case 'confirm_forget_me':
+      return forgetMeConfirmText(m);
+    case 'shown': {
+      const state = result.enabled ? 'on' : `off (paused: ${m.code(`${command} on`)} resumes them)`;
+      return [
+        `Your instructions, version ${result.version}, are ${state}.`,
+        `${m.bold(FIELD_TITLES.about)}\n${m.quote(result.about)}`,
+        `${m.bold(FIELD_TITLES.respond)}\n${m.quote(result.respond)}`,
+      ].join('\n\n');
+    }
+    case 'nothing_set':
+      switch (result.command) {
+        case 'show':
+          return (
+            `You have no custom instructions yet. Set them with ${m.code(`${command} set <how I should respond>`)} and ` +
+            `${m.code(`${command} about <about you>`)}, or open the editor with ${m.code(command)}.`
+          );
+        case 'clear':
+          return 'You have no instructions to clear.';
+        case 'toggle':
+          return `You have no instructions to turn on or off yet. Set them with ${m.code(`${command} set <text>`)}.`;
+        case 'history':
+          return 'You have no history yet: nothing has been set.';
+        case 'undo':
+          return 'Nothing to undo: you have not set any instructions.';
+        case 'restore':
+          return 'You have no versions to restore yet.';
+      }
+      break;
+    case 'saved':
+      return `Saved ${FIELD_NAMES[result.field]} as version ${result.version}.${result.paused ? PAUSED_REMINDER(m) : ''}`;
+    case 'unchanged':
+      return `${FIELD_NAMES[result.field]} already says exactly that; nothing changed (version ${result.version}).`;
+    case 'too_long':
+      if (result.adding) {
+        return (
+          `Adding that would make "How to respond" ${formatNumber(result.length)} characters; the limit is ${formatNumber(result.limit)}. ` +
+          `Shorten it, or replace the whole field with ${m.code(`${command} set <text>`)}. Nothing was changed.`
+        );
+      }
+      return tooLongMessage(result.target, result.length, result.limit, m);
+    case 'added':
+      return `Added. "How to respond" is now version ${result.version}:\n${m.quote(result.respond)}${result.paused ? PAUSED_REMINDER(m) : ''}`;
+    case 'cleared':
+      return `Cleared (version ${result.version}). Your history is kept: ${m.code(`${command} undo`)} brings them back.`;
+    case 'already':
+      return `Your instructions are already ${result.enabled ? 'on' : 'off'}.`;
+    case 'toggled':
+      return result.enabled
+        ? `Your instructions are on again (version ${result.version}).`
+        : `Your instructions are paused (version ${result.version}); I'll answer without them until ${m.code(`${command} on`)}.`;
+    case 'preview':
+      return `This is the exact system prompt I would send for you in this channel:\n${m.block(result.prompt)}`;
+    case 'history': {
+      const lines = result.lines.map((entry) => {
+        const marker = entry.current ? ' (current)' : '';
+        const origin = entry.restoredFrom !== null ? ` from v${entry.restoredFrom}` : '';
+        const when = `${entry.createdAt.slice(0, 16).replace('T', ' ')} UTC`;
+        return `• v${entry.version}${marker} · ${when} · ${entry.action}${origin}${entry.enabled ? '' : ' · off'} · ${m.text(excerpt(entry.respond, 60))}`;
+      });
+      const count = result.lines.length;
+      const more = result.older > 0 ? `\n…and ${result.older} older versions.` : '';
+      return (
+        `Your last ${count === 1 ? 'version' : `${count} versions`}, newest first:\n${lines.join('\n')}${more}\n` +
+        `${m.code(`${command} restore <version>`)} goes back to any of them.`
+      );
+    }
+    case 'undo_exhausted':
+      return 'Nothing left to undo: you are back before your first version.';
+    case 'version_missing':
+      return result.by === 'undo'
+        ? `Version ${result.version} is no longer stored, so I cannot undo further.`
+        : `There is no version ${result.version}; you have versions 1 to ${result.latest}. ${m.code(`${command} history`)} lists them.`;
+    case 'undone':
+      return result.to === 0
+        ? `Undone: you have no instructions now (version ${result.version}). ${m.code(`${command} undo`)} again is not possible; ${m.code('restore')} brings any version back.`
+        : `Undone: back to the content of version ${result.to}, saved as version ${result.version}.`;
+    case 'restored':
+      return `Restored version ${result.from} as version ${result.version}.`;
+    case 'layer_unavailable':
+      return result.layer === 'channel'
+        ? `Channel rules apply to shared channels. In a direct message, use your own instructions (${m.code(`${command} set <text>`)}).`
+        : `${w.workspace === 'server' ? 'Server' : 'Workspace'} rules can only be set inside a ${w.workspace}, not in a direct message.`;
+    case 'layer_shown':
+      return `The ${layerName(result.layer, m)} (version ${result.version}, set by ${m.mention(result.setBy)}):\n${m.quote(result.text)}`;
+    case 'layer_empty':
+      return result.command === 'show'
+        ? `No ${layerName(result.layer, m)} are set${result.layer === 'channel' ? ' for this channel' : ''}.`
+        : `There are no ${layerName(result.layer, m)} to clear.`;
+    case 'admins_only':
+      return `Only ${w.admins} can change the ${layerName(result.layer, m)}. Ask one of them, or shape your own answers with ${m.code(`${command} set <text>`)}.`;
+    case 'layer_cleared':
+      return `Cleared the ${layerName(result.layer, m)} (version ${result.version}).`;
+    case 'layer_saved':
+      return (
+        `Saved the ${layerName(result.layer, m)} as version ${result.version}. They apply to everyone ` +
+        `${result.layer === 'channel' ? 'in this channel' : `in this ${w.workspace}`} and win over personal instructions where they conflict.`
+      );
+    case 'forgotten':
+      return (
+        `Done. I deleted ${plural(result.versions, 'instruction version')}, ${plural(result.replies, 'stored reply', 'stored replies')} ` +
+        `and ${plural(result.reports, 'report')} of yours. From now on I know nothing about you here.`
+      );
+    case 'failed':
+      return result.action === 'forget-me'
+        ? 'I could not delete your data just now; nothing was deleted. Please try again in a moment.'
+        : 'Something went wrong on my side. Please try again in a moment. Nothing was changed.';
+    case 'with_checks':
+      return `${commandMessage(result.result, m)}\n\n${checksLine(result.checks, m)}`;
+    case 'checks_listed':
+    case 'checks_toggled':
+    case 'checks_already':
+      return checksCommandMessage(result, m);
+  }
+}
+
+/** Per-field sentences for an editor whose fields are too long (modals show them under each field). */
+export function editorFieldProblems(result: Extract<EditorResult, { kind: 'editor_invalid' }>, m: Markup): Partial<Record<Field, string>> {
+  const problems: Partial<Record<Field, string>> = {};
+  for (const field of ['about', 'respond'] as const) {
+    const problem = result.tooLong[field];
+    if (problem) problems[field] = tooLongMessage(field, problem.length, problem.limit, m);
+  }
+  return problems;
+}
+
+/** Saving the editor, as one message. */
+export function editorMessage(result: EditorResult, m: Markup): string {
+  switch (result.kind) {
+    case 'editor_saved':
+      return (
+        `Saved as version ${result.version}.${result.paused ? ' They are off until you turn them on.' : ''}` +
+        (result.checks ? `\n${checksLine(result.checks, m)}` : '')
+      );
+    case 'editor_unchanged':
+      return `Nothing changed; your instructions stay at version ${result.version}.`;
+    case 'editor_invalid':
+      return ['Your instructions were not saved.', ...Object.values(editorFieldProblems(result, m)).map((problem) => m.bullet(problem))].join('\n');
+    case 'failed':
+      return 'Something went wrong on my side. Please try again in a moment. Nothing was saved.';
+  }
+}
