@@ -15,7 +15,7 @@ import type {
   ReplySink,
   ReportOutcome,
   ReportSignal,
-  ReportSummary,
+  AutoReport,
   RespondOutcome,
   RewriteOutcome,
   RewriteSink,
@@ -78,5 +78,5 @@ export interface HeedCore {
    */
   rewrite(target: MessageRef, requester: PersonRef, sink: RewriteSink): Promise<RewriteOutcome>;
   /** Be told of each new automatic report (a reply that missed checks), e.g. to post it to a reports channel. */
-  onAutoReport(listener: (summary: ReportSummary) => void): void;
+  onAutoReport(listener: (report: AutoReport) => void): void;
 }

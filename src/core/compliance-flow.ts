@@ -12,7 +12,7 @@ import type { ModelClient } from './model/model-client.js';
 import type { ChatMessage } from './prompt/chat-message.js';
 import type { ComplianceStore, Database, ReplyLog, ReplyRecord, ReplySnapshot, ReportStore } from './storage/index.js';
 import { NOTE_LIMIT } from './feedback/feedback.js';
-import type { ComplianceNotice, MessageRef, PersonRef, ReportSummary, RewriteOutcome, RewriteSink } from './types.js';
+import type { AutoReport, ComplianceNotice, MessageRef, PersonRef, ReportSummary, RewriteOutcome, RewriteSink } from './types.js';
 
 /** The reporter id of automatic reports: Heed itself. */
 export const AUTO_REPORTER = 'heed';
@@ -37,8 +37,8 @@ function questionOf(messages: readonly ChatMessage[]): string {
   return (asked?.content ?? '').replace(/^\[[^\]\n]*\] /, '');
 }
 
-function notice(replyId: string, failed: readonly CheckResult[]): ComplianceNotice {
-  return { replyId, missed: failed.map(({ label, detail }) => ({ label, detail })) };
+function missedOf(failed: readonly CheckResult[]): ComplianceNotice['missed'] {
+  return failed.map(({ label, detail }) => ({ label, detail }));
 }
 
 function snapshotOf(record: ReplyRecord): ReplySnapshot {
@@ -48,7 +48,7 @@ function snapshotOf(record: ReplyRecord): ReplySnapshot {
 
 /** Runs checks after each reply and performs rewrites. */
 export class ComplianceFlow {
-  private readonly listeners: Array<(summary: ReportSummary) => void> = [];
+  private readonly listeners: Array<(report: AutoReport) => void> = [];
   /** One per rewrite waiting for the model, so that shutdown can cut them short. */
   private readonly cancels = new Set<AbortController>();
 
@@ -60,7 +60,7 @@ export class ComplianceFlow {
   }
 
   /** Be told of each new automatic report. */
-  onAutoReport(listener: (summary: ReportSummary) => void): void {
+  onAutoReport(listener: (report: AutoReport) => void): void {
     this.listeners.push(listener);
   }
 
@@ -86,10 +86,10 @@ export class ComplianceFlow {
         // Still missing after the one automatic rewrite (or the rewrite failed): flagged as in `flag` mode.
         if (outcome.status === 'rewritten') {
           if (!outcome.passed) await this.flagAgain(outcome.replyId, flag);
-        } else await flag(notice(replyId, failedChecks(result)));
+        } else await flag({ replyId, messageIds: reply.messageIds, missed: missedOf(failedChecks(result)) });
         return;
       }
-      if (flag) await flag(notice(replyId, failedChecks(result)));
+      if (flag) await flag({ replyId, messageIds: reply.messageIds, missed: missedOf(failedChecks(result)) });
     } catch (error) {
       log.error({ err: error }, 'checking a reply against its instructions failed; the reply stands as posted');
     }
@@ -105,7 +105,7 @@ export class ComplianceFlow {
       const stored = this.options.store.result(reply.id);
       const failed = stored ? failedChecks(stored) : [];
       if (failed.length === 0) return { status: 'nothing_to_fix' };
-      const outcome = await this.rewriteRecord(reply, failed, (text) => sink.replace(text));
+      const outcome = await this.rewriteRecord(reply, failed, (text, ids) => sink.replace(text, ids));
       if (outcome.status === 'rewritten' && !outcome.passed) await this.flagAgain(outcome.replyId, (n) => sink.flag(n));
       return outcome;
     } catch (error) {
@@ -117,7 +117,8 @@ export class ComplianceFlow {
   /** A rewrite that missed again is flagged like a first reply: the asker may ask once more. */
   private async flagAgain(replyId: string, flag: (notice: ComplianceNotice) => Promise<void>): Promise<void> {
     const again = this.options.store.result(replyId);
-    if (again && !again.passed) await flag(notice(replyId, failedChecks(again)));
+    const reply = this.options.replies.get(replyId);
+    if (again && reply && !again.passed) await flag({ replyId, messageIds: reply.messageIds, missed: missedOf(failedChecks(again)) });
   }
 
   /** Run the checks on a stored reply, record the result, and file the automatic report on a miss. */
@@ -157,7 +158,7 @@ export class ComplianceFlow {
     };
     for (const listener of this.listeners) {
       try {
-        listener(summary);
+        listener({ platform: reply.platform, workspaceId: reply.workspaceId, summary, missed: missedOf(failed) });
       } catch (error) {
         this.options.logger.error({ err: error }, 'an automatic-report listener failed');
       }
@@ -168,7 +169,7 @@ export class ComplianceFlow {
   private async rewriteRecord(
     reply: ReplyRecord,
     failed: readonly CheckResult[],
-    replace: (text: string) => Promise<string[]>,
+    replace: (text: string, messageIds: readonly string[]) => Promise<string[]>,
   ): Promise<RewriteOutcome> {
     const started = performance.now();
     const question = questionOf(reply.messages);
@@ -189,7 +190,7 @@ export class ComplianceFlow {
       this.cancels.delete(cancel);
     }
     if (text.trim() === '') return { status: 'failed' };
-    const messageIds = await replace(text);
+    const messageIds = await replace(text, reply.messageIds);
     const revision: ReplySnapshot = { ...snapshotOf(reply), messages, replyText: text, status: 'complete', latencyMs: Math.round(performance.now() - started) };
     delete revision.error;
     delete revision.firstTokenMs;

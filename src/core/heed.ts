@@ -209,7 +209,7 @@ export class Heed implements HeedCore {
     return this.complianceFlow.rewrite(target, requester, sink);
   }
 
-  onAutoReport(listener: (summary: T.ReportSummary) => void): void {
+  onAutoReport(listener: (report: T.AutoReport) => void): void {
     this.complianceFlow.onAutoReport(listener);
   }
 

@@ -83,25 +83,35 @@ export interface ReplySink {
    */
   flag?(notice: ComplianceNotice): Promise<void>;
   /**
-   * Compliance (optional): replace the reply's text in place with a revision (edit the messages it
-   * occupies, continue in new messages if it grows past the limit, remove extra ones if it shrinks), with
-   * a small "revised to follow your instructions" marker. Returns the message ids it now occupies.
+   * Compliance (optional): replace the reply's text in place with a revision: edit `messageIds` (the
+   * messages it occupies now, in order), continue in new messages if it grows past the limit, delete extra
+   * ones if it shrinks, and mark it "revised to follow your instructions". Returns the ids it occupies then.
    */
-  replace?(text: string): Promise<string[]>;
+  replace?(text: string, messageIds: readonly string[]): Promise<string[]>;
 }
 
 /** A reply that missed checked instructions, for its asker (worded by `src/messages/compliance-messages.ts`). */
 export interface ComplianceNotice {
   /** The stored reply (snapshot) that missed. */
   replyId: string;
+  /** The platform messages that reply occupies, in order: where a Rewrite button points. */
+  messageIds: string[];
   /** Each missed check: its short label ("at most 3 bullet points") and the catalogue's one-sentence detail. */
   missed: Array<{ label: string; detail: string }>;
 }
 
 /** Where a rewrite asked for later (the Rewrite button, `/rewrite`) goes: the reply's messages and its asker. */
 export interface RewriteSink {
-  replace(text: string): Promise<string[]>;
+  replace(text: string, messageIds: readonly string[]): Promise<string[]>;
   flag(notice: ComplianceNotice): Promise<void>;
+}
+
+/** A new automatic report (a reply missed checked instructions), for a platform's reports channel. */
+export interface AutoReport {
+  platform: Platform;
+  workspaceId: string;
+  summary: ReportSummary;
+  missed: Array<{ label: string; detail: string }>;
 }
 
 /**

@@ -55,7 +55,7 @@ function ref(messageId: string): MessageRef {
 async function start(mode: 'off' | 'report' | 'flag' | 'fix', env: Record<string, string> = {}): Promise<void> {
   heed = await createTestCore({ openaiUrl: model.url, env: { HEED_COMPLIANCE: mode, ...env } });
   autoReports = [];
-  heed.core.onAutoReport((summary) => autoReports.push(summary));
+  heed.core.onAutoReport((report) => autoReports.push(report.summary));
 }
 
 /** A second connection to the test core's database, to read what was stored. */
