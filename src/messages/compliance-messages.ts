@@ -37,6 +37,13 @@ export function rewriteMessage(outcome: RewriteOutcome): string | undefined {
   }
 }
 
+/** What the person who pressed Rewrite is told once it is done (where the platform needs an answer). */
+export function rewrittenMessage(passed: boolean): string {
+  return passed
+    ? 'Done: I rewrote the reply to follow your instructions.'
+    : 'I rewrote the reply, but it still misses something; the note under it says what.';
+}
+
 /** "Checked on every reply: at most 3 bullet points · ends with 'Cheers'". */
 export function checksLine(checks: ChecksList, m: Markup): string {
   const whose =

@@ -10,7 +10,7 @@ import { reportsChannel } from '../../config.js';
 import { ReportDigest } from '../../core/feedback/report-digest.js';
 import type { Logger } from '../../core/logger.js';
 import { shorten } from '../../core/text.js';
-import type { AutoReport, ComplianceNotice, ReplySink, RewriteSink } from '../../core/types.js';
+import type { AutoReport, ComplianceNotice, RewriteSink } from '../../core/types.js';
 import { missedMessage, REVISED_MARKER, REWRITE_LABEL, rewriteMessage } from '../../messages/compliance-messages.js';
 import { personRef, workspaceOf, type SlackAdapterContext } from './adapter-context.js';
 import { attempt, toSlackApiError } from './errors.js';
@@ -96,17 +96,6 @@ export class SlackRevision implements RewriteSink {
     ];
     await attempt(logger, 'chat.postEphemeral', () => client.chat.postEphemeral({ channel, user: askerId, thread_ts: threadTs, text, blocks }));
   }
-}
-
-/** The reply's sink with the revision's `replace` and `flag` added, for `core.respond`. */
-export function withRevision(sink: ReplySink, revision: RewriteSink): ReplySink {
-  return {
-    append: (delta) => sink.append(delta),
-    finish: (text) => sink.finish(text),
-    fail: (message, partial) => sink.fail(message, partial),
-    replace: (text, ids) => revision.replace(text, ids),
-    flag: (notice) => revision.flag(notice),
-  };
 }
 
 /** One post for a batch of automatic reports: the report itself when alone, one line each otherwise. */
