@@ -35,7 +35,7 @@ const TEXTS = [
   "Answer in at most five sentences. No commas. End with 'Cheers'. Under 120 words.",
   'Your entire response should be in English, and in all lowercase letters. No capital letters are allowed.',
   'Reply in German. Use at most 3 bullet points. Never use the word "basically".',
-  "Answer with at least 50 words. Include the words latency and throughput. Add a P.S. at the end.",
+  'Answer with at least 50 words. Include the words latency and throughput. Add a P.S. at the end.',
   'Be friendly and concise. Explain like I am a new engineer on the team.',
 ];
 const text = (person: number) => TEXTS[person % TEXTS.length] ?? '';
@@ -46,9 +46,15 @@ function seed(path: string): void {
   const db = openDatabase(path);
   const store = new InstructionStore(db);
   db.transaction(() => {
-    store.write({ platform: 'slack', workspaceId: 'T1', kind: 'channel', id: 'C1' }, { about: '', respond: 'Never use the word "synergy".', enabled: true, action: 'set', actorId: 'UADMIN' });
+    store.write(
+      { platform: 'slack', workspaceId: 'T1', kind: 'channel', id: 'C1' },
+      { about: '', respond: 'Never use the word "synergy".', enabled: true, action: 'set', actorId: 'UADMIN' },
+    );
     for (let person = 0; person < PEOPLE; person++) {
-      store.write({ platform: 'slack', workspaceId: 'T1', kind: 'user', id: `U${person}` }, { about: '', respond: text(person), enabled: true, action: 'set', actorId: `U${person}` });
+      store.write(
+        { platform: 'slack', workspaceId: 'T1', kind: 'user', id: `U${person}` },
+        { about: '', respond: text(person), enabled: true, action: 'set', actorId: `U${person}` },
+      );
     }
   })();
   db.close();
@@ -71,10 +77,17 @@ function timed(work: () => void): Sample {
 
 function extraction(path: string): { rules: Sample[]; deriveAndStore: Sample[] } {
   for (let warm = 0; warm < 2_000; warm++) deriveByRules(text(warm));
-  const rules = Array.from({ length: STEP_SAMPLES }, (_, index) => timed(() => deriveByRules(`${text(index)} #${index}`)));
+  const rules = Array.from({ length: STEP_SAMPLES }, (_, index) =>
+    timed(() => deriveByRules(`${text(index)} #${index}`)),
+  );
   const db = openDatabase(path);
   const instructions = new InstructionStore(db);
-  const service = new ComplianceService({ store: new ComplianceStore(db), instructions, logger: silentLogger(), basePrompt: 'You are Heed.' });
+  const service = new ComplianceService({
+    store: new ComplianceStore(db),
+    instructions,
+    logger: silentLogger(),
+    basePrompt: 'You are Heed.',
+  });
   const deriveAndStore: Sample[] = [];
   for (let person = 0; person < 2_000; person++) {
     const version = instructions.current({ platform: 'slack', workspaceId: 'T1', kind: 'user', id: `U${person}` });
@@ -97,13 +110,31 @@ function checkStep(path: string): { first: Sample[]; later: Sample[] } {
   }
   const channel = instructions.current({ platform: 'slack', workspaceId: 'T1', kind: 'channel', id: 'C1' });
   const replyId = replies.record(
-    { platform: 'slack', workspaceId: 'T1', channelId: 'C1', sourceMessageId: 'm', askerId: 'U0', model: 'm', params: {}, instructionVersions: {}, messages: [], replyText: REPLY, status: 'complete', latencyMs: 0 },
+    {
+      platform: 'slack',
+      workspaceId: 'T1',
+      channelId: 'C1',
+      sourceMessageId: 'm',
+      askerId: 'U0',
+      model: 'm',
+      params: {},
+      instructionVersions: {},
+      messages: [],
+      replyText: REPLY,
+      status: 'complete',
+      latencyMs: 0,
+    },
     [],
   );
   const step = (person: number) =>
     timed(() => {
       const where = { platform: 'slack' as const, workspaceId: 'T1', channelId: 'C1', userId: `U${person}` };
-      const result = service.check(where, { workspace: null, channel: channel?.version ?? null, user: 1 }, REPLY, 'How do I rotate keys?');
+      const result = service.check(
+        where,
+        { workspace: null, channel: channel?.version ?? null, user: 1 },
+        REPLY,
+        'How do I rotate keys?',
+      );
       if (result) store.recordResult(replyId, result);
     });
   const first = Array.from({ length: PEOPLE }, (_, person) => step(person));
@@ -112,22 +143,52 @@ function checkStep(path: string): { first: Sample[]; later: Sample[] } {
   return { first, later };
 }
 
-const nullSink: ReplySink = { append: () => undefined, finish: async () => [`reply-${Math.random()}`], fail: async () => [] };
+const nullSink: ReplySink = {
+  append: () => undefined,
+  finish: async () => [`reply-${Math.random()}`],
+  fail: async () => [],
+};
 
 async function endToEnd(checkedPath: string, plainPath: string): Promise<{ checked: number[]; plain: number[] }> {
   const model = await startModelProcess({ reply: REPLY, chunkSize: 16 });
-  const env = { OPENAI_BASE_URL: model.url, OPENAI_API_KEY: 'sk-bench', OPENAI_MAX_RETRIES: '0', HEED_RATE_LIMIT_PER_MINUTE: '0' };
-  const checkedCore = heedFromConfig(parseConfig({ ...env, DATABASE_PATH: checkedPath, HEED_COMPLIANCE: 'report' }), silentLogger());
-  const plainCore = heedFromConfig(parseConfig({ ...env, DATABASE_PATH: plainPath, HEED_COMPLIANCE: 'off' }), silentLogger());
+  const env = {
+    OPENAI_BASE_URL: model.url,
+    OPENAI_API_KEY: 'sk-bench',
+    OPENAI_MAX_RETRIES: '0',
+    HEED_RATE_LIMIT_PER_MINUTE: '0',
+  };
+  const checkedCore = heedFromConfig(
+    parseConfig({ ...env, DATABASE_PATH: checkedPath, HEED_COMPLIANCE: 'report' }),
+    silentLogger(),
+  );
+  const plainCore = heedFromConfig(
+    parseConfig({ ...env, DATABASE_PATH: plainPath, HEED_COMPLIANCE: 'off' }),
+    silentLogger(),
+  );
   const message = (person: number, id: string): IncomingMessage => ({
-    platform: 'slack', workspaceId: 'T1', channelId: 'C1', messageId: id, userId: `U${person}`, text: `Question ${id}: how do I rotate the keys?`, history: [],
+    platform: 'slack',
+    workspaceId: 'T1',
+    channelId: 'C1',
+    messageId: id,
+    userId: `U${person}`,
+    text: `Question ${id}: how do I rotate the keys?`,
+    history: [],
   });
   const checked: number[] = [];
   const plain: number[] = [];
   for (let index = 0; index < REPLIES + 50; index++) {
     const person = Math.floor(Math.random() * PEOPLE);
     // Alternate which goes first, so that neither always meets a warmer connection.
-    const order = index % 2 === 0 ? ([[checkedCore, checked], [plainCore, plain]] as const) : ([[plainCore, plain], [checkedCore, checked]] as const);
+    const order =
+      index % 2 === 0
+        ? ([
+            [checkedCore, checked],
+            [plainCore, plain],
+          ] as const)
+        : ([
+            [plainCore, plain],
+            [checkedCore, checked],
+          ] as const);
     for (const [core, into] of order) {
       const started = performance.now();
       const outcome = await core.respond(message(person, `q-${index}`), nullSink);
@@ -166,7 +227,14 @@ async function main(): Promise<void> {
     ms(quantile(cpu(values), 0.99)),
     target,
   ];
-  const plainRow = (name: string, values: number[]): string[] => [name, ms(quantile(values, 0.5)), ms(quantile(values, 0.99)), '', '', ''];
+  const plainRow = (name: string, values: number[]): string[] => [
+    name,
+    ms(quantile(values, 0.5)),
+    ms(quantile(values, 0.99)),
+    '',
+    '',
+    '',
+  ];
   console.log('');
   printTable(
     ['measure', 'wall p50', 'wall p99', 'CPU p50', 'CPU p99', 'target'],
@@ -182,7 +250,8 @@ async function main(): Promise<void> {
   const ratio = (q: number) => (quantile(checked, q) / quantile(plain, q)).toFixed(3);
   console.log(`\nratio checked ÷ baseline: p50 ${ratio(0.5)}, p99 ${ratio(0.99)}`);
   console.log(
-    `samples: ${rules.length} extractions, ${first.length + later.length} check steps, ${checked.length} replies each way; ` +
+    `samples: ${rules.length} extractions, ${first.length + later.length} check steps, ` +
+      `${checked.length} replies each way; ` +
       'model extraction (HEED_CHECK_EXTRACTOR=model) adds one model call per save, in the background',
   );
   writeFileSync(

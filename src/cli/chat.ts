@@ -16,8 +16,9 @@ import { missedMessage, REVISED_MARKER, rewriteMessage } from '../messages/compl
 import { terminalMarkup } from './markup.js';
 
 const HELP =
-  'Type a message and press Enter. /instructions help lists the instruction commands; /bad [note] or /good rates my last reply; ' +
-  '/rewrite fixes my last reply when it missed your instructions; /quit leaves.';
+  'Type a message and press Enter. /instructions help lists the instruction commands; ' +
+  '/bad [note] or /good rates my last reply; /rewrite fixes my last reply when it missed your instructions; ' +
+  '/quit leaves.';
 
 function write(text: string): void {
   process.stdout.write(text);
@@ -119,7 +120,8 @@ async function main(): Promise<void> {
         write('There is no reply of mine to rewrite yet.\n');
         continue;
       }
-      const refused = rewriteMessage(await core.rewrite(lastReply, actor, rewriteSink(lastReply.messageId, reviseLast)));
+      const outcome = await core.rewrite(lastReply, actor, rewriteSink(lastReply.messageId, reviseLast));
+      const refused = rewriteMessage(outcome);
       if (refused) write(`${refused}\n`);
       continue;
     }

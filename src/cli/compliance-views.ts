@@ -5,7 +5,12 @@
 import { pairReason, preferenceLine, type PairReply } from '../core/compliance/preference-pairs.js';
 import { ComplianceStore, ReplyLog, type Database, type StoredReplyCheck } from '../core/storage/index.js';
 
-function pairReply(replies: ReplyLog, store: ComplianceStore, id: string, checks: StoredReplyCheck | undefined): PairReply | undefined {
+function pairReply(
+  replies: ReplyLog,
+  store: ComplianceStore,
+  id: string,
+  checks: StoredReplyCheck | undefined,
+): PairReply | undefined {
   const reply = replies.get(id);
   if (!reply) return undefined;
   return {
@@ -15,7 +20,9 @@ function pairReply(replies: ReplyLog, store: ComplianceStore, id: string, checks
     model: reply.model,
     platform: reply.platform,
     checksPassed: checks?.passed,
-    failedChecks: (checks?.results ?? []).filter((entry) => !entry.ok).map(({ id: check, label, detail }) => ({ id: check, label, detail })),
+    failedChecks: (checks?.results ?? [])
+      .filter((entry) => !entry.ok)
+      .map(({ id: check, label, detail }) => ({ id: check, label, detail })),
     signals: store.openSignals(id),
   };
 }
@@ -42,12 +49,20 @@ export function writePreferencePairs(db: Database, since: string | undefined, wr
 export function renderChecks(store: ComplianceStore, replies: ReplyLog, replyId: string): string {
   const result = store.result(replyId);
   if (!result) return '';
-  const lines = ['', `Checks (${result.passed ? 'all passed' : `${result.results.filter((entry) => !entry.ok).length} failed`}):`];
-  for (const entry of result.results) lines.push(`  ${entry.ok ? 'ok  ' : 'MISS'} ${entry.label} [${entry.layer}]: ${entry.detail}`);
+  const lines = [
+    '',
+    `Checks (${result.passed ? 'all passed' : `${result.results.filter((entry) => !entry.ok).length} failed`}):`,
+  ];
+  for (const entry of result.results)
+    lines.push(`  ${entry.ok ? 'ok  ' : 'MISS'} ${entry.label} [${entry.layer}]: ${entry.detail}`);
   if (result.rewriteOf) lines.push(`  This reply is a rewrite of ${result.rewriteOf}.`);
   for (const rewrite of store.rewritesOf(replyId)) {
     const text = replies.get(rewrite.replyId)?.replyText ?? '(snapshot gone)';
-    lines.push('', `--- rewrite ${rewrite.replyId} (${rewrite.passed ? 'passed every check' : 'missed again'}) ---`, text);
+    lines.push(
+      '',
+      `--- rewrite ${rewrite.replyId} (${rewrite.passed ? 'passed every check' : 'missed again'}) ---`,
+      text,
+    );
   }
   return lines.join('\n');
 }

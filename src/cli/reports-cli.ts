@@ -30,7 +30,9 @@ function readSource(value: string | undefined): ReportSource | undefined {
   if (value === undefined) return undefined;
   const source = value === 'auto' ? 'automatic' : value;
   const known = SOURCES.find((candidate) => candidate === source);
-  if (!known) throw new HeedError('usage', `--source must be one of auto, ${SOURCES.slice(1).join(', ')} (got "${value}").`);
+  if (!known) {
+    throw new HeedError('usage', `--source must be one of auto, ${SOURCES.slice(1).join(', ')} (got "${value}").`);
+  }
   return known;
 }
 
@@ -109,7 +111,10 @@ export function runReportsCli(argv: string[], config: Config, write: (text: stri
         const source = readSource(values.source);
         // The store filters by status and date; the source is picked here from the wider list.
         const rows = source
-          ? reports.list({ ...filter, limit: Number.POSITIVE_INFINITY }).filter((report) => report.source === source).slice(0, filter.limit ?? 100)
+          ? reports
+              .list({ ...filter, limit: Number.POSITIVE_INFINITY })
+              .filter((report) => report.source === source)
+              .slice(0, filter.limit ?? 100)
           : reports.list(filter);
         write(`${renderReportList(rows, (id) => replies.get(id))}\n`);
         return 0;
@@ -119,7 +124,8 @@ export function runReportsCli(argv: string[], config: Config, write: (text: stri
         if (!id) throw usage('reports show needs a report id.');
         const report = reports.get(id);
         if (!report) throw new HeedError('not_found', `There is no report ${id}. \`npm run heed -- reports list\` shows the ids.`);
-        write(`${renderReport(report, replies.get(report.replyId))}${renderChecks(compliance, replies, report.replyId)}\n`);
+        const checks = renderChecks(compliance, replies, report.replyId);
+        write(`${renderReport(report, replies.get(report.replyId))}${checks}\n`);
         return 0;
       }
       case 'export': {
@@ -128,7 +134,9 @@ export function runReportsCli(argv: string[], config: Config, write: (text: stri
           writePreferencePairs(db, filter.since, write);
           return 0;
         }
-        if (format !== 'jsonl') throw new HeedError('usage', `Unknown export format "${format}"; the formats are jsonl and preference.`);
+        if (format !== 'jsonl') {
+          throw new HeedError('usage', `Unknown export format "${format}"; the formats are jsonl and preference.`);
+        }
         for (const report of reports.list({ limit: Number.POSITIVE_INFINITY, ...filter })) {
           const reply = replies.get(report.replyId);
           if (!reply) continue;

@@ -12,7 +12,11 @@ import type { Actor } from './types.js';
 const OWN_LAYER = new Set<ParsedCommand['kind']>(['show', 'set', 'add', 'undo', 'restore', 'on']);
 
 /** `checks` (what is checked on the person's replies here), `checks on`, `checks off`. */
-export function checksCommand(service: ComplianceService, actor: Actor, setting: 'on' | 'off' | undefined): CommandResult {
+export function checksCommand(
+  service: ComplianceService,
+  actor: Actor,
+  setting: 'on' | 'off' | undefined,
+): CommandResult {
   if (setting) {
     const enabled = setting === 'on';
     if (service.checkingEnabled(actor) === enabled) return { kind: 'checks_already', enabled };
@@ -24,7 +28,12 @@ export function checksCommand(service: ComplianceService, actor: Actor, setting:
 }
 
 /** Follow the command's own result with the checks it concerns, when there are any. */
-export function withChecks(service: ComplianceService, actor: Actor, command: ParsedCommand, result: CommandResult): CommandResult {
+export function withChecks(
+  service: ComplianceService,
+  actor: Actor,
+  command: ParsedCommand,
+  result: CommandResult,
+): CommandResult {
   if (result.kind === 'failed' || result.kind === 'invalid') return result;
   let checks: ChecksList | undefined;
   if (OWN_LAYER.has(command.kind)) checks = service.listFor(actor, 'you');

@@ -12,7 +12,15 @@ import type { ModelClient } from './model/model-client.js';
 import type { ChatMessage } from './prompt/chat-message.js';
 import type { ComplianceStore, Database, ReplyLog, ReplyRecord, ReplySnapshot, ReportStore } from './storage/index.js';
 import { NOTE_LIMIT } from './feedback/feedback.js';
-import type { AutoReport, ComplianceNotice, MessageRef, PersonRef, ReportSummary, RewriteOutcome, RewriteSink } from './types.js';
+import type {
+  AutoReport,
+  ComplianceNotice,
+  MessageRef,
+  PersonRef,
+  ReportSummary,
+  RewriteOutcome,
+  RewriteSink,
+} from './types.js';
 
 /** The reporter id of automatic reports: Heed itself. */
 export const AUTO_REPORTER = 'heed';
@@ -33,7 +41,9 @@ export interface ComplianceFlowOptions {
  * the `[speaker]` label the prompt puts in front of it.
  */
 function questionOf(messages: readonly ChatMessage[]): string {
-  const asked = [...messages].reverse().find((entry) => entry.role === 'user' && !entry.content.startsWith(CORRECTION_HEADING));
+  const asked = [...messages]
+    .reverse()
+    .find((entry) => entry.role === 'user' && !entry.content.startsWith(CORRECTION_HEADING));
   return (asked?.content ?? '').replace(/^\[[^\]\n]*\] /, '');
 }
 
@@ -68,7 +78,11 @@ export class ComplianceFlow {
    * Check a stored reply that the asker has already seen. Never throws: a problem here is logged and the
    * reply stands as posted.
    */
-  async afterReply(replyId: string, question: string, sink: { flag?: RewriteSink['flag']; replace?: RewriteSink['replace'] }): Promise<void> {
+  async afterReply(
+    replyId: string,
+    question: string,
+    sink: { flag?: RewriteSink['flag']; replace?: RewriteSink['replace'] },
+  ): Promise<void> {
     if (this.options.mode === 'off') return;
     const log = this.options.logger.child({ reply: replyId });
     try {
@@ -118,12 +132,18 @@ export class ComplianceFlow {
   private async flagAgain(replyId: string, flag: (notice: ComplianceNotice) => Promise<void>): Promise<void> {
     const again = this.options.store.result(replyId);
     const reply = this.options.replies.get(replyId);
-    if (again && reply && !again.passed) await flag({ replyId, messageIds: reply.messageIds, missed: missedOf(failedChecks(again)) });
+    if (again && reply && !again.passed)
+      await flag({ replyId, messageIds: reply.messageIds, missed: missedOf(failedChecks(again)) });
   }
 
   /** Run the checks on a stored reply, record the result, and file the automatic report on a miss. */
   private checkAndRecord(reply: ReplyRecord, question: string, rewriteOf: string | null): ReplyCheckResult | undefined {
-    const where = { platform: reply.platform, workspaceId: reply.workspaceId, channelId: reply.channelId, userId: reply.askerId };
+    const where = {
+      platform: reply.platform,
+      workspaceId: reply.workspaceId,
+      channelId: reply.channelId,
+      userId: reply.askerId,
+    };
     const result = this.options.service.check(where, reply.instructionVersions, reply.replyText, question);
     if (!result) return undefined;
     this.options.store.recordResult(reply.id, result, rewriteOf);
@@ -143,7 +163,10 @@ export class ComplianceFlow {
       note,
     });
     if (!isNew) return;
-    this.options.logger.info({ report: report.id, reply: reply.id, failed: failed.map((entry) => entry.id) }, 'automatic report filed');
+    this.options.logger.info(
+      { report: report.id, reply: reply.id, failed: failed.map((entry) => entry.id) },
+      'automatic report filed',
+    );
     const summary: ReportSummary = {
       reportId: report.id,
       replyId: reply.id,
@@ -191,7 +214,13 @@ export class ComplianceFlow {
     }
     if (text.trim() === '') return { status: 'failed' };
     const messageIds = await replace(text, reply.messageIds);
-    const revision: ReplySnapshot = { ...snapshotOf(reply), messages, replyText: text, status: 'complete', latencyMs: Math.round(performance.now() - started) };
+    const revision: ReplySnapshot = {
+      ...snapshotOf(reply),
+      messages,
+      replyText: text,
+      status: 'complete',
+      latencyMs: Math.round(performance.now() - started),
+    };
     delete revision.error;
     delete revision.firstTokenMs;
     delete revision.promptTokens;

@@ -127,8 +127,20 @@ export class ComplianceService {
    * Run the checks in force on a finished reply. Undefined when none apply or the asker turned checking
    * off: then nothing is recorded or reported.
    */
-  check(where: ChannelRef & { userId: string }, versions: Record<string, number | null>, reply: string, question: string): ReplyCheckResult | undefined {
-    if (!this.options.store.checkingEnabled({ platform: where.platform, workspaceId: where.workspaceId, userId: where.userId })) return undefined;
+  check(
+    where: ChannelRef & { userId: string },
+    versions: Record<string, number | null>,
+    reply: string,
+    question: string,
+  ): ReplyCheckResult | undefined {
+    if (
+      !this.options.store.checkingEnabled({
+        platform: where.platform,
+        workspaceId: where.workspaceId,
+        userId: where.userId,
+      })
+    )
+      return undefined;
     const layers = this.layersFor(where, versions);
     if (layers.length === 0) return undefined;
     return checkReply(layers, reply, question);
@@ -153,14 +165,25 @@ export class ComplianceService {
    * The checks of one scope as `/instructions` lists them: the person's own layer (`you`), all in force
    * for them here (`here`), or a layer's. Undefined when there are none.
    */
-  listFor(actor: ChannelRef & { userId: string }, scope: 'you' | 'here' | 'channel' | 'workspace'): ChecksList | undefined {
+  listFor(
+    actor: ChannelRef & { userId: string },
+    scope: 'you' | 'here' | 'channel' | 'workspace',
+  ): ChecksList | undefined {
     const checks =
       scope === 'here'
         ? this.inForce(actor)
         : this.currentChecks(scope === 'you' ? userScope(actor) : layerScope(actor, scope));
     if (checks.length === 0) return undefined;
     const labels = [...new Set(checks.map((check) => check.label))];
-    return { scope, labels, checkingOff: !this.checkingEnabled({ platform: actor.platform, workspaceId: actor.workspaceId, userId: actor.userId }) };
+    return {
+      scope,
+      labels,
+      checkingOff: !this.checkingEnabled({
+        platform: actor.platform,
+        workspaceId: actor.workspaceId,
+        userId: actor.userId,
+      }),
+    };
   }
 
   /** Forget-me: drop the person's opt-out. Returns how many rows were deleted. */
@@ -176,7 +199,10 @@ export class ComplianceService {
   private async deriveLater(version: InstructionVersion, complete: CompleteText): Promise<void> {
     const derived = await deriveWithModel(version.respond, complete);
     if (derived.model.status !== 'ok') {
-      this.options.logger.info({ version: version.id, status: derived.model.status, reason: derived.model.reason }, 'model check extraction unused; rules result kept');
+      this.options.logger.info(
+        { version: version.id, status: derived.model.status, reason: derived.model.reason },
+        'model check extraction unused; rules result kept',
+      );
       return;
     }
     this.options.store.saveDerivation(version.id, derived.checks, derived.extractor);

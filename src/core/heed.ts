@@ -96,7 +96,9 @@ export class Heed implements HeedCore {
       instructions: this.store,
       logger,
       basePrompt: settings.basePrompt,
-      ...(settings.checkExtractor === 'model' && options.model.configured ? { complete: modelCompletion(options.model) } : {}),
+      ...(settings.checkExtractor === 'model' && options.model.configured
+        ? { complete: modelCompletion(options.model) }
+        : {}),
     });
     this.complianceFlow = new ComplianceFlow({
       db,

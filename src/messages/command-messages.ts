@@ -82,7 +82,10 @@ export function helpText(m: Markup): string {
     [[`${command} history`], 'every version of your instructions'],
     [[`${command} undo`], 'undo your last change'],
     [[`${command} restore <version>`], 'go back to any version'],
-    [[`${command} checks`, `${command} checks off`, `${command} checks on`], 'what I check on every reply to you; stop or resume checking'],
+    [
+      [`${command} checks`, `${command} checks off`, `${command} checks on`],
+      'what I check on every reply to you; stop or resume checking',
+    ],
     [[`${command} channel show|set <text>|clear`], "this channel's rules (admins change them)"],
     [[`${command} ${ws} show|set <text>|clear`], `the ${m.words.workspace}'s rules (admins change them)`],
     [[`${command} forget-me`], 'delete everything stored about you, after a confirmation'],
@@ -127,7 +130,11 @@ export function parseProblemMessage(problem: ParseProblem, m: Markup): string {
         `Use ${m.code(`${command} ${problem.form}`)} on its own. ${validForms(m)}`
       );
     case 'bad_checks_setting':
-      return `${m.code('checks')} takes ${m.code('on')}, ${m.code('off')} or nothing (got “${m.text(echo(problem.given))}”), for example ${m.code(`${command} checks off`)}.`;
+      return (
+        `${m.code('checks')} takes ${m.code('on')}, ${m.code('off')} or nothing ` +
+        `(got “${m.text(echo(problem.given))}”), ` +
+        `for example ${m.code(`${command} checks off`)}.`
+      );
     case 'bad_layer_action': {
       const what = problem.given === '' ? `${m.code(problem.word)} needs an action` : `“${m.text(echo(problem.given))}” is not an action for ${m.code(problem.word)}`;
       return `${what}: use ${m.code(`${problem.word} show|set <text>|clear`)}, for example ${m.code(`${command} ${problem.word} show`)}.`;

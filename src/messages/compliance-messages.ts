@@ -17,7 +17,9 @@ export const REVISED_MARKER = 'revised to follow your instructions';
 /** "This reply missed an instruction: no commas (1 comma; none were allowed)." */
 export function missedMessage(notice: ComplianceNotice, m: Markup): string {
   const count = notice.missed.length;
-  const what = notice.missed.map((entry) => `${m.text(entry.label)} (${m.text(entry.detail.replace(/\.$/, ''))})`).join('; ');
+  const what = notice.missed
+    .map((entry) => `${m.text(entry.label)} (${m.text(entry.detail.replace(/\.$/, ''))})`)
+    .join('; ');
   return `This reply missed ${count === 1 ? 'an instruction' : `${count} instructions`}: ${what}.`;
 }
 
@@ -52,7 +54,10 @@ export function checksLine(checks: ChecksList, m: Markup): string {
       : checks.scope === 'here'
         ? 'Checked on every reply to you here'
         : `Checked on every reply ${checks.scope === 'channel' ? 'in this channel' : `in this ${m.words.workspace}`}`;
-  const off = checks.checkingOff && checks.scope !== 'channel' && checks.scope !== 'workspace' ? ` (checking is off for your replies: ${m.code(`${command} checks on`)} turns it on)` : '';
+  const off =
+    checks.checkingOff && checks.scope !== 'channel' && checks.scope !== 'workspace'
+      ? ` (checking is off for your replies: ${m.code(`${command} checks on`)} turns it on)`
+      : '';
   return `${whose}: ${checks.labels.map((label) => m.text(label)).join(' · ')}${off}`;
 }
 
@@ -64,11 +69,14 @@ export function checksCommandMessage(result: ChecksResult, m: Markup): string {
     case 'checks_listed':
       return result.checks
         ? checksLine(result.checks, m)
-        : `Nothing I can check applies to your replies here.${result.checkingOff ? ` Checking is off for your replies (${m.code(`${command} checks on`)}).` : ''}`;
+        : 'Nothing I can check applies to your replies here.' +
+            (result.checkingOff ? ` Checking is off for your replies (${m.code(`${command} checks on`)}).` : '');
     case 'checks_toggled':
       return result.enabled
-        ? 'Checking is on again: I check each reply to you against the instructions I can verify and tell you when one is missed.'
-        : `Checking is off for your replies: I will not check them, flag misses or report them. ${m.code(`${command} checks on`)} turns it back on.`;
+        ? 'Checking is on again: I check each reply to you against the instructions I can verify ' +
+            'and tell you when one is missed.'
+        : 'Checking is off for your replies: I will not check them, flag misses or report them. ' +
+            `${m.code(`${command} checks on`)} turns it back on.`;
     case 'checks_already':
       return `Checking of your replies is already ${result.enabled ? 'on' : 'off'}.`;
   }

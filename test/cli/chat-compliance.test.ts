@@ -13,7 +13,13 @@ function chat(input: string, mode: string) {
   return runEntry('src/cli/chat.ts', {
     cwd: dir,
     input,
-    env: { USER: 'tester', DATABASE_PATH: join(dir, 'heed.db'), OPENAI_BASE_URL: model.url, OPENAI_MAX_RETRIES: '0', HEED_COMPLIANCE: mode },
+    env: {
+      USER: 'tester',
+      DATABASE_PATH: join(dir, 'heed.db'),
+      OPENAI_BASE_URL: model.url,
+      OPENAI_MAX_RETRIES: '0',
+      HEED_COMPLIANCE: mode,
+    },
   });
 }
 
@@ -33,7 +39,9 @@ describe('npm run chat: replies checked against the instructions', () => {
     const { code, stdout } = await chat('/instructions set no commas\nhi\n/rewrite\n/rewrite\n', 'flag');
     expect(code).toBe(0);
     expect(stdout).toContain('Checked on every reply: no commas');
-    expect(stdout).toContain('This reply missed an instruction: no commas (1 comma; none were allowed). Type /rewrite to have me fix it.');
+    expect(stdout).toContain(
+      'This reply missed an instruction: no commas (1 comma; none were allowed). Type /rewrite to have me fix it.',
+    );
     expect(stdout).toContain('(revised to follow your instructions)\nWell hello.');
     expect(stdout).toContain('This reply already follows every instruction I can check');
     expect(messagesOf(model.requests[1]!).at(-2)).toEqual({ role: 'assistant', content: 'Well, hello.' });
@@ -54,7 +62,12 @@ describe('npm run chat: replies checked against the instructions', () => {
   });
 
   it('fix: the reply is revised by itself; a revision that misses again is flagged', async () => {
-    model.enqueue({ reply: 'Well, hello.' }, { reply: 'Well hello.' }, { reply: 'Again, no.' }, { reply: 'Still, no.' });
+    model.enqueue(
+      { reply: 'Well, hello.' },
+      { reply: 'Well hello.' },
+      { reply: 'Again, no.' },
+      { reply: 'Still, no.' },
+    );
     const { stdout } = await chat('/instructions set no commas\nhi\nagain\n', 'fix');
     expect(stdout).toContain('(revised to follow your instructions)\nWell hello.');
     expect(stdout).toContain('(revised to follow your instructions)\nStill, no.');

@@ -70,7 +70,9 @@ describe('npm run heed -- compliance', () => {
 
   it('refuses unknown arguments with the usage', () => {
     expect(() => runComplianceCli(['--weird'], heed.config, () => undefined)).toThrow(HeedError);
-    expect(() => runComplianceCli(['--since', 'soonish'], heed.config, () => undefined)).toThrow(/--since must be a date/);
+    expect(() => runComplianceCli(['--since', 'soonish'], heed.config, () => undefined)).toThrow(
+      /--since must be a date/,
+    );
   });
 });
 
@@ -93,7 +95,9 @@ describe('automatic reports in reports list, show and export', () => {
       checks: { passed: false, results: [{ id: 'punctuation:no_comma', ok: false }] },
       rewrites: [{ passed: true }],
     });
-    expect(() => runReportsCli(['reports', 'list', '--source', 'robot'], heed.config, () => undefined)).toThrow(/--source must be one of/);
+    expect(() => runReportsCli(['reports', 'list', '--source', 'robot'], heed.config, () => undefined)).toThrow(
+      /--source must be one of/,
+    );
   });
 });
 
@@ -108,12 +112,20 @@ describe('npm run heed -- reports export --format preference', () => {
 
     const lines = run(runReportsCli, 'reports', 'export', '--format', 'preference').trim().split('\n');
     expect(lines).toHaveLength(1);
-    const pair = JSON.parse(lines[0]!) as { prompt: Array<{ role: string; content: string }>; chosen: unknown; rejected: unknown; metadata: Record<string, unknown> };
+    const pair = JSON.parse(lines[0]!) as {
+      prompt: Array<{ role: string; content: string }>;
+      chosen: unknown;
+      rejected: unknown;
+      metadata: Record<string, unknown>;
+    };
     expect(pair.prompt.map((message) => message.role)).toEqual(['system', 'user']);
     expect(pair.prompt.at(-1)?.content).toContain('Is WAL safe?');
     expect(pair.chosen).toEqual([{ role: 'assistant', content: 'Yes it is.' }]);
     expect(pair.rejected).toEqual([{ role: 'assistant', content: 'Yes, it is.' }]);
-    expect(pair.metadata).toMatchObject({ reason: 'checks', failed_checks: [{ id: 'punctuation:no_comma', label: 'no commas' }] });
+    expect(pair.metadata).toMatchObject({
+      reason: 'checks',
+      failed_checks: [{ id: 'punctuation:no_comma', label: 'no commas' }],
+    });
   });
 
   it('counts a 👍 on a rewrite of a reply marked bad the same way', async () => {
@@ -123,6 +135,9 @@ describe('npm run heed -- reports export --format preference', () => {
     expect(run(runReportsCli, 'reports', 'export', '--format', 'preference')).toBe('');
     await heed.core.report({ target: ref('R1'), reporter: ana, source: 'reaction', signal: 'good' });
     const [line] = run(runReportsCli, 'reports', 'export', '--format', 'preference').trim().split('\n');
-    expect(JSON.parse(line!)).toMatchObject({ chosen: [{ content: 'Yes, it really is.' }], metadata: { reason: 'feedback' } });
+    expect(JSON.parse(line!)).toMatchObject({
+      chosen: [{ content: 'Yes, it really is.' }],
+      metadata: { reason: 'feedback' },
+    });
   });
 });

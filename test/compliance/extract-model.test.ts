@@ -19,7 +19,14 @@ afterEach(async () => {
 
 function complete() {
   const client = new ModelClient(
-    { baseURL: fake.url, apiKey: 'sk-test', model: 'fake-model', maxOutputTokens: 256, timeoutMs: 5_000, maxRetries: 0 },
+    {
+      baseURL: fake.url,
+      apiKey: 'sk-test',
+      model: 'fake-model',
+      maxOutputTokens: 256,
+      timeoutMs: 5_000,
+      maxRetries: 0,
+    },
     silentLogger(),
   );
   return modelCompletion(client);
@@ -30,7 +37,9 @@ const labels = (checks: Array<{ label: string }>) => checks.map((check) => check
 describe('model extractor through the real model client', () => {
   it('GIVEN valid JSON THEN each entry becomes a check validated by the catalogue', async () => {
     fake.enqueue({
-      reply: '```json\n{"checks": [{"id": "punctuation:no_comma", "kwargs": null}, {"id": "startend:end_checker", "kwargs": {"end_phrase": "Cheers"}}]}\n```',
+      reply:
+        '```json\n{"checks": [{"id": "punctuation:no_comma", "kwargs": null}, ' +
+        '{"id": "startend:end_checker", "kwargs": {"end_phrase": "Cheers"}}]}\n```',
     });
     const result = await extractWithModel('Skip commas and sign with Cheers', complete());
     expect(result.status).toBe('ok');

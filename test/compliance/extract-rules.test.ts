@@ -3,7 +3,9 @@ import { extractRules } from '../../src/core/compliance/extract-rules.js';
 
 /** The checks as `id params` strings, each alternative of a group joined with `|`. */
 function read(text: string): string[] {
-  return extractRules(text).map((derived) => derived.anyOf.map((check) => `${check.id} ${JSON.stringify(check.params)}`).join(' | '));
+  return extractRules(text).map((derived) =>
+    derived.anyOf.map((check) => `${check.id} ${JSON.stringify(check.params)}`).join(' | '),
+  );
 }
 
 function labels(text: string): string[] {
@@ -17,7 +19,10 @@ describe('extractRules: each catalogue type from its own IFEval description sent
       'In your response, the word banana should appear less than 3 times.',
       'keywords:frequency {"keyword":"banana","frequency":3,"relation":"less than"}',
     ],
-    ["Do not include keywords ['basically'] in the response.", 'keywords:forbidden_words {"forbidden_words":["basically"]}'],
+    [
+      "Do not include keywords ['basically'] in the response.",
+      'keywords:forbidden_words {"forbidden_words":["basically"]}',
+    ],
     [
       'In your response, the letter q should appear at least 5 times.',
       'keywords:letter_frequency {"letter":"q","let_frequency":5,"let_relation":"at least"}',
@@ -36,7 +41,8 @@ describe('extractRules: each catalogue type from its own IFEval description sent
     ],
     ['Answer with at least 300 words.', 'length_constraints:number_words {"num_words":300,"relation":"at least"}'],
     [
-      "There should be 3 paragraphs. Paragraphs and only paragraphs are separated with each other by two new lines as if it was '\\n\\n' in python. Paragraph 2 must start with word banana.",
+      "There should be 3 paragraphs. Paragraphs and only paragraphs are separated with each other by two " +
+        "new lines as if it was '\\n\\n' in python. Paragraph 2 must start with word banana.",
       'length_constraints:nth_paragraph_first_word {"num_paragraphs":3,"nth_paragraph":2,"first_word":"banana"}',
     ],
     [
@@ -52,7 +58,8 @@ describe('extractRules: each catalogue type from its own IFEval description sent
       'detectable_content:postscript {"postscript_marker":"P.S."}',
     ],
     [
-      'Your answer must contain exactly 3 bullet points. Use the markdown bullet points such as:\n* This is point 1. \n* This is point 2',
+      'Your answer must contain exactly 3 bullet points. Use the markdown bullet points such as:\n* This ' +
+        'is point 1. \n* This is point 2',
       'detectable_format:number_bullet_lists {"num_bullets":3}',
     ],
     [
@@ -64,17 +71,26 @@ describe('extractRules: each catalogue type from its own IFEval description sent
       'detectable_format:number_highlighted_sections {"num_highlights":2}',
     ],
     [
-      'Your response must have 3 sections. Mark the beginning of each section with SECTION X, such as:\nSECTION 1\n[content of section 1]\nSECTION 2\n[content of section 2]',
+      'Your response must have 3 sections. Mark the beginning of each section with SECTION X, such ' +
+        'as:\nSECTION 1\n[content of section 1]\nSECTION 2\n[content of section 2]',
       'detectable_format:multiple_sections {"section_spliter":"SECTION","num_sections":3}',
     ],
-    ['Entire output should be wrapped in JSON format. You can use markdown ticks such as ```.', 'detectable_format:json_format {}'],
-    ['Your answer must contain a title, wrapped in double angular brackets, such as <<poem of joy>>.', 'detectable_format:title {}'],
+    [
+      'Entire output should be wrapped in JSON format. You can use markdown ticks such as ```.',
+      'detectable_format:json_format {}',
+    ],
+    [
+      'Your answer must contain a title, wrapped in double angular brackets, such as <<poem of joy>>.',
+      'detectable_format:title {}',
+    ],
     [
       'Give two different responses. Responses and only responses should be separated by 6 asterisk symbols: ******.',
       'combination:two_responses {}',
     ],
     [
-      'First repeat the request word for word without change, then give your answer (1. do not say any words or characters before repeating the request; 2. the request you need to repeat does not include this sentence)',
+      'First repeat the request word for word without change, then give your answer (1. do not say any ' +
+        'words or characters before repeating the request; 2. the request you need to repeat does not ' +
+        'include this sentence)',
       'combination:repeat_prompt {}',
     ],
     [
@@ -82,7 +98,8 @@ describe('extractRules: each catalogue type from its own IFEval description sent
       'startend:end_checker {"end_phrase":"Cheers"}',
     ],
     [
-      'Finish your response with this exact phrase Is there anything else I can help with?. No other words should follow this phrase.',
+      'Finish your response with this exact phrase Is there anything else I can help with?. No other words ' +
+        'should follow this phrase.',
       'startend:end_checker {"end_phrase":"Is there anything else I can help with?"}',
     ],
     ['Wrap your entire response with double quotation marks.', 'startend:quotation {}'],

@@ -2,7 +2,14 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CORRECTION_HEADING } from '../../src/core/compliance/reply-checks.js';
 import { openDatabase, ReportStore, ComplianceStore, ReplyLog, type Database } from '../../src/core/storage/index.js';
 import type { CommandResult, EditorResult } from '../../src/core/api.js';
-import type { Actor, ComplianceNotice, IncomingMessage, MessageRef, ReportSummary, RewriteSink } from '../../src/core/types.js';
+import type {
+  Actor,
+  ComplianceNotice,
+  IncomingMessage,
+  MessageRef,
+  ReportSummary,
+  RewriteSink,
+} from '../../src/core/types.js';
 import { terminalMarkup } from '../../src/cli/markup.js';
 import { commandMessage, editorMessage } from '../../src/messages/command-messages.js';
 import { messagesOf, startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai.js';
@@ -36,7 +43,16 @@ function complianceSink(messageId: string): ComplianceSink {
 
 function message(userId: string, text: string, extra: Partial<IncomingMessage> = {}): IncomingMessage {
   counter += 1;
-  return { platform: 'slack', workspaceId: 'T1', channelId: 'C1', messageId: `m${counter}`, userId, text, history: [], ...extra };
+  return {
+    platform: 'slack',
+    workspaceId: 'T1',
+    channelId: 'C1',
+    messageId: `m${counter}`,
+    userId,
+    text,
+    history: [],
+    ...extra,
+  };
 }
 
 function actor(userId: string, extra: Partial<Actor> = {}): Actor {
@@ -79,18 +95,31 @@ describe('compliance: checks derived when instructions are saved', () => {
   it('GIVEN the issue example THEN show and the save confirmation list what is checked', async () => {
     await start('flag');
     const saved = await heed.core.command(actor('U_ANA'), "set Answer in at most 3 bullet points. End with 'Cheers'.");
-    expect(saved).toMatchObject({ kind: 'with_checks', result: { kind: 'saved' }, checks: { scope: 'you', labels: ['at most 3 bullet points', "ends with 'Cheers'"] } });
-    expect(commandMessage(saved, terminalMarkup)).toContain("Checked on every reply: at most 3 bullet points · ends with 'Cheers'");
-    expect(await say('U_ANA', 'show')).toContain("Checked on every reply: at most 3 bullet points · ends with 'Cheers'");
+    expect(saved).toMatchObject({
+      kind: 'with_checks',
+      result: { kind: 'saved' },
+      checks: { scope: 'you', labels: ['at most 3 bullet points', "ends with 'Cheers'"] },
+    });
+    expect(commandMessage(saved, terminalMarkup)).toContain(
+      "Checked on every reply: at most 3 bullet points · ends with 'Cheers'",
+    );
+    expect(await say('U_ANA', 'show')).toContain(
+      "Checked on every reply: at most 3 bullet points · ends with 'Cheers'",
+    );
     expect(await say('U_ANA', 'preview')).toContain('Checked on every reply to you here: at most 3 bullet points');
-    expect(await say('U_ANA', 'checks')).toBe("Checked on every reply to you here: at most 3 bullet points · ends with 'Cheers'");
+    expect(await say('U_ANA', 'checks')).toBe(
+      "Checked on every reply to you here: at most 3 bullet points · ends with 'Cheers'",
+    );
     const edited: EditorResult = await heed.core.saveEditor(actor('U_ANA'), { about: '', respond: 'no commas' });
     expect(editorMessage(edited, terminalMarkup)).toContain('Checked on every reply: no commas');
   });
 
   it('GIVEN an unverifiable instruction THEN nothing is listed or checked', async () => {
     await start('flag');
-    const saved: CommandResult = await heed.core.command(actor('U_ANA'), 'set Be warm and talk like a senior engineer.');
+    const saved: CommandResult = await heed.core.command(
+      actor('U_ANA'),
+      'set Be warm and talk like a senior engineer.',
+    );
     expect(saved.kind).toBe('saved');
     model.enqueue({ reply: 'Hello, friend.' });
     const sink = complianceSink('R1');
@@ -112,7 +141,7 @@ describe('compliance: checks derived when instructions are saved', () => {
 });
 
 describe('compliance: every reply checked when its stream ends', () => {
-  it('flag: a miss files an automatic report and flags the asker; Rewrite replaces it and links the snapshots', async () => {
+  it('flag: a miss files an automatic report and flags the asker; Rewrite replaces it, snapshots linked', async () => {
     await start('flag');
     await heed.core.command(actor('U_ANA'), "set End with 'Cheers'.");
     model.enqueue({ reply: 'Hello there.' });
@@ -121,9 +150,15 @@ describe('compliance: every reply checked when its stream ends', () => {
     expect(outcome.status).toBe('replied');
     expect(sink.flags).toHaveLength(1);
     expect(sink.flags[0]?.missed.map((entry) => entry.label)).toEqual(["ends with 'Cheers'"]);
-    expect(autoReports.map((summary) => [summary.source, summary.signal, summary.askerId])).toEqual([['automatic', 'bad', 'U_ANA']]);
+    expect(autoReports.map((summary) => [summary.source, summary.signal, summary.askerId])).toEqual([
+      ['automatic', 'bad', 'U_ANA'],
+    ]);
     const [report] = stored().reports.list();
-    expect(report).toMatchObject({ source: 'automatic', signal: 'bad', note: expect.stringContaining("ends with 'Cheers'") });
+    expect(report).toMatchObject({
+      source: 'automatic',
+      signal: 'bad',
+      note: expect.stringContaining("ends with 'Cheers'"),
+    });
 
     model.enqueue({ reply: 'Hello there. Cheers' });
     const rewriteSink = complianceSink('R1');
@@ -135,8 +170,13 @@ describe('compliance: every reply checked when its stream ends', () => {
     expect(sent.at(-2)).toEqual({ role: 'assistant', content: 'Hello there.' });
     expect(sent.at(-1)?.content).toContain(CORRECTION_HEADING);
     expect(sent.at(-1)?.content).toContain("ends with 'Cheers'");
-    if (outcome.status !== 'replied' || !outcome.snapshotStored || rewritten.status !== 'rewritten') throw new Error('unexpected outcome');
-    expect(stored().compliance.rewritesOf(outcome.replyId).map((entry) => [entry.replyId, entry.passed])).toEqual([[rewritten.replyId, true]]);
+    if (outcome.status !== 'replied' || !outcome.snapshotStored || rewritten.status !== 'rewritten')
+      throw new Error('unexpected outcome');
+    expect(
+      stored()
+        .compliance.rewritesOf(outcome.replyId)
+        .map((entry) => [entry.replyId, entry.passed]),
+    ).toEqual([[rewritten.replyId, true]]);
     expect(stored().replies.findByMessage(ref('R1'))?.replyText).toBe('Hello there. Cheers');
   });
 
@@ -189,7 +229,7 @@ describe('compliance: every reply checked when its stream ends', () => {
     expect(autoReports).toHaveLength(2);
   });
 
-  it('checks off wins over the operator mode for the person\'s own replies; on brings it back', async () => {
+  it("checks off wins over the operator mode for the person's own replies; on brings it back", async () => {
     await start('flag');
     await heed.core.command(actor('U_ANA'), 'set no commas');
     expect(await say('U_ANA', 'checks off')).toContain('Checking is off');
@@ -208,7 +248,7 @@ describe('compliance: every reply checked when its stream ends', () => {
     expect(flagged.flags).toHaveLength(1);
   });
 
-  it('one person\'s checks are never applied to another person\'s reply in the same thread', async () => {
+  it("one person's checks are never applied to another person's reply in the same thread", async () => {
     await start('flag');
     await heed.core.command(actor('U_ANA'), 'set no commas');
     model.enqueue({ reply: 'Sure, Bo, here you go.' });
@@ -221,7 +261,7 @@ describe('compliance: every reply checked when its stream ends', () => {
     expect(toAna.flags).toHaveLength(1);
   });
 
-  it('a channel rule\'s check applies to everyone there', async () => {
+  it("a channel rule's check applies to everyone there", async () => {
     await start('flag');
     await heed.core.command(actor('U_ADMIN', { isPlatformAdmin: true }), "channel set End every reply with 'Over.'");
     model.enqueue({ reply: 'Roger that.' });
@@ -249,7 +289,9 @@ describe('compliance: every reply checked when its stream ends', () => {
     await heed.core.command(actor('U_ANA'), 'set no commas');
     model.enqueue({ reply: 'Hello.' });
     await heed.core.respond(message('U_ANA', 'hi'), complianceSink('R1'));
-    expect(await heed.core.rewrite(ref('R1'), actor('U_ANA'), complianceSink('R1'))).toMatchObject({ status: 'nothing_to_fix' });
+    expect(await heed.core.rewrite(ref('R1'), actor('U_ANA'), complianceSink('R1'))).toMatchObject({
+      status: 'nothing_to_fix',
+    });
   });
 
   it('a check that needs the question ("repeat my request") is bound to each reply\'s own message', async () => {

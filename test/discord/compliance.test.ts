@@ -10,7 +10,13 @@ afterEach(async () => {
   await h?.close();
 });
 
-const alice = (): Actor => ({ platform: 'discord', workspaceId: FAKE_IDS.guild, channelId: FAKE_IDS.general, userId: FAKE_IDS.alice, isPlatformAdmin: false });
+const alice = (): Actor => ({
+  platform: 'discord',
+  workspaceId: FAKE_IDS.guild,
+  channelId: FAKE_IDS.general,
+  userId: FAKE_IDS.alice,
+  isPlatformAdmin: false,
+});
 
 /** Start Discord with HEED_COMPLIANCE=`mode`; alice asks for no commas. */
 async function start(mode: string): Promise<void> {
@@ -30,7 +36,12 @@ const replies = () => h.fake.botMessagesIn(h.fake.channels.general);
 async function answerOf(interaction: FakeInteraction): Promise<string> {
   await interaction.callback();
   await h.settle();
-  const edit = h.fake.callsMatching({ method: 'PATCH', path: new RegExp(`/webhooks/\\d+/${interaction.token}/messages/(@|%40)original`) }).at(-1);
+  const edit = h.fake
+    .callsMatching({
+      method: 'PATCH',
+      path: new RegExp(`/webhooks/\\d+/${interaction.token}/messages/(@|%40)original`),
+    })
+    .at(-1);
   return String((edit?.body as { content?: string } | undefined)?.content ?? '');
 }
 
@@ -40,12 +51,18 @@ describe('Discord: replies checked against the instructions', () => {
     h.openai.enqueue({ reply: 'Well, hello.' }, { reply: 'Well hello.' });
     await ask('hi');
     const [reply] = replies();
-    expect(reply?.content).toBe('Well, hello.\n-# This reply missed an instruction: no commas (1 comma; none were allowed).');
+    expect(reply?.content).toBe(
+      'Well, hello.\n-# This reply missed an instruction: no commas (1 comma; none were allowed).',
+    );
     expect(JSON.stringify(reply?.components)).toContain(REWRITE_BUTTON_ID);
 
-    const answer = await answerOf(h.fake.button({ customId: REWRITE_BUTTON_ID, message: reply!, user: h.fake.users.alice }));
+    const answer = await answerOf(
+      h.fake.button({ customId: REWRITE_BUTTON_ID, message: reply!, user: h.fake.users.alice }),
+    );
     expect(answer).toBe('Done: I rewrote the reply to follow your instructions.');
-    expect(replies().map((message) => message.content)).toEqual(['Well hello.\n-# revised to follow your instructions']);
+    expect(replies().map((message) => message.content)).toEqual([
+      'Well hello.\n-# revised to follow your instructions',
+    ]);
     expect(replies()[0]?.components).toEqual([]);
   });
 
@@ -83,24 +100,29 @@ describe('Discord: replies checked against the instructions', () => {
     await start('fix');
     h.openai.enqueue({ reply: 'Well, hello.' }, { reply: 'Well hello.' });
     await ask('hi');
-    expect(replies().map((message) => message.content)).toEqual(['Well hello.\n-# revised to follow your instructions']);
+    expect(replies().map((message) => message.content)).toEqual([
+      'Well hello.\n-# revised to follow your instructions',
+    ]);
 
     h.openai.enqueue({ reply: 'Again, no.' }, { reply: 'Still, no.' });
     await ask('again');
     const second = replies()[1];
     expect(second?.content).toBe(
-      'Still, no.\n-# revised to follow your instructions\n-# This reply missed an instruction: no commas (1 comma; none were allowed).',
+      'Still, no.\n-# revised to follow your instructions\n' +
+        '-# This reply missed an instruction: no commas (1 comma; none were allowed).',
     );
   });
 
-  it('a reply split over several messages is rewritten in place; a longer revision continues in a new reply', async () => {
+  it('a reply split over several messages is rewritten in place; a longer one continues in a new reply', async () => {
     await start('flag');
     h.openai.enqueue({ reply: `${paragraph(2500, 'one,')}`, chunkSize: 500 }, { reply: paragraph(4500, 'two') });
     await ask('long');
     const before = replies();
     expect(before).toHaveLength(2);
     const last = before.at(-1);
-    expect(await answerOf(h.fake.button({ customId: REWRITE_BUTTON_ID, message: last!, user: h.fake.users.alice }))).toContain('Done');
+    expect(
+      await answerOf(h.fake.button({ customId: REWRITE_BUTTON_ID, message: last!, user: h.fake.users.alice })),
+    ).toContain('Done');
     const after = replies();
     expect(after).toHaveLength(3);
     expect(after.slice(0, 2).map((message) => message.id)).toEqual(before.map((message) => message.id));

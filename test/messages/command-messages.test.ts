@@ -48,7 +48,11 @@ const ALL_KINDS: CommandResult[] = [
     result: { kind: 'saved', field: 'respond', version: 2, paused: false },
     checks: { scope: 'you', labels: ['at most 3 bullet points', "ends with 'Cheers'"], checkingOff: false },
   },
-  { kind: 'checks_listed', checks: { scope: 'here', labels: ['a title in <<double angular brackets>>'], checkingOff: true }, checkingOff: true },
+  {
+    kind: 'checks_listed',
+    checks: { scope: 'here', labels: ['a title in <<double angular brackets>>'], checkingOff: true },
+    checkingOff: true,
+  },
   { kind: 'checks_listed', checkingOff: false },
   { kind: 'checks_toggled', enabled: false },
   { kind: 'checks_already', enabled: true },
@@ -57,7 +61,12 @@ const ALL_KINDS: CommandResult[] = [
 
 const EDITOR_RESULTS: EditorResult[] = [
   { kind: 'editor_saved', version: 3, paused: false },
-  { kind: 'editor_saved', version: 4, paused: false, checks: { scope: 'you', labels: ['no commas'], checkingOff: false } },
+  {
+    kind: 'editor_saved',
+    version: 4,
+    paused: false,
+    checks: { scope: 'you', labels: ['no commas'], checkingOff: false },
+  },
   { kind: 'editor_unchanged', version: 3 },
   { kind: 'editor_invalid', tooLong: { about: { length: 20, limit: 10 } } },
   { kind: 'failed', action: 'save', code: 'storage_failed' },

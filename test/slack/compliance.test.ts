@@ -9,7 +9,13 @@ afterEach(async () => {
 });
 
 const REPORTS = 'C0REPORTS';
-const actor = (userId: string): Actor => ({ platform: 'slack', workspaceId: FAKE_TEAM_ID, channelId: CHANNEL, userId, isPlatformAdmin: false });
+const actor = (userId: string): Actor => ({
+  platform: 'slack',
+  workspaceId: FAKE_TEAM_ID,
+  channelId: CHANNEL,
+  userId,
+  isPlatformAdmin: false,
+});
 
 /** Start Slack with HEED_COMPLIANCE=`mode`, U1 asking for no commas. */
 async function start(mode: string): Promise<void> {
@@ -31,7 +37,14 @@ function rewriteButton(call: SlackCall | undefined): ButtonElement {
 }
 
 async function press(user: string, button: ButtonElement, responseId: string): Promise<void> {
-  const click = await h.interaction(ephemeralButtonClick(user, { actionId: button.action_id, value: button.value, text: 'Rewrite' }, h.slack.responseUrl(responseId), `trigger-${responseId}`));
+  const click = await h.interaction(
+    ephemeralButtonClick(
+      user,
+      { actionId: button.action_id, value: button.value, text: 'Rewrite' },
+      h.slack.responseUrl(responseId),
+      `trigger-${responseId}`,
+    ),
+  );
   expect(click.status).toBe(200);
   await h.slack.waitForResponse(responseId);
   await h.idle();
@@ -45,7 +58,9 @@ describe('Slack: replies checked against the instructions', () => {
     await h.idle();
     const flag = h.slack.callsOf('chat.postEphemeral').find((call) => call.args.channel === CHANNEL);
     expect(flag?.args).toMatchObject({ user: 'U1', thread_ts: ts });
-    expect(String(flag?.args.text)).toContain('This reply missed an instruction: no commas (1 comma; none were allowed).');
+    expect(String(flag?.args.text)).toContain(
+      'This reply missed an instruction: no commas (1 comma; none were allowed).',
+    );
     const [reply] = h.botReplies(CHANNEL, ts);
 
     await press('U1', rewriteButton(flag), 'rewrite-1');
@@ -63,7 +78,10 @@ describe('Slack: replies checked against the instructions', () => {
     await h.idle();
     const flag = h.slack.callsOf('chat.postEphemeral').find((call) => call.args.channel === CHANNEL);
     await press('U2', rewriteButton(flag), 'rewrite-other');
-    expect(h.slack.responsePosts.at(-1)?.body).toMatchObject({ response_type: 'ephemeral', text: expect.stringContaining('Only the person this reply answered') });
+    expect(h.slack.responsePosts.at(-1)?.body).toMatchObject({
+      response_type: 'ephemeral',
+      text: expect.stringContaining('Only the person this reply answered'),
+    });
     expect(h.slack.callsOf('chat.update')).toHaveLength(0);
     expect(h.openai.requests).toHaveLength(1);
   });
@@ -94,7 +112,9 @@ describe('Slack: replies checked against the instructions', () => {
     const { ts } = await h.mention('U1', 'hi');
     await h.idle();
     expect(h.botReplies(CHANNEL, ts).map((message) => message.text)).toEqual(['Well hello.']);
-    expect(JSON.stringify(h.slack.callsOf('chat.update').at(-1)?.args.blocks)).toContain('revised to follow your instructions');
+    expect(JSON.stringify(h.slack.callsOf('chat.update').at(-1)?.args.blocks)).toContain(
+      'revised to follow your instructions',
+    );
     expect(h.slack.callsOf('chat.postEphemeral')).toHaveLength(0);
   });
 

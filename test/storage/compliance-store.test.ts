@@ -24,7 +24,9 @@ afterEach(() => temp.cleanup());
 const scope = { platform: 'slack' as const, workspaceId: 'T1', kind: 'user' as const, id: 'U1' };
 const failing = {
   passed: false,
-  results: [{ layer: 'user' as const, id: 'punctuation:no_comma' as const, label: 'no commas', ok: false, detail: '2 commas' }],
+  results: [
+    { layer: 'user' as const, id: 'punctuation:no_comma' as const, label: 'no commas', ok: false, detail: '2 commas' },
+  ],
 };
 
 describe('ComplianceStore', () => {
@@ -34,7 +36,13 @@ describe('ComplianceStore', () => {
   });
 
   it('stores the checks of an instruction version and replaces them when the model answers later', () => {
-    const version = instructions.write(scope, { about: '', respond: 'no commas', enabled: true, action: 'set', actorId: 'U1' });
+    const version = instructions.write(scope, {
+      about: '',
+      respond: 'no commas',
+      enabled: true,
+      action: 'set',
+      actorId: 'U1',
+    });
     expect(store.derivation(version.id)).toBeUndefined();
     store.saveDerivation(version.id, extractRules('no commas'), 'rules');
     expect(store.derivation(version.id)).toMatchObject({ extractor: 'rules', checks: [{ label: 'no commas' }] });
@@ -42,8 +50,14 @@ describe('ComplianceStore', () => {
     expect(store.derivation(version.id)?.checks).toHaveLength(2);
   });
 
-  it('forgetting a person\'s versions removes their checks with them', () => {
-    const version = instructions.write(scope, { about: '', respond: 'no commas', enabled: true, action: 'set', actorId: 'U1' });
+  it("forgetting a person's versions removes their checks with them", () => {
+    const version = instructions.write(scope, {
+      about: '',
+      respond: 'no commas',
+      enabled: true,
+      action: 'set',
+      actorId: 'U1',
+    });
     store.saveDerivation(version.id, extractRules('no commas'), 'rules');
     instructions.forgetUser(person('U1'));
     expect(store.derivation(version.id)).toBeUndefined();

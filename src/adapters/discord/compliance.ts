@@ -19,7 +19,13 @@ import { ReportDigest } from '../../core/feedback/report-digest.js';
 import type { Logger } from '../../core/logger.js';
 import { shorten } from '../../core/text.js';
 import type { AutoReport, ComplianceNotice, RewriteSink } from '../../core/types.js';
-import { missedMessage, REVISED_MARKER, REWRITE_LABEL, rewriteMessage, rewrittenMessage } from '../../messages/compliance-messages.js';
+import {
+  missedMessage,
+  REVISED_MARKER,
+  REWRITE_LABEL,
+  rewriteMessage,
+  rewrittenMessage,
+} from '../../messages/compliance-messages.js';
 import type { DiscordContext } from './context.js';
 import { logDiscordError } from './errors.js';
 import { reportPost } from './feedback.js';
@@ -67,7 +73,11 @@ export class DiscordRevision implements RewriteSink {
       try {
         await (await channel.messages.fetch(surplus)).delete();
       } catch (error) {
-        logDiscordError(this.target.logger, error, { action: 'delete a part of a rewritten reply', channel: channel.id, message: surplus });
+        logDiscordError(this.target.logger, error, {
+          action: 'delete a part of a rewritten reply',
+          channel: channel.id,
+          message: surplus,
+        });
       }
     }
     return ids;
@@ -82,10 +92,21 @@ export class DiscordRevision implements RewriteSink {
       const last = await channel.messages.fetch(lastId);
       const content = `${last.content}\n${line}`;
       // The note goes under the reply; when the last part has no room left, it follows as its own reply.
-      if (content.length <= DISCORD_MESSAGE_LIMIT) await last.edit({ content, components: [rewriteRow()], allowedMentions: NO_MENTIONS });
-      else await last.reply({ content: line, components: [rewriteRow()], allowedMentions: NO_MENTIONS, failIfNotExists: false });
+      if (content.length <= DISCORD_MESSAGE_LIMIT)
+        await last.edit({ content, components: [rewriteRow()], allowedMentions: NO_MENTIONS });
+      else
+        await last.reply({
+          content: line,
+          components: [rewriteRow()],
+          allowedMentions: NO_MENTIONS,
+          failIfNotExists: false,
+        });
     } catch (error) {
-      logDiscordError(logger, error, { action: 'flag a reply that missed instructions', channel: channel.id, message: lastId });
+      logDiscordError(logger, error, {
+        action: 'flag a reply that missed instructions',
+        channel: channel.id,
+        message: lastId,
+      });
     }
   }
 }
@@ -95,7 +116,12 @@ export async function handleRewriteButton(ctx: DiscordContext, interaction: Butt
   // The model takes longer than Discord's 3 seconds to answer an interaction.
   await interaction.deferReply({ flags: MessageFlags.Ephemeral });
   const place = placeOf(interaction.channel, interaction.guildId, interaction.message.channelId);
-  const target = { platform: 'discord' as const, workspaceId: place.workspaceId, channelId: place.channelId, messageId: interaction.message.id };
+  const target = {
+    platform: 'discord' as const,
+    workspaceId: place.workspaceId,
+    channelId: place.channelId,
+    messageId: interaction.message.id,
+  };
   const requester = { platform: 'discord' as const, workspaceId: place.workspaceId, userId: interaction.user.id };
   const channel = interaction.message.channel;
   if (!channel.isSendable()) return;
@@ -109,8 +135,18 @@ export function autoReportPost(reports: readonly AutoReport[]): string {
   const missed = (report: AutoReport) => report.missed.map((entry) => entry.label).join(' · ');
   const [only] = reports;
   if (only && reports.length === 1) return `${reportPost(only.summary, only.workspaceId)}\n**Missed:** ${missed(only)}`;
-  const lines = reports.map((report) => `- \`${report.summary.reportId}\` <@${report.summary.askerId}> in <#${report.summary.channelId}>: ${missed(report)}`);
-  return shorten([`**${reports.length} automatic reports** in the last minute: replies that missed checked instructions`, ...lines].join('\n'), DISCORD_MESSAGE_LIMIT);
+  const lines = reports.map(
+    (report) =>
+      `- \`${report.summary.reportId}\` <@${report.summary.askerId}> ` +
+      `in <#${report.summary.channelId}>: ${missed(report)}`,
+  );
+  return shorten(
+    [
+      `**${reports.length} automatic reports** in the last minute: replies that missed checked instructions`,
+      ...lines,
+    ].join('\n'),
+    DISCORD_MESSAGE_LIMIT,
+  );
 }
 
 /** Post automatic reports to HEED_REPORTS_CHANNEL through the per-channel digest. Returns a flush for shutdown. */
@@ -119,12 +155,18 @@ export function watchAutoReports(ctx: DiscordContext): () => Promise<void> {
     try {
       const channel = await ctx.client.channels.fetch(channelId);
       if (!channel?.isSendable()) {
-        ctx.logger.warn({ channel: channelId }, 'HEED_REPORTS_CHANNEL is not a text channel the bot can post in; set it to a text channel id');
+        ctx.logger.warn(
+          { channel: channelId },
+          'HEED_REPORTS_CHANNEL is not a text channel the bot can post in; set it to a text channel id',
+        );
         return;
       }
       await channel.send({ content: autoReportPost(reports), allowedMentions: NO_MENTIONS });
     } catch (error) {
-      logDiscordError(ctx.logger, error, { action: 'post automatic reports to HEED_REPORTS_CHANNEL', channel: channelId });
+      logDiscordError(ctx.logger, error, {
+        action: 'post automatic reports to HEED_REPORTS_CHANNEL',
+        channel: channelId,
+      });
     }
   });
   ctx.core.onAutoReport((report) => {

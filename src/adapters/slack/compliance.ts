@@ -15,7 +15,14 @@ import { missedMessage, REVISED_MARKER, REWRITE_LABEL, rewriteMessage } from '..
 import { personRef, workspaceOf, type SlackAdapterContext } from './adapter-context.js';
 import { attempt, toSlackApiError } from './errors.js';
 import { feedbackButtonsBlock, reportSummaryMessage } from './feedback.js';
-import { escapeMrkdwn, FALLBACK_TEXT_LIMIT, MESSAGE_MARKDOWN_LIMIT, neutraliseBroadcasts, splitMarkdown, toMrkdwn } from './format.js';
+import {
+  escapeMrkdwn,
+  FALLBACK_TEXT_LIMIT,
+  MESSAGE_MARKDOWN_LIMIT,
+  neutraliseBroadcasts,
+  splitMarkdown,
+  toMrkdwn,
+} from './format.js';
 import { slackMarkup } from './markup.js';
 
 type Block = types.KnownBlock;
@@ -33,7 +40,9 @@ function readValue(value: string | undefined): RewriteValue | undefined {
   try {
     const parsed = JSON.parse(value ?? '') as Partial<RewriteValue>;
     const { channel, threadTs, messageTs } = parsed;
-    return typeof channel === 'string' && typeof threadTs === 'string' && typeof messageTs === 'string' ? { channel, threadTs, messageTs } : undefined;
+    return typeof channel === 'string' && typeof threadTs === 'string' && typeof messageTs === 'string'
+      ? { channel, threadTs, messageTs }
+      : undefined;
   } catch {
     return undefined;
   }
@@ -68,7 +77,13 @@ export class SlackRevision implements RewriteSink {
           await client.chat.update({ channel, ts: existing, text: fallback, blocks });
           ids.push(existing);
         } else {
-          const posted = await client.chat.postMessage({ channel, thread_ts: threadTs, text: fallback, blocks, unfurl_links: false });
+          const posted = await client.chat.postMessage({
+            channel,
+            thread_ts: threadTs,
+            text: fallback,
+            blocks,
+            unfurl_links: false,
+          });
           if (posted.ts) ids.push(posted.ts);
         }
       } catch (error) {
@@ -91,10 +106,19 @@ export class SlackRevision implements RewriteSink {
       { type: 'section', text: { type: 'mrkdwn', text } },
       {
         type: 'actions',
-        elements: [{ type: 'button', action_id: REWRITE_ACTION_ID, text: { type: 'plain_text', text: REWRITE_LABEL }, value: JSON.stringify(value) }],
+        elements: [
+          {
+            type: 'button',
+            action_id: REWRITE_ACTION_ID,
+            text: { type: 'plain_text', text: REWRITE_LABEL },
+            value: JSON.stringify(value),
+          },
+        ],
       },
     ];
-    await attempt(logger, 'chat.postEphemeral', () => client.chat.postEphemeral({ channel, user: askerId, thread_ts: threadTs, text, blocks }));
+    await attempt(logger, 'chat.postEphemeral', () =>
+      client.chat.postEphemeral({ channel, user: askerId, thread_ts: threadTs, text, blocks }),
+    );
   }
 }
 
@@ -104,11 +128,21 @@ export function autoReportMessage(reports: readonly AutoReport[]): { text: strin
   const [only] = reports;
   if (only && reports.length === 1) {
     const message = reportSummaryMessage(only.summary);
-    return { text: message.text, blocks: [...message.blocks, { type: 'context', elements: [{ type: 'mrkdwn', text: `Missed: ${missed(only)}` }] }] };
+    return {
+      text: message.text,
+      blocks: [...message.blocks, { type: 'context', elements: [{ type: 'mrkdwn', text: `Missed: ${missed(only)}` }] }],
+    };
   }
-  const lines = reports.map((report) => `• \`${report.summary.reportId}\` <@${report.summary.askerId}> in <#${report.summary.channelId}>: ${missed(report)}`);
+  const lines = reports.map(
+    (report) =>
+      `• \`${report.summary.reportId}\` <@${report.summary.askerId}> ` +
+      `in <#${report.summary.channelId}>: ${missed(report)}`,
+  );
   const heading = `*${reports.length} automatic reports* in the last minute: replies that missed checked instructions`;
-  return { text: `${reports.length} automatic reports`, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: shorten([heading, ...lines].join('\n'), 2_900) } }] };
+  return {
+    text: `${reports.length} automatic reports`,
+    blocks: [{ type: 'section', text: { type: 'mrkdwn', text: shorten([heading, ...lines].join('\n'), 2_900) } }],
+  };
 }
 
 /** Register the Rewrite button and the reports-channel posts of automatic reports. Returns a flush for shutdown. */
@@ -122,7 +156,13 @@ export function registerCompliance(app: App, ctx: SlackAdapterContext): () => Pr
     const workspaceId = workspaceOf(context, bot);
     const requester = personRef(workspaceId, body.user.id);
     const target = { platform: 'slack' as const, workspaceId, channelId: value.channel, messageId: value.messageTs };
-    const revision = new SlackRevision({ client, logger, channel: value.channel, threadTs: value.threadTs, askerId: body.user.id });
+    const revision = new SlackRevision({
+      client,
+      logger,
+      channel: value.channel,
+      threadTs: value.threadTs,
+      askerId: body.user.id,
+    });
     const outcome = await core.rewrite(target, requester, revision);
     const refusal = rewriteMessage(outcome);
     await attempt(logger, 'response_url', () =>
@@ -133,7 +173,12 @@ export function registerCompliance(app: App, ctx: SlackAdapterContext): () => Pr
   });
 
   const digest = new ReportDigest<AutoReport>(async (channel, reports) => {
-    await attempt(logger, 'chat.postMessage', () => app.client.chat.postMessage({ channel, ...autoReportMessage(reports), unfurl_links: false }), 'error');
+    await attempt(
+      logger,
+      'chat.postMessage',
+      () => app.client.chat.postMessage({ channel, ...autoReportMessage(reports), unfurl_links: false }),
+      'error',
+    );
   });
   core.onAutoReport((report) => {
     const channel = reportsChannel(config, 'slack');

@@ -56,7 +56,9 @@ const LAYERS = new Map<string, LayerName>([
   ['server', 'workspace'],
 ]);
 
-const KNOWN_WORDS = [...NO_ARGUMENT.keys(), 'set', 'about', 'add', 'restore', 'checks', ...LAYERS.keys()].filter((word) => word.length > 2);
+const KNOWN_WORDS = [...NO_ARGUMENT.keys(), 'set', 'about', 'add', 'restore', 'checks', ...LAYERS.keys()].filter(
+  (word) => word.length > 2,
+);
 
 const command = `/${COMMAND_NAME}`;
 

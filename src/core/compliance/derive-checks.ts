@@ -32,7 +32,10 @@ export function deriveByRules(text: string): Derivation {
 }
 
 /** Rules and model merged; when the model's answer is not usable, the rules result with its status. */
-export async function deriveWithModel(text: string, complete: CompleteText): Promise<Derivation & { model: ModelExtraction }> {
+export async function deriveWithModel(
+  text: string,
+  complete: CompleteText,
+): Promise<Derivation & { model: ModelExtraction }> {
   const rules = extractRules(text);
   const model = await extractWithModel(text, complete);
   if (model.status !== 'ok') return { checks: rules, extractor: 'rules', model };

@@ -29,7 +29,6 @@ export function typeOf(check: DerivedCheck): InstructionId {
   return first.id;
 }
 
-
 const text = (value: unknown): string => (typeof value === 'string' ? value : String(value));
 const list = (value: unknown): string[] => (Array.isArray(value) ? value.map(text) : [text(value)]);
 const quoted = (items: string[]): string => items.map((item) => `'${item}'`).join(', ');
@@ -60,7 +59,10 @@ export function labelOf(check: Check): string {
     case 'length_constraints:number_words':
       return bound(p.relation, p.num_words, 'words');
     case 'length_constraints:nth_paragraph_first_word':
-      return `${text(p.num_paragraphs)} paragraphs, paragraph ${text(p.nth_paragraph)} starting with '${text(p.first_word)}'`;
+      return (
+        `${text(p.num_paragraphs)} paragraphs, ` +
+        `paragraph ${text(p.nth_paragraph)} starting with '${text(p.first_word)}'`
+      );
     case 'detectable_content:number_placeholders':
       return `at least ${text(p.num_placeholders)} [placeholders]`;
     case 'detectable_content:postscript':

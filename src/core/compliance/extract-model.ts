@@ -18,8 +18,7 @@ export type CompleteText = (messages: ExtractionMessage[]) => Promise<string>;
 
 /** What the model's answer was worth. Only `ok` contributes checks. */
 export type ModelExtraction =
-  | { status: 'ok'; checks: DerivedCheck[] }
-  | { status: 'invalid' | 'refused' | 'failed'; reason: string };
+  { status: 'ok'; checks: DerivedCheck[] } | { status: 'invalid' | 'refused' | 'failed'; reason: string };
 
 const PARAMS: Record<string, string> = {
   'keywords:existence': 'keywords: string[]',
@@ -43,8 +42,8 @@ const PARAMS: Record<string, string> = {
 
 /** The system message: the catalogue with its parameter names, and the rules of the answer. */
 export const EXTRACTION_PROMPT = [
-  'You map a person\'s standing instructions for a chat assistant onto a fixed catalogue of checks that a',
-  'program can verify on every reply (IFEval\'s instruction types). Answer with JSON only, no prose:',
+  "You map a person's standing instructions for a chat assistant onto a fixed catalogue of checks that a",
+  "program can verify on every reply (IFEval's instruction types). Answer with JSON only, no prose:",
   '{"checks": [{"id": "<catalogue id>", "kwargs": {…}}]}',
   'Rules: include a check only when the text clearly asks for it on every reply. Leave out anything',
   'conditional ("if I ask for code…"), vague ("about 100 words", "keep it short") or not verifiable by a',

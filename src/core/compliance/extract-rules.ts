@@ -36,17 +36,49 @@ interface MatchContext {
   negated: boolean;
 }
 
+/** A pattern written in parts, for lines a reader can take in. */
+function pattern(flags: string, ...parts: string[]): RegExp {
+  return new RegExp(parts.join(''), flags);
+}
+
 const NUMBER_WORDS: Record<string, number> = {
-  'a single': 1, one: 1, two: 2, three: 3, four: 4, five: 5, six: 6, seven: 7, eight: 8, nine: 9, ten: 10,
-  eleven: 11, twelve: 12, thirteen: 13, fourteen: 14, fifteen: 15, sixteen: 16, seventeen: 17, eighteen: 18,
-  nineteen: 19, twenty: 20, thirty: 30, forty: 40, fifty: 50, sixty: 60, seventy: 70, eighty: 80, ninety: 90,
-  'a hundred': 100, 'one hundred': 100,
+  'a single': 1,
+  one: 1,
+  two: 2,
+  three: 3,
+  four: 4,
+  five: 5,
+  six: 6,
+  seven: 7,
+  eight: 8,
+  nine: 9,
+  ten: 10,
+  eleven: 11,
+  twelve: 12,
+  thirteen: 13,
+  fourteen: 14,
+  fifteen: 15,
+  sixteen: 16,
+  seventeen: 17,
+  eighteen: 18,
+  nineteen: 19,
+  twenty: 20,
+  thirty: 30,
+  forty: 40,
+  fifty: 50,
+  sixty: 60,
+  seventy: 70,
+  eighty: 80,
+  ninety: 90,
+  'a hundred': 100,
+  'one hundred': 100,
 };
 const NUM = `(\\d{1,3}(?:,\\d{3})+|\\d+|${Object.keys(NUMBER_WORDS)
   .sort((a, b) => b.length - a.length)
   .join('|')})`;
 const QUAL =
-  '(less than|fewer than|under|below|at most|no more than|not more than|up to|a maximum of|maximum of|maximum|max\\.?|' +
+  '(less than|fewer than|under|below|at most|no more than|not more than|up to|' +
+  'a maximum of|maximum of|maximum|max\\.?|' +
   'at least|no fewer than|no less than|not less than|a minimum of|minimum of|minimum|min\\.?|more than|over|' +
   'exactly|precisely)';
 const SUFFIX = '(?:\\s+(or fewer|or less|or under|or more|or over|max(?:imum)?|at most|at least|tops))?';
@@ -69,13 +101,19 @@ function toNumber(word: string | undefined): number | undefined {
   return Number.isSafeInteger(value) ? value : undefined;
 }
 
+const AT_MOST = pattern(
+  '',
+  '^(at most|no more than|not more than|up to|a maximum|maximum|max)',
+  '|(or fewer|or less|or under|max|at most|tops)$',
+);
+const AT_LEAST = /^(at least|no fewer|no less|not less|a minimum|minimum|min)|(or more|at least)$/;
+
 function relationOf(qualifier: string | undefined, suffix: string | undefined, negated: boolean): Relation {
   const words = `${qualifier ?? ''} ${suffix ?? ''}`.toLowerCase().trim();
   let relation: Relation = 'none';
   if (/^(less than|fewer than|under|below)/.test(words)) relation = 'lt';
-  else if (/^(at most|no more than|not more than|up to|a maximum|maximum|max)|(or fewer|or less|or under|max|at most|tops)$/.test(words)) {
-    relation = 'le';
-  } else if (/^(at least|no fewer|no less|not less|a minimum|minimum|min)|(or more|at least)$/.test(words)) relation = 'ge';
+  else if (AT_MOST.test(words)) relation = 'le';
+  else if (AT_LEAST.test(words)) relation = 'ge';
   else if (/^(more than|over)|or over$/.test(words)) relation = 'gt';
   else if (/^(exactly|precisely)/.test(words)) relation = 'eq';
   if (!negated) return relation;
@@ -116,7 +154,8 @@ function counted(
   relation: Relation,
   extra: Record<string, unknown> = {},
 ): DerivedCheck[] | undefined {
-  const bound = (rel: 'less than' | 'at least', value: number) => single(check(id, { ...extra, [countKey]: value, [relationKey]: rel }));
+  const bound = (rel: 'less than' | 'at least', value: number) =>
+    single(check(id, { ...extra, [countKey]: value, [relationKey]: rel }));
   // "At most 100" is checked as "less than 101" but shown in the person's own words.
   const atMost = (): DerivedCheck => {
     const derived = bound('less than', n + 1);
@@ -163,43 +202,73 @@ function keywordList(raw: string): string[] | undefined {
     .map((item) => item.trim())
     .filter(Boolean);
   // Bare words run on into the sentence ("use the word synergy in every answer"): take only one or two words each.
-  if (items.length === 0 || items.some((item) => !/^[\p{L}\p{N}][\p{L}\p{N}'-]*(?: [\p{L}\p{N}][\p{L}\p{N}'-]*)?$/u.test(item))) {
+  if (
+    items.length === 0 ||
+    items.some((item) => !/^[\p{L}\p{N}][\p{L}\p{N}'-]*(?: [\p{L}\p{N}][\p{L}\p{N}'-]*)?$/u.test(item))
+  ) {
     return undefined;
   }
   return items;
 }
 
-const LIST_END = "(?=\\s*(?:$|[.;!?\\n]|\\s(?:in|at|when|if|to|from|anywhere|ever|please)\\b))";
-const BARE_LIST = "[\\p{L}\\p{N}'\"\\[\\], -]+?";
+const LIST_END = '(?=\\s*(?:$|[.;!?\\n]|\\s(?:in|at|when|if|to|from|anywhere|ever|please)\\b))';
+const BARE_LIST = '[\\p{L}\\p{N}\'"\\[\\], -]+?';
 
 const RECOGNIZERS: Recognizer[] = [
   // --- the most specific phrasings first: their spans hide the words inside them from later patterns.
   {
-    pattern: new RegExp(`words with all capital letters should appear\\s+(less than|at least)\\s+${NUM}\\s+times`, 'gi'),
+    pattern: new RegExp(
+      `words with all capital letters should appear\\s+(less than|at least)\\s+${NUM}\\s+times`,
+      'gi',
+    ),
     polarity: 'negative',
     build: (m) =>
-      counted('change_case:capital_word_frequency', 'capital_frequency', 'capital_relation', toNumber(m[2]) ?? -1, m[1]?.toLowerCase() === 'less than' ? 'lt' : 'ge'),
+      counted(
+        'change_case:capital_word_frequency',
+        'capital_frequency',
+        'capital_relation',
+        toNumber(m[2]) ?? -1,
+        m[1]?.toLowerCase() === 'less than' ? 'lt' : 'ge',
+      ),
   },
   {
     pattern: new RegExp(
-      `(?:${QUAL}\\s+)?${NUM}\\s+(?:words in all caps|words in all capital letters|all[- ]caps words|all[- ]capital words|capitali[sz]ed words|upper[- ]?case words)${SUFFIX}`,
+      `(?:${QUAL}\\s+)?${NUM}\\s+(?:words in all caps|words in all capital letters|all[- ]caps words|all[- ]capital w` +
+      `ords|capitali[sz]ed words|upper[- ]?case words)${SUFFIX}`,
       'gi',
     ),
     polarity: 'counted',
     build: (m, c) =>
-      counted('change_case:capital_word_frequency', 'capital_frequency', 'capital_relation', toNumber(m[2]) ?? -1, relationOf(m[1], m[3], c.negated)),
-  },
-  {
-    pattern: new RegExp(`the letter\\s+['"]?(\\p{L})['"]?\\s+(?:should\\s+appear\\s+|appear\\s+)?${QUAL}\\s+${NUM}\\s+times`, 'giu'),
-    polarity: 'counted',
-    build: (m, c) =>
-      counted('keywords:letter_frequency', 'let_frequency', 'let_relation', toNumber(m[3]) ?? -1, relationOf(m[2], undefined, c.negated), {
-        letter: (m[1] ?? '').toLowerCase(),
-      }),
+      counted(
+        'change_case:capital_word_frequency',
+        'capital_frequency',
+        'capital_relation',
+        toNumber(m[2]) ?? -1,
+        relationOf(m[1], m[3], c.negated),
+      ),
   },
   {
     pattern: new RegExp(
-      `(?:the (?:key)?word\\s+(?:${QUOTED}|([\\p{L}\\p{N}'-]+))\\s+(?:should\\s+)?appear|(?:use|say|mention|include|repeat)\\s+(?:the (?:key)?word\\s+)?(?:${QUOTED}|([\\p{L}\\p{N}'-]+)))\\s+${QUAL}\\s+${NUM}\\s+times`,
+      `the letter\\s+['"]?(\\p{L})['"]?\\s+(?:should\\s+appear\\s+|appear\\s+)?${QUAL}\\s+${NUM}\\s+times`,
+      'giu',
+    ),
+    polarity: 'counted',
+    build: (m, c) =>
+      counted(
+        'keywords:letter_frequency',
+        'let_frequency',
+        'let_relation',
+        toNumber(m[3]) ?? -1,
+        relationOf(m[2], undefined, c.negated),
+        {
+          letter: (m[1] ?? '').toLowerCase(),
+        },
+      ),
+  },
+  {
+    pattern: new RegExp(
+      `(?:the (?:key)?word\\s+(?:${QUOTED}|([\\p{L}\\p{N}'-]+))\\s+(?:should\\s+)?appear|(?:use|say|mention|include|r` +
+      `epeat)\\s+(?:the (?:key)?word\\s+)?(?:${QUOTED}|([\\p{L}\\p{N}'-]+)))\\s+${QUAL}\\s+${NUM}\\s+times`,
       'giu',
     ),
     polarity: 'counted',
@@ -207,7 +276,9 @@ const RECOGNIZERS: Recognizer[] = [
       const keyword = m[1] ?? m[2] ?? m[3] ?? m[4] ?? m[5] ?? m[6];
       const n = toNumber(m[8]);
       if (!keyword || n === undefined) return undefined;
-      return counted('keywords:frequency', 'frequency', 'relation', n, relationOf(m[7], undefined, c.negated), { keyword });
+      return counted('keywords:frequency', 'frequency', 'relation', n, relationOf(m[7], undefined, c.negated), {
+        keyword,
+      });
     },
   },
   {
@@ -217,7 +288,8 @@ const RECOGNIZERS: Recognizer[] = [
   },
   {
     pattern: new RegExp(
-      `(?:never|don't|dont|do not|avoid|stop)\\s+(?:ever\\s+)?(?:use|using|say|saying|write|writing|include|including|mention|mentioning)?\\s*(?:the\\s+)?(?:key)?words?\\s+(${BARE_LIST})${LIST_END}`,
+      `(?:never|don't|dont|do not|avoid|stop)\\s+(?:ever\\s+)?(?:use|using|say|saying|write|writing|include|including` +
+      `|mention|mentioning)?\\s*(?:the\\s+)?(?:key)?words?\\s+(${BARE_LIST})${LIST_END}`,
       'giu',
     ),
     polarity: 'negative',
@@ -239,13 +311,18 @@ const RECOGNIZERS: Recognizer[] = [
     build: (m) => existence(m[1]),
   },
   {
-    pattern: new RegExp(`finish your response with this exact phrase\\s+([^\\n]+?)\\.?\\s+No other words should follow`, 'gi'),
+    pattern: new RegExp(
+      `finish your response with this exact phrase\\s+([^\\n]+?)\\.?\\s+No other words should follow`,
+      'gi',
+    ),
     polarity: 'negative',
     build: (m) => endsWith(m[1]),
   },
   {
     pattern: new RegExp(
-      `(?:end|finish|close|conclude|sign off|wrap up)\\s+(?:(?:every|each|all|your|my|the)\\s+)?(?:(?:reply|replies|answer|answers|response|responses|message|messages)\\s+)?(?:with|by saying|using)\\s+(?:the\\s+(?:exact\\s+)?(?:phrase|words?)\\s+)?${QUOTED}`,
+      `(?:end|finish|close|conclude|sign off|wrap up)\\s+(?:(?:every|each|all|your|my|the)\\s+)?(?:(?:reply|replies|a` +
+      `nswer|answers|response|responses|message|messages)\\s+)?(?:with|by saying|using)\\s+(?:the\\s+(?:exact\\s+)?(?` +
+      `:phrase|words?)\\s+)?${QUOTED}`,
       'gi',
     ),
     polarity: 'positive',
@@ -257,13 +334,19 @@ const RECOGNIZERS: Recognizer[] = [
     build: (m) => postscript(m[1]),
   },
   {
-    pattern: /\b(?:add|include|end with|finish with|append|write|sign off with)\s+(?:a|an)\s+(P\.\s?P\.\s?S\b\.?|P\.\s?S\b\.?|PS\b|postscript\b)/gi,
+    pattern:
+      pattern(
+        'gi',
+        String.raw`\b(?:add|include|end with|finish with|append|write|sign off with)\s+(?:a|an)\s+(P\.\s?P\.\s?S\b\.?|`,
+        String.raw`P\.\s?S\b\.?|PS\b|postscript\b)`,
+      ),
     polarity: 'positive',
     build: (m) => postscript(m[1]),
   },
   {
     pattern: new RegExp(
-      `there should be\\s+${NUM}\\s+paragraphs\\.\\s+paragraphs and only paragraphs are separated[^\\n]*?\\.\\s+paragraph\\s+${NUM}\\s+must start with (?:the )?word\\s+(?:${QUOTED}|([\\p{L}\\p{N}'-]+))`,
+      `there should be\\s+${NUM}\\s+paragraphs\\.\\s+paragraphs and only paragraphs are separated[^\\n]*?\\.\\s+parag` +
+      `raph\\s+${NUM}\\s+must start with (?:the )?word\\s+(?:${QUOTED}|([\\p{L}\\p{N}'-]+))`,
       'giu',
     ),
     polarity: 'negative',
@@ -271,7 +354,8 @@ const RECOGNIZERS: Recognizer[] = [
   },
   {
     pattern: new RegExp(
-      `${NUM}\\s+paragraphs\\b[^.\\n]{0,80}?paragraph\\s+${NUM}\\s+(?:must|should)\\s+(?:start|begin)\\s+with\\s+(?:the\\s+)?(?:word\\s+)?(?:${QUOTED}|([\\p{L}\\p{N}'-]+))`,
+      `${NUM}\\s+paragraphs\\b[^.\\n]{0,80}?paragraph\\s+${NUM}\\s+(?:must|should)\\s+(?:start|begin)\\s+with\\s+(?:t` +
+      `he\\s+)?(?:word\\s+)?(?:${QUOTED}|([\\p{L}\\p{N}'-]+))`,
       'giu',
     ),
     polarity: 'positive',
@@ -279,13 +363,16 @@ const RECOGNIZERS: Recognizer[] = [
   },
   {
     pattern: new RegExp(
-      `${NUM}\\s+paragraphs\\.?\\s+(?:paragraphs are\\s+)?(?:separated|divided)\\s+(?:with|by)\\s+(?:the\\s+)?(?:markdown\\s+)?(?:divider:?\\s*)?(?:\\*\\*\\*|three asterisks)`,
+      `${NUM}\\s+paragraphs\\.?\\s+(?:paragraphs are\\s+)?(?:separated|divided)\\s+(?:with|by)\\s+(?:the\\s+)?(?:mark` +
+      `down\\s+)?(?:divider:?\\s*)?(?:\\*\\*\\*|three asterisks)`,
       'gi',
     ),
     polarity: 'positive',
     build: (m) => {
       const n = toNumber(m[1]);
-      return n === undefined ? undefined : [single(check('length_constraints:number_paragraphs', { num_paragraphs: n }))];
+      return n === undefined
+        ? undefined
+        : [single(check('length_constraints:number_paragraphs', { num_paragraphs: n }))];
     },
   },
   {
@@ -296,15 +383,22 @@ const RECOGNIZERS: Recognizer[] = [
     polarity: 'positive',
     build: (m) => {
       const n = toNumber(m[1]);
-      return n === undefined || !m[2] ? undefined : [single(check('detectable_format:multiple_sections', { section_spliter: m[2], num_sections: n }))];
+      return n === undefined || !m[2]
+        ? undefined
+        : [single(check('detectable_format:multiple_sections', { section_spliter: m[2], num_sections: n }))];
     },
   },
   {
-    pattern: new RegExp(`(?:highlight|mark|emphasi[sz]e)\\s+(?:at least\\s+)?${NUM}\\s+(?:\\w+\\s+)?(?:sections|parts|passages|phrases)`, 'gi'),
+    pattern: new RegExp(
+      `(?:highlight|mark|emphasi[sz]e)\\s+(?:at least\\s+)?${NUM}\\s+(?:\\w+\\s+)?(?:sections|parts|passages|phrases)`,
+      'gi',
+    ),
     polarity: 'positive',
     build: (m) => {
       const n = toNumber(m[1]);
-      return n === undefined ? undefined : [single(check('detectable_format:number_highlighted_sections', { num_highlights: n }))];
+      return n === undefined
+        ? undefined
+        : [single(check('detectable_format:number_highlighted_sections', { num_highlights: n }))];
     },
   },
   {
@@ -315,14 +409,17 @@ const RECOGNIZERS: Recognizer[] = [
       const relation = relationOf(m[1], m[3], c.negated);
       if (n === undefined) return undefined;
       // IFEval only checks a minimum; "3 placeholders" means at least three of them.
-      if (relation === 'ge' || relation === 'none') return [single(check('detectable_content:number_placeholders', { num_placeholders: n }))];
-      if (relation === 'gt') return [single(check('detectable_content:number_placeholders', { num_placeholders: n + 1 }))];
+      if (relation === 'ge' || relation === 'none')
+        return [single(check('detectable_content:number_placeholders', { num_placeholders: n }))];
+      if (relation === 'gt')
+        return [single(check('detectable_content:number_placeholders', { num_placeholders: n + 1 }))];
       return undefined;
     },
   },
   {
     pattern: new RegExp(
-      `(?:${QUAL}\\s+)?${NUM}\\s+(?:markdown\\s+)?(?:bullet[- ]?points?|bullets|bulleted items|bullet list items)${SUFFIX}`,
+      `(?:${QUAL}\\s+)?${NUM}\\s+(?:markdown\\s+)?(?:bullet[- ]?points?|bullets|bulleted items|bullet list items)` +
+      `${SUFFIX}`,
       'gi',
     ),
     polarity: 'counted',
@@ -336,7 +433,9 @@ const RECOGNIZERS: Recognizer[] = [
     polarity: 'counted',
     build: (m, c) => {
       const n = toNumber(m[2]);
-      return n === undefined ? undefined : counted('length_constraints:number_words', 'num_words', 'relation', n, relationOf(m[1], m[3], c.negated));
+      return n === undefined
+        ? undefined
+        : counted('length_constraints:number_words', 'num_words', 'relation', n, relationOf(m[1], m[3], c.negated));
     },
   },
   {
@@ -346,55 +445,108 @@ const RECOGNIZERS: Recognizer[] = [
       const n = toNumber(m[2]);
       return n === undefined
         ? undefined
-        : counted('length_constraints:number_sentences', 'num_sentences', 'relation', n, relationOf(m[1], m[3], c.negated));
+        : counted(
+            'length_constraints:number_sentences',
+            'num_sentences',
+            'relation',
+            n,
+            relationOf(m[1], m[3], c.negated),
+          );
     },
   },
   {
-    pattern: /(?:one of the following options|(?:answer|reply|respond) (?:only )?with)[^\n]{0,20}?my answer is yes\.?['"]?,?\s*(?:or\s+)?['"]?my answer is no/gi,
+    pattern:
+      pattern(
+        'gi',
+        String.raw`(?:one of the following options|(?:answer|reply|respond) (?:only )?with)[^\n]{0,20}?my answer is ye`,
+        String.raw`s\.?['"]?,?\s*(?:or\s+)?['"]?my answer is no`,
+      ),
     polarity: 'positive',
     build: () => [single(check('detectable_format:constrained_response'))],
   },
   {
-    pattern: /\btitle\b[^.\n]{0,60}?(?:double angular brackets|double angle brackets|<<[^>\n]*>>)|<<[^>\n]*>>[^.\n]{0,20}?\btitle\b/gi,
+    pattern:
+      pattern(
+        'gi',
+        String.raw`\btitle\b[^.\n]{0,60}?(?:double angular brackets|double angle brackets|<<[^>\n]*>>)|<<[^>\n]*>>[^.`,
+        String.raw`\n]{0,20}?\btitle\b`,
+      ),
     polarity: 'positive',
     build: () => [single(check('detectable_format:title'))],
   },
   {
-    pattern: /\b(?:give|provide|write|offer)\s+two\s+(?:different\s+|separate\s+|distinct\s+)?(?:responses|answers|replies)\b/gi,
+    pattern:
+      pattern(
+        'gi',
+        String.raw`\b(?:give|provide|write|offer)\s+two\s+(?:different\s+|separate\s+|distinct\s+)?(?:responses|answer`,
+        String.raw`s|replies)\b`,
+      ),
     polarity: 'positive',
     build: () => [single(check('combination:two_responses'))],
   },
   {
     pattern: /\brepeat\s+(?:the|my|each|every)\s+(?:request|question|prompt|message)\b/gi,
     polarity: 'positive',
-    build: () => [{ label: 'repeats the request first', anyOf: [{ id: 'combination:repeat_prompt', params: {} }], bind: 'question' }],
+    build: () => [
+      {
+        label: 'repeats the request first',
+        anyOf: [{ id: 'combination:repeat_prompt', params: {} }],
+        bind: 'question',
+      },
+    ],
   },
   {
     pattern:
-      /\bwrap\s+(?:(?:your|the|my|each|every)\s+)?(?:entire\s+|whole\s+)?(?:response|answer|reply|replies|responses|answers|output)\s+(?:in|with)\s+double\s+(?:quotation marks|quotes)|\b(?:entire|whole)\s+(?:response|answer|reply|output)\s+(?:in|inside|within)\s+double\s+(?:quotation marks|quotes)/gi,
+      pattern(
+        'gi',
+        String.raw`\bwrap\s+(?:(?:your|the|my|each|every)\s+)?(?:entire\s+|whole\s+)?(?:response|answer|reply|replies|`,
+        String.raw`responses|answers|output)\s+(?:in|with)\s+double\s+(?:quotation marks|quotes)|\b(?:entire|whole)\s+`,
+        String.raw`(?:response|answer|reply|output)\s+(?:in|inside|within)\s+double\s+(?:quotation marks|quotes)`,
+      ),
     polarity: 'positive',
     build: () => [single(check('startend:quotation'))],
   },
   {
     pattern:
-      /\b(?:wrapped in json|in json format|(?:answer|respond|reply|output|write|return|format|formatted|responses?|answers?|replies)\s+(?:\w+\s+){0,3}?(?:in|as|with)\s+(?:valid\s+)?json|json only|only (?:valid\s+)?json)\b/gi,
+      pattern(
+        'gi',
+        String.raw`\b(?:wrapped in json|in json format|(?:answer|respond|reply|output|write|return|format|formatted|re`,
+        String.raw`sponses?|answers?|replies)\s+(?:\w+\s+){0,3}?(?:in|as|with)\s+(?:valid\s+)?json|json only|only (?:v`,
+        String.raw`alid\s+)?json)\b`,
+      ),
     polarity: 'positive',
     build: () => [single(check('detectable_format:json_format'))],
   },
   {
-    pattern: /\brefrain from the use of any commas|\b(?:no|without|zero)\s+(?:any\s+)?commas\b|\b(?:don't|dont|do not|never|avoid|refrain from)\s+(?:(?:use|using|put|putting|include|including|the use of|use of)\s+)?(?:any\s+)?commas\b/gi,
+    pattern:
+      pattern(
+        'gi',
+        String.raw`\brefrain from the use of any commas|\b(?:no|without|zero)\s+(?:any\s+)?commas\b|\b(?:don't|dont|do`,
+        String.raw` not|never|avoid|refrain from)\s+(?:(?:use|using|put|putting|include|including|the use of|use of)\s`,
+        String.raw`+)?(?:any\s+)?commas\b`,
+      ),
     polarity: 'negative',
     build: () => [single(check('punctuation:no_comma'))],
   },
   {
     pattern:
-      /\b(?:(?:all|only|entirely|completely|strictly)\s+(?:in\s+)?lower[- ]?case|in\s+(?:all\s+)?lower[- ]?case|lower[- ]?case\s+(?:letters\s+)?only|no capital letters|(?:never|don't|dont|do not)\s+use\s+(?:any\s+)?capital letters)\b/gi,
+      pattern(
+        'gi',
+        String.raw`\b(?:(?:all|only|entirely|completely|strictly)\s+(?:in\s+)?lower[- ]?case|in\s+(?:all\s+)?lower[- ]`,
+        String.raw`?case|lower[- ]?case\s+(?:letters\s+)?only|no capital letters|(?:never|don't|dont|do not)\s+use\s+(`,
+        String.raw`?:any\s+)?capital letters)\b`,
+      ),
     polarity: 'positive',
     build: () => [single(check('change_case:english_lowercase'))],
   },
   {
     pattern:
-      /\b(?:(?:all|only|entirely|completely|strictly)\s+(?:in\s+)?(?:caps|capitals|capital letters|upper[- ]?case)|in\s+(?:all\s+)?(?:caps|capitals|capital letters|upper[- ]?case)(?:\s+letters)?|upper[- ]?case\s+(?:letters\s+)?only)\b/gi,
+      pattern(
+        'gi',
+        String.raw`\b(?:(?:all|only|entirely|completely|strictly)\s+(?:in\s+)?(?:caps|capitals|capital letters|upper[-`,
+        String.raw` ]?case)|in\s+(?:all\s+)?(?:caps|capitals|capital letters|upper[- ]?case)(?:\s+letters)?|upper[- ]?`,
+        String.raw`case\s+(?:letters\s+)?only)\b`,
+      ),
     polarity: 'positive',
     build: () => [single(check('change_case:english_capital'))],
   },
@@ -405,14 +557,19 @@ const RECOGNIZERS: Recognizer[] = [
   },
   {
     pattern: new RegExp(
-      `\\b(?:reply|replies|respond|response|responses|answer|answers|write|speak|talk|communicate|be|is|are|always|only)\\s+(?:\\w+\\s+){0,3}?in\\s+(?:plain\\s+|simple\\s+|british\\s+|american\\s+|standard\\s+)?${LANG}\\b(?!\\s+or\\b)`,
+      `\\b(?:reply|replies|respond|response|responses|answer|answers|write|speak|talk|communicate|be|is|are|always|on` +
+      `ly)\\s+(?:\\w+\\s+){0,3}?in\\s+(?:plain\\s+|simple\\s+|british\\s+|american\\s+|standard\\s+)?${LANG}\\b(?!\\s` +
+      `+or\\b)`,
       'gi',
     ),
     polarity: 'positive',
     build: (m) => language(m[1]),
   },
   {
-    pattern: new RegExp(`\\b(?:always\\s+use|use\\s+only|only\\s+use)\\s+${LANG}\\b(?!\\s+or\\b)|\\b${LANG}\\s+only\\b`, 'gi'),
+    pattern: new RegExp(
+      `\\b(?:always\\s+use|use\\s+only|only\\s+use)\\s+${LANG}\\b(?!\\s+or\\b)|\\b${LANG}\\s+only\\b`,
+      'gi',
+    ),
     polarity: 'positive',
     build: (m) => language(m[1] ?? m[2]),
   },
@@ -438,10 +595,15 @@ function postscript(marker: string | undefined): DerivedCheck[] {
   return [single(check('detectable_content:postscript', { postscript_marker: pps ? 'P.P.S' : 'P.S.' }))];
 }
 
-function firstWord(num: string | undefined, nth: string | undefined, word: string | undefined): DerivedCheck[] | undefined {
+function firstWord(
+  num: string | undefined,
+  nth: string | undefined,
+  word: string | undefined,
+): DerivedCheck[] | undefined {
   const numParagraphs = toNumber(num);
   const nthParagraph = toNumber(nth);
-  if (numParagraphs === undefined || nthParagraph === undefined || !word || nthParagraph > numParagraphs) return undefined;
+  if (numParagraphs === undefined || nthParagraph === undefined || !word || nthParagraph > numParagraphs)
+    return undefined;
   return [
     single(
       check('length_constraints:nth_paragraph_first_word', {
@@ -461,7 +623,8 @@ function language(name: string | undefined): DerivedCheck[] | undefined {
 /** Start offsets of sentences: after a line break, or after . ! ? followed by a space and a capital or quote. */
 function sentenceStarts(text: string): number[] {
   const starts = [0];
-  for (const match of text.matchAll(/\n+|[.!?]+\s+(?=["'(\p{Lu}])/gu)) starts.push((match.index ?? 0) + match[0].length);
+  for (const match of text.matchAll(/\n+|[.!?]+\s+(?=["'(\p{Lu}])/gu))
+    starts.push((match.index ?? 0) + match[0].length);
   return starts;
 }
 
@@ -481,7 +644,10 @@ function sentenceAround(text: string, starts: number[], index: number): { start:
 /** The clause of the sentence that leads up to the match: after the last comma, semicolon, "and" or "but". */
 function clauseBefore(text: string, sentenceStart: number, index: number): string {
   const lead = text.slice(sentenceStart, index);
-  const cut = Math.max(...[...lead.matchAll(/[,;:()]|\b(?:and|but|then|also)\b/gi)].map((m) => (m.index ?? 0) + m[0].length), 0);
+  const cut = Math.max(
+    ...[...lead.matchAll(/[,;:()]|\b(?:and|but|then|also)\b/gi)].map((m) => (m.index ?? 0) + m[0].length),
+    0,
+  );
   return lead.slice(cut);
 }
 
@@ -501,7 +667,9 @@ const keyOf = (check: DerivedCheck): string => JSON.stringify([check.anyOf, chec
 /** Sort by catalogue order, then label: the same text always yields the same list in the same order. */
 export function orderChecks(checks: DerivedCheck[]): DerivedCheck[] {
   const rank = (check: DerivedCheck) => INSTRUCTION_IDS.indexOf(typeOf(check));
-  return [...checks].sort((a, b) => rank(a) - rank(b) || a.label.localeCompare(b.label) || keyOf(a).localeCompare(keyOf(b)));
+  return [...checks].sort(
+    (a, b) => rank(a) - rank(b) || a.label.localeCompare(b.label) || keyOf(a).localeCompare(keyOf(b)),
+  );
 }
 
 /** Drop duplicates and contradictions (two languages, lowercase and capitals, two end phrases…). */
@@ -516,14 +684,18 @@ export function reconcile(checks: DerivedCheck[]): DerivedCheck[] {
   const lower = countOf('change_case:english_lowercase') > 0;
   const upper = countOf('change_case:english_capital') > 0;
   if (lower && upper) {
-    result = result.filter((entry) => !['change_case:english_lowercase', 'change_case:english_capital'].includes(typeOf(entry)));
+    result = result.filter(
+      (entry) => !['change_case:english_lowercase', 'change_case:english_capital'].includes(typeOf(entry)),
+    );
   }
   const languageCheck = result.find((entry) => typeOf(entry) === 'language:response_language');
   if (languageCheck && (lower || upper) && !(lower && upper)) {
     const english = languageCheck.anyOf[0]?.params.language === 'en';
     // English casing already checks the language; another language cannot pass IFEval's English casing checks.
     result = result.filter((entry) =>
-      english ? entry !== languageCheck : !['change_case:english_lowercase', 'change_case:english_capital'].includes(typeOf(entry)),
+      english
+        ? entry !== languageCheck
+        : !['change_case:english_lowercase', 'change_case:english_capital'].includes(typeOf(entry)),
     );
   }
   return orderChecks(result);
@@ -536,7 +708,10 @@ export function reconcile(checks: DerivedCheck[]): DerivedCheck[] {
  * @example extractRules("Answer in at most 3 bullet points. End with 'Cheers'.") // 2 checks
  */
 export function extractRules(input: string): DerivedCheck[] {
-  const text = input.replace(/[\u2018\u2019]/g, "'").replace(/[\u201C\u201D]/g, '"').replace(/[ \t]+/g, ' ');
+  const text = input
+    .replace(/[\u2018\u2019]/g, "'")
+    .replace(/[\u201C\u201D]/g, '"')
+    .replace(/[ \t]+/g, ' ');
   const starts = sentenceStarts(text);
   const taken: Found[] = [];
   const overlaps = (start: number, end: number) => taken.some((found) => start < found.end && end > found.start);
@@ -549,12 +724,14 @@ export function extractRules(input: string): DerivedCheck[] {
       const sentenceText = text.slice(sentence.start, sentence.end);
       const negated = NEGATION.test(clauseBefore(text, sentence.start, start));
       // Words like "if" and "about" make a requirement conditional or vague: the span is claimed, nothing is checked.
-      const vague = CONDITIONAL.test(sentenceText) || APPROXIMATE.test(text.slice(Math.max(sentence.start, start - 12), end));
+      const vague =
+        CONDITIONAL.test(sentenceText) || APPROXIMATE.test(text.slice(Math.max(sentence.start, start - 12), end));
       const dropped = vague || (recognizer.polarity === 'positive' && negated);
-      const checks = dropped ? undefined : build(recognizer, match, { negated: recognizer.polarity === 'counted' && negated });
+      const checks = dropped
+        ? undefined
+        : build(recognizer, match, { negated: recognizer.polarity === 'counted' && negated });
       taken.push({ start, end, checks: checks ?? [] });
     }
   }
   return reconcile(taken.flatMap((found) => found.checks));
 }
-

@@ -46,7 +46,11 @@ function count(into: Map<string, [number, number]>, key: string, ok: boolean): v
 }
 
 function record(from: Map<string, [number, number]>): Record<string, Tally> {
-  return Object.fromEntries([...from.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([key, [total, passed]]) => [key, tally(total, passed)]));
+  return Object.fromEntries(
+    [...from.entries()]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([key, [total, passed]]) => [key, tally(total, passed)]),
+  );
 }
 
 /** Compute the figures from checked replies (first replies and rewrites). */
@@ -88,8 +92,10 @@ export function renderFigures(figures: ComplianceFigures, since: string | undefi
   const window = since ? ` since ${since.slice(0, 16).replace('T', ' ')} UTC` : '';
   if (figures.replies.total === 0) return `No checked replies${window}.`;
   return [
-    `Checked replies${window}: ${figures.replies.total}, passing every check: ${figures.replies.passed} (${percent(figures.replies)})`,
-    `Rewrites: ${figures.rewrites.total}, fixed the miss: ${figures.rewrites.passed}${figures.rewrites.total ? ` (${percent(figures.rewrites)})` : ''}`,
+    `Checked replies${window}: ${figures.replies.total}, ` +
+      `passing every check: ${figures.replies.passed} (${percent(figures.replies)})`,
+    `Rewrites: ${figures.rewrites.total}, fixed the miss: ${figures.rewrites.passed}` +
+      (figures.rewrites.total ? ` (${percent(figures.rewrites)})` : ''),
     ...table('check', figures.byCheck),
     ...table('channel', figures.byChannel),
     ...table('model', figures.byModel),

@@ -37,7 +37,12 @@ function bound(check: Check, derived: DerivedCheck, question: string): Check | u
 }
 
 /** Run one derived check: it passes when any alternative passes. */
-function runDerived(layer: CheckLayer, derived: DerivedCheck, reply: string, question: string): CheckResult | undefined {
+function runDerived(
+  layer: CheckLayer,
+  derived: DerivedCheck,
+  reply: string,
+  question: string,
+): CheckResult | undefined {
   const outcomes = derived.anyOf.flatMap((alternative) => {
     const check = bound(alternative, derived, question);
     return check ? [runCheck(check, reply)] : [];

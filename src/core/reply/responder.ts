@@ -133,7 +133,9 @@ export class Responder {
         ...(result.completionTokens !== undefined ? { completionTokens: result.completionTokens } : {}),
       };
       const stored = this.storeReply(log, message, complete, messageIds);
-      if (stored.status === 'replied' && stored.snapshotStored) await this.parts.afterReply?.(stored.replyId, message, sink);
+      if (stored.status === 'replied' && stored.snapshotStored) {
+        await this.parts.afterReply?.(stored.replyId, message, sink);
+      }
       return stored;
     } catch (error) {
       if (!(error instanceof ModelError) || !snapshot) {

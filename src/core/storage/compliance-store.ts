@@ -107,7 +107,9 @@ export class ComplianceStore {
       'SELECT * FROM reply_checks WHERE rewrite_of IS NOT NULL AND checked_at >= ? ORDER BY checked_at, rowid',
     );
     this.signalsStmt = db
-      .prepare<[string], 'good' | 'bad'>(`SELECT DISTINCT signal FROM reports WHERE reply_id = ? AND status <> 'withdrawn'`)
+      .prepare<[string], 'good' | 'bad'>(
+        `SELECT DISTINCT signal FROM reports WHERE reply_id = ? AND status <> 'withdrawn'`,
+      )
       .pluck();
   }
 
@@ -120,13 +122,24 @@ export class ComplianceStore {
   derivation(versionId: number): StoredDerivation | undefined {
     const row = this.derivationStmt.get(versionId);
     if (!row) return undefined;
-    return { checks: JSON.parse(row.checks_json) as DerivedCheck[], extractor: row.extractor, derivedAt: row.derived_at };
+    return {
+      checks: JSON.parse(row.checks_json) as DerivedCheck[],
+      extractor: row.extractor,
+      derivedAt: row.derived_at,
+    };
   }
 
   /** Store what ran on a reply; `rewriteOf` links a rewrite to the reply it replaced. */
   recordResult(replyId: string, result: ReplyCheckResult, rewriteOf: string | null = null): void {
     const failed = result.results.filter((entry) => !entry.ok).length;
-    this.recordStmt.run(replyId, result.passed ? 1 : 0, failed, JSON.stringify(result.results), rewriteOf, this.now().toISOString());
+    this.recordStmt.run(
+      replyId,
+      result.passed ? 1 : 0,
+      failed,
+      JSON.stringify(result.results),
+      rewriteOf,
+      this.now().toISOString(),
+    );
   }
 
   /** The check result of a reply, if it was checked. */
@@ -142,7 +155,9 @@ export class ComplianceStore {
 
   /** Every reply checked at or after `since` (ISO instant), oldest first, with its platform, channel and model. */
   checkedSince(since: string): CheckedReplyRow[] {
-    return this.sinceStmt.all(since).map((row) => ({ ...toStored(row), platform: row.platform, channelId: row.channel_id, model: row.model }));
+    return this.sinceStmt
+      .all(since)
+      .map((row) => ({ ...toStored(row), platform: row.platform, channelId: row.channel_id, model: row.model }));
   }
 
   /** Rewrites checked at or after `since`, oldest first (for the preference export). */
