@@ -118,7 +118,7 @@ function checkStep(path: string): { first: Sample[]; later: Sample[] } {
       askerId: 'U0',
       model: 'm',
       params: {},
-      instructionVersions: {},
+      instructionVersions: { workspace: null, channel: null, user: null },
       messages: [],
       replyText: REPLY,
       status: 'complete',

@@ -1,13 +1,16 @@
 /**
  * `npm run bench`: Heed end to end, through the real adapters and the fake platform servers, with the
- * fake model streaming at a set time-to-first-token and token rate. For 1, 10, 100 and 500
- * conversations in flight (and Slack with an instant model) it prints one table, where the overhead
- * goes, the targets, and writes the figures to bench/results/e2e.json.
+ * fake model streaming at a set time-to-first-token and token rate, beside the obvious bot of
+ * bench/baseline/ under the same load in the same run (Slack). For each level of conversations in
+ * flight (and with an instant model) it prints one table, where the overhead goes, Heed beside the
+ * baseline with the ratio Heed ÷ baseline and issue 12's targets, and writes the figures to
+ * bench/results/e2e.json.
  *
- * Four processes per row, so that what is measured is Heed's alone:
- *  - Heed: `src/main.ts` as `npm start` runs it, with bench/support/heed-probe.ts preloaded to measure
- *    its CPU, peak RSS, event-loop delay, database growth and request arrivals; its log is read for
- *    warnings and errors; it is stopped with SIGTERM and must exit 0.
+ * Four processes per row, so that what is measured is the bot's alone:
+ *  - the bot: Heed (`main.js` of a tsc build, as `npm start` runs dist/main.js) or the baseline, both
+ *    on plain node with bench/support/heed-probe.ts preloaded to measure its CPU, peak RSS, event-loop
+ *    delay, database growth and request arrivals; its log is read for warnings and errors; it is
+ *    stopped with SIGTERM and must exit 0.
  *  - the fake model (bench/support/model-server.ts): stamps when each request arrived, when it wrote
  *    its first token and when it ended (the model's own time).
  *  - the fake platform (bench/support/platform-server.ts): stamps each reply's first text and its end
@@ -16,10 +19,12 @@
  *    by the platform process through its gateway on request).
  * Clocks are lined up with IPC round trips.
  *
- * Knobs (environment): BENCH_PLATFORMS=slack,discord  BENCH_LEVELS=1,10,100,500  BENCH_INSTANT=0 skips
- * the instant-model run, BENCH_INSTANT_IN_FLIGHT=100  BENCH_CPU_PROF=1 writes V8 CPU profiles of Heed to
- * bench/results/profiles/  BENCH_HEED_FLAGS="--node-flag …"  BENCH_RUNTIME=node (a tsc build on plain
- * node)  BENCH_DUMP=dir (every question's timestamps).
+ * Knobs (environment), defaults first: BENCH_PLATFORMS=slack (add discord: Heed alone, no baseline)
+ * BENCH_LEVELS=100,500  BENCH_INSTANT=0 skips the instant-model run, BENCH_INSTANT_IN_FLIGHT=100
+ * BENCH_BASELINE=0 skips the baseline  BENCH_TURNS=n questions per conversation (fewer: a quicker run)
+ * BENCH_CPU_PROF=1 writes V8 CPU profiles of both bots to bench/results/profiles/  BENCH_HEED_FLAGS="--flag …"
+ * BENCH_RUNTIME=tsx (Heed's TypeScript through tsx instead of the build)  BENCH_DUMP=dir (every
+ * question's timestamps).
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -35,13 +40,19 @@ import { startModelProcess, type ModelRequestTimes } from './support/model-proce
 import type { PlatformDriver } from './support/platform-driver.js';
 import { discordDriver } from './support/discord-driver.js';
 import { slackDriver } from './support/slack-driver.js';
-import { figuresOf, num, printFigures, printPhases, printTargets, round, type Figures, type Platform } from './support/figures.js';
+import { compare, printComparison } from './support/compare.js';
+import { figuresOf, num, printFigures, printPhases, printTargets, round } from './support/figures.js';
+import type { Bot, Figures, Platform } from './support/figures.js';
 
-// A brisk hosted model: 250 ms to the first token, then a chunk of 8 characters every 15 ms.
-const FIRST_TOKEN_MS = 250;
-const TOKEN_INTERVAL_MS = 15;
-const CHUNK_SIZE = 8;
-const REPLY = 'Rotate them from the admin console, then update the secret store and redeploy. '.repeat(2).trim();
+// Issue 12's realistic model: the first token after 300 ms, then 60 tokens 10 ms apart (4 characters each).
+const FIRST_TOKEN_MS = 300;
+const TOKEN_INTERVAL_MS = 10;
+const CHUNK_SIZE = 4;
+// 240 characters: 60 tokens, and short enough that Bolt's default 256-character stream buffer holds it.
+const REPLY =
+  'Rotate the keys from the admin console first. Then update the secret store with the new values, ' +
+  'redeploy every service that reads them, and check the logs for authentication errors. ' +
+  'Once nothing fails for one whole day, revoke the old keys.';
 const MODEL: ReplyBehaviour = { reply: REPLY, chunkSize: CHUNK_SIZE, firstTokenDelayMs: FIRST_TOKEN_MS, tokenIntervalMs: TOKEN_INTERVAL_MS };
 const INSTANT_MODEL: ReplyBehaviour = { reply: REPLY, chunkSize: CHUNK_SIZE, firstTokenDelayMs: 0, tokenIntervalMs: 0 };
 /** A conversation asks this many questions in one thread (Slack) or reply chain (Discord), then starts another. */
@@ -49,13 +60,17 @@ const TURNS_PER_THREAD = 4;
 /** One model reply's own time, roughly: conversations start spread over it. */
 const REPLY_MS = FIRST_TOKEN_MS + (Math.ceil(REPLY.length / CHUNK_SIZE) - 1) * TOKEN_INTERVAL_MS;
 
-const LEVELS = (process.env.BENCH_LEVELS ?? '1,10,100,500').split(',').filter((level) => level.trim() !== '').map(Number);
-const PLATFORMS = (process.env.BENCH_PLATFORMS ?? 'slack,discord').split(',') as Platform[];
+const LEVELS = (process.env.BENCH_LEVELS ?? '100,500').split(',').filter((level) => level.trim() !== '').map(Number);
+const PLATFORMS = (process.env.BENCH_PLATFORMS ?? 'slack').split(',') as Platform[];
 const INSTANT = process.env.BENCH_INSTANT !== '0';
 const PROFILE_DIR = process.env.BENCH_CPU_PROF === '1' ? fileURLToPath(new URL('./results/profiles/', import.meta.url)) : undefined;
 const INSTANT_IN_FLIGHT = Number(process.env.BENCH_INSTANT_IN_FLIGHT ?? 100);
-/** BENCH_RUNTIME=node runs a tsc build of Heed with plain node instead of `tsx src/main.ts` (what tsx costs). */
-const COMPILED = process.env.BENCH_RUNTIME === 'node';
+/** Heed and the baseline run from a tsc build on plain node, as `npm start` does; BENCH_RUNTIME=tsx runs the source. */
+const COMPILED = process.env.BENCH_RUNTIME !== 'tsx';
+/** The baseline runs beside Heed at every Slack level; BENCH_BASELINE=0 skips it. */
+const BASELINE = process.env.BENCH_BASELINE !== '0';
+/** BENCH_TURNS=n: questions per conversation at every level instead of the defaults below. */
+const TURNS = process.env.BENCH_TURNS === undefined ? undefined : Number(process.env.BENCH_TURNS);
 /** BENCH_HEED_FLAGS="--flag …" passes Node.js flags to the Heed process only. */
 const HEED_FLAGS = (process.env.BENCH_HEED_FLAGS ?? '').split(' ').filter((flag) => flag !== '');
 /** BENCH_DUMP=dir writes every turn's timestamps there, for looking into a figure. */
@@ -67,6 +82,7 @@ const DUMP_DIR = process.env.BENCH_DUMP;
  * 10 in flight on, and a row takes as long as its replies ÷ that rate.
  */
 function turnsFor(platform: Platform, inFlight: number, model: 'streaming' | 'instant'): number {
+  if (TURNS !== undefined && TURNS > 0) return TURNS;
   if (model === 'instant') return 20;
   if (platform === 'discord') return inFlight <= 1 ? 20 : inFlight <= 10 ? 6 : inFlight <= 100 ? 2 : 1;
   return inFlight <= 1 ? 40 : inFlight <= 10 ? 15 : inFlight <= 100 ? 8 : 5;
@@ -78,7 +94,7 @@ const WARM_UP: Record<Platform, { conversations: number; turns: number }> = {
   discord: { conversations: 10, turns: 4 },
 };
 
-const drivers: Record<Platform, (expectedReply: string) => Promise<PlatformDriver>> = {
+const drivers: Record<Platform, (expectedReply: string, baseline: boolean) => Promise<PlatformDriver>> = {
   slack: slackDriver,
   discord: discordDriver,
 };
@@ -107,7 +123,7 @@ function dump(name: string, load: LoadResult, times: ModelRequestTimes[], arriva
   writeFileSync(join(DUMP_DIR ?? '.', `${name}.json`), JSON.stringify(rows));
 }
 
-/** A tsc build of the project beside its migrations and node_modules, for BENCH_RUNTIME=node. */
+/** A tsc build of the project (src, bench) beside its migrations and node_modules: what Heed and the baseline run. */
 function buildCompiled(): string {
   const root = fileURLToPath(new URL('..', import.meta.url));
   const out = mkdtempSync(join(tmpdir(), 'heed-bench-build-'));
@@ -120,10 +136,14 @@ function buildCompiled(): string {
 
 let compiledDir: string | undefined;
 
-/** One level: fresh processes, a short warm-up, then the measured conversations. */
-async function runLevel(platform: Platform, inFlight: number, model: Figures['model']): Promise<Figures> {
+/** A row's name: the bot, the platform, and the model when it is the instant one. */
+const rowName = (bot: string, platform: Platform, model: Figures['model']): string =>
+  [bot, platform, ...(model === 'instant' ? ['instant model'] : [])].join(', ');
+
+/** One level of one bot: fresh processes, a short warm-up, then the measured conversations. */
+async function runLevel(bot: Bot, platform: Platform, inFlight: number, model: Figures['model']): Promise<Figures> {
   const modelProcess = await startModelProcess(model === 'instant' ? INSTANT_MODEL : MODEL);
-  const driver = await drivers[platform](REPLY);
+  const driver = await drivers[platform](REPLY, bot === 'baseline');
   const dir = mkdtempSync(join(tmpdir(), 'heed-bench-e2e-'));
   const heed = await startHeedProcess({
     cwd: dir,
@@ -140,6 +160,7 @@ async function runLevel(platform: Platform, inFlight: number, model: Figures['mo
     ...(PROFILE_DIR ? { cpuProfileDir: PROFILE_DIR } : {}),
     ...(HEED_FLAGS.length > 0 ? { nodeFlags: HEED_FLAGS } : {}),
     ...(compiledDir ? { compiledDir } : {}),
+    ...(bot === 'baseline' ? { entry: 'bench/baseline/bot', readyMessage: 'baseline is running' } : {}),
   });
   const loadLoop = monitorEventLoopDelay({ resolution: 10 });
   try {
@@ -168,13 +189,14 @@ async function runLevel(platform: Platform, inFlight: number, model: Figures['mo
     const report = await heed.report();
     const times = await modelProcess.requestTimes();
     const arrivals = await heed.arrivals();
-    const label = model === 'instant' ? `${platform}, instant model` : platform;
+    const label = rowName(bot === 'baseline' ? 'baseline' : 'Heed', platform, model);
     // SIGTERM as in production: Heed must finish, close its database and exit 0.
     const exitCode = await heed.stop();
-    if (exitCode !== 0) load.errors.push(`Heed exited with ${exitCode} after SIGTERM`);
-    if (DUMP_DIR) dump(`${platform}-${model}-${inFlight}`, load, times, arrivals);
-    const records = { platform, label, inFlight, model, timeFirstQuestion: turnsFor(platform, inFlight, model) === 1, load, modelRequests: times, heed: report, arrivals };
-    return figuresOf(records, {
+    if (exitCode !== 0) load.errors.push(`${bot} exited with ${exitCode} after SIGTERM`);
+    if (DUMP_DIR) dump(`${bot}-${platform}-${model}-${inFlight}`, load, times, arrivals);
+    const timeFirstQuestion = turnsFor(platform, inFlight, model) === 1;
+    const records = { bot, platform, label, inFlight, model, timeFirstQuestion, load, modelRequests: times, arrivals };
+    return figuresOf({ ...records, heed: report }, {
       // The histogram's values include its 10 ms sampling interval.
       loadLoopDelayP99Ms: round(Math.max(0, loadLoop.percentile(99) / 1e6 - 10)),
       otherCpuMsPerReply: {
@@ -195,41 +217,50 @@ async function runLevel(platform: Platform, inFlight: number, model: Figures['mo
 async function main(): Promise<void> {
   const started = performance.now();
   const calibrationMs = calibrate();
-  console.log('Heed end-to-end benchmark');
-  console.log('  Processes (a 2-core machine, so four of them): Heed alone, started as `npm start` starts it (tsx src/main.ts,');
-  console.log('  config in its environment; Slack in HTTP mode) with a passive probe preloaded to measure it; the fake model; the');
-  console.log('  fake platform (it stamps Heed\'s calls as they arrive); and this one, the load generator. None shares Heed\'s');
-  console.log('  event loop or CPU accounting; their own CPU per reply is shown beside Heed\'s. Clocks are lined up by IPC round trips.');
-  console.log(`  Model: ${FIRST_TOKEN_MS} ms to the first token, ${CHUNK_SIZE} characters every ${TOKEN_INTERVAL_MS} ms, ${REPLY.length}-character reply (~${REPLY_MS} ms).`);
-  console.log(`  Load: closed loop, one person per conversation; ${TURNS_PER_THREAD} questions per thread (Slack: each an app_mention plus its`);
-  console.log('  message twin, as Slack sends both), the next sent when the reply has ended; conversations start spread over one');
-  console.log('  reply\'s time, and each one\'s first question is not timed. A fresh Heed, database and fake servers per row.');
-  console.log('  overhead = e2e − the model\'s own time for that request; 1st text = first reply text at the platform − model\'s first token.\n');
+  console.log('Heed end-to-end benchmark, beside the obvious bot (bench/baseline/bot.ts)');
+  console.log(
+    [
+      '  Processes (a 2-core machine, so four of them): the bot alone (Heed or the baseline, a tsc build on',
+      '  plain node as `npm start` runs it, config in its environment; Slack in HTTP mode) with a passive probe',
+      '  preloaded to measure it; the fake model; the fake platform (it stamps the bot\'s calls as they arrive);',
+      '  and this one, the load generator. None shares the bot\'s event loop or CPU accounting. Clocks are lined',
+      '  up by IPC round trips.',
+      `  Model: ${FIRST_TOKEN_MS} ms to the first token, ${CHUNK_SIZE} characters every ${TOKEN_INTERVAL_MS} ms,`,
+      `  ${REPLY.length}-character reply (~${REPLY_MS} ms); instant: all at once.`,
+      `  Load: closed loop, one person per conversation; ${TURNS_PER_THREAD} questions per thread (Slack: each an`,
+      '  app_mention plus its message twin, as Slack sends both), the next sent when the reply has ended;',
+      '  conversations start spread over one reply\'s time, and each one\'s first question is not timed. A fresh',
+      '  bot, database and fake servers per row; at each Slack level the baseline runs first, then Heed.',
+      '  overhead = e2e − the model\'s own time for that request; 1st text = first reply text at the platform −',
+      '  the model\'s first token.\n',
+    ].join('\n'),
+  );
 
   if (COMPILED) {
-    console.log('  BENCH_RUNTIME=node: building with tsc and running plain node instead of tsx …');
+    console.log('  Building with tsc (Heed and the baseline run on plain node; BENCH_RUNTIME=tsx runs the source) …');
     compiledDir = buildCompiled();
   }
   const all: Figures[] = [];
+  const row = async (bot: Bot, platform: Platform, inFlight: number, model: Figures['model']): Promise<void> => {
+    process.stdout.write(`  ${rowName(bot, platform, model)}, ${inFlight} in flight … `);
+    const figures = await runLevel(bot, platform, inFlight, model);
+    const overhead = model === 'streaming' ? `, overhead p99 ${num(figures.overheadP99Ms)} ms` : '';
+    console.log(`${figures.replies} replies, ${num(figures.repliesPerSecond)}/s${overhead}`);
+    all.push(figures);
+  };
   for (const platform of PLATFORMS) {
-    for (const inFlight of LEVELS) {
-      process.stdout.write(`  ${platform}, ${inFlight} in flight … `);
-      const figures = await runLevel(platform, inFlight, 'streaming');
-      console.log(`${figures.replies} replies, ${num(figures.repliesPerSecond)}/s, overhead p99 ${num(figures.overheadP99Ms)} ms`);
-      all.push(figures);
-    }
-    if (INSTANT && platform === 'slack') {
-      process.stdout.write(`  ${platform}, instant model, ${INSTANT_IN_FLIGHT} in flight … `);
-      const figures = await runLevel(platform, INSTANT_IN_FLIGHT, 'instant');
-      console.log(`${figures.replies} replies, ${num(figures.repliesPerSecond)}/s`);
-      all.push(figures);
-    }
+    // The baseline is a Slack bot; Discord rows measure Heed alone.
+    const bots: Bot[] = platform === 'slack' && BASELINE ? ['baseline', 'heed'] : ['heed'];
+    for (const inFlight of LEVELS) for (const bot of bots) await row(bot, platform, inFlight, 'streaming');
+    if (INSTANT && platform === 'slack') for (const bot of bots) await row(bot, platform, INSTANT_IN_FLIGHT, 'instant');
   }
 
   console.log('');
   printFigures(all);
   printPhases(all);
   const targets = printTargets(all, PLATFORMS);
+  const comparison = compare(all);
+  printComparison(comparison);
   const samples = all.flatMap((f) => f.errorSamples.map((sample) => `${f.label} ${f.inFlight}: ${sample}`));
   if (samples.length > 0) {
     console.log('\nErrors and warnings (first few):');
@@ -237,19 +268,35 @@ async function main(): Promise<void> {
   }
   const loadDelay = Math.max(...all.map((f) => f.loadLoopDelayP99Ms));
   const heedDelay = Math.max(...all.map((f) => f.heedLoopDelayP99Ms));
-  console.log(`\nEvent-loop delay p99, worst row: Heed ${num(heedDelay)} ms, load generator ${num(loadDelay)} ms.`);
-  console.log('Platform calls per question (last row of each platform):');
+  const worstDelays = `bot under test ${num(heedDelay)} ms, load generator ${num(loadDelay)} ms`;
+  console.log(`\nEvent-loop delay p99, worst row: ${worstDelays}.`);
+  console.log('Platform calls per question (last row of each bot and platform):');
   for (const platform of PLATFORMS) {
-    const last = all.filter((f) => f.platform === platform).at(-1);
-    if (last) console.log(`  ${platform}: ${Object.entries(last.platformCallsPerReply).map(([call, count]) => `${call} ${count}`).join(', ')}`);
+    for (const bot of ['baseline', 'heed'] as const) {
+      const last = all.filter((f) => f.platform === platform && f.bot === bot).at(-1);
+      const calls = Object.entries(last?.platformCallsPerReply ?? {}).map(([call, count]) => `${call} ${count}`);
+      if (last) console.log(`  ${bot}, ${platform}: ${calls.join(', ')}`);
+    }
   }
   console.log(`Machine speed (a fixed JSON + SHA-256 workload; lower is faster): ${num(calibrationMs)} ms before, ${num(calibrate())} ms after.`);
   const worstOffset = Math.max(...all.flatMap((f) => [Math.abs(f.clockOffsetsMs.heed), Math.abs(f.clockOffsetsMs.model)]));
   console.log(`Clock offsets between processes, largest measured: ${num(worstOffset, 3)} ms (corrected).`);
 
   const resultsDir = new URL('./results/', import.meta.url);
-  const results = { date: new Date().toISOString(), calibrationMs: round(calibrationMs), runtime: COMPILED ? 'node (tsc build)' : 'tsx (npm start)', durationS: round((performance.now() - started) / 1000, 1), model: MODEL, targets, runs: all };
-  writeFileSync(new URL('./e2e.json', resultsDir), `${JSON.stringify(results, null, 2)}\n`);
+  const results = {
+    date: new Date().toISOString(),
+    calibrationMs: round(calibrationMs),
+    runtime: COMPILED ? 'node (tsc build)' : 'tsx (source)',
+    durationS: round((performance.now() - started) / 1000, 1),
+    model: MODEL,
+    targets,
+    comparison,
+    runs: all,
+  };
+  const json = `${JSON.stringify(results, null, 2)}\n`;
+  // e2e.json is the latest run; a dated copy keeps each run for comparing later.
+  writeFileSync(new URL('./e2e.json', resultsDir), json);
+  writeFileSync(new URL(`./e2e-${results.date.replace(/[:.]/g, '-')}.json`, resultsDir), json);
   if (compiledDir) rmSync(compiledDir, { recursive: true, force: true });
   console.log(`\nWrote ${fileURLToPath(new URL('./e2e.json', resultsDir))} (${results.durationS} s)${PROFILE_DIR && existsSync(PROFILE_DIR) ? `; CPU profiles in ${PROFILE_DIR}` : ''}.`);
 }

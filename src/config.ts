@@ -126,20 +126,6 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   throw new ConfigError(`${name}: ${issue?.message ?? 'is not valid'} (got ${JSON.stringify(cleaned[name] ?? '')})`);
 }
 
-/**
- * For entry points: `loadConfig`, and on a configuration mistake print its one line to stderr and exit
- * with status 2.
- */
-export function loadConfigOrExit(envFile = '.env'): Config {
-  try {
-    return loadConfig(envFile);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(`Configuration error: ${error.operatorMessage}\n`);
-    process.exit(2);
-  }
-}
-
 /** Read `.env` (if present) into process.env without overriding what is already set, then validate. */
 export function loadConfig(envFile = '.env'): Config {
   if (existsSync(envFile)) process.loadEnvFile(envFile);

@@ -3,10 +3,10 @@
  * are configured. SIGTERM and SIGINT stop taking new work, let replies in flight finish (bounded by
  * HEED_SHUTDOWN_TIMEOUT_MS), close the database and exit 0.
  */
-import { loadConfigOrExit, type Config } from './config.js';
+import { loadConfig, type Config } from './config.js';
 import { heedFromConfig } from './app.js';
-import { asHeedError } from './core/errors.js';
 import { createLogger, type Logger } from './core/logger.js';
+import { runEntry } from './entry.js';
 
 interface Running {
   name: string;
@@ -64,20 +64,15 @@ async function startAdapters(config: Config, logger: Logger): Promise<{ running:
 }
 
 async function main(): Promise<void> {
-  const config = loadConfigOrExit();
+  const config = loadConfig();
   if (!config.SLACK_BOT_TOKEN && !config.DISCORD_TOKEN) nothingConfigured();
   const logger = createLogger({ level: config.LOG_LEVEL });
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection (kept running)'));
 
-  let started: Awaited<ReturnType<typeof startAdapters>>;
-  try {
-    started = await startAdapters(config, logger);
-  } catch (error) {
-    const message = asHeedError(error).operatorMessage;
+  const started = await startAdapters(config, logger).catch((error: unknown) => {
     logger.fatal({ err: error }, 'start-up failed');
-    process.stderr.write(`Heed could not start: ${message}\n`);
-    process.exit(1);
-  }
+    throw error;
+  });
   logger.info({ adapters: started.running.map((adapter) => adapter.name) }, 'Heed is running');
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
@@ -92,4 +87,4 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+await runEntry(main, 'Heed could not start');

@@ -77,7 +77,7 @@ process.on('message', (message: { type: string; id?: number }) => {
   if (message.type === 'mark') {
     mark = { cpu: process.cpuUsage(), bytes: dbBytes(), replies: storedReplies() };
     loopDelay.reset();
-    process.send?.({ type: 'mark' });
+    process.send?.({ type: 'mark', rssBytes: process.memoryUsage.rss() });
   } else if (message.type === 'rss') {
     process.send?.({ type: 'rss', rssBytes: process.memoryUsage.rss() });
   } else if (message.type === 'report') {

@@ -1,10 +1,11 @@
 /**
- * Heed under test in its own process, started exactly as `npm start` starts it (`tsx src/main.ts`, the
- * configuration in its environment, a working directory of its own so no `.env` file leaks in), with
+ * The bot under test in its own process: Heed as `npm start` starts it (a tsc build on plain node, or
+ * with BENCH_RUNTIME=tsx its source through tsx), or the baseline bot of bench/baseline/, each with its
+ * configuration in its environment, a working directory of its own so no `.env` file leaks in, and
  * bench/support/heed-probe.ts preloaded to measure it from inside. The load generator and the fake
  * platform servers in the benchmark's process share neither its event loop nor its CPU accounting.
- * Its log (JSON on stderr) is read here: warnings and errors are counted, and its "Heed is running"
- * line says it is ready. Stopped with SIGTERM, as in production.
+ * Its log (JSON on stderr) is read here: warnings and errors are counted, and its ready line ("Heed is
+ * running") says it is ready. Stopped with SIGTERM, as in production.
  */
 import { fork } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
@@ -18,6 +19,8 @@ import type { ProbeReport } from './heed-probe.js';
 export interface HeedReport extends ProbeReport {
   /** RSS once started, before any load. */
   idleRssBytes: number;
+  /** RSS at the mark: after the warm-up, before the measured load. */
+  warmIdleRssBytes: number;
   logs: { warnings: number; errors: number; samples: string[] };
 }
 
@@ -43,6 +46,10 @@ export interface HeedProcessOptions {
   compiledDir?: string;
   /** Write a V8 CPU profile (`node --cpu-prof`) into this directory when the process exits. */
   cpuProfileDir?: string;
+  /** The bot to run, relative to the project root without extension: `src/main` (Heed) by default. */
+  entry?: string;
+  /** The `msg` of the log line on stderr that says the bot is ready. */
+  readyMessage?: string;
 }
 
 const MAX_LOG_SAMPLES = 5;
@@ -57,7 +64,11 @@ export async function startHeedProcess(options: HeedProcessOptions): Promise<Hee
   const compiled = options.compiledDir;
   const loader = compiled ? [] : ['--import', import.meta.resolve('tsx')];
   const probe = compiled ? pathToFileURL(join(compiled, 'bench/support/heed-probe.js')).href : import.meta.resolve('./heed-probe.ts');
-  const entry = compiled ? join(compiled, 'src/main.js') : fileURLToPath(new URL('../../src/main.ts', import.meta.url));
+  const source = options.entry ?? 'src/main';
+  const entry = compiled
+    ? join(compiled, `${source}.js`)
+    : fileURLToPath(new URL(`../../${source}.ts`, import.meta.url));
+  const readyMessage = options.readyMessage ?? 'Heed is running';
   const execArgv = [...loader, '--import', probe, ...(options.nodeFlags ?? [])];
   if (options.cpuProfileDir) {
     mkdirSync(options.cpuProfileDir, { recursive: true });
@@ -85,7 +96,7 @@ export async function startHeedProcess(options: HeedProcessOptions): Promise<Hee
       process.stderr.write(`  [heed] ${line}\n`);
       return;
     }
-    if (entry.msg === 'Heed is running') announceReady();
+    if (entry.msg === readyMessage) announceReady();
     if ((entry.level ?? 0) < WARN) return;
     if (entry.level === WARN) logs.warnings++;
     else logs.errors++;
@@ -96,9 +107,12 @@ export async function startHeedProcess(options: HeedProcessOptions): Promise<Hee
   try {
     await Promise.race([
       ready,
-      new Promise((_resolve, reject) => child.once('exit', (code) => reject(new Error(`Heed exited with ${code} while starting`)))),
       new Promise((_resolve, reject) => {
-        timer = setTimeout(() => reject(new Error(`Heed did not start within ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS);
+        child.once('exit', (code) => reject(new Error(`${source} exited with ${code} while starting`)));
+      }),
+      new Promise((_resolve, reject) => {
+        const late = () => reject(new Error(`${source} did not start within ${START_TIMEOUT_MS} ms`));
+        timer = setTimeout(late, START_TIMEOUT_MS);
       }),
     ]);
   } catch (error) {
@@ -109,18 +123,19 @@ export async function startHeedProcess(options: HeedProcessOptions): Promise<Hee
   }
   const { offsetMs } = await clockOffset(child);
   const { rssBytes: idleRssBytes } = await ask<{ rssBytes: number }>(child, 'rss');
+  let warmIdleRssBytes = idleRssBytes;
 
   return {
     clockOffsetMs: offsetMs,
     async mark() {
-      await ask(child, 'mark');
+      ({ rssBytes: warmIdleRssBytes } = await ask<{ rssBytes: number }>(child, 'mark'));
       logs.warnings = 0;
       logs.errors = 0;
       logs.samples.length = 0;
     },
     async report() {
       const { report } = await ask<{ report: ProbeReport }>(child, 'report');
-      return { ...report, idleRssBytes, logs: { ...logs, samples: [...logs.samples] } };
+      return { ...report, idleRssBytes, warmIdleRssBytes, logs: { ...logs, samples: [...logs.samples] } };
     },
     async arrivals() {
       const { arrivals } = await ask<{ arrivals: [string, number][] }>(child, 'arrivals');

@@ -24,11 +24,23 @@ export interface PlatformProcess {
   close(): Promise<void>;
 }
 
-/** Fork the fake platform and wait until it listens. */
-export async function startPlatformProcess(platform: 'slack' | 'discord', expectedReply: string): Promise<PlatformProcess> {
+/**
+ * Fork the fake platform and wait until it listens. `replyEndsAtStop`: a reply ends at its
+ * `chat.stopStream` rather than at its feedback buttons (Slack; the baseline bot posts none).
+ */
+export async function startPlatformProcess(
+  platform: 'slack' | 'discord',
+  expectedReply: string,
+  replyEndsAtStop = false,
+): Promise<PlatformProcess> {
   const child = fork(fileURLToPath(new URL('./platform-server.ts', import.meta.url)), [], {
     execArgv: ['--import', 'tsx'],
-    env: { ...process.env, BENCH_PLATFORM: platform, BENCH_EXPECTED_REPLY: expectedReply },
+    env: {
+      ...process.env,
+      BENCH_PLATFORM: platform,
+      BENCH_EXPECTED_REPLY: expectedReply,
+      BENCH_REPLY_ENDS_AT_STOP: replyEndsAtStop ? '1' : '0',
+    },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const { env } = await nextMessage<{ env: Record<string, string> }>(child, 'ready');

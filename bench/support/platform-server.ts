@@ -12,7 +12,10 @@ const expectedReply = process.env.BENCH_EXPECTED_REPLY ?? '';
 const emit = (event: ReplyEvent): void => {
   process.send?.(event);
 };
-const watch: PlatformWatch = process.env.BENCH_PLATFORM === 'discord' ? await discordWatch(expectedReply, emit) : await slackWatch(expectedReply, emit);
+const watch: PlatformWatch =
+  process.env.BENCH_PLATFORM === 'discord'
+    ? await discordWatch(expectedReply, emit)
+    : await slackWatch(expectedReply, emit, process.env.BENCH_REPLY_ENDS_AT_STOP === '1');
 
 process.on('message', (message: { type: string; rid?: number; request?: Record<string, unknown>; answered?: Record<string, number> }) => {
   if (answerClock(message)) return;

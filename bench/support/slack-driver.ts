@@ -66,9 +66,9 @@ function postEvent(agent: Agent, port: number, envelopeBody: Record<string, unkn
   });
 }
 
-/** Start a fake Slack for one row. */
-export async function slackDriver(expectedReply: string): Promise<PlatformDriver> {
-  const platform = await startPlatformProcess('slack', expectedReply);
+/** Start a fake Slack for one row; `baseline`: the bot under test posts no feedback buttons. */
+export async function slackDriver(expectedReply: string, baseline = false): Promise<PlatformDriver> {
+  const platform = await startPlatformProcess('slack', expectedReply, baseline);
   const port = await freePort();
   const agent = new Agent({ keepAlive: true });
   const turns = trackTurns(platform);

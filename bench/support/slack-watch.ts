@@ -1,7 +1,8 @@
 /**
  * The fake Slack Web API and the watch over Heed's calls to it, run in the platform process. A reply's
  * first text is the first streaming or posting call carrying text in the question's thread; its end is
- * the call carrying the feedback buttons (they go on the reply's last message).
+ * the call carrying the feedback buttons (they go on the reply's last message), or for a bot without
+ * them (the baseline) `chat.stopStream`.
  */
 import { FAKE_BOT_USER_ID, startFakeSlack, type SlackCall } from '../../test/support/fake-slack.js';
 import { absoluteNow } from './ipc.js';
@@ -42,13 +43,21 @@ function carriesText(call: SlackCall): boolean {
   return streamedText(call.args) !== '';
 }
 
-function closesReply(call: SlackCall): boolean {
+function closesReply(call: SlackCall, endsAtStop: boolean): boolean {
+  if (endsAtStop && call.method === 'chat.stopStream') return true;
   const blocks = call.args.blocks;
   return Array.isArray(blocks) && blocks.some((block) => (block as { type?: unknown }).type === 'context_actions');
 }
 
-/** Start the fake Slack and watch it; `emit` receives each reply's first text and end. */
-export async function slackWatch(expectedReply: string, emit: (event: ReplyEvent) => void): Promise<PlatformWatch> {
+/**
+ * Start the fake Slack and watch it; `emit` receives each reply's first text and end. `endsAtStop`: a
+ * reply ends at `chat.stopStream` (a bot that posts no feedback buttons).
+ */
+export async function slackWatch(
+  expectedReply: string,
+  emit: (event: ReplyEvent) => void,
+  endsAtStop = false,
+): Promise<PlatformWatch> {
   const slack = await startFakeSlack();
   /** The question each channel is waiting on, and the thread it is in. */
   const waiting = new Map<string, { turn: string; root: string; texted: boolean }>();
@@ -72,7 +81,7 @@ export async function slackWatch(expectedReply: string, emit: (event: ReplyEvent
       entry.texted = true;
       emit({ type: 'text', turn: entry.turn, at });
     }
-    if (closesReply(call)) {
+    if (closesReply(call, endsAtStop)) {
       waiting.delete(channel);
       emit({ type: 'done', turn: entry.turn, at });
     }

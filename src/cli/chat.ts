@@ -6,7 +6,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
-import { loadConfigOrExit } from '../config.js';
+import { loadConfig } from '../config.js';
+import { runEntry } from '../entry.js';
 import { heedFromConfig } from '../app.js';
 import type { CommandResult } from '../core/api.js';
 import { createLogger } from '../core/logger.js';
@@ -25,7 +26,7 @@ function write(text: string): void {
 }
 
 async function main(): Promise<void> {
-  const config = loadConfigOrExit();
+  const config = loadConfig();
   // The conversation owns the terminal: below the default level, only fatal problems interrupt it.
   const logger = createLogger({ level: config.LOG_LEVEL === 'info' ? 'fatal' : config.LOG_LEVEL });
   const core = heedFromConfig(config, logger);
@@ -164,4 +165,4 @@ async function main(): Promise<void> {
   core.close();
 }
 
-await main();
+await runEntry(main, 'The chat could not start');

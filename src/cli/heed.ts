@@ -4,22 +4,14 @@
  * `npm run heed -- compliance …`: how often replies follow the checked instructions (see compliance-cli.ts).
  */
 import { loadConfig } from '../config.js';
-import { HeedError } from '../core/errors.js';
+import { runEntry } from '../entry.js';
 import { runComplianceCli } from './compliance-cli.js';
 import { runEvalCli } from './eval/ifeval.js';
 import { runReportsCli } from './reports-cli.js';
 
-try {
+await runEntry(() => {
   const argv = process.argv.slice(2);
   const stdout = (text: string): void => void process.stdout.write(text);
-  process.exitCode =
-    argv[0] === 'eval'
-      ? await runEvalCli(argv.slice(1), { stdout, stderr: process.stderr, loadConfig: () => loadConfig() })
-      : argv[0] === 'compliance'
-        ? runComplianceCli(argv.slice(1), loadConfig(), stdout)
-        : runReportsCli(argv, loadConfig(), stdout);
-} catch (error) {
-  if (!(error instanceof HeedError)) throw error;
-  process.stderr.write(`${error.code === 'config_invalid' ? 'Configuration error: ' : ''}${error.operatorMessage}\n`);
-  process.exitCode = 2;
-}
+  if (argv[0] === 'eval') return runEvalCli(argv.slice(1), { stdout, stderr: process.stderr, loadConfig: () => loadConfig() });
+  return argv[0] === 'compliance' ? runComplianceCli(argv.slice(1), loadConfig(), stdout) : runReportsCli(argv, loadConfig(), stdout);
+});

@@ -12,7 +12,13 @@ import { checkReply, type LayerChecks, type ReplyCheckResult } from './complianc
 import { layerScope, userScope } from './commands/instruction-commands.js';
 import type { Logger } from './logger.js';
 import type { ModelClient } from './model/model-client.js';
-import type { ComplianceStore, InstructionStore, InstructionVersion, ScopeKey } from './storage/index.js';
+import type {
+  ComplianceStore,
+  InstructionStore,
+  InstructionVersion,
+  InstructionVersions,
+  ScopeKey,
+} from './storage/index.js';
 import type { ChannelRef, PersonRef } from './types.js';
 
 /** What the asker sees when a reply misses a check (HEED_COMPLIANCE). */
@@ -109,11 +115,11 @@ export class ComplianceService {
    * The checks in force for a reply: the operator's, then the versions the snapshot used (workspace,
    * channel, the asker's own). Only those versions: another person's checks never apply.
    */
-  layersFor(where: ChannelRef & { userId: string }, versions: Record<string, number | null>): LayerChecks[] {
+  layersFor(where: ChannelRef & { userId: string }, versions: InstructionVersions): LayerChecks[] {
     const layers: LayerChecks[] = [{ layer: 'operator', checks: this.operator }];
     const add = (layer: 'workspace' | 'channel' | 'user', scope: ScopeKey) => {
       const number = versions[layer];
-      if (number === null || number === undefined) return;
+      if (number === null) return;
       const version = this.options.instructions.version(scope, number);
       if (version) layers.push({ layer, checks: this.checksOf(version) });
     };
@@ -129,7 +135,7 @@ export class ComplianceService {
    */
   check(
     where: ChannelRef & { userId: string },
-    versions: Record<string, number | null>,
+    versions: InstructionVersions,
     reply: string,
     question: string,
   ): ReplyCheckResult | undefined {

@@ -155,7 +155,8 @@ export class Heed implements HeedCore {
 
   async saveEditor(actor: T.Actor, input: T.EditorInput): Promise<EditorResult> {
     const result = this.commands.saveEditor(actor, input);
-    return result.kind === 'editor_saved' ? { ...result, checks: this.compliance.listFor(actor, 'you') } : result;
+    const checks = result.kind === 'editor_saved' ? this.compliance.listFor(actor, 'you') : undefined;
+    return result.kind === 'editor_saved' && checks ? { ...result, checks } : result;
   }
 
   async confirmForgetMe(actor: T.Actor): Promise<CommandResult> {

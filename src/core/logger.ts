@@ -1,7 +1,8 @@
 /**
- * Structured JSON logs (pino), pretty-printed when attached to a terminal. Tokens, keys and secrets
- * are redacted wherever they appear in a logged object.
+ * Structured JSON logs (pino), pretty-printed when attached to a terminal and pino-pretty is installed.
+ * Tokens, keys and secrets are redacted wherever they appear in a logged object.
  */
+import { createRequire } from 'node:module';
 import { pino, type Logger } from 'pino';
 
 export type { Logger } from 'pino';
@@ -41,6 +42,19 @@ export function scrubSecrets(text: string): string {
   return text.replace(SECRET_PATTERN, '[redacted]');
 }
 
+/**
+ * pino-pretty is a development dependency: a production install (`npm ci --omit=dev`) lacks it, and
+ * then logs stay JSON even on a terminal rather than failing to start the transport.
+ */
+function prettyPrinterInstalled(): boolean {
+  try {
+    createRequire(import.meta.url).resolve('pino-pretty');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Create the application logger. `destination` lets tests capture lines. */
 export function createLogger(options: { level?: string; pretty?: boolean; destination?: NodeJS.WritableStream } = {}): Logger {
   const base = {
@@ -64,7 +78,7 @@ export function createLogger(options: { level?: string; pretty?: boolean; destin
     },
   };
   if (options.destination) return pino(base, options.destination as pino.DestinationStream);
-  if (options.pretty ?? process.stdout.isTTY) {
+  if ((options.pretty ?? process.stdout.isTTY) && prettyPrinterInstalled()) {
     return pino({ ...base, transport: { target: 'pino-pretty', options: { colorize: true, destination: 2 } } });
   }
   return pino(base, pino.destination(2));

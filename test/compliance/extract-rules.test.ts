@@ -41,7 +41,7 @@ describe('extractRules: each catalogue type from its own IFEval description sent
     ],
     ['Answer with at least 300 words.', 'length_constraints:number_words {"num_words":300,"relation":"at least"}'],
     [
-      "There should be 3 paragraphs. Paragraphs and only paragraphs are separated with each other by two " +
+      'There should be 3 paragraphs. Paragraphs and only paragraphs are separated with each other by two ' +
         "new lines as if it was '\\n\\n' in python. Paragraph 2 must start with word banana.",
       'length_constraints:nth_paragraph_first_word {"num_paragraphs":3,"nth_paragraph":2,"first_word":"banana"}',
     ],

@@ -24,11 +24,11 @@ afterEach(async () => {
   await fake.close();
 });
 
-function clientFor(overrides: Partial<ModelSettings> = {}, logger: Logger = silentLogger()): ModelClient {
-  return new ModelClient(
-    { baseURL: fake.url, apiKey: API_KEY, model: 'test-model', temperature: 0.3, maxOutputTokens: 256, timeoutMs: 5_000, maxRetries: 0, ...overrides },
-    logger,
-  );
+/** Settings for the fake server; an override of `undefined` leaves that setting out. */
+function clientFor(overrides: { [K in keyof ModelSettings]?: ModelSettings[K] | undefined } = {}, logger: Logger = silentLogger()): ModelClient {
+  const settings = { baseURL: fake.url, apiKey: API_KEY, model: 'test-model', temperature: 0.3, maxOutputTokens: 256, timeoutMs: 5_000, maxRetries: 0, ...overrides };
+  const defined = Object.fromEntries(Object.entries(settings).filter(([, value]) => value !== undefined));
+  return new ModelClient(defined as unknown as ModelSettings, logger);
 }
 
 /** A logger that keeps its JSON lines, to check what a failure logs. */

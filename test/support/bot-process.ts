@@ -1,8 +1,10 @@
 /**
- * The real bot in a child process, started exactly as `npm start` starts it (`node --import tsx
- * src/main.ts`), with an environment pointing at fakes that live in the test process, so they survive
- * the child being killed. The child logs JSON lines to stderr; this helper parses them, learns the HTTP
- * port from the "Slack adapter started" line, and lets a test wait for any line instead of sleeping.
+ * The real bot in a child process, started from its source (`node --import tsx src/main.ts`, what
+ * `npm run dev` runs) so that tests never run a stale build; test/cli/build.test.ts checks that
+ * `npm start` runs the build of that same entry. With an environment pointing at fakes that live in the
+ * test process, so they survive the child being killed. The child logs JSON lines to stderr; this
+ * helper parses them, learns the HTTP port from the "Slack adapter started" line, and lets a test wait
+ * for any line instead of sleeping.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';

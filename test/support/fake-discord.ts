@@ -717,7 +717,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
       if (body.content.length > 2000) throw new HttpFailure(400, 50035, 'Invalid Form Body (content: Must be 2000 or fewer in length.)');
       message.content = body.content;
     }
-    if (Array.isArray(body.components)) message.components = body.components as APIMessage['components'];
+    if (Array.isArray(body.components)) message.components = body.components as NonNullable<APIMessage['components']>;
     message.edited_timestamp = new Date().toISOString();
     return message;
   };

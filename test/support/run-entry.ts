@@ -1,5 +1,6 @@
 /**
- * Run one of Heed's entry points (`src/main.ts`, `src/cli/chat.ts`) as its npm script does, in a
+ * Run one of Heed's entry points (`src/main.ts`, `src/cli/chat.ts`) from its source through tsx, never
+ * a possibly stale build (test/cli/build.test.ts ties `npm start` to the build of the same entry), in a
  * child process whose working directory is `cwd` (a temporary directory, so that no developer's
  * `.env` is read) and whose environment is only `env` plus PATH.
  */

@@ -5,6 +5,7 @@
  * the cause and the fix, and wraps event handlers so that one failure never takes the process down.
  */
 import { DiscordAPIError, DiscordjsErrorCodes, HTTPError, RateLimitError } from 'discord.js';
+import { attempt } from '../../core/attempt.js';
 import { HeedError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 
@@ -27,16 +28,29 @@ const FIXES: Record<number, string> = {
   50035: 'Discord rejected the request body; this is a bug in Heed, please report it with this log line.',
 };
 
-/** The fields of a log line about a failed Discord call. */
-export interface DiscordFailure {
-  /** Discord's JSON error code, or the HTTP status / discord.js code when there is none. */
-  discordCode?: number | string;
-  status?: number;
-  fix: string;
+/** A failed Discord call, like Slack's SlackApiError: Discord's own code where there is one, and what to fix. */
+export class DiscordApiError extends HeedError {
+  /** Discord's JSON error code, or the discord.js code when there is none. */
+  readonly discordCode: number | string | undefined;
+  readonly status: number | undefined;
+  readonly fix: string;
+
+  constructor(failure: { discordCode?: number | string; status?: number; fix: string }, cause: unknown) {
+    super('discord_api', `Discord call failed: ${failure.fix}`, { detail: { ...failure }, cause });
+    this.name = 'DiscordApiError';
+    this.discordCode = failure.discordCode;
+    this.status = failure.status;
+    this.fix = failure.fix;
+  }
 }
 
 /** Classify anything a discord.js call threw. */
-export function describeDiscordError(error: unknown): DiscordFailure {
+export function toDiscordApiError(error: unknown): DiscordApiError {
+  if (error instanceof DiscordApiError) return error;
+  return new DiscordApiError(classify(error), error);
+}
+
+function classify(error: unknown): { discordCode?: number | string; status?: number; fix: string } {
   if (error instanceof DiscordAPIError) {
     const code = typeof error.code === 'number' ? error.code : undefined;
     const fix =
@@ -64,8 +78,8 @@ export function describeDiscordError(error: unknown): DiscordFailure {
 
 /** Log a failed Discord call at warn level with its cause and fix. `action` completes "could not …". */
 export function logDiscordError(logger: Logger, error: unknown, context: { action: string } & Record<string, unknown>): void {
-  const failure = describeDiscordError(error);
-  logger.warn({ err: error, ...context, ...failure }, `Discord: could not ${context.action}: ${failure.fix}`);
+  const failure = toDiscordApiError(error);
+  logger.warn({ err: error, ...context, ...failure.detail }, `Discord: could not ${context.action}: ${failure.fix}`);
 }
 
 /** A start-up failure whose message says what to fix. */
@@ -87,14 +101,14 @@ export function startErrorOf(error: unknown, apiUrl: string | undefined): Discor
       error,
     );
   }
-  if (/Authentication failed/i.test(message) || describeDiscordError(error).discordCode === DiscordjsErrorCodes.TokenInvalid) {
+  if (/Authentication failed/i.test(message) || toDiscordApiError(error).discordCode === DiscordjsErrorCodes.TokenInvalid) {
     return new DiscordStartError(
       'DISCORD_TOKEN was rejected by Discord. Copy the token from the Developer Portal (your application → Bot → Reset Token) into DISCORD_TOKEN.',
       {},
       error,
     );
   }
-  return new DiscordStartError(`Could not connect to Discord${apiUrl ? ` at ${apiUrl}` : ''}: ${describeDiscordError(error).fix}`, {}, error);
+  return new DiscordStartError(`Could not connect to Discord${apiUrl ? ` at ${apiUrl}` : ''}: ${toDiscordApiError(error).fix}`, {}, error);
 }
 
 /**
@@ -102,9 +116,5 @@ export function startErrorOf(error: unknown, apiUrl: string | undefined): Discor
  * bot keeps running.
  */
 export async function guarded(logger: Logger, event: string, handler: () => Promise<void>): Promise<void> {
-  try {
-    await handler();
-  } catch (error) {
-    logDiscordError(logger, error, { action: `handle ${event}`, event });
-  }
+  await attempt(handler, (error) => logDiscordError(logger, error, { action: `handle ${event}`, event }));
 }

@@ -7,11 +7,11 @@
 import { pathToFileURL } from 'node:url';
 import { REST, Routes, type APIApplication, type RESTPutAPIApplicationCommandsResult } from 'discord.js';
 import { loadConfig, type Config } from '../../config.js';
-import { asHeedError } from '../../core/errors.js';
+import { runEntry } from '../../entry.js';
 import { createLogger, type Logger } from '../../core/logger.js';
 import { restApiBase } from './client-options.js';
 import { commandDefinitions } from './command-definitions.js';
-import { describeDiscordError, DiscordStartError } from './errors.js';
+import { DiscordStartError, toDiscordApiError } from './errors.js';
 
 export interface RegisteredCommands {
   applicationId: string;
@@ -39,23 +39,20 @@ export async function registerCommands(options: { config: Config; logger: Logger
     logger.info({ applicationId, guildId, commands: names }, guildId ? 'commands registered to the server' : 'commands registered globally');
     return { applicationId, ...(guildId ? { guildId } : {}), names };
   } catch (error) {
-    const failure = describeDiscordError(error);
+    const failure = toDiscordApiError(error);
     const fix =
       guildId && failure.discordCode === 50001
         ? `the bot is not in server ${guildId} (DISCORD_GUILD_ID), or was invited without the applications.commands scope; invite it with the URL in the setup guide.`
         : failure.fix;
-    throw new DiscordStartError(`Could not register the Discord commands: ${fix}`, { ...failure }, error);
+    throw new DiscordStartError(`Could not register the Discord commands: ${fix}`, failure.detail, error);
   }
 }
 
 const isMain = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
 if (isMain) {
-  try {
+  await runEntry(async () => {
     const config = loadConfig();
     const result = await registerCommands({ config, logger: createLogger({ level: config.LOG_LEVEL }) });
     console.log(`Registered ${result.names.join(' and ')} ${result.guildId ? `to server ${result.guildId}` : 'globally'}.`);
-  } catch (error) {
-    console.error(asHeedError(error).operatorMessage);
-    process.exitCode = 1;
-  }
+  });
 }

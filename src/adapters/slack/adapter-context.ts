@@ -7,7 +7,7 @@ import type { Config } from '../../config.js';
 import type { HeedCore } from '../../core/api.js';
 import type { Logger } from '../../core/logger.js';
 import type { PersonRef } from '../../core/types.js';
-import type { People } from './people.js';
+import type { UserDirectory } from './user-directory.js';
 import type { StreamingSupport } from './reply-stream.js';
 
 /** The bot as Slack knows it. */
@@ -25,7 +25,7 @@ export interface SlackAdapterContext {
   core: HeedCore;
   logger: Logger;
   bot: BotIdentity;
-  people: People;
+  people: UserDirectory;
   streaming: StreamingSupport;
 }
 

@@ -4,6 +4,7 @@
  * `SlackApiError` with a stable code, a hint for the log line and a sentence safe to show a person.
  */
 import { webApi } from '@slack/bolt';
+import { attempt as attemptAny } from '../../core/attempt.js';
 import { HeedError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 
@@ -93,14 +94,11 @@ export function logSlackError(logger: Logger, method: string, error: unknown, le
  * Run one Slack call; on failure log it with its fix and return `undefined` instead of throwing. For the
  * calls whose failure must not stop the rest of the work (status, names, thank-you notes).
  */
-export async function attempt<T>(logger: Logger, method: string, call: () => Promise<T>, level: 'warn' | 'error' | 'debug' = 'warn'): Promise<T | undefined> {
-  try {
-    return await call();
-  } catch (error) {
+export function attempt<T>(logger: Logger, method: string, call: () => Promise<T>, level: 'warn' | 'error' | 'debug' = 'warn'): Promise<T | undefined> {
+  return attemptAny(call, (error) => {
     if (level === 'debug') {
       const failure = toSlackApiError(method, error);
       logger.debug({ method, slackError: failure.slackError }, `Slack ${method} failed: ${failure.fix}`);
     } else logSlackError(logger, method, error, level);
-    return undefined;
-  }
+  });
 }

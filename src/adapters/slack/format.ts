@@ -148,24 +148,28 @@ export function findCut(text: string, max: number): number {
 export function splitMarkdown(text: string, limit = MESSAGE_MARKDOWN_LIMIT): string[] {
   const parts: string[] = [];
   let rest = text;
-  let reopen = '';
-  while (rest.length > 0) {
-    const body = reopen + rest;
-    if (body.length <= limit) {
-      parts.push(body);
-      break;
-    }
-    // Leave room for a closing fence.
-    const cut = findCut(body, limit - 4);
-    let part = body.slice(0, cut);
-    const fence = openFence(part);
-    if (fence) part = `${part.replace(/\n?$/, '\n')}${fence.slice(0, 3)}`;
-    parts.push(part);
-    reopen = fence ? `${fence}\n` : '';
-    rest = body.slice(cut);
-    if (reopen === '') rest = rest.replace(/^\n+/, '');
+  while (rest.length > limit) {
+    const next = cutMarkdown(rest, limit);
+    parts.push(next.part);
+    rest = next.rest;
   }
+  if (rest.length > 0) parts.push(rest);
   return parts;
+}
+
+/**
+ * The first part of `text` that fits in `room` characters, and the rest. A code block the cut leaves
+ * open is closed at the end of the part and reopened (with its language) at the start of the rest.
+ * `before` is what the part's message already holds, for telling whether a block is open.
+ */
+export function cutMarkdown(text: string, room: number, before = ''): { part: string; rest: string } {
+  // Leave room for a closing fence.
+  const cut = findCut(text, Math.max(1, room - 4));
+  let part = text.slice(0, cut);
+  const fence = openFence(before + part);
+  if (fence) part = `${part.replace(/\n?$/, '\n')}${fence.slice(0, 3)}`;
+  const rest = text.slice(cut);
+  return { part, rest: fence ? `${fence}\n${rest}` : rest.replace(/^\n+/, '') };
 }
 
 /** The user ids mentioned as `<@U…>` in Slack text. */

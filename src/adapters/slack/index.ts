@@ -21,7 +21,7 @@ import { registerFeedback } from './feedback.js';
 import { healthHandler, SlackProbe } from './health.js';
 import { publishHome, registerHome } from './home.js';
 import { InFlight } from '../../core/reply/in-flight.js';
-import { People } from './people.js';
+import { UserDirectory } from './user-directory.js';
 import { StreamingSupport } from './reply-stream.js';
 
 export interface SlackAdapter {
@@ -89,8 +89,10 @@ export async function startSlack(options: StartSlackOptions): Promise<SlackAdapt
   const { config, core, logger } = options;
   const token = config.SLACK_BOT_TOKEN;
   if (!token) throw new SlackStartError('SLACK_BOT_TOKEN is not set: copy the Bot User OAuth Token (xoxb-…) from your Slack app\'s OAuth & Permissions page.');
-  const socketMode = Boolean(config.SLACK_APP_TOKEN);
-  if (!socketMode && !config.SLACK_SIGNING_SECRET) {
+  const appToken = config.SLACK_APP_TOKEN;
+  const signingSecret = config.SLACK_SIGNING_SECRET;
+  const socketMode = appToken !== undefined;
+  if (appToken === undefined && signingSecret === undefined) {
     throw new SlackStartError('SLACK_SIGNING_SECRET is not set: copy it from your Slack app\'s Basic Information page, or set SLACK_APP_TOKEN for Socket Mode.');
   }
 
@@ -115,10 +117,10 @@ export async function startSlack(options: StartSlackOptions): Promise<SlackAdapt
       logger: boltLogger(logger.child({ component: 'bolt' })),
       clientOptions,
       convoStore: false,
-      ...(socketMode
-        ? { socketMode: true, appToken: config.SLACK_APP_TOKEN }
+      ...(appToken !== undefined
+        ? { socketMode: true, appToken }
         : {
-            signingSecret: config.SLACK_SIGNING_SECRET,
+            signingSecret: signingSecret ?? '',
             customRoutes: [
               {
                 path: '/healthz',
@@ -136,7 +138,7 @@ export async function startSlack(options: StartSlackOptions): Promise<SlackAdapt
     core,
     logger,
     bot,
-    people: new People(app.client, logger),
+    people: new UserDirectory(app.client, logger),
     streaming: new StreamingSupport(),
   };
   registerConversation(app, ctx);

@@ -10,7 +10,7 @@ import type { Logger } from '../../core/logger.js';
 import type { ReplySink } from '../../core/types.js';
 import { logSlackError, slackErrorCode, toSlackApiError } from './errors.js';
 import { shorten } from '../../core/text.js';
-import { BroadcastGuard, FALLBACK_TEXT_LIMIT, findCut, MESSAGE_MARKDOWN_LIMIT, openFence, toMrkdwn } from './format.js';
+import { BroadcastGuard, cutMarkdown, FALLBACK_TEXT_LIMIT, MESSAGE_MARKDOWN_LIMIT, toMrkdwn } from './format.js';
 
 type WebClient = webApi.WebClient;
 type Block = types.KnownBlock;
@@ -255,16 +255,11 @@ export class ReplyStream implements ReplySink {
         else if (!final && text !== '') await this.run({ close: false, text, blocks: [] });
         return;
       }
-      // Cut leaving room to close a code block that the cut would leave open.
-      const cut = findCut(this.pending, Math.max(1, room - 4));
-      let part = this.pending.slice(0, cut);
-      const fence = openFence((this.writer?.content ?? '') + part);
-      if (fence) part = `${part.replace(/\n?$/, '\n')}${fence.slice(0, 3)}`;
-      const rest = this.pending.slice(cut);
+      const { part, rest } = cutMarkdown(this.pending, room, this.writer?.content ?? '');
       this.pending = '';
       await this.run({ close: true, text: part, blocks: [] });
       this.writer = undefined;
-      this.pending = fence ? `${fence}\n${rest}` : rest.replace(/^\n+/, '');
+      this.pending = rest;
     }
   }
 

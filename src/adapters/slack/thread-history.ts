@@ -8,7 +8,7 @@ import type { HistoryMessage } from '../../core/types.js';
 import type { BotIdentity, SlackAdapterContext } from './adapter-context.js';
 import { attempt } from './errors.js';
 import { mentionedUserIds, slackToPlain } from './format.js';
-import type { People } from './people.js';
+import type { UserDirectory } from './user-directory.js';
 
 /** Earlier messages passed to the core; it trims them to the model's budget. */
 const HISTORY_LIMIT = 50;
@@ -68,7 +68,7 @@ export function withoutBotMention(text: string, botUserId: string): string {
 }
 
 /** A person's Slack text as the model should read it: the bot's mention removed, others as names. */
-export async function modelText(text: string, ctx: { bot: BotIdentity; people: People }): Promise<string> {
+export async function modelText(text: string, ctx: { bot: BotIdentity; people: UserDirectory }): Promise<string> {
   const stripped = withoutBotMention(text, ctx.bot.userId);
   const ids = mentionedUserIds(stripped);
   const names = new Map(await Promise.all(ids.map(async (id) => [id, await ctx.people.name(id)] as const)));

@@ -1,10 +1,12 @@
 /**
- * A mistake in what `heed eval` was given (arguments, files): `message` is the one sentence shown to the
- * operator, naming the file and line where there is one. The command exits with status 2 on it.
+ * A mistake in what `heed eval` was given (arguments, files): `operatorMessage` is the one sentence shown
+ * to the operator, naming the file and line where there is one. The command exits with status 2 on it.
  */
-export class EvalError extends Error {
+import { HeedError } from '../../core/errors.js';
+
+export class EvalError extends HeedError {
   constructor(message: string) {
-    super(message);
+    super('usage', message);
     this.name = 'EvalError';
   }
 }

@@ -43,10 +43,12 @@ function* jsonLines(file: string, what: string): Generator<{ line: number; value
   }
 }
 
-function firstIssue(error: z.ZodError): string {
+function firstIssue(error: z.ZodError, input: unknown): string {
   const issue = error.issues[0];
   if (issue === undefined) return 'is not valid';
-  if (issue.input === undefined) return `missing "${issue.path.join('.')}"`;
+  const key = issue.path[0];
+  if (typeof input === 'object' && input !== null && key !== undefined && !(key in input))
+    return `missing "${String(key)}"`;
   return issue.message;
 }
 
@@ -55,11 +57,21 @@ export function readInput(file: string): EvalCase[] {
   const cases: EvalCase[] = [];
   for (const { line, value } of jsonLines(file, 'IFEval input')) {
     const parsed = inputLine.safeParse(value);
-    if (!parsed.success) throw at(file, line, `${firstIssue(parsed.error)}; each line needs key, prompt, instruction_id_list and kwargs.`);
+    if (!parsed.success)
+      throw at(
+        file,
+        line,
+        `${firstIssue(parsed.error, value)}; each line needs key, prompt, instruction_id_list and kwargs.`,
+      );
     const { key, prompt, instruction_id_list: ids, kwargs } = parsed.data;
-    if (ids.length === 0) throw at(file, line, 'instruction_id_list is empty; each prompt needs at least one instruction.');
+    if (ids.length === 0)
+      throw at(file, line, 'instruction_id_list is empty; each prompt needs at least one instruction.');
     if (kwargs.length !== ids.length) {
-      throw at(file, line, `${ids.length} instruction ids but ${kwargs.length} kwargs; give one kwargs object per instruction.`);
+      throw at(
+        file,
+        line,
+        `${ids.length} instruction ids but ${kwargs.length} kwargs; give one kwargs object per instruction.`,
+      );
     }
     const checks = ids.map((id, index) => {
       const result = parseCheck(id, kwargs[index]);
@@ -77,7 +89,8 @@ export function readResponses(file: string): Map<string, string> {
   const responses = new Map<string, string>();
   for (const { line, value } of jsonLines(file, 'responses')) {
     const parsed = responseLine.safeParse(value);
-    if (!parsed.success) throw at(file, line, `${firstIssue(parsed.error)}; each line needs prompt and response.`);
+    if (!parsed.success)
+      throw at(file, line, `${firstIssue(parsed.error, value)}; each line needs prompt and response.`);
     responses.set(parsed.data.prompt, parsed.data.response);
   }
   return responses;

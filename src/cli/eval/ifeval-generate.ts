@@ -38,7 +38,13 @@ export interface GenerateResult {
  * IFEval does. With `instructions` placement each instruction's description goes in the person's "how to
  * respond" layer of Heed's own system prompt and the user's message is a neutral task.
  */
-export function messagesFor(evalCase: EvalCase, placement: Placement, task: string, basePrompt: string, today: string): ChatMessage[] {
+export function messagesFor(
+  evalCase: EvalCase,
+  placement: Placement,
+  task: string,
+  basePrompt: string,
+  today: string,
+): ChatMessage[] {
   if (placement === 'prompt') return [{ role: 'user', content: evalCase.prompt }];
   const system = buildSystemPrompt({
     base: basePrompt,
@@ -65,11 +71,17 @@ function bar(done: number, total: number): string {
 }
 
 /** Generate the missing responses into `options.out`; model failures are collected, never thrown. */
-export async function generateResponses(cases: readonly EvalCase[], model: ModelClient, options: GenerateOptions): Promise<GenerateResult> {
+export async function generateResponses(
+  cases: readonly EvalCase[],
+  model: ModelClient,
+  options: GenerateOptions,
+): Promise<GenerateResult> {
   const done = existsSync(options.out) ? readResponses(options.out) : new Map<string, string>();
   const tasks = drawTasks(cases.length, options.seed);
   const today = new Date().toISOString().slice(0, 10);
-  const pending = cases.map((evalCase, index) => ({ evalCase, task: tasks[index] ?? '' })).filter(({ evalCase }) => !done.has(evalCase.prompt));
+  const pending = cases
+    .map((evalCase, index) => ({ evalCase, task: tasks[index] ?? '' }))
+    .filter(({ evalCase }) => !done.has(evalCase.prompt));
   const result: GenerateResult = { generated: 0, skipped: cases.length - pending.length, failures: [] };
   let finished = 0;
   let lastReported = -1;
@@ -88,7 +100,10 @@ export async function generateResponses(cases: readonly EvalCase[], model: Model
     for (let item = pending[next++]; item !== undefined; item = pending[next++]) {
       const { evalCase, task } = item;
       try {
-        const answer = await model.stream(messagesFor(evalCase, options.placement, task, options.basePrompt, today), () => {});
+        const answer = await model.stream(
+          messagesFor(evalCase, options.placement, task, options.basePrompt, today),
+          () => {},
+        );
         const line: Record<string, unknown> = { key: evalCase.key, prompt: evalCase.prompt, response: answer.text };
         if (options.placement === 'instructions') line.task = task;
         appendFileSync(options.out, `${JSON.stringify(line)}\n`);

@@ -41,16 +41,30 @@ export interface EvalScores {
  * Check every prompt's response against its instructions. Throws an EvalError naming the input line of the
  * first prompt that has no response.
  */
-export function judge(cases: readonly EvalCase[], responses: ReadonlyMap<string, string>, inputFile: string, responsesFile: string): PromptVerdict[] {
+export function judge(
+  cases: readonly EvalCase[],
+  responses: ReadonlyMap<string, string>,
+  inputFile: string,
+  responsesFile: string,
+): PromptVerdict[] {
   return cases.map((evalCase) => {
     const response = responses.get(evalCase.prompt);
     if (response === undefined) {
-      throw at(inputFile, evalCase.line, `no response for this prompt in ${responsesFile}; every prompt needs one (matched by prompt text).`);
+      throw at(
+        inputFile,
+        evalCase.line,
+        `no response for this prompt in ${responsesFile}; every prompt needs one (matched by prompt text).`,
+      );
     }
     const instructions = evalCase.checks.map((check) => {
       const strict = runCheck(check, response, 'strict');
       const loose = strict.ok ? strict : runCheck(check, response, 'loose');
-      return { id: check.id, strict: strict.ok, loose: loose.ok, detail: loose.ok && !strict.ok ? loose.detail : strict.detail };
+      return {
+        id: check.id,
+        strict: strict.ok,
+        loose: loose.ok,
+        detail: loose.ok && !strict.ok ? loose.detail : strict.detail,
+      };
     });
     return { key: evalCase.key, prompt: evalCase.prompt, instructions };
   });
@@ -84,7 +98,11 @@ export function score(verdicts: readonly PromptVerdict[]): EvalScores {
   const byInstruction: Record<string, TypeScore> = {};
   for (const id of [...byType.keys()].sort()) {
     const type = byType.get(id) ?? { count: 0, strict: 0, loose: 0 };
-    byInstruction[id] = { count: type.count, strict: round4(ratio(type.strict, type.count)), loose: round4(ratio(type.loose, type.count)) };
+    byInstruction[id] = {
+      count: type.count,
+      strict: round4(ratio(type.strict, type.count)),
+      loose: round4(ratio(type.loose, type.count)),
+    };
   }
   return {
     prompt_level_strict: round4(ratio(promptStrict, verdicts.length)),
@@ -97,6 +115,9 @@ export function score(verdicts: readonly PromptVerdict[]): EvalScores {
 
 const percent = (value: number): string => `${(value * 100).toFixed(2)}%`.padStart(8);
 
+const row = (label: string, strict: number, loose: number): string =>
+  `${label.padEnd(20)}${percent(strict)}${percent(loose)}`;
+
 /** The scores as a plain-text table for a terminal. */
 export function renderTable(scores: EvalScores, prompts: number): string {
   const instructions = Object.values(scores.by_instruction).reduce((sum, type) => sum + type.count, 0);
@@ -105,12 +126,13 @@ export function renderTable(scores: EvalScores, prompts: number): string {
     `IFEval: ${prompts} prompts, ${instructions} instructions`,
     '',
     `${''.padEnd(20)}${'strict'.padStart(8)}${'loose'.padStart(8)}`,
-    `${'prompt-level'.padEnd(20)}${percent(scores.prompt_level_strict)}${percent(scores.prompt_level_loose)}`,
-    `${'instruction-level'.padEnd(20)}${percent(scores.instruction_level_strict)}${percent(scores.instruction_level_loose)}`,
+    row('prompt-level', scores.prompt_level_strict, scores.prompt_level_loose),
+    row('instruction-level', scores.instruction_level_strict, scores.instruction_level_loose),
     '',
     `${'instruction'.padEnd(width)}${'count'.padStart(7)}${'strict'.padStart(8)}${'loose'.padStart(8)}`,
     ...Object.entries(scores.by_instruction).map(
-      ([id, type]) => `${id.padEnd(width)}${String(type.count).padStart(7)}${percent(type.strict)}${percent(type.loose)}`,
+      ([id, type]) =>
+        `${id.padEnd(width)}${String(type.count).padStart(7)}${percent(type.strict)}${percent(type.loose)}`,
     ),
   ];
   return `${lines.join('\n')}\n`;

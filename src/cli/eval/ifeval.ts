@@ -8,7 +8,8 @@ import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { Config } from '../../config.js';
 import { createLogger } from '../../core/logger.js';
-import { ModelClient } from '../../core/model/model-client.js';
+import type { ModelClient } from '../../core/model/model-client.js';
+import { modelFromConfig } from '../../app.js';
 import { EvalError } from './eval-error.js';
 import { readInput, readResponses } from './ifeval-files.js';
 import { generateResponses, type Placement } from './ifeval-generate.js';
@@ -40,7 +41,8 @@ interface Options {
 
 function wholeNumber(name: string, value: string | undefined, fallback: number, min: number): number {
   if (value === undefined) return fallback;
-  if (!/^\d+$/u.test(value) || Number(value) < min) throw new EvalError(`--${name} expects a whole number of at least ${min} (got "${value}").`);
+  if (!/^\d+$/u.test(value) || Number(value) < min)
+    throw new EvalError(`--${name} expects a whole number of at least ${min} (got "${value}").`);
   return Number(value);
 }
 
@@ -66,7 +68,8 @@ function parseOptions(argv: string[]): Options {
   } catch (error) {
     throw new EvalError(`${(error as Error).message}.\n${IFEVAL_USAGE}`);
   }
-  if (values.input === undefined) throw new EvalError(`--input FILE is required (IFEval's input_data.jsonl).\n${IFEVAL_USAGE}`);
+  if (values.input === undefined)
+    throw new EvalError(`--input FILE is required (IFEval's input_data.jsonl).\n${IFEVAL_USAGE}`);
   const placement = values.placement ?? 'prompt';
   if (placement !== 'prompt' && placement !== 'instructions') {
     throw new EvalError(`--placement expects "prompt" or "instructions" (got "${placement}").`);
@@ -75,10 +78,13 @@ function parseOptions(argv: string[]): Options {
     for (const name of ['out', 'concurrency', 'placement', 'seed'] as const) {
       if (values[name] !== undefined) throw new EvalError(`--${name} only applies with --generate.`);
     }
-    if (values.responses === undefined) throw new EvalError(`--responses FILE is required unless --generate is given.\n${IFEVAL_USAGE}`);
+    if (values.responses === undefined)
+      throw new EvalError(`--responses FILE is required unless --generate is given.\n${IFEVAL_USAGE}`);
   } else {
-    if (values.out === undefined) throw new EvalError('--generate needs --out FILE, where the responses are written (and resumed from).');
-    if (values.responses !== undefined) throw new EvalError('--generate writes its responses to --out; leave out --responses.');
+    if (values.out === undefined)
+      throw new EvalError('--generate needs --out FILE, where the responses are written (and resumed from).');
+    if (values.responses !== undefined)
+      throw new EvalError('--generate writes its responses to --out; leave out --responses.');
   }
   return {
     input: values.input,
@@ -93,19 +99,8 @@ function parseOptions(argv: string[]): Options {
 }
 
 function modelFrom(config: Config): ModelClient {
-  return new ModelClient(
-    {
-      ...(config.OPENAI_BASE_URL ? { baseURL: config.OPENAI_BASE_URL } : {}),
-      ...(config.OPENAI_API_KEY ? { apiKey: config.OPENAI_API_KEY } : {}),
-      model: config.OPENAI_MODEL,
-      ...(config.OPENAI_TEMPERATURE !== undefined ? { temperature: config.OPENAI_TEMPERATURE } : {}),
-      maxOutputTokens: config.OPENAI_MAX_OUTPUT_TOKENS,
-      timeoutMs: config.OPENAI_TIMEOUT_MS,
-      maxRetries: config.OPENAI_MAX_RETRIES,
-    },
-    // Model failures are reported once, in the summary; per-request log lines would break the progress bar.
-    createLogger({ level: 'silent' }),
-  );
+  // Model failures are reported once, in the summary; per-request log lines would break the progress bar.
+  return modelFromConfig(config, createLogger({ level: 'silent' }));
 }
 
 /** Run `eval ifeval` with its arguments; resolves to the exit status. Throws EvalError on usage or file mistakes. */
@@ -115,7 +110,8 @@ export async function runIfevalCli(argv: string[], io: EvalIo): Promise<number> 
   if (options.generate) {
     const config = io.loadConfig();
     const model = modelFrom(config);
-    if (!model.configured) throw new EvalError('--generate needs a model: set OPENAI_API_KEY or OPENAI_BASE_URL (see .env.example).');
+    if (!model.configured)
+      throw new EvalError('--generate needs a model: set OPENAI_API_KEY or OPENAI_BASE_URL (see .env.example).');
     const result = await generateResponses(cases, model, {
       out: options.responses,
       concurrency: options.concurrency,
@@ -128,7 +124,8 @@ export async function runIfevalCli(argv: string[], io: EvalIo): Promise<number> 
     if (result.failures.length > 0) {
       const first = result.failures[0];
       io.stderr.write(
-        `${result.failures.length} prompts got no response (first: ${options.input}:${first?.line}: ${first?.message}). ` +
+        `${result.failures.length} prompts got no response ` +
+          `(first: ${options.input}:${first?.line}: ${first?.message}). ` +
           'Run the same command again to retry them; answered prompts are kept.\n',
       );
       return 1;
@@ -141,11 +138,15 @@ export async function runIfevalCli(argv: string[], io: EvalIo): Promise<number> 
   return 0;
 }
 
-/** Dispatch `heed eval <suite> …`; resolves to the exit status (2 on a usage or file mistake, with its sentence on stderr). */
+/**
+ * Dispatch `heed eval <suite> …`; resolves to the exit status (2 on a usage or file mistake, with its sentence on
+ * standard error).
+ */
 export async function runEvalCli(argv: string[], io: EvalIo): Promise<number> {
   try {
     const [suite, ...rest] = argv;
-    if (suite !== 'ifeval') throw new EvalError(`Unknown evaluation "${suite ?? ''}"; the one available is "ifeval".\n${IFEVAL_USAGE}`);
+    if (suite !== 'ifeval')
+      throw new EvalError(`Unknown evaluation "${suite ?? ''}"; the one available is "ifeval".\n${IFEVAL_USAGE}`);
     return await runIfevalCli(rest, io);
   } catch (error) {
     if (!(error instanceof EvalError)) throw error;

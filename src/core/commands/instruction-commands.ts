@@ -6,7 +6,7 @@
 import type { InstructionsView } from '../api.js';
 import { asHeedError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { InstructionStore, InstructionVersion, ScopeKey } from '../storage/index.js';
+import type { InstructionAction, InstructionStore, InstructionVersion, ScopeKey } from '../storage/index.js';
 import { DM_WORKSPACE, type Actor, type ChannelRef, type EditorInput, type PersonRef, type Platform } from '../types.js';
 import { parseCommand, type ParsedCommand } from './parse-command.js';
 import type { CommandResult, EditorResult, Field, Layer } from './results.js';
@@ -172,7 +172,7 @@ export class InstructionCommands {
     return { kind: 'shown', about, respond, enabled, version };
   }
 
-  private replaceField(actor: Actor, field: Field, text: string, action: string): CommandResult {
+  private replaceField(actor: Actor, field: Field, text: string, action: 'set' | 'about'): CommandResult {
     const length = visibleLength(text);
     if (length > this.options.limit) return { kind: 'too_long', target: field, length, limit: this.options.limit, adding: false };
     const current = this.options.store.current(userScope(actor));
@@ -299,7 +299,7 @@ export class InstructionCommands {
 
   private write(
     actor: Actor,
-    change: { about: string; respond: string; enabled: boolean; action: string; restoredFrom?: number },
+    change: { about: string; respond: string; enabled: boolean; action: InstructionAction; restoredFrom?: number },
   ): InstructionVersion {
     return this.options.store.write(userScope(actor), { ...change, restoredFrom: change.restoredFrom ?? null, actorId: actor.userId });
   }

@@ -4,6 +4,7 @@
  * `src/messages/`), so that no Markdown meaning one thing on Slack and another on Discord leaves the core.
  */
 import type { ErrorCode } from '../errors.js';
+import type { InstructionAction } from '../storage/index.js';
 
 /** A person's own fields. */
 export type Field = 'about' | 'respond';
@@ -30,7 +31,7 @@ export interface HistoryLine {
   version: number;
   current: boolean;
   createdAt: string;
-  action: string;
+  action: InstructionAction;
   restoredFrom: number | null;
   enabled: boolean;
   respond: string;

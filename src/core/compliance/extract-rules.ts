@@ -233,8 +233,9 @@ const RECOGNIZERS: Recognizer[] = [
   },
   {
     pattern: new RegExp(
-      `(?:${QUAL}\\s+)?${NUM}\\s+(?:words in all caps|words in all capital letters|all[- ]caps words|all[- ]capital w` +
-      `ords|capitali[sz]ed words|upper[- ]?case words)${SUFFIX}`,
+      `(?:${QUAL}\\s+)?${NUM}\\s+` +
+        '(?:words in all caps|words in all capital letters|all[- ]caps words|all[- ]capital words|' +
+        `capitali[sz]ed words|upper[- ]?case words)${SUFFIX}`,
       'gi',
     ),
     polarity: 'counted',
@@ -267,8 +268,9 @@ const RECOGNIZERS: Recognizer[] = [
   },
   {
     pattern: new RegExp(
-      `(?:the (?:key)?word\\s+(?:${QUOTED}|([\\p{L}\\p{N}'-]+))\\s+(?:should\\s+)?appear|(?:use|say|mention|include|r` +
-      `epeat)\\s+(?:the (?:key)?word\\s+)?(?:${QUOTED}|([\\p{L}\\p{N}'-]+)))\\s+${QUAL}\\s+${NUM}\\s+times`,
+      `(?:the (?:key)?word\\s+(?:${QUOTED}|([\\p{L}\\p{N}'-]+))\\s+(?:should\\s+)?appear` +
+        `|(?:use|say|mention|include|repeat)\\s+(?:the (?:key)?word\\s+)?(?:${QUOTED}|([\\p{L}\\p{N}'-]+)))` +
+        `\\s+${QUAL}\\s+${NUM}\\s+times`,
       'giu',
     ),
     polarity: 'counted',
@@ -288,8 +290,9 @@ const RECOGNIZERS: Recognizer[] = [
   },
   {
     pattern: new RegExp(
-      `(?:never|don't|dont|do not|avoid|stop)\\s+(?:ever\\s+)?(?:use|using|say|saying|write|writing|include|including` +
-      `|mention|mentioning)?\\s*(?:the\\s+)?(?:key)?words?\\s+(${BARE_LIST})${LIST_END}`,
+      `(?:never|don't|dont|do not|avoid|stop)\\s+(?:ever\\s+)?` +
+        '(?:use|using|say|saying|write|writing|include|including|mention|mentioning)?' +
+        `\\s*(?:the\\s+)?(?:key)?words?\\s+(${BARE_LIST})${LIST_END}`,
       'giu',
     ),
     polarity: 'negative',
@@ -320,9 +323,9 @@ const RECOGNIZERS: Recognizer[] = [
   },
   {
     pattern: new RegExp(
-      `(?:end|finish|close|conclude|sign off|wrap up)\\s+(?:(?:every|each|all|your|my|the)\\s+)?(?:(?:reply|replies|a` +
-      `nswer|answers|response|responses|message|messages)\\s+)?(?:with|by saying|using)\\s+(?:the\\s+(?:exact\\s+)?(?` +
-      `:phrase|words?)\\s+)?${QUOTED}`,
+      `(?:end|finish|close|conclude|sign off|wrap up)\\s+(?:(?:every|each|all|your|my|the)\\s+)?` +
+        `(?:(?:reply|replies|answer|answers|response|responses|message|messages)\\s+)?` +
+        `(?:with|by saying|using)\\s+(?:the\\s+(?:exact\\s+)?(?:phrase|words?)\\s+)?${QUOTED}`,
       'gi',
     ),
     polarity: 'positive',
@@ -334,19 +337,18 @@ const RECOGNIZERS: Recognizer[] = [
     build: (m) => postscript(m[1]),
   },
   {
-    pattern:
-      pattern(
-        'gi',
-        String.raw`\b(?:add|include|end with|finish with|append|write|sign off with)\s+(?:a|an)\s+(P\.\s?P\.\s?S\b\.?|`,
-        String.raw`P\.\s?S\b\.?|PS\b|postscript\b)`,
-      ),
+    pattern: pattern(
+      'gi',
+      String.raw`\b(?:add|include|end with|finish with|append|write|sign off with)\s+(?:a|an)\s+`,
+      String.raw`(P\.\s?P\.\s?S\b\.?|P\.\s?S\b\.?|PS\b|postscript\b)`,
+    ),
     polarity: 'positive',
     build: (m) => postscript(m[1]),
   },
   {
     pattern: new RegExp(
-      `there should be\\s+${NUM}\\s+paragraphs\\.\\s+paragraphs and only paragraphs are separated[^\\n]*?\\.\\s+parag` +
-      `raph\\s+${NUM}\\s+must start with (?:the )?word\\s+(?:${QUOTED}|([\\p{L}\\p{N}'-]+))`,
+      `there should be\\s+${NUM}\\s+paragraphs\\.\\s+paragraphs and only paragraphs are separated[^\\n]*?\\.` +
+        `\\s+paragraph\\s+${NUM}\\s+must start with (?:the )?word\\s+(?:${QUOTED}|([\\p{L}\\p{N}'-]+))`,
       'giu',
     ),
     polarity: 'negative',
@@ -354,8 +356,8 @@ const RECOGNIZERS: Recognizer[] = [
   },
   {
     pattern: new RegExp(
-      `${NUM}\\s+paragraphs\\b[^.\\n]{0,80}?paragraph\\s+${NUM}\\s+(?:must|should)\\s+(?:start|begin)\\s+with\\s+(?:t` +
-      `he\\s+)?(?:word\\s+)?(?:${QUOTED}|([\\p{L}\\p{N}'-]+))`,
+      `${NUM}\\s+paragraphs\\b[^.\\n]{0,80}?paragraph\\s+${NUM}\\s+(?:must|should)\\s+(?:start|begin)\\s+with` +
+        `\\s+(?:the\\s+)?(?:word\\s+)?(?:${QUOTED}|([\\p{L}\\p{N}'-]+))`,
       'giu',
     ),
     polarity: 'positive',
@@ -363,8 +365,8 @@ const RECOGNIZERS: Recognizer[] = [
   },
   {
     pattern: new RegExp(
-      `${NUM}\\s+paragraphs\\.?\\s+(?:paragraphs are\\s+)?(?:separated|divided)\\s+(?:with|by)\\s+(?:the\\s+)?(?:mark` +
-      `down\\s+)?(?:divider:?\\s*)?(?:\\*\\*\\*|three asterisks)`,
+      `${NUM}\\s+paragraphs\\.?\\s+(?:paragraphs are\\s+)?(?:separated|divided)\\s+(?:with|by)\\s+` +
+        '(?:the\\s+)?(?:markdown\\s+)?(?:divider:?\\s*)?(?:\\*\\*\\*|three asterisks)',
       'gi',
     ),
     polarity: 'positive',
@@ -419,7 +421,7 @@ const RECOGNIZERS: Recognizer[] = [
   {
     pattern: new RegExp(
       `(?:${QUAL}\\s+)?${NUM}\\s+(?:markdown\\s+)?(?:bullet[- ]?points?|bullets|bulleted items|bullet list items)` +
-      `${SUFFIX}`,
+        `${SUFFIX}`,
       'gi',
     ),
     polarity: 'counted',
@@ -455,32 +457,29 @@ const RECOGNIZERS: Recognizer[] = [
     },
   },
   {
-    pattern:
-      pattern(
-        'gi',
-        String.raw`(?:one of the following options|(?:answer|reply|respond) (?:only )?with)[^\n]{0,20}?my answer is ye`,
-        String.raw`s\.?['"]?,?\s*(?:or\s+)?['"]?my answer is no`,
-      ),
+    pattern: pattern(
+      'gi',
+      String.raw`(?:one of the following options|(?:answer|reply|respond) (?:only )?with)[^\n]{0,20}?`,
+      String.raw`my answer is yes\.?['"]?,?\s*(?:or\s+)?['"]?my answer is no`,
+    ),
     polarity: 'positive',
     build: () => [single(check('detectable_format:constrained_response'))],
   },
   {
-    pattern:
-      pattern(
-        'gi',
-        String.raw`\btitle\b[^.\n]{0,60}?(?:double angular brackets|double angle brackets|<<[^>\n]*>>)|<<[^>\n]*>>[^.`,
-        String.raw`\n]{0,20}?\btitle\b`,
-      ),
+    pattern: pattern(
+      'gi',
+      String.raw`\btitle\b[^.\n]{0,60}?(?:double angular brackets|double angle brackets|<<[^>\n]*>>)`,
+      String.raw`|<<[^>\n]*>>[^.\n]{0,20}?\btitle\b`,
+    ),
     polarity: 'positive',
     build: () => [single(check('detectable_format:title'))],
   },
   {
-    pattern:
-      pattern(
-        'gi',
-        String.raw`\b(?:give|provide|write|offer)\s+two\s+(?:different\s+|separate\s+|distinct\s+)?(?:responses|answer`,
-        String.raw`s|replies)\b`,
-      ),
+    pattern: pattern(
+      'gi',
+      String.raw`\b(?:give|provide|write|offer)\s+two\s+(?:different\s+|separate\s+|distinct\s+)?`,
+      String.raw`(?:responses|answers|replies)\b`,
+    ),
     polarity: 'positive',
     build: () => [single(check('combination:two_responses'))],
   },
@@ -496,57 +495,56 @@ const RECOGNIZERS: Recognizer[] = [
     ],
   },
   {
-    pattern:
-      pattern(
-        'gi',
-        String.raw`\bwrap\s+(?:(?:your|the|my|each|every)\s+)?(?:entire\s+|whole\s+)?(?:response|answer|reply|replies|`,
-        String.raw`responses|answers|output)\s+(?:in|with)\s+double\s+(?:quotation marks|quotes)|\b(?:entire|whole)\s+`,
-        String.raw`(?:response|answer|reply|output)\s+(?:in|inside|within)\s+double\s+(?:quotation marks|quotes)`,
-      ),
+    pattern: pattern(
+      'gi',
+      String.raw`\bwrap\s+(?:(?:your|the|my|each|every)\s+)?(?:entire\s+|whole\s+)?`,
+      String.raw`(?:response|answer|reply|replies|responses|answers|output)\s+(?:in|with)\s+`,
+      String.raw`double\s+(?:quotation marks|quotes)`,
+      String.raw`|\b(?:entire|whole)\s+(?:response|answer|reply|output)\s+(?:in|inside|within)\s+`,
+      String.raw`double\s+(?:quotation marks|quotes)`,
+    ),
     polarity: 'positive',
     build: () => [single(check('startend:quotation'))],
   },
   {
-    pattern:
-      pattern(
-        'gi',
-        String.raw`\b(?:wrapped in json|in json format|(?:answer|respond|reply|output|write|return|format|formatted|re`,
-        String.raw`sponses?|answers?|replies)\s+(?:\w+\s+){0,3}?(?:in|as|with)\s+(?:valid\s+)?json|json only|only (?:v`,
-        String.raw`alid\s+)?json)\b`,
-      ),
+    pattern: pattern(
+      'gi',
+      String.raw`\b(?:wrapped in json|in json format`,
+      String.raw`|(?:answer|respond|reply|output|write|return|format|formatted|responses?|answers?|replies)`,
+      String.raw`\s+(?:\w+\s+){0,3}?(?:in|as|with)\s+(?:valid\s+)?json`,
+      String.raw`|json only|only (?:valid\s+)?json)\b`,
+    ),
     polarity: 'positive',
     build: () => [single(check('detectable_format:json_format'))],
   },
   {
-    pattern:
-      pattern(
-        'gi',
-        String.raw`\brefrain from the use of any commas|\b(?:no|without|zero)\s+(?:any\s+)?commas\b|\b(?:don't|dont|do`,
-        String.raw` not|never|avoid|refrain from)\s+(?:(?:use|using|put|putting|include|including|the use of|use of)\s`,
-        String.raw`+)?(?:any\s+)?commas\b`,
-      ),
+    pattern: pattern(
+      'gi',
+      String.raw`\brefrain from the use of any commas|\b(?:no|without|zero)\s+(?:any\s+)?commas\b`,
+      String.raw`|\b(?:don't|dont|do not|never|avoid|refrain from)\s+`,
+      String.raw`(?:(?:use|using|put|putting|include|including|the use of|use of)\s+)?(?:any\s+)?commas\b`,
+    ),
     polarity: 'negative',
     build: () => [single(check('punctuation:no_comma'))],
   },
   {
-    pattern:
-      pattern(
-        'gi',
-        String.raw`\b(?:(?:all|only|entirely|completely|strictly)\s+(?:in\s+)?lower[- ]?case|in\s+(?:all\s+)?lower[- ]`,
-        String.raw`?case|lower[- ]?case\s+(?:letters\s+)?only|no capital letters|(?:never|don't|dont|do not)\s+use\s+(`,
-        String.raw`?:any\s+)?capital letters)\b`,
-      ),
+    pattern: pattern(
+      'gi',
+      String.raw`\b(?:(?:all|only|entirely|completely|strictly)\s+(?:in\s+)?lower[- ]?case`,
+      String.raw`|in\s+(?:all\s+)?lower[- ]?case|lower[- ]?case\s+(?:letters\s+)?only|no capital letters`,
+      String.raw`|(?:never|don't|dont|do not)\s+use\s+(?:any\s+)?capital letters)\b`,
+    ),
     polarity: 'positive',
     build: () => [single(check('change_case:english_lowercase'))],
   },
   {
-    pattern:
-      pattern(
-        'gi',
-        String.raw`\b(?:(?:all|only|entirely|completely|strictly)\s+(?:in\s+)?(?:caps|capitals|capital letters|upper[-`,
-        String.raw` ]?case)|in\s+(?:all\s+)?(?:caps|capitals|capital letters|upper[- ]?case)(?:\s+letters)?|upper[- ]?`,
-        String.raw`case\s+(?:letters\s+)?only)\b`,
-      ),
+    pattern: pattern(
+      'gi',
+      String.raw`\b(?:(?:all|only|entirely|completely|strictly)\s+(?:in\s+)?`,
+      String.raw`(?:caps|capitals|capital letters|upper[- ]?case)`,
+      String.raw`|in\s+(?:all\s+)?(?:caps|capitals|capital letters|upper[- ]?case)(?:\s+letters)?`,
+      String.raw`|upper[- ]?case\s+(?:letters\s+)?only)\b`,
+    ),
     polarity: 'positive',
     build: () => [single(check('change_case:english_capital'))],
   },
@@ -557,9 +555,9 @@ const RECOGNIZERS: Recognizer[] = [
   },
   {
     pattern: new RegExp(
-      `\\b(?:reply|replies|respond|response|responses|answer|answers|write|speak|talk|communicate|be|is|are|always|on` +
-      `ly)\\s+(?:\\w+\\s+){0,3}?in\\s+(?:plain\\s+|simple\\s+|british\\s+|american\\s+|standard\\s+)?${LANG}\\b(?!\\s` +
-      `+or\\b)`,
+      '\\b(?:reply|replies|respond|response|responses|answer|answers|write|speak|talk|communicate' +
+        '|be|is|are|always|only)\\s+(?:\\w+\\s+){0,3}?in\\s+' +
+        `(?:plain\\s+|simple\\s+|british\\s+|american\\s+|standard\\s+)?${LANG}\\b(?!\\s+or\\b)`,
       'gi',
     ),
     polarity: 'positive',

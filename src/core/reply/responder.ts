@@ -8,6 +8,7 @@ import type { ModelClient } from '../model/model-client.js';
 import { ModelError } from '../model/model-error.js';
 import type { PromptAssembler } from '../prompt/prompt-assembler.js';
 import { RateLimiter } from '../limits/rate-limiter.js';
+import { attempt } from '../attempt.js';
 import { asHeedError } from '../errors.js';
 import type { Database, MessageClaims, ReplyLog, ReplySnapshot } from '../storage/index.js';
 import type { IncomingMessage, MessageRef, ReplySink, RespondOutcome } from '../types.js';
@@ -214,12 +215,7 @@ export class Responder {
   }
 
   /** Hand something to the platform; a platform failure is logged, never thrown. */
-  private async deliver<T>(log: Logger, action: () => Promise<T>): Promise<T | undefined> {
-    try {
-      return await action();
-    } catch (error) {
-      log.error({ err: error }, 'could not deliver a message to the platform');
-      return undefined;
-    }
+  private deliver<T>(log: Logger, action: () => Promise<T>): Promise<T | undefined> {
+    return attempt(action, (error) => log.error({ err: error }, 'could not deliver a message to the platform'));
   }
 }

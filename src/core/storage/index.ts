@@ -1,10 +1,10 @@
 export { databaseHealth, DEFAULT_MIGRATIONS_DIR, migrate, openDatabase, readMigrations } from './database.js';
 export type { Database, MigrationFile, OpenDatabaseOptions } from './database.js';
 export { InstructionStore } from './instruction-store.js';
-export type { InstructionChange, InstructionVersion, ScopeKey, ScopeKind } from './instruction-store.js';
+export type { InstructionAction, InstructionChange, InstructionVersion, ScopeKey, ScopeKind } from './instruction-store.js';
 export { MessageClaims } from './message-claims.js';
 export { ReplyLog } from './reply-log.js';
-export type { ReplyRecord, ReplySnapshot, SnapshotMessage } from './reply-log.js';
+export type { InstructionVersions, ReplyRecord, ReplySnapshot } from './reply-log.js';
 export { ReportStore } from './report-store.js';
 export type { FileReportInput, ReportFilter, ReportRecord } from './report-store.js';
 export { ComplianceStore } from './compliance-store.js';

@@ -14,6 +14,9 @@ export interface ScopeKey {
   id: string;
 }
 
+/** What produced a version: a command, the editor, or an admin's change to a layer. */
+export type InstructionAction = 'set' | 'about' | 'add' | 'clear' | 'on' | 'off' | 'undo' | 'restore' | 'edit';
+
 /** One stored version of a layer. Every change (including clear, on/off, restore) is a new version. */
 export interface InstructionVersion {
   id: number;
@@ -23,8 +26,8 @@ export interface InstructionVersion {
   about: string;
   respond: string;
   enabled: boolean;
-  /** What produced this version (e.g. `set`, `clear`, `restore`), for the history view. */
-  action: string;
+  /** What produced this version, for the history view. */
+  action: InstructionAction;
   actorId: string;
   /** The version number this one was restored from, if it is a restore. */
   restoredFrom: number | null;
@@ -36,7 +39,7 @@ export interface InstructionChange {
   about: string;
   respond: string;
   enabled: boolean;
-  action: string;
+  action: InstructionAction;
   actorId: string;
   restoredFrom?: number | null;
 }
@@ -170,7 +173,7 @@ function toVersion(row: Row): InstructionVersion {
     about: row.about,
     respond: row.respond,
     enabled: row.enabled === 1,
-    action: row.action,
+    action: row.action as InstructionAction,
     actorId: row.actor_id,
     restoredFrom: row.restored_from,
     createdAt: row.created_at,

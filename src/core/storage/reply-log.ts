@@ -1,12 +1,14 @@
+import type { ChatMessage } from '../prompt/chat-message.js';
 import type { ChannelRef, MessageRef, PersonRef, Platform } from '../types.js';
 import type { Database } from './database.js';
 import { newId } from './ids.js';
 import { daysBefore } from './time.js';
 
-/** One message as it was sent to the model. */
-export interface SnapshotMessage {
-  role: 'system' | 'user' | 'assistant';
-  content: string;
+/** The version of each layer a reply used; null where the layer was not set (or paused). */
+export interface InstructionVersions {
+  workspace: number | null;
+  channel: number | null;
+  user: number | null;
 }
 
 /** Everything needed to reproduce one reply exactly: where, for whom, with which instructions, model and messages. */
@@ -21,9 +23,9 @@ export interface ReplySnapshot {
   model: string;
   params: Record<string, unknown>;
   /** The version of each layer used, e.g. `{ user: 4, channel: null, workspace: 2 }`. */
-  instructionVersions: Record<string, number | null>;
+  instructionVersions: InstructionVersions;
   /** The full list sent to the model, system prompt included. */
-  messages: SnapshotMessage[];
+  messages: ChatMessage[];
   replyText: string;
   status: 'complete' | 'partial' | 'failed';
   error?: string;
@@ -208,8 +210,8 @@ export class ReplyLog {
       askerId: row.asker_id,
       model: row.model,
       params: JSON.parse(row.params_json) as Record<string, unknown>,
-      instructionVersions: JSON.parse(row.instruction_versions_json) as Record<string, number | null>,
-      messages: JSON.parse(row.messages_json) as SnapshotMessage[],
+      instructionVersions: JSON.parse(row.instruction_versions_json) as InstructionVersions,
+      messages: JSON.parse(row.messages_json) as ChatMessage[],
       replyText: row.reply_text,
       status: row.status,
       latencyMs: row.latency_ms,

@@ -17,7 +17,8 @@ export interface SlackPerson {
 const TTL_MS = 5 * 60_000;
 const MAX_ENTRIES = 5_000;
 
-export class People {
+/** The Slack user directory: `users.info`, cached briefly. */
+export class UserDirectory {
   private readonly cache = new Map<string, { at: number; person: Promise<SlackPerson | undefined> }>();
   /** Each kind of failure is logged once with its fix, not on every message. */
   private readonly reported = new Set<string>();
