@@ -38,6 +38,7 @@ export function heedFromConfig(config: Config, logger: Logger): Heed {
       maxOutputTokens: config.OPENAI_MAX_OUTPUT_TOKENS,
       ratePerMinute: config.HEED_RATE_LIMIT_PER_MINUTE,
       retentionDays: config.REPLY_RETENTION_DAYS,
+      fenceSecret: config.HEED_FENCE_SECRET,
       admins: {
         slack: forPlatform(config.HEED_ADMINS, 'slack'),
         discord: forPlatform(config.HEED_ADMINS, 'discord'),

@@ -76,12 +76,18 @@ export const configSchema = z.object({
     .enum(['off', 'report', 'flag', 'fix'], { message: 'expects one of off, report, flag, fix' })
     .default('flag'),
   HEED_CHECK_EXTRACTOR: z.enum(['rules', 'model'], { message: 'expects rules or model' }).default('rules'),
+  /** Mixed into the prompt fences' nonce; unset, one is generated once and kept in the database. */
+  HEED_FENCE_SECRET: optionalText,
 
   SLACK_BOT_TOKEN: optionalText,
   SLACK_APP_TOKEN: optionalText,
   SLACK_SIGNING_SECRET: optionalText,
   SLACK_API_URL: url,
   PORT: intIn(0, 65_535, 3000),
+  /** Interface the Slack HTTP receiver listens on; unset means all interfaces. */
+  HOST: optionalText,
+  /** Unlocks the detail of `/healthz` (error codes, replies in flight) for `Authorization: Bearer <token>`. */
+  HEED_HEALTH_TOKEN: optionalText,
 
   DISCORD_TOKEN: optionalText,
   DISCORD_APPLICATION_ID: optionalText,
@@ -123,7 +129,27 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   }
   const issue = result.error.issues[0];
   const name = String(issue?.path[0] ?? 'configuration');
-  throw new ConfigError(`${name}: ${issue?.message ?? 'is not valid'} (got ${JSON.stringify(cleaned[name] ?? '')})`);
+  const value = cleaned[name] ?? '';
+  // The line lands in terminals, CI logs and support tickets: a key pasted into the wrong variable stays out.
+  const got = looksLikeSecret(value) ? 'got a value that looks like a secret, not shown' : `got ${JSON.stringify(value)}`;
+  throw new ConfigError(`${name}: ${issue?.message ?? 'is not valid'} (${got})`);
+}
+
+/** Prefixes of the keys and tokens an operator is likely to paste (OpenAI, Slack, GitHub, bearer headers). */
+const SECRET_PREFIX = /^(?:sk-|xox[a-z]-|xapp-|ghp_|gho_|github_pat_|glpat-|bearer\s)/i;
+/** Discord bot tokens: three base64url parts separated by dots. */
+const DISCORD_TOKEN = /^[\w-]{20,}\.[\w-]{4,}\.[\w-]{20,}$/;
+/** Any other long run of token characters with both letters and digits (hex or base64 secrets). */
+const OPAQUE_TOKEN = /^[\w+/=.-]{24,}$/;
+
+/**
+ * True when a configuration value looks like a token or key, so an error message must not print it.
+ * Errs on the side of hiding: a long opaque value is never needed to spot a typo.
+ */
+export function looksLikeSecret(value: string): boolean {
+  const text = value.trim();
+  if (SECRET_PREFIX.test(text) || DISCORD_TOKEN.test(text)) return true;
+  return OPAQUE_TOKEN.test(text) && /\d/.test(text) && /[a-z]/i.test(text);
 }
 
 /** Read `.env` (if present) into process.env without overriding what is already set, then validate. */

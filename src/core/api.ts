@@ -20,6 +20,7 @@ import type {
   RewriteOutcome,
   RewriteSink,
 } from './types.js';
+import type { RequestRef } from './storage/request-claims.js';
 
 export type { CommandResult, EditorResult, FeedbackSignal, ReportListItem };
 export { NOTE_LIMIT } from './feedback/feedback.js';
@@ -61,6 +62,16 @@ export interface HeedCore {
    * a twin or a redelivery before doing any platform work. `respond` decides authoritatively either way.
    */
   isHandled(message: MessageRef): boolean;
+  /**
+   * Claim a command or interaction by the id its platform gave it: true the first time, false for a
+   * replayed copy (persisted, so it holds across restarts and processes).
+   */
+  claimRequest(request: RequestRef): boolean;
+  /**
+   * True when this person is over the rate limit now, so an adapter can skip reading and parsing the
+   * message (respond() still sends the notice). Counts nothing.
+   */
+  isRateLimited(person: PersonRef): boolean;
   /** True when the platform message is (part of) one of Heed's stored replies. */
   isReply(target: MessageRef): boolean;
   /** True when Heed has replied in that thread before, so follow-ups there are answered without a mention. */

@@ -194,6 +194,8 @@ export class ComplianceService {
 
   /** Forget-me: drop the person's opt-out. Returns how many rows were deleted. */
   forget(person: PersonRef): number {
+    // The cache holds checks read from instructions; forgotten versions must not linger in memory either.
+    this.cache.clear();
     return this.options.store.forgetPerson(person);
   }
 

@@ -12,23 +12,24 @@ import { ComplianceFlow } from './compliance-flow.js';
 import { checksCommand, withChecks } from './compliance-commands.js';
 import { ComplianceService, modelCompletion, type ComplianceMode } from './compliance-service.js';
 import type { CommandResult, EditorResult } from './commands/results.js';
-import { asHeedError } from './errors.js';
 import { Feedback, type FeedbackSignal, type ReportListItem } from './feedback/feedback.js';
 import type { Logger } from './logger.js';
 import type { ModelClient } from './model/model-client.js';
-import { forgetPerson } from './privacy/forget-me.js';
+import { forgetMe } from './privacy/forget-me.js';
 import { PromptAssembler } from './prompt/prompt-assembler.js';
 import { Responder } from './reply/responder.js';
 import { Retention } from './reply/retention.js';
 import {
   ComplianceStore,
   databaseHealth,
+  deploymentSecret,
   InstructionStore,
   MessageClaims,
   ReplyLog,
   ReportStore,
-  type Database,
+  RequestClaims,
 } from './storage/index.js';
+import type { Database, RequestRef } from './storage/index.js';
 import type * as T from './types.js';
 
 /** The settings the core needs, independent of where they came from. */
@@ -41,6 +42,8 @@ export interface HeedSettings {
   retentionDays: number;
   /** People who may change channel and workspace rules besides each platform's own admins (HEED_ADMINS). */
   admins: Readonly<Partial<Record<T.Platform, readonly string[]>>>;
+  /** The prompt fences' secret (HEED_FENCE_SECRET); when absent, one generated once and kept in the database. */
+  fenceSecret?: string | undefined;
   /** HEED_COMPLIANCE; default `flag`. */
   compliance?: ComplianceMode;
   /** HEED_CHECK_EXTRACTOR: `model` adds one model call per saved instruction version. Default `rules`. */
@@ -63,6 +66,7 @@ export class Heed implements HeedCore {
   readonly prompts: PromptAssembler;
   private readonly store: InstructionStore;
   private readonly claims: MessageClaims;
+  private readonly requests: RequestClaims;
   private readonly replies: ReplyLog;
   private readonly reports: ReportStore;
   private readonly commands: InstructionCommands;
@@ -80,15 +84,14 @@ export class Heed implements HeedCore {
     this.claims = new MessageClaims(db, now);
     this.replies = new ReplyLog(db, now);
     this.reports = new ReportStore(db, now);
-    this.prompts = new PromptAssembler(this.store, settings, now);
-    this.commands = new InstructionCommands({
-      store: this.store,
-      logger,
-      limit: settings.instructionLimit,
-      admins: settings.admins,
-      preview: (actor) => this.prompts.systemPromptFor(actor).prompt,
-      checks: (actor, setting) => checksCommand(this.compliance, actor, setting),
-    });
+    this.requests = new RequestClaims(db, now, logger);
+    const fenceKey = settings.fenceSecret ?? deploymentSecret(db, 'fence', now);
+    this.prompts = new PromptAssembler(this.store, { ...settings, fenceKey }, now);
+    const { instructionLimit: limit, admins, ratePerMinute } = settings;
+    const preview = (actor: T.Actor) => this.prompts.systemPromptFor(actor).prompt;
+    const checks = (actor: T.Actor, setting: 'on' | 'off' | undefined) =>
+      checksCommand(this.compliance, actor, setting);
+    this.commands = new InstructionCommands({ store: this.store, logger, limit, admins, preview, checks });
     this.feedback = new Feedback(this.replies, this.reports, logger);
     const complianceStore = new ComplianceStore(db, now);
     this.compliance = new ComplianceService({
@@ -110,18 +113,21 @@ export class Heed implements HeedCore {
       reports: this.reports,
       model: options.model,
     });
+    const { claims, replies, prompts, owner } = this;
+    // Checked once the whole reply is posted and stored: never on partial text.
+    const afterReply = (replyId: string, message: T.IncomingMessage, sink: T.ReplySink) =>
+      this.complianceFlow.afterReply(replyId, message.text, sink);
     this.responder = new Responder({
       db,
       logger,
       model: options.model,
-      claims: this.claims,
-      replies: this.replies,
-      prompts: this.prompts,
-      ratePerMinute: settings.ratePerMinute,
-      owner: this.owner,
+      claims,
+      replies,
+      prompts,
+      ratePerMinute,
+      owner,
       now,
-      // Checked once the whole reply is posted and stored: never on partial text.
-      afterReply: (replyId, message, sink) => this.complianceFlow.afterReply(replyId, message.text, sink),
+      afterReply,
     });
     this.retention = new Retention(this.replies, this.claims, settings.retentionDays, logger);
   }
@@ -160,16 +166,10 @@ export class Heed implements HeedCore {
   }
 
   async confirmForgetMe(actor: T.Actor): Promise<CommandResult> {
-    try {
-      const counts = forgetPerson({ db: this.options.db, instructions: this.store, replies: this.replies, reports: this.reports }, actor);
-      this.compliance.forget(actor);
-      this.options.logger.info({ platform: actor.platform, workspace: actor.workspaceId, user: actor.userId, ...counts }, 'forgot a person');
-      return { kind: 'forgotten', ...counts };
-    } catch (error) {
-      const failure = asHeedError(error);
-      this.options.logger.error({ err: error, code: failure.code, user: actor.userId }, 'forget-me failed');
-      return { kind: 'failed', action: 'forget-me', code: failure.code };
-    }
+    // The checks-off choice goes first, so that forget-me's WAL checkpoint also covers its deletion.
+    this.compliance.forget(actor);
+    const data = { db: this.options.db, instructions: this.store, replies: this.replies, reports: this.reports };
+    return forgetMe(data, actor, this.options.logger);
   }
 
   async report(signal: FeedbackSignal): Promise<T.ReportOutcome> {
@@ -190,6 +190,14 @@ export class Heed implements HeedCore {
     } catch {
       return false; // respond() will meet the same database problem and say so
     }
+  }
+
+  claimRequest(request: RequestRef): boolean {
+    return this.requests.claim(request);
+  }
+
+  isRateLimited(person: T.PersonRef): boolean {
+    return this.responder.isRateLimited(person);
   }
 
   isReply(target: T.MessageRef): boolean {

@@ -95,6 +95,9 @@ export function helpText(m: Markup): string {
     `${m.bold(m.code(command))} tells me how you want to be answered. Only you see these replies.`,
     ...lines.map(([forms, what]) => m.bullet(`${forms.map((form) => m.code(form)).join(' or ')} — ${what}`)),
     `Channel and ${m.words.workspace} rules win where they conflict with your own instructions.`,
+    // The words the editors use too (Slack modal and App Home): reports keep the prompt a reply was made with.
+    "Only you can change your instructions. Heed's operators can read them: each reply keeps the prompt it was " +
+      'made with, for failure reports.',
   ].join('\n');
 }
 

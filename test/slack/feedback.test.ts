@@ -30,7 +30,8 @@ function feedbackClick(user: string, replyTs: string, threadTs: string, value: '
     api_app_id: FAKE_APP_ID,
     token: 'unused-verification-token',
     container: { type: 'message', message_ts: replyTs, channel_id: CHANNEL, is_ephemeral: false, thread_ts: threadTs },
-    trigger_id: 'trigger-feedback',
+    // Slack gives every click its own trigger id; a repeated one is a replay and is dropped.
+    trigger_id: `trigger-feedback-${user}-${value}`,
     team: { id: FAKE_TEAM_ID, domain: 'fake' },
     channel: { id: CHANNEL, name: 'general' },
     message: { type: 'message', user: FAKE_BOT_USER_ID, bot_id: FAKE_BOT_ID, text: FAKE_REPLY, ts: replyTs, thread_ts: threadTs },

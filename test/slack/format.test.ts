@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   BroadcastGuard,
-  neutraliseBroadcasts,
+  neutralizeBroadcasts,
   openFence,
   slackToPlain,
   splitMarkdown,
@@ -11,23 +11,23 @@ import {
 
 const JOINER = '\u2060';
 
-describe('neutraliseBroadcasts', () => {
+describe('neutralizeBroadcasts', () => {
   it('defuses special mentions and bare broadcast words, keeping them readable', () => {
-    const out = neutraliseBroadcasts('Hi <!channel> and <!here|here>, <!everyone>, @here @channel @everyone <!subteam^S123|@devs>');
+    const out = neutralizeBroadcasts('Hi <!channel> and <!here|here>, <!everyone>, @here @channel @everyone <!subteam^S123|@devs>');
     expect(out).not.toMatch(/<!/);
     expect(out).not.toMatch(/@(here|channel|everyone|devs)/);
     expect(out.replaceAll(JOINER, '')).toBe('Hi @channel and @here, @everyone, @here @channel @everyone @devs');
   });
 
   it('leaves user mentions and ordinary text alone', () => {
-    expect(neutraliseBroadcasts('ask <@U123> about @heretics')).toBe('ask <@U123> about @heretics');
+    expect(neutralizeBroadcasts('ask <@U123> about @heretics')).toBe('ask <@U123> about @heretics');
   });
 });
 
 describe('BroadcastGuard', () => {
   const token = fc.constantFrom('<!channel>', '<!here>', '<!everyone>', '@here', '@channel', '@everyone', '<@U1>', '<', '@', '!', 'here', ' ', 'a', '>', '\n', '<!here|@here>');
 
-  it('gives the same text as neutralising the whole reply, however the deltas are cut', () => {
+  it('gives the same text as neutralizing the whole reply, however the deltas are cut', () => {
     fc.assert(
       fc.property(fc.array(token, { maxLength: 30 }), fc.array(fc.integer({ min: 0, max: 400 }), { maxLength: 12 }), (parts, cuts) => {
         const whole = parts.join('');
@@ -41,7 +41,7 @@ describe('BroadcastGuard', () => {
         deltas.push(whole.slice(last));
         const guard = new BroadcastGuard();
         const streamed = deltas.map((delta) => guard.push(delta)).join('') + guard.flush();
-        expect(streamed).toBe(neutraliseBroadcasts(whole));
+        expect(streamed).toBe(neutralizeBroadcasts(whole));
       }),
     );
   });

@@ -5,7 +5,7 @@
  */
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import { startSlack, type SlackAdapter } from '../../src/adapters/slack/index.js';
+import { startSlack, type SlackAdapter, type StartSlackOptions } from '../../src/adapters/slack/index.js';
 import type { Logger } from '../../src/core/logger.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai.js';
 import { eventEnvelope, FAKE_APP_ID, FAKE_BOT_USER_ID, FAKE_TEAM_ID, startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
@@ -84,8 +84,13 @@ function captureLogger(logs: CapturedLog[]): Logger {
   return pino({ level: 'debug' }, sink);
 }
 
-/** Start the world. `env` overrides configuration (e.g. `{ HEED_ADMINS: 'U_ADMIN' }`). */
-export async function startHarness(options: { env?: Record<string, string> } = {}): Promise<Harness> {
+/**
+ * Start the world. `env` overrides configuration (e.g. `{ HEED_ADMINS: 'U_ADMIN' }`); `slack` overrides
+ * adapter options (host, clock, health cache).
+ */
+export async function startHarness(
+  options: { env?: Record<string, string>; slack?: Pick<StartSlackOptions, 'host' | 'clock' | 'healthCacheMs'> } = {},
+): Promise<Harness> {
   const slack = await startFakeSlack();
   const openai = await startFakeOpenAI();
   const logs: CapturedLog[] = [];
@@ -102,7 +107,7 @@ export async function startHarness(options: { env?: Record<string, string> } = {
       ...options.env,
     },
   });
-  const adapter = await startSlack({ config: test.config, core: test.core, logger, host: '127.0.0.1' });
+  const adapter = await startSlack({ config: test.config, core: test.core, logger, host: '127.0.0.1', ...options.slack });
 
   const harness: Harness = {
     slack,

@@ -3,13 +3,14 @@ import { join, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HeedError } from '../../src/core/errors.js';
-import { DEFAULT_MIGRATIONS_DIR, migrate, openDatabase } from '../../src/core/storage/database.js';
+import { DEFAULT_MIGRATIONS_DIR, migrate, openDatabase, readMigrations } from '../../src/core/storage/database.js';
 import type { Database } from '../../src/core/storage/database.js';
 import { tempDbPath } from '../support/temp-db.js';
 import type { TempDbPath } from '../support/temp-db.js';
 
 const TABLES = [
   'compliance_opt_outs',
+  'deployment_secrets',
   'instruction_checks',
   'instruction_versions',
   'message_claims',
@@ -17,6 +18,7 @@ const TABLES = [
   'reply_checks',
   'reply_messages',
   'reports',
+  'request_claims',
   'schema_migrations',
 ];
 
@@ -65,10 +67,12 @@ describe('openDatabase', () => {
     expect(tables(db)).toEqual(TABLES);
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+    expect(db.pragma('secure_delete', { simple: true })).toBe(1);
     expect(db.pragma('synchronous', { simple: true })).toBe(1); // NORMAL
     expect(db.pragma('busy_timeout', { simple: true })).toBe(5000);
     expect(db.prepare('SELECT version, name FROM schema_migrations').all()).toEqual([
       { version: 1, name: 'initial' },
+      { version: 2, name: 'security' },
       { version: 4, name: 'compliance' },
     ]);
   });
@@ -147,8 +151,9 @@ describe('migrate', () => {
     expect(error).toBeInstanceOf(HeedError);
     const heedError = error as HeedError;
     expect(heedError.code).toBe('database_too_new');
+    const newest = readMigrations(DEFAULT_MIGRATIONS_DIR).at(-1)?.version;
     expect(heedError.operatorMessage).toBe(
-      `The database at ${temp.path} was written by a newer Heed (schema version 999; this build knows up to 4). ` +
+      `The database at ${temp.path} was written by a newer Heed (schema version 999; this build knows up to ${newest}). ` +
         'Upgrade Heed or point DATABASE_PATH elsewhere.',
     );
     // The refused connection was closed: the file can be opened and inspected directly.

@@ -59,7 +59,10 @@ export async function handleMessage(ctx: DiscordContext, message: Message): Prom
       userId: message.author.id,
       userName: speakerName(message),
       text,
-      history: await conversationHistory(message, botId, logger),
+      // Over the rate limit respond() only sends the notice: no history is fetched for it.
+      history: ctx.core.isRateLimited({ platform: 'discord', workspaceId: place.workspaceId, userId: message.author.id })
+        ? []
+        : await conversationHistory(message, botId, logger),
       ...(place.threadId ? { threadId: place.threadId } : {}),
       isDirect: place.isDirect,
     };

@@ -120,6 +120,8 @@ export function registerCommands(app: App, ctx: SlackAdapterContext): void {
       userId: body.user.id,
       channelId: body.channel?.id ?? '',
       isPlatformAdmin: false,
+      // The name lets forget-me find the person in other people's snapshots too.
+      userName: await people.name(body.user.id),
     };
     const text = commandMessage(await core.confirmForgetMe(actor), slackMarkup);
     await attempt(logger, 'response_url', () => respond({ response_type: 'ephemeral', replace_original: true, text }), 'error');

@@ -19,7 +19,7 @@ import {
   escapeMrkdwn,
   FALLBACK_TEXT_LIMIT,
   MESSAGE_MARKDOWN_LIMIT,
-  neutraliseBroadcasts,
+  neutralizeBroadcasts,
   splitMarkdown,
   toMrkdwn,
 } from './format.js';
@@ -63,7 +63,7 @@ export class SlackRevision implements RewriteSink {
 
   async replace(text: string, messageIds: readonly string[]): Promise<string[]> {
     const { client, channel, threadTs, logger } = this.target;
-    const parts = splitMarkdown(neutraliseBroadcasts(text), MESSAGE_MARKDOWN_LIMIT);
+    const parts = splitMarkdown(neutralizeBroadcasts(text), MESSAGE_MARKDOWN_LIMIT);
     const ids: string[] = [];
     for (const [index, part] of parts.entries()) {
       const last = index === parts.length - 1;

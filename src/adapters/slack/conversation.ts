@@ -81,11 +81,12 @@ export function registerConversation(app: App, ctx: SlackAdapterContext): void {
   const shouldAnswer = (message: SlackMessage, workspaceId: string): boolean => {
     if (message.subtype && !ANSWERABLE_SUBTYPES.has(message.subtype)) return false;
     if (message.hidden || message.botId || !message.user || message.user === bot.userId) return false;
-    if (!hasVisibleText(withoutBotMention(message.text, bot.userId))) return false;
+    // The size limit comes before any parsing of the text.
     if (message.text.length > MAX_TEXT_LENGTH) {
       logger.warn({ channel: message.channel, ts: message.ts, length: message.text.length }, 'ignored a message longer than Slack allows');
       return false;
     }
+    if (!hasVisibleText(withoutBotMention(message.text, bot.userId))) return false;
     if (message.kind === 'app_mention') return true;
     if (isDirectChannel(message.channel, message.channelType)) return true;
     // A mention also arrives as app_mention; both are passed on and the core answers once.
@@ -114,11 +115,15 @@ export function registerConversation(app: App, ctx: SlackAdapterContext): void {
         attempt(logger, 'assistant.threads.setStatus', () => client.assistant.threads.setStatus({ channel_id: message.channel, thread_ts: threadTs, status: text }), 'debug');
       const status = setStatus(THINKING);
       const inThread = message.threadTs !== undefined && message.threadTs !== message.ts;
-      const [history, userName, text] = await Promise.all([
-        inThread ? threadHistory(client, ctx, message.channel, threadTs, message.ts) : Promise.resolve([]),
-        people.name(userId),
-        modelText(message.text, ctx),
-      ]);
+      // Over the rate limit: respond() only sends the notice, so nothing is read, looked up or parsed.
+      const limited = core.isRateLimited({ platform: 'slack', workspaceId, userId });
+      const [history, userName, text] = limited
+        ? [[], '', '']
+        : await Promise.all([
+            inThread ? threadHistory(client, ctx, message.channel, threadTs, message.ts) : Promise.resolve([]),
+            people.name(userId),
+            modelText(message.text, ctx),
+          ]);
       const isDirect = isDirectChannel(message.channel, message.channelType);
       const incoming: IncomingMessage = {
         platform: 'slack',

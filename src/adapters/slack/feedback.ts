@@ -11,7 +11,7 @@ import type { MessageRef, PersonRef, ReportSignal, ReportSummary } from '../../c
 import { personRef, workspaceOf, type SlackAdapterContext } from './adapter-context.js';
 import { attempt } from './errors.js';
 import { shorten } from '../../core/text.js';
-import { escapeMrkdwn, neutraliseBroadcasts } from './format.js';
+import { escapeMrkdwn, neutralizeBroadcasts } from './format.js';
 import { NOTE_MODAL_ID, noteError, noteModal, readNoteSubmission } from './modal.js';
 
 export const FEEDBACK_ACTION_ID = 'heed_feedback';
@@ -47,7 +47,7 @@ const SIGNAL_LABEL: Record<ReportSignal, string> = { bad: '👎 missed', good: '
 
 /** The message posted to the operators' channel for a new report. */
 export function reportSummaryMessage(summary: ReportSummary): { text: string; blocks: types.KnownBlock[] } {
-  const clean = (text: string, limit: number) => escapeMrkdwn(neutraliseBroadcasts(shorten(text, limit))).replace(/\n/g, '\n>');
+  const clean = (text: string, limit: number) => escapeMrkdwn(neutralizeBroadcasts(shorten(text, limit))).replace(/\n/g, '\n>');
   const lines = [
     `*New report* \`${summary.reportId}\`: ${SIGNAL_LABEL[summary.signal]} (${summary.source}) by <@${summary.reporterId}>`,
     `Asked by <@${summary.askerId}> in <#${summary.channelId}>`,
@@ -160,7 +160,7 @@ export function registerFeedback(app: App, ctx: SlackAdapterContext): void {
     await ack();
     const channel = reportsChannel(config, 'slack');
     if (channel) {
-      const text = `Note added to report \`${reportId}\` by <@${body.user.id}>:\n>${escapeMrkdwn(neutraliseBroadcasts(shorten(note, 1_500))).replace(/\n/g, '\n>')}`;
+      const text = `Note added to report \`${reportId}\` by <@${body.user.id}>:\n>${escapeMrkdwn(neutralizeBroadcasts(shorten(note, 1_500))).replace(/\n/g, '\n>')}`;
       await attempt(logger, 'chat.postMessage', () => client.chat.postMessage({ channel, text, unfurl_links: false }), 'error');
     }
   });

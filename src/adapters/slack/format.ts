@@ -12,29 +12,54 @@ export const FALLBACK_TEXT_LIMIT = 4_000;
 /** Characters in a section block's text. */
 export const SECTION_TEXT_LIMIT = 3_000;
 
-/** An invisible character that stops Slack from reading `@here` as a broadcast. */
+/** An invisible character that stops Slack from reading `@here` or `<!here` as a broadcast. */
 const WORD_JOINER = '\u2060';
 const BROADCASTS = ['channel', 'here', 'everyone'] as const;
-/** A Slack special mention longer than this cannot be one the guard needs to hold back. */
-const MAX_SPECIAL_LENGTH = 120;
+/**
+ * The opening of a Slack token that notifies many people, whatever follows it: once the opening is
+ * defused, no label, nesting or later text can complete it.
+ */
+const BROADCAST_OPENING = /<(?=!(?:channel|here|everyone|group|subteam\^))/gi;
+/** The opening of a Slack link with a label (`<https://target|`): its label could hide the target. */
+const LABELLED_LINK_OPENING = /<(?=(?:https?|mailto):[^<>|\s]*\|)/gi;
+/** What may follow `<` in a Slack token: `!` specials, `@` and `#` mentions, a link's scheme. */
+const TOKEN_START = /[!@#a-z]/i;
+/** Held text past this length is released defused: holding cannot be unbounded. */
+const MAX_HELD = 500;
 
 /**
- * Defuse broadcast pings in model output: `<!here>`, `<!channel|@channel>`, `<!everyone>`, user-group
- * mentions `<!subteam^S…|@team>`, and the bare words `@here`, `@channel`, `@everyone`. They stay
- * readable (`@here`) but notify nobody.
+ * Defuse broadcast pings in model output and show disguised links: `<!here>`, `<!channel|@channel>`,
+ * `<!everyone>`, user-group mentions `<!subteam^S…|@team>` and the bare words `@here`, `@channel`,
+ * `@everyone` stay readable (`@here`) but notify nobody; any other opening of such a token (an unclosed
+ * one, a label holding `<`) is broken with an invisible character; a link `<url|label>` becomes
+ * `label (url)`, so its real target shows. Markup stops at the next `<` as well as at `>`, which keeps
+ * every pattern linear and leaves nested text to the opening rules.
  */
-export function neutraliseBroadcasts(text: string): string {
+export function neutralizeBroadcasts(text: string): string {
   return text
-    .replace(/<!(channel|here|everyone)(?:\|[^>]*)?>/gi, (_match, word: string) => `@${WORD_JOINER}${word}`)
-    .replace(/<!subteam\^[A-Za-z0-9]+(?:\|@?([^>]*))?>/g, (_match, handle: string | undefined) => `@${WORD_JOINER}${handle ?? 'group'}`)
-    .replace(/<!date\^[^>]*\|([^>]*)>/g, '$1')
+    .replace(/<!(channel|here|everyone)(?:\|[^<>]*)?>/gi, (_match, word: string) => `@${WORD_JOINER}${word}`)
+    .replace(/<!subteam\^[A-Za-z0-9]+(?:\|@?([^<>]*))?>/g, (_match, handle: string | undefined) => `@${WORD_JOINER}${handle ?? 'group'}`)
+    .replace(/<!date\^[^<>|]*\|([^<>]*)>/g, '$1')
+    .replace(/<((?:https?|mailto):[^<>|\s]+)\|([^<>]*)>/gi, (_match, url: string, label: string) =>
+      label.trim() === url || label.trim() === '' ? url : `${label} (${url})`,
+    )
+    .replace(BROADCAST_OPENING, `<${WORD_JOINER}`)
+    .replace(LABELLED_LINK_OPENING, `<${WORD_JOINER}`)
     .replace(/@(channel|here|everyone)\b/gi, (_match, word: string) => `@${WORD_JOINER}${word}`);
 }
 
+/** Every `<` that could open a Slack token, broken with an invisible character. */
+function defuseOpenings(text: string): string {
+  return text.replace(/<(?=[!@#a-z]|$)/gi, `<${WORD_JOINER}`);
+}
+
 /**
- * The streaming form of `neutraliseBroadcasts`: deltas arrive cut anywhere, so `@he` + `re` or `<!cha` +
- * `nnel>` must be seen whole. `push` returns the text that is safe to show now (neutralised) and holds
- * back a tail that could still become a ping; `flush` releases the rest.
+ * The streaming form of `neutralizeBroadcasts`: deltas arrive cut anywhere, so `@he` + `re` or `<!cha` +
+ * `nnel>` must be seen whole. `push` returns the text that is safe to show now and holds back a tail
+ * that could still become a token: from the first `<` that could open one and has no `>` after it, or a
+ * trailing `@` that could become `@here`. So every `<` in released text is closed within it, and no token
+ * can span two outputs. A tail held past MAX_HELD is released with its openings broken. `flush` releases
+ * the rest at the end of the reply.
  */
 export class BroadcastGuard {
   private held = '';
@@ -42,29 +67,45 @@ export class BroadcastGuard {
   push(delta: string): string {
     const text = this.held + delta;
     const cut = this.holdFrom(text);
-    this.held = text.slice(cut);
-    return neutraliseBroadcasts(text.slice(0, cut));
+    let out = text.slice(0, cut);
+    let held = text.slice(cut);
+    if (held.length > MAX_HELD) {
+      const keep = this.broadcastWordTail(held);
+      out += defuseOpenings(held.slice(0, keep));
+      held = held.slice(keep);
+    }
+    this.held = held;
+    return neutralizeBroadcasts(out);
   }
 
   flush(): string {
     const rest = this.held;
     this.held = '';
-    return neutraliseBroadcasts(rest);
+    // Nothing follows the end of the reply, so an unclosed opening here can no longer be completed.
+    return neutralizeBroadcasts(rest);
   }
 
   /** Where the possibly-incomplete tail starts (text.length when nothing needs holding). */
   private holdFrom(text: string): number {
-    const angle = text.lastIndexOf('<');
-    if (angle >= 0) {
-      const tail = text.slice(angle + 1);
-      if ((tail === '' || tail.startsWith('!')) && !tail.includes('>') && tail.length < MAX_SPECIAL_LENGTH) return angle;
+    let from = this.broadcastWordTail(text);
+    // Every '<' after the last '>' is unclosed; the first that could open a token starts the tail.
+    for (let index = text.lastIndexOf('>') + 1; index < from; index++) {
+      if (text[index] !== '<') continue;
+      const next = text[index + 1];
+      if (next === undefined || TOKEN_START.test(next)) {
+        from = index;
+        break;
+      }
     }
+    return from;
+  }
+
+  /** Where a trailing `@`, `@he`, `@chan` … starts, or text.length. */
+  private broadcastWordTail(text: string): number {
     const at = text.lastIndexOf('@');
-    if (at >= 0) {
-      const tail = text.slice(at + 1).toLowerCase();
-      if (BROADCASTS.some((word) => word.startsWith(tail))) return at;
-    }
-    return text.length;
+    if (at < 0) return text.length;
+    const tail = text.slice(at + 1).toLowerCase();
+    return BROADCASTS.some((word) => word.startsWith(tail)) ? at : text.length;
   }
 }
 
@@ -85,7 +126,10 @@ function inlineToMrkdwn(line: string): string {
     // Slack's own mention syntax from the model survives escaping.
     .replace(/&lt;([@#][A-Z0-9]+(?:\|[^&]*)?)&gt;/g, '<$1>')
     .replace(/&lt;(https?:\/\/[^\s&]+)&gt;/g, '<$1>')
-    .replace(/!?\[([^\]]+)\]\((https?:\/\/[^\s)]+)\)/g, '<$2|$1>')
+    // A label that looks like another address would hide the target: show both instead.
+    .replace(/!?\[([^[\]]+)\]\((https?:\/\/[^\s)]+)\)/g, (_m, label: string, url: string) =>
+      /^\s*(?:https?:\/\/|www\.)/i.test(label) && label.trim() !== url ? `${label} (<${url}>)` : `<${url}|${label}>`,
+    )
     .replace(/^(\s{0,3})#{1,6}\s+(.+?)\s*#*\s*$/, '$1\u0001$2\u0001')
     .replace(/^(\s*)[-*+]\s+/, '$1• ')
     .replace(/\*\*(.+?)\*\*|__(.+?)__/g, (_m, a: string | undefined, b: string | undefined) => `\u0001${a ?? b ?? ''}\u0001`)
@@ -172,9 +216,15 @@ export function cutMarkdown(text: string, room: number, before = ''): { part: st
   return { part, rest: fence ? `${fence}\n${rest}` : rest.replace(/^\n+/, '') };
 }
 
+/*
+ * Slack's markup never nests, so every pattern over incoming text stops at the next `<` as well as at
+ * `>`: from each start it scans at most to the next start, and the whole text is read in linear time
+ * (a pattern running to the end of the text from each `<@U1|` took seconds on 40,000 characters).
+ */
+
 /** The user ids mentioned as `<@U…>` in Slack text. */
 export function mentionedUserIds(text: string): string[] {
-  return [...new Set([...text.matchAll(/<@([A-Z0-9]+)(?:\|[^>]*)?>/g)].map((match) => match[1] ?? ''))].filter((id) => id !== '');
+  return [...new Set([...text.matchAll(/<@([A-Z0-9]+)(?:\|[^<>]*)?>/g)].map((match) => match[1] ?? ''))].filter((id) => id !== '');
 }
 
 /**
@@ -183,12 +233,12 @@ export function mentionedUserIds(text: string): string[] {
  */
 export function slackToPlain(text: string, names: ReadonlyMap<string, string>): string {
   return text
-    .replace(/<@([A-Z0-9]+)(?:\|([^>]*))?>/g, (_m, id: string, label: string | undefined) => `@${names.get(id) ?? label ?? id}`)
-    .replace(/<#([A-Z0-9]+)(?:\|([^>]*))?>/g, (_m, id: string, name: string | undefined) => `#${name || id}`)
-    .replace(/<!(channel|here|everyone)(?:\|[^>]*)?>/g, '@$1')
-    .replace(/<!subteam\^[A-Z0-9]+(?:\|([^>]*))?>/g, (_m, handle: string | undefined) => handle ?? '@group')
-    .replace(/<((?:https?|mailto):[^|>]+)\|([^>]+)>/g, (_m, url: string, label: string) => (label === url ? url : `${label} (${url})`))
-    .replace(/<((?:https?|mailto):[^>]+)>/g, '$1')
+    .replace(/<@([A-Z0-9]+)(?:\|([^<>]*))?>/g, (_m, id: string, label: string | undefined) => `@${names.get(id) ?? label ?? id}`)
+    .replace(/<#([A-Z0-9]+)(?:\|([^<>]*))?>/g, (_m, id: string, name: string | undefined) => `#${name || id}`)
+    .replace(/<!(channel|here|everyone)(?:\|[^<>]*)?>/g, '@$1')
+    .replace(/<!subteam\^[A-Z0-9]+(?:\|([^<>]*))?>/g, (_m, handle: string | undefined) => handle ?? '@group')
+    .replace(/<((?:https?|mailto):[^|<>]+)\|([^<>]+)>/g, (_m, url: string, label: string) => (label === url ? url : `${label} (${url})`))
+    .replace(/<((?:https?|mailto):[^<>]+)>/g, '$1')
     .replace(/&lt;/g, '<')
     .replace(/&gt;/g, '>')
     .replace(/&amp;/g, '&');

@@ -1,9 +1,11 @@
 /**
- * `GET /healthz` in HTTP mode: 200 when the core's database answers a query and Slack's Web API answers
- * `auth.test` now; 503 naming the failing part otherwise. Slack is asked at each check (one attempt, a
- * short time-out, concurrent checks sharing one call) because the Web API client's own retries would hide
- * an outage for minutes behind the last successful call.
+ * `GET /healthz` in HTTP mode: 200 when the core's database answers a query and Slack's Web API answered
+ * `auth.test`; 503 naming the failing part otherwise. The endpoint is as public as the port, so Slack is
+ * asked at most once per cache period (30 s) whatever the number of requests, with one attempt and a
+ * short time-out (the Web API client's own retries would hide an outage behind old successes). Anyone gets
+ * `ok`/`failing` per part; the detail (Slack's error code, replies in flight) needs HEED_HEALTH_TOKEN.
  */
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { webApi } from '@slack/bolt';
 import type { HeedCore } from '../../core/api.js';
@@ -12,10 +14,12 @@ import { slackErrorCode } from './errors.js';
 
 /** A health check must answer well within a load balancer's own time-out. */
 const PROBE_TIMEOUT_MS = 3_000;
+/** At most one `auth.test` per this period, successful or not: the check must not amplify requests. */
+export const PROBE_CACHE_MS = 30_000;
 
 /**
- * What `/healthz` answers. `slack` is `ok` or the Slack error code of the failed check (`invalid_auth`,
- * `ratelimited`, `http_503`, `request_failed` …).
+ * What `/healthz` answers with the health token. `slack` is `ok` or the Slack error code of the failed
+ * check (`invalid_auth`, `ratelimited`, `http_503`, `request_failed` …).
  */
 export interface HealthReport {
   ok: boolean;
@@ -24,49 +28,106 @@ export interface HealthReport {
   inFlight: number;
 }
 
-/** Asks Slack whether the bot token still works, one `auth.test` at a time. */
+/** What `/healthz` answers anyone else: which part fails, nothing more. */
+export interface PublicHealthReport {
+  ok: boolean;
+  database: 'ok' | 'failing';
+  slack: 'ok' | 'failing';
+}
+
+export interface SlackProbeOptions {
+  /** How long an answer is reused; default {@link PROBE_CACHE_MS}. */
+  cacheMs?: number;
+  /** Milliseconds clock, injectable for tests. */
+  now?: () => number;
+}
+
+/** Asks Slack whether the bot token still works: one `auth.test` at a time, its answer reused for a while. */
 export class SlackProbe {
   private readonly client: webApi.WebClient;
+  private readonly cacheMs: number;
+  private readonly now: () => number;
   private running: Promise<string> | undefined;
+  private last: { at: number; result: string } | undefined;
 
   constructor(
     token: string,
     clientOptions: webApi.WebClientOptions,
     private readonly logger: Logger,
+    options: SlackProbeOptions = {},
   ) {
     // One attempt, and a 429 is an answer to report, not a Retry-After to wait out.
-    this.client = new webApi.WebClient(token, { ...clientOptions, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true, timeout: PROBE_TIMEOUT_MS });
+    this.client = new webApi.WebClient(token, {
+      ...clientOptions,
+      retryConfig: { retries: 0 },
+      rejectRateLimitedCalls: true,
+      timeout: PROBE_TIMEOUT_MS,
+    });
+    this.cacheMs = options.cacheMs ?? PROBE_CACHE_MS;
+    this.now = options.now ?? Date.now;
   }
 
-  /** `ok`, or the Slack error code of the failed call. Never throws. */
+  /** `ok`, or the Slack error code of the last call. Never throws. */
   check(): Promise<string> {
-    this.running ??= this.client.auth.test().then(
-      () => 'ok',
-      (error: unknown) => {
-        const code = slackErrorCode(error) ?? 'unreachable';
-        this.logger.warn({ slackError: code }, 'health check: Slack did not answer auth.test');
-        return code;
-      },
-    ).finally(() => {
-      this.running = undefined;
-    });
+    const last = this.last;
+    if (last && this.now() - last.at < this.cacheMs) return Promise.resolve(last.result);
+    this.running ??= this.client.auth
+      .test()
+      .then(
+        () => 'ok',
+        (error: unknown) => {
+          const code = slackErrorCode(error) ?? 'unreachable';
+          this.logger.warn({ slackError: code }, 'health check: Slack did not answer auth.test');
+          return code;
+        },
+      )
+      .then((result) => {
+        this.last = { at: this.now(), result };
+        return result;
+      })
+      .finally(() => {
+        this.running = undefined;
+      });
     return this.running;
   }
 }
 
-/** The current health of the core and of Slack. */
+/** The current health of the core and of Slack, in full. */
 export async function healthReport(core: HeedCore, probe: SlackProbe, inFlight: number): Promise<HealthReport> {
   const database = core.health().database;
   const slack = await probe.check();
   return { ok: database === 'ok' && slack === 'ok', database, slack, inFlight };
 }
 
-/** The custom-route handler for `GET /healthz`. */
-export function healthHandler(core: HeedCore, probe: SlackProbe, inFlight: () => number): (req: IncomingMessage, res: ServerResponse) => void {
-  return (_req, res) => {
+/** The report reduced to what an outsider may read. */
+export function publicReport(report: HealthReport): PublicHealthReport {
+  return {
+    ok: report.ok,
+    database: report.database === 'ok' ? 'ok' : 'failing',
+    slack: report.slack === 'ok' ? 'ok' : 'failing',
+  };
+}
+
+/** True when the request carries `Authorization: Bearer <token>`; compared in constant time. */
+function authorised(req: IncomingMessage, token: string | undefined): boolean {
+  const header = req.headers.authorization;
+  if (!token || !header?.startsWith('Bearer ')) return false;
+  // Hashing first gives equal lengths, which timingSafeEqual needs, without leaking the token's length.
+  const digest = (text: string) => createHash('sha256').update(text).digest();
+  return timingSafeEqual(digest(header.slice('Bearer '.length).trim()), digest(token));
+}
+
+/** The custom-route handler for `GET /healthz`; `token` (HEED_HEALTH_TOKEN) unlocks the detail. */
+export function healthHandler(
+  core: HeedCore,
+  probe: SlackProbe,
+  inFlight: () => number,
+  token?: string,
+): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
     void healthReport(core, probe, inFlight()).then((report) => {
       res.writeHead(report.ok ? 200 : 503, { 'content-type': 'application/json', 'cache-control': 'no-store' });
-      res.end(JSON.stringify(report));
+      res.end(JSON.stringify(authorised(req, token) ? report : publicReport(report)));
     });
   };
 }

@@ -50,7 +50,7 @@ export function homeView(instructions: InstructionsView, reports: ReportListItem
     type: 'home',
     blocks: [
       { type: 'header', text: { type: 'plain_text', text: 'Your custom instructions' } },
-      section(`${state}\nOnly you see them. Each field holds up to ${limit.toLocaleString('en-US')} characters.`),
+      section(`${state}\nOnly you can change them; Heed's operators can read them, with the replies they shaped. Each field holds up to ${limit.toLocaleString('en-US')} characters.`),
       section(`*What I know about you*\n${quoted(instructions.about)}`),
       section(`*How I respond to you*\n${quoted(instructions.respond)}`),
       {

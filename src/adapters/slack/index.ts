@@ -5,7 +5,7 @@
  * API client elsewhere (tests and benchmarks run the bot against a fake Slack exactly this way).
  */
 import type { AddressInfo } from 'node:net';
-import { App, webApi, type AppOptions, type ReceiverEvent } from '@slack/bolt';
+import { App, HTTPReceiver, webApi, type AppOptions, type ReceiverEvent } from '@slack/bolt';
 import type { Config } from '../../config.js';
 import { HeedError } from '../../core/errors.js';
 import type { HeedCore } from '../../core/api.js';
@@ -21,6 +21,7 @@ import { registerFeedback } from './feedback.js';
 import { healthHandler, SlackProbe } from './health.js';
 import { publishHome, registerHome } from './home.js';
 import { InFlight } from '../../core/reply/in-flight.js';
+import { guardTimestamps, registerReplayGuard } from './request-guard.js';
 import { UserDirectory } from './user-directory.js';
 import { StreamingSupport } from './reply-stream.js';
 
@@ -28,6 +29,8 @@ export interface SlackAdapter {
   app: App;
   /** The real listening port in HTTP mode (PORT=0 picks a free one); undefined in Socket Mode. */
   port?: number;
+  /** The interface listened on in HTTP mode (`::` for all); undefined in Socket Mode. */
+  address?: string;
   /** Resolves when no Slack event is being handled (tests use it instead of sleeping). */
   idle(): Promise<void>;
   /** Stop taking events, then let replies in flight finish (at most HEED_SHUTDOWN_TIMEOUT_MS). */
@@ -38,8 +41,12 @@ export interface StartSlackOptions {
   config: Config;
   core: HeedCore;
   logger: Logger;
-  /** Interface to listen on in HTTP mode; all interfaces by default. Tests pass 127.0.0.1. */
-  host?: string;
+  /** Interface to listen on in HTTP mode; HOST by default, else all interfaces. Tests pass 127.0.0.1. */
+  host?: string | undefined;
+  /** Milliseconds clock for the health probe's cache; injectable for tests. */
+  clock?: () => number;
+  /** How long `/healthz` reuses Slack's answer (default 30 s). */
+  healthCacheMs?: number;
 }
 
 /** Connections waiting to be accepted; the kernel caps it at net.core.somaxconn. */
@@ -108,6 +115,29 @@ export async function startSlack(options: StartSlackOptions): Promise<SlackAdapt
   const bot = await identify(token, clientOptions);
 
   const inFlight = new InFlight();
+  // HTTP mode: Bolt's receiver, built here so the timestamp guard can sit in front of its listener.
+  const receiver = socketMode
+    ? undefined
+    : new HTTPReceiver({
+        signingSecret: signingSecret ?? '',
+        logger: boltLogger(logger.child({ component: 'bolt' })),
+        customRoutes: [
+          {
+            path: '/healthz',
+            method: ['GET'],
+            handler: healthHandler(
+              core,
+              new SlackProbe(token, clientOptions, logger, {
+                ...(options.clock ? { now: options.clock } : {}),
+                ...(options.healthCacheMs !== undefined ? { cacheMs: options.healthCacheMs } : {}),
+              }),
+              () => inFlight.size,
+              config.HEED_HEALTH_TOKEN,
+            ),
+          },
+        ],
+      });
+  if (receiver) receiver.requestListener = guardTimestamps(receiver.requestListener, logger);
   const app = new TrackedApp(
     {
       token,
@@ -117,18 +147,7 @@ export async function startSlack(options: StartSlackOptions): Promise<SlackAdapt
       logger: boltLogger(logger.child({ component: 'bolt' })),
       clientOptions,
       convoStore: false,
-      ...(appToken !== undefined
-        ? { socketMode: true, appToken }
-        : {
-            signingSecret: signingSecret ?? '',
-            customRoutes: [
-              {
-                path: '/healthz',
-                method: ['GET'],
-                handler: healthHandler(core, new SlackProbe(token, clientOptions, logger), () => inFlight.size),
-              },
-            ],
-          }),
+      ...(receiver ? { receiver } : { socketMode: true, appToken: appToken ?? '' }),
     },
     inFlight,
   );
@@ -141,6 +160,7 @@ export async function startSlack(options: StartSlackOptions): Promise<SlackAdapt
     people: new UserDirectory(app.client, logger),
     streaming: new StreamingSupport(),
   };
+  registerReplayGuard(app, core, logger);
   registerConversation(app, ctx);
   registerCommands(app, ctx);
   registerEditor(app, ctx, async (client, actor, origin, text) => {
@@ -168,14 +188,16 @@ export async function startSlack(options: StartSlackOptions): Promise<SlackAdapt
   });
 
   let port: number | undefined;
+  let address: string | undefined;
+  const host = options.host ?? config.HOST;
   try {
     if (socketMode) {
       await app.start();
     } else {
       // A burst of events on fresh connections overflows Node's default accept queue (511); dropped
       // connections are retried by the sender's TCP a second or more later, past Slack's 3-second ack limit.
-      const server = await app.start({ port: config.PORT, backlog: LISTEN_BACKLOG, ...(options.host ? { host: options.host } : {}) });
-      port = (server.address() as AddressInfo).port;
+      const server = await app.start({ port: config.PORT, backlog: LISTEN_BACKLOG, ...(host ? { host } : {}) });
+      ({ port, address } = server.address() as AddressInfo);
     }
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
@@ -187,6 +209,7 @@ export async function startSlack(options: StartSlackOptions): Promise<SlackAdapt
   return {
     app,
     ...(port !== undefined ? { port } : {}),
+    ...(address !== undefined ? { address } : {}),
     idle: () => inFlight.idle(),
     stop() {
       stopping ??= (async () => {

@@ -70,7 +70,7 @@ export function instructionsModal(values: EditorValues, origin: EditorOrigin): t
     blocks: [
       {
         type: 'context',
-        elements: [{ type: 'mrkdwn', text: 'Only you can see these. Workspace and channel rules set by admins come first where they conflict.' }],
+        elements: [{ type: 'mrkdwn', text: "Only you can change these; Heed's operators can read them, with the replies they shaped. Workspace and channel rules set by admins come first where they conflict." }],
       },
       textInput(ABOUT_BLOCK, 'What should Heed know about you?', values.about, values.limits.about, 'Your role, what you work on, what you already know…'),
       textInput(RESPOND_BLOCK, 'How should Heed respond?', values.respond, values.limits.respond, 'Length, tone, format, language…'),

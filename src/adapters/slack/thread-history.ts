@@ -64,7 +64,8 @@ export function compareTs(a: string, b: string): number {
 
 /** Remove mentions of the bot itself from the text. */
 export function withoutBotMention(text: string, botUserId: string): string {
-  return text.replace(new RegExp(`<@${botUserId}(?:\\|[^>]*)?>`, 'g'), ' ').replace(/[ \t]{2,}/g, ' ').trim();
+  // Stops at the next `<` too, so a label that never closes costs one scan, not one per start (format.ts).
+  return text.replace(new RegExp(`<@${botUserId}(?:\\|[^<>]*)?>`, 'g'), ' ').replace(/[ \t]{2,}/g, ' ').trim();
 }
 
 /** A person's Slack text as the model should read it: the bot's mention removed, others as names. */

@@ -50,6 +50,14 @@ export class RateLimiter {
     return this.hits.size;
   }
 
+  /** True when the next `check` of `key` would not allow a message; counts nothing. */
+  isLimited(key: string): boolean {
+    if (this.perMinute <= 0) return false;
+    const now = this.now();
+    const times = this.hits.get(key)?.times ?? [];
+    return times.filter((time) => now - time < WINDOW_MS).length >= this.perMinute;
+  }
+
   /** Drop idle people so the map does not grow without bound. */
   private sweep(now: number): void {
     this.sweptAt = now;

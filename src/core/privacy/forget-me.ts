@@ -2,14 +2,22 @@
  * `forget-me`: delete everything stored about one person in one workspace, in one transaction, so a
  * failure leaves everything as it was.
  */
+import type { CommandResult } from '../commands/results.js';
+import { asHeedError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { checkpointAndTruncate, redactPerson } from '../storage/index.js';
 import type { Database, InstructionStore, ReplyLog, ReportStore } from '../storage/index.js';
-import type { PersonRef } from '../types.js';
+import type { Actor, PersonRef } from '../types.js';
 
 /** What forget-me deleted. */
 export interface ForgottenCounts {
   versions: number;
   replies: number;
   reports: number;
+  /** Other people's snapshots, notes and rules the person was redacted from. */
+  redacted: number;
+  /** False when the WAL checkpoint was held back by a reader; it completes at the next checkpoint. */
+  checkpointed: boolean;
 }
 
 /** The stores forget-me deletes from, and their database. */
@@ -20,11 +28,32 @@ export interface PersonalData {
   reports: ReportStore;
 }
 
-/** Delete the person's instruction versions, the replies they asked for (and reports on them), and their reports. */
-export function forgetPerson(data: PersonalData, person: PersonRef): ForgottenCounts {
-  return data.db.transaction(() => {
+/**
+ * Delete the person's instruction versions, the replies they asked for (and reports on them) and their
+ * reports; redact their words and name (`names`) from other people's snapshots; then checkpoint the WAL
+ * so the deleted bytes do not outlive the request there (secure_delete clears them in the file).
+ */
+export function forgetPerson(data: PersonalData, person: PersonRef, names: readonly string[]): ForgottenCounts {
+  const counts = data.db.transaction(() => {
+    const redacted = redactPerson(data.db, person, names);
     // Reports first: forgetting the asker's replies also removes reports on them, filed by anyone.
     const reports = data.reports.forgetReporter(person);
-    return { versions: data.instructions.forgetUser(person), replies: data.replies.forgetAsker(person), reports };
+    return { versions: data.instructions.forgetUser(person), replies: data.replies.forgetAsker(person), reports, redacted };
   })();
+  return { ...counts, checkpointed: checkpointAndTruncate(data.db) };
+}
+
+/** The confirmed second step of `/instructions forget-me`, as the person sees it; logged, never thrown. */
+export function forgetMe(data: PersonalData, actor: Actor, logger: Logger): CommandResult {
+  try {
+    const { versions, replies, reports, ...rest } = forgetPerson(data, actor, actor.userName ? [actor.userName] : []);
+    const where = { platform: actor.platform, workspace: actor.workspaceId, user: actor.userId };
+    logger.info({ ...where, versions, replies, reports, ...rest }, 'forgot a person');
+    if (!rest.checkpointed) logger.warn('forget-me: the WAL checkpoint was held back; it completes later');
+    return { kind: 'forgotten', versions, replies, reports };
+  } catch (error) {
+    const failure = asHeedError(error);
+    logger.error({ err: error, code: failure.code, user: actor.userId }, 'forget-me failed');
+    return { kind: 'failed', action: 'forget-me', code: failure.code };
+  }
 }

@@ -1,5 +1,6 @@
 import type { HistoryMessage } from '../types.js';
 import type { ChatMessage } from './chat-message.js';
+import { neutralizeName } from './fence.js';
 import { countMessageTokens, REPLY_PRIMING_TOKENS, TOKENS_PER_MESSAGE, tokensOfMessage } from './tokens.js';
 
 /** What {@link assembleMessages} needs: the prompt, the conversation so far, the new message and the budget. */
@@ -21,9 +22,12 @@ export interface AssembledConversation {
   promptTokens: number;
 }
 
-/** A speaker's name on one line, without the brackets that delimit it. */
+/**
+ * A speaker's name on one line, without the brackets that delimit it, and neutralized like a layer's
+ * text: a display name is chosen by its owner and must not pass for a fence or a chat-template token.
+ */
 function speakerLabel(speaker: string | undefined): string {
-  return (speaker ?? '').replace(/[[\]\p{Cc}]/gu, ' ').replace(/\s+/g, ' ').trim();
+  return neutralizeName((speaker ?? '').replace(/[[\]\p{Cc}]/gu, ' ')).replace(/\s+/g, ' ').trim();
 }
 
 /** A user turn labelled with its speaker (`[Ana] text`) so the model can tell people apart. */

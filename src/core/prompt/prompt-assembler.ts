@@ -17,6 +17,8 @@ export interface PromptSettings {
   basePrompt: string;
   contextTokens: number;
   maxOutputTokens: number;
+  /** Keys the fence nonces, so no one can predict a fence from what `preview` shows. */
+  fenceKey: string;
 }
 
 /** A system prompt and the instruction versions it was built from. */
@@ -48,6 +50,7 @@ export class PromptAssembler {
       ...(personal?.about ? { about: personal.about } : {}),
       ...(personal?.respond ? { respond: personal.respond } : {}),
       ...(asker.userName ? { askerName: asker.userName } : {}),
+      fenceKey: this.settings.fenceKey,
     });
     return {
       prompt,

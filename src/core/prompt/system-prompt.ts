@@ -17,6 +17,11 @@ export interface PromptLayers {
   respond?: string;
   /** The asker's display name, shown with their own instructions. */
   askerName?: string;
+  /**
+   * The deployment's fence secret: mixed into the fence nonce so that nobody can compute it from the
+   * inputs `preview` shows. The core always passes one; without it the nonce is a plain hash.
+   */
+  fenceKey?: string;
 }
 
 /** What each fence holds, as the preamble describes it to the model. */
@@ -75,7 +80,7 @@ export function buildSystemPrompt(layers: PromptLayers): string {
     layers.about ?? '',
     layers.respond ?? '',
     layers.askerName ?? '',
-  ]);
+  ], layers.fenceKey);
 
   const about = neutralizeLayerText(layers.about ?? '', 'untrusted');
   const respond = neutralizeLayerText(layers.respond ?? '', 'untrusted');

@@ -11,7 +11,7 @@ import { RateLimiter } from '../limits/rate-limiter.js';
 import { attempt } from '../attempt.js';
 import { asHeedError } from '../errors.js';
 import type { Database, MessageClaims, ReplyLog, ReplySnapshot } from '../storage/index.js';
-import type { IncomingMessage, MessageRef, ReplySink, RespondOutcome } from '../types.js';
+import type { IncomingMessage, MessageRef, PersonRef, ReplySink, RespondOutcome } from '../types.js';
 import { InFlight } from './in-flight.js';
 
 const RATE_LIMIT_NOTICE =
@@ -51,6 +51,11 @@ export class Responder {
   /** Replies being generated right now. */
   get inFlightCount(): number {
     return this.inFlight.size;
+  }
+
+  /** True when this person is over the rate limit now (counts nothing), so an adapter can skip parsing. */
+  isRateLimited(person: PersonRef): boolean {
+    return this.limiter.isLimited(`${person.platform}:${person.workspaceId}:${person.userId}`);
   }
 
   /** Answer one message. Never throws. */

@@ -43,6 +43,8 @@ export function openDatabase(path: string, options: OpenDatabaseOptions = {}): D
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
+    // Deleted content is overwritten with zeros, so forget-me leaves nothing in free pages of the file.
+    db.pragma('secure_delete = ON');
     migrate(db, options.migrationsDir ?? DEFAULT_MIGRATIONS_DIR);
     return db;
   } catch (error) {

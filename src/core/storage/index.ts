@@ -9,3 +9,7 @@ export { ReportStore } from './report-store.js';
 export type { FileReportInput, ReportFilter, ReportRecord } from './report-store.js';
 export { ComplianceStore } from './compliance-store.js';
 export type { CheckedReplyRow, StoredDerivation, StoredReplyCheck } from './compliance-store.js';
+export { RequestClaims } from './request-claims.js';
+export type { RequestRef } from './request-claims.js';
+export { deploymentSecret } from './deployment-secret.js';
+export { checkpointAndTruncate, redactPerson, REMOVED } from './forget-person.js';

@@ -1,0 +1,116 @@
+/**
+ * What forget-me does beyond deleting the person's own rows: the traces of the person in rows that stay
+ * (other people's reply snapshots, report notes, the author of channel or workspace rules), and the
+ * bytes of deleted rows left in the database files. The deletes run with `secure_delete` on (see
+ * openDatabase), so SQLite overwrites freed content with zeros; a WAL checkpoint with truncation then
+ * moves those pages into heed.db and empties the WAL, where the old versions would otherwise remain.
+ */
+import type { PersonRef } from '../types.js';
+import type { Database } from './database.js';
+
+/** What a trace of a forgotten person is replaced with. */
+export const REMOVED = '[removed]';
+
+/** The speaker label a user turn starts with: `[Name] text` (see prompt/conversation.ts). */
+const SPEAKER_LABEL = /^\[([^\]\n]*)\] /;
+/** Shorter texts are too likely to be ordinary words of other people's messages to replace everywhere. */
+const MIN_TEXT_LENGTH = 12;
+
+interface SnapshotRow {
+  id: string;
+  asker_id: string;
+  messages_json: string;
+  reply_text: string;
+}
+
+interface Turn {
+  role: string;
+  content: string;
+}
+
+/** The person's display names and own message texts, read from the snapshots of their own replies. */
+function tracesOf(rows: SnapshotRow[], knownNames: readonly string[]): { names: Set<string>; texts: Set<string> } {
+  const names = new Set(knownNames.map((name) => name.trim()).filter((name) => name !== ''));
+  const texts = new Set<string>();
+  for (const row of rows) {
+    const turns = JSON.parse(row.messages_json) as Turn[];
+    const question = turns.at(-1);
+    if (question?.role !== 'user') continue;
+    const label = SPEAKER_LABEL.exec(question.content);
+    if (label?.[1]) names.add(label[1]);
+    const text = label ? question.content.slice(label[0].length) : question.content;
+    if (text.trim().length >= MIN_TEXT_LENGTH) texts.add(text);
+  }
+  return { names, texts };
+}
+
+/** `text` with every occurrence of each trace replaced, longest first so a name inside a text goes with it. */
+function scrub(text: string, traces: readonly string[]): string {
+  let result = text;
+  for (const trace of traces) result = result.split(trace).join(REMOVED);
+  return result;
+}
+
+/**
+ * Redact the person from rows that outlive their forget-me, in the same workspace and platform: in other
+ * askers' snapshots a user turn labelled with one of their names becomes `[[removed]] [removed]`, and
+ * their names and message texts elsewhere (mentions, quotes, the reply) become `[removed]`; report notes
+ * by others lose the names; operator layers they wrote keep their text but not their id. Call it inside
+ * the forget-me transaction, before the person's own snapshots are deleted (their names are read from
+ * them). `names` adds display names the caller knows. Returns how many other snapshots were changed.
+ */
+export function redactPerson(db: Database, person: PersonRef, names: readonly string[] = []): number {
+  const own = db
+    .prepare<[string, string, string], SnapshotRow>(
+      `SELECT id, asker_id, messages_json, reply_text FROM replies
+       WHERE platform = ? AND workspace_id = ? AND asker_id = ?`,
+    )
+    .all(person.platform, person.workspaceId, person.userId);
+  const { names: nameSet, texts } = tracesOf(own, names);
+  const traces = [...texts, ...nameSet].sort((a, b) => b.length - a.length);
+  const speakers = new Set([...nameSet].map((name) => `[${name}] `));
+
+  let changed = 0;
+  if (traces.length > 0) {
+    const others = db.prepare<[string, string, string], SnapshotRow>(
+      `SELECT id, asker_id, messages_json, reply_text FROM replies
+       WHERE platform = ? AND workspace_id = ? AND asker_id <> ?`,
+    );
+    const update = db.prepare<[string, string, string]>(
+      'UPDATE replies SET messages_json = ?, reply_text = ? WHERE id = ?',
+    );
+    for (const row of others.all(person.platform, person.workspaceId, person.userId)) {
+      if (!traces.some((trace) => row.messages_json.includes(trace) || row.reply_text.includes(trace))) continue;
+      const turns = (JSON.parse(row.messages_json) as Turn[]).map((turn) => {
+        const spoken = turn.role === 'user' && [...speakers].some((speaker) => turn.content.startsWith(speaker));
+        return { ...turn, content: spoken ? `[${REMOVED}] ${REMOVED}` : scrub(turn.content, traces) };
+      });
+      update.run(JSON.stringify(turns), scrub(row.reply_text, traces), row.id);
+      changed += 1;
+    }
+    const notes = db.prepare<[string, string, string], { id: string; note: string }>(
+      'SELECT id, note FROM reports WHERE platform = ? AND workspace_id = ? AND reporter_id <> ? AND note IS NOT NULL',
+    );
+    const setNote = db.prepare<[string, string]>('UPDATE reports SET note = ? WHERE id = ?');
+    for (const report of notes.all(person.platform, person.workspaceId, person.userId)) {
+      const note = scrub(report.note, [...nameSet]);
+      if (note !== report.note) setNote.run(note, report.id);
+    }
+  }
+  db.prepare<[string, string, string, string]>(
+    `UPDATE instruction_versions SET actor_id = ?
+     WHERE platform = ? AND workspace_id = ? AND actor_id = ? AND scope_kind <> 'user'`,
+  ).run(REMOVED, person.platform, person.workspaceId, person.userId);
+  return changed;
+}
+
+/**
+ * Move every page of the WAL into heed.db and truncate the WAL to nothing, so deleted content survives
+ * in neither file. True when the checkpoint completed; false when another connection held it back (the
+ * next checkpoint then finishes the job).
+ */
+export function checkpointAndTruncate(db: Database): boolean {
+  if (db.memory) return true;
+  const [result] = db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
+  return result?.busy === 0;
+}
