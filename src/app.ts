@@ -59,6 +59,8 @@ export function heedFromConfig(config: Config, logger: Logger): Heed {
         slack: forPlatform(config.HEED_ADMINS, 'slack'),
         discord: forPlatform(config.HEED_ADMINS, 'discord'),
       },
+      compliance: config.HEED_COMPLIANCE,
+      checkExtractor: config.HEED_CHECK_EXTRACTOR,
     },
   }).start();
 }

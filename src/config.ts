@@ -72,6 +72,10 @@ export const configSchema = z.object({
   HEED_THREAD_FOLLOWUPS: flag(true),
   HEED_SHUTDOWN_TIMEOUT_MS: intIn(0, 600_000, 10_000),
   REPLY_RETENTION_DAYS: intIn(1, 36_500, 30),
+  HEED_COMPLIANCE: z
+    .enum(['off', 'report', 'flag', 'fix'], { message: 'expects one of off, report, flag, fix' })
+    .default('flag'),
+  HEED_CHECK_EXTRACTOR: z.enum(['rules', 'model'], { message: 'expects rules or model' }).default('rules'),
   /** Mixed into the prompt fences' nonce; unset, one is generated once and kept in the database. */
   HEED_FENCE_SECRET: optionalText,
 

@@ -1,6 +1,7 @@
 /**
  * `npm run chat`: talk to the same core as one local person, in the terminal. Plain lines are
- * messages; `/instructions …` works as on the platforms; `/bad [note]` and `/good` rate the last reply.
+ * messages; `/instructions …` works as on the platforms; `/bad [note]` and `/good` rate the last reply;
+ * `/rewrite` asks again for the last reply when it missed a checked instruction (named in a dim line).
  * Reads standard input line by line, so a file can be piped in.
  */
 import { randomUUID } from 'node:crypto';
@@ -10,11 +11,15 @@ import { runEntry } from '../entry.js';
 import { heedFromConfig } from '../app.js';
 import type { CommandResult } from '../core/api.js';
 import { createLogger } from '../core/logger.js';
-import type { Actor, HistoryMessage, MessageRef, ReplySink } from '../core/types.js';
+import type { Actor, ComplianceNotice, HistoryMessage, MessageRef, ReplySink, RewriteSink } from '../core/types.js';
 import { commandMessage, FORGET_ME_CANCELLED } from '../messages/command-messages.js';
+import { missedMessage, REVISED_MARKER, rewriteMessage } from '../messages/compliance-messages.js';
 import { terminalMarkup } from './markup.js';
 
-const HELP = 'Type a message and press Enter. /instructions help lists the instruction commands; /bad [note] or /good rates my last reply; /quit leaves.';
+const HELP =
+  'Type a message and press Enter. /instructions help lists the instruction commands; ' +
+  '/bad [note] or /good rates my last reply; /rewrite fixes my last reply when it missed your instructions; ' +
+  '/quit leaves.';
 
 function write(text: string): void {
   process.stdout.write(text);
@@ -48,6 +53,26 @@ async function main(): Promise<void> {
       pendingConfirm = true;
       write(`${commandMessage(result, terminalMarkup)}\nType "yes" to confirm, anything else to cancel.\n`);
     } else write(`${commandMessage(result, terminalMarkup)}\n`);
+  };
+
+  // Dim on a terminal; plain text when the output is piped to a file.
+  const dim = (text: string) => (process.stdout.isTTY ? `\x1b[2m${text}\x1b[22m` : text);
+  const flag = async (notice: ComplianceNotice) => {
+    write(`${dim(`${missedMessage(notice, terminalMarkup)} Type /rewrite to have me fix it.`)}\n`);
+  };
+  /** Where a revision of the reply `replyId` goes: printed anew under the marker, then handed to `shown`. */
+  const rewriteSink = (replyId: string, shown: (text: string) => void): RewriteSink => ({
+    replace: async (text) => {
+      write(`${dim(`(${REVISED_MARKER})`)}\n${text}\n`);
+      shown(text);
+      return [replyId];
+    },
+    flag,
+  });
+  /** The last answer in the history becomes the revision, so that the model sees what the person saw. */
+  const reviseLast = (text: string) => {
+    const last = history.at(-1);
+    if (last?.role === 'assistant') last.text = text;
   };
 
   const lines = createInterface({ input: process.stdin, terminal: false });
@@ -91,6 +116,16 @@ async function main(): Promise<void> {
       );
       continue;
     }
+    if (line === '/rewrite') {
+      if (!lastReply) {
+        write('There is no reply of mine to rewrite yet.\n');
+        continue;
+      }
+      const outcome = await core.rewrite(lastReply, actor, rewriteSink(lastReply.messageId, reviseLast));
+      const refused = rewriteMessage(outcome);
+      if (refused) write(`${refused}\n`);
+      continue;
+    }
     if (line.startsWith('/')) {
       write(`Unknown command ${line.split(/\s/)[0]}. ${HELP}\n`);
       continue;
@@ -99,7 +134,11 @@ async function main(): Promise<void> {
     turn += 1;
     const messageId = `${session}-m${turn}`;
     const replyId = `${session}-r${turn}`;
+    let revised: string | undefined;
     const sink: ReplySink = {
+      ...rewriteSink(replyId, (text) => {
+        revised = text;
+      }),
       append: (delta) => write(delta),
       finish: async () => {
         write('\n');
@@ -117,7 +156,8 @@ async function main(): Promise<void> {
     );
     history.push({ role: 'user', speaker: userId, text: line });
     if (outcome.status === 'replied' || outcome.status === 'partial') {
-      history.push({ role: 'assistant', text: outcome.text });
+      // A fix-mode revision printed during respond() replaced the text; keep the one the person saw last.
+      history.push({ role: 'assistant', text: revised ?? outcome.text });
       lastReply = { platform: 'terminal', workspaceId: 'local', channelId: 'terminal', messageId: replyId };
     }
   }

@@ -5,6 +5,7 @@
 import { questionOf } from '../core/feedback/feedback.js';
 import type { ReplyRecord, ReportRecord } from '../core/storage/index.js';
 import { shorten } from '../core/text.js';
+import type { ExportChecks } from './compliance-views.js';
 
 function oneLine(text: string, max: number): string {
   return shorten(text, max, { flatten: true });
@@ -47,8 +48,8 @@ export function renderReport(report: ReportRecord, reply: ReplyRecord | undefine
   ].join('\n');
 }
 
-/** One JSON object for the export: instructions in force, messages sent, reply, note. */
-export function renderExportLine(report: ReportRecord, reply: ReplyRecord): string {
+/** One JSON object for the export: instructions in force, messages sent, reply, note, automatic checks and rewrites. */
+export function renderExportLine(report: ReportRecord, reply: ReplyRecord, checks: ExportChecks): string {
   const system = reply.messages.find((message) => message.role === 'system')?.content ?? '';
   return JSON.stringify({
     report_id: report.id,
@@ -69,5 +70,6 @@ export function renderExportLine(report: ReportRecord, reply: ReplyRecord): stri
     messages: reply.messages,
     reply: reply.replyText,
     reply_status: reply.status,
+    ...checks,
   });
 }

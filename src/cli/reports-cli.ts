@@ -1,25 +1,40 @@
 /**
  * The operators' view of failure reports, behind `npm run heed -- reports …`.
- *   reports list [--status S] [--since DATE|7d] [--limit N]
+ *   reports list [--status S] [--source auto|reaction|button|command] [--since DATE|7d] [--limit N]
  *   reports show <id>
- *   reports export --format jsonl [--status S] [--since DATE|7d]
+ *   reports export --format jsonl|preference [--status S] [--since DATE|7d]
  *   reports triage <id> <open|triaged|resolved>
  */
 import { parseArgs } from 'node:util';
 import type { Config } from '../config.js';
 import { HeedError } from '../core/errors.js';
-import { openDatabase, ReplyLog, ReportStore, type ReportFilter } from '../core/storage/index.js';
-import type { ReportStatus } from '../core/types.js';
+import { ComplianceStore, openDatabase, ReplyLog, ReportStore, type ReportFilter } from '../core/storage/index.js';
+import type { ReportSource, ReportStatus } from '../core/types.js';
+import { exportChecks, renderChecks, writePreferencePairs } from './compliance-views.js';
 import { renderExportLine, renderReport, renderReportList } from './report-views.js';
 
 const USAGE = `Usage:
-  npm run heed -- reports list [--status open|triaged|resolved|withdrawn] [--since 2026-11-01|7d] [--limit 50]
+  npm run heed -- reports list [--status open|triaged|resolved|withdrawn] [--source auto|reaction|button|command]
+                                [--since 2026-11-01|7d] [--limit 50]
   npm run heed -- reports show <report-id>
   npm run heed -- reports export --format jsonl [--status …] [--since …]   (one JSON object per line on stdout)
+  npm run heed -- reports export --format preference [--since …]   (chosen/rejected pairs from rewrites, JSONL)
   npm run heed -- reports triage <report-id> <open|triaged|resolved>`;
 
 const STATUSES: readonly ReportStatus[] = ['open', 'triaged', 'resolved', 'withdrawn'];
 const TRIAGE_STATUSES: readonly ReportStatus[] = ['open', 'triaged', 'resolved'];
+const SOURCES: readonly ReportSource[] = ['automatic', 'reaction', 'button', 'command'];
+
+/** `--source`: one of the stored sources; `auto` is short for `automatic`. */
+function readSource(value: string | undefined): ReportSource | undefined {
+  if (value === undefined) return undefined;
+  const source = value === 'auto' ? 'automatic' : value;
+  const known = SOURCES.find((candidate) => candidate === source);
+  if (!known) {
+    throw new HeedError('usage', `--source must be one of auto, ${SOURCES.slice(1).join(', ')} (got "${value}").`);
+  }
+  return known;
+}
 
 function usage(problem: string): HeedError {
   return new HeedError('usage', `${problem}\n${USAGE}`);
@@ -40,6 +55,7 @@ function readArgs(argv: string[]) {
         since: { type: 'string' },
         limit: { type: 'string' },
         format: { type: 'string' },
+        source: { type: 'string' },
       },
     });
   } catch (error) {
@@ -48,7 +64,7 @@ function readArgs(argv: string[]) {
 }
 
 /** Validate the filter flags; `since` takes an ISO date or a relative `7d` / `12h`. */
-function readFilter(values: { status?: string; since?: string; limit?: string }, now: Date): ReportFilter {
+export function readFilter(values: { status?: string; since?: string; limit?: string }, now: Date): ReportFilter {
   const filter: ReportFilter = {};
   if (values.status !== undefined) {
     if (!isStatus(values.status, STATUSES)) {
@@ -89,9 +105,18 @@ export function runReportsCli(argv: string[], config: Config, write: (text: stri
   try {
     const reports = new ReportStore(db);
     const replies = new ReplyLog(db);
+    const compliance = new ComplianceStore(db);
     switch (action) {
       case 'list': {
-        write(`${renderReportList(reports.list(filter), (id) => replies.get(id))}\n`);
+        const source = readSource(values.source);
+        // The store filters by status and date; the source is picked here from the wider list.
+        const rows = source
+          ? reports
+              .list({ ...filter, limit: Number.POSITIVE_INFINITY })
+              .filter((report) => report.source === source)
+              .slice(0, filter.limit ?? 100)
+          : reports.list(filter);
+        write(`${renderReportList(rows, (id) => replies.get(id))}\n`);
         return 0;
       }
       case 'show': {
@@ -99,15 +124,23 @@ export function runReportsCli(argv: string[], config: Config, write: (text: stri
         if (!id) throw usage('reports show needs a report id.');
         const report = reports.get(id);
         if (!report) throw new HeedError('not_found', `There is no report ${id}. \`npm run heed -- reports list\` shows the ids.`);
-        write(`${renderReport(report, replies.get(report.replyId))}\n`);
+        const checks = renderChecks(compliance, replies, report.replyId);
+        write(`${renderReport(report, replies.get(report.replyId))}${checks}\n`);
         return 0;
       }
       case 'export': {
         const format = values.format ?? 'jsonl';
-        if (format !== 'jsonl') throw new HeedError('usage', `Unknown export format "${format}"; the only format is jsonl.`);
+        if (format === 'preference') {
+          writePreferencePairs(db, filter.since, write);
+          return 0;
+        }
+        if (format !== 'jsonl') {
+          throw new HeedError('usage', `Unknown export format "${format}"; the formats are jsonl and preference.`);
+        }
         for (const report of reports.list({ limit: Number.POSITIVE_INFINITY, ...filter })) {
           const reply = replies.get(report.replyId);
-          if (reply) write(`${renderExportLine(report, reply)}\n`);
+          if (!reply) continue;
+          write(`${renderExportLine(report, reply, exportChecks(compliance, reply.id))}\n`);
         }
         return 0;
       }

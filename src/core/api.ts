@@ -15,7 +15,10 @@ import type {
   ReplySink,
   ReportOutcome,
   ReportSignal,
+  AutoReport,
   RespondOutcome,
+  RewriteOutcome,
+  RewriteSink,
 } from './types.js';
 import type { RequestRef } from './storage/request-claims.js';
 
@@ -79,4 +82,12 @@ export interface HeedCore {
   recentReports(person: PersonRef, limit: number): ReportListItem[];
   /** Whether the core's storage answers, for health checks. Never throws. */
   health(): CoreHealth;
+  /**
+   * Rewrite a reply that missed checked instructions (the Rewrite button, `/rewrite`): only its asker
+   * may. The revision replaces the reply in `sink` and is stored as a new snapshot linked to the first.
+   * Never throws.
+   */
+  rewrite(target: MessageRef, requester: PersonRef, sink: RewriteSink): Promise<RewriteOutcome>;
+  /** Be told of each new automatic report (a reply that missed checks), e.g. to post it to a reports channel. */
+  onAutoReport(listener: (report: AutoReport) => void): void;
 }

@@ -7,6 +7,10 @@
 import { randomUUID } from 'node:crypto';
 import type { CoreHealth, HeedCore, InstructionsView } from './api.js';
 import { InstructionCommands } from './commands/instruction-commands.js';
+import { parseCommand } from './commands/parse-command.js';
+import { ComplianceFlow } from './compliance-flow.js';
+import { checksCommand, withChecks } from './compliance-commands.js';
+import { ComplianceService, modelCompletion, type ComplianceMode } from './compliance-service.js';
 import type { CommandResult, EditorResult } from './commands/results.js';
 import { Feedback, type FeedbackSignal, type ReportListItem } from './feedback/feedback.js';
 import type { Logger } from './logger.js';
@@ -15,7 +19,16 @@ import { forgetMe } from './privacy/forget-me.js';
 import { PromptAssembler } from './prompt/prompt-assembler.js';
 import { Responder } from './reply/responder.js';
 import { Retention } from './reply/retention.js';
-import { databaseHealth, deploymentSecret, InstructionStore, MessageClaims, ReplyLog, ReportStore, RequestClaims } from './storage/index.js';
+import {
+  ComplianceStore,
+  databaseHealth,
+  deploymentSecret,
+  InstructionStore,
+  MessageClaims,
+  ReplyLog,
+  ReportStore,
+  RequestClaims,
+} from './storage/index.js';
 import type { Database, RequestRef } from './storage/index.js';
 import type * as T from './types.js';
 
@@ -31,6 +44,10 @@ export interface HeedSettings {
   admins: Readonly<Partial<Record<T.Platform, readonly string[]>>>;
   /** The prompt fences' secret (HEED_FENCE_SECRET); when absent, one generated once and kept in the database. */
   fenceSecret?: string | undefined;
+  /** HEED_COMPLIANCE; default `flag`. */
+  compliance?: ComplianceMode;
+  /** HEED_CHECK_EXTRACTOR: `model` adds one model call per saved instruction version. Default `rules`. */
+  checkExtractor?: 'rules' | 'model';
 }
 
 export interface HeedOptions {
@@ -56,6 +73,8 @@ export class Heed implements HeedCore {
   private readonly feedback: Feedback;
   private readonly responder: Responder;
   private readonly retention: Retention;
+  private readonly compliance: ComplianceService;
+  private readonly complianceFlow: ComplianceFlow;
   private closed = false;
 
   constructor(private readonly options: HeedOptions) {
@@ -70,10 +89,46 @@ export class Heed implements HeedCore {
     this.prompts = new PromptAssembler(this.store, { ...settings, fenceKey }, now);
     const { instructionLimit: limit, admins, ratePerMinute } = settings;
     const preview = (actor: T.Actor) => this.prompts.systemPromptFor(actor).prompt;
-    this.commands = new InstructionCommands({ store: this.store, logger, limit, admins, preview });
+    const checks = (actor: T.Actor, setting: 'on' | 'off' | undefined) =>
+      checksCommand(this.compliance, actor, setting);
+    this.commands = new InstructionCommands({ store: this.store, logger, limit, admins, preview, checks });
     this.feedback = new Feedback(this.replies, this.reports, logger);
+    const complianceStore = new ComplianceStore(db, now);
+    this.compliance = new ComplianceService({
+      store: complianceStore,
+      instructions: this.store,
+      logger,
+      basePrompt: settings.basePrompt,
+      ...(settings.checkExtractor === 'model' && options.model.configured
+        ? { complete: modelCompletion(options.model) }
+        : {}),
+    });
+    this.complianceFlow = new ComplianceFlow({
+      db,
+      logger,
+      mode: settings.compliance ?? 'flag',
+      service: this.compliance,
+      store: complianceStore,
+      replies: this.replies,
+      reports: this.reports,
+      model: options.model,
+    });
     const { claims, replies, prompts, owner } = this;
-    this.responder = new Responder({ db, logger, model: options.model, claims, replies, prompts, ratePerMinute, owner, now });
+    // Checked once the whole reply is posted and stored: never on partial text.
+    const afterReply = (replyId: string, message: T.IncomingMessage, sink: T.ReplySink) =>
+      this.complianceFlow.afterReply(replyId, message.text, sink);
+    this.responder = new Responder({
+      db,
+      logger,
+      model: options.model,
+      claims,
+      replies,
+      prompts,
+      ratePerMinute,
+      owner,
+      now,
+      afterReply,
+    });
     this.retention = new Retention(this.replies, this.claims, settings.retentionDays, logger);
   }
 
@@ -100,14 +155,19 @@ export class Heed implements HeedCore {
   }
 
   async command(actor: T.Actor, text: string): Promise<CommandResult> {
-    return this.commands.execute(actor, text);
+    const result = this.commands.execute(actor, text);
+    return withChecks(this.compliance, actor, parseCommand(text), result);
   }
 
   async saveEditor(actor: T.Actor, input: T.EditorInput): Promise<EditorResult> {
-    return this.commands.saveEditor(actor, input);
+    const result = this.commands.saveEditor(actor, input);
+    const checks = result.kind === 'editor_saved' ? this.compliance.listFor(actor, 'you') : undefined;
+    return result.kind === 'editor_saved' && checks ? { ...result, checks } : result;
   }
 
   async confirmForgetMe(actor: T.Actor): Promise<CommandResult> {
+    // The checks-off choice goes first, so that forget-me's WAL checkpoint also covers its deletion.
+    this.compliance.forget(actor);
     const data = { db: this.options.db, instructions: this.store, replies: this.replies, reports: this.reports };
     return forgetMe(data, actor, this.options.logger);
   }
@@ -156,13 +216,34 @@ export class Heed implements HeedCore {
     return this.feedback.recentReports(person, limit);
   }
 
+  rewrite(target: T.MessageRef, requester: T.PersonRef, sink: T.RewriteSink): Promise<T.RewriteOutcome> {
+    return this.complianceFlow.rewrite(target, requester, sink);
+  }
+
+  onAutoReport(listener: (report: T.AutoReport) => void): void {
+    this.complianceFlow.onAutoReport(listener);
+  }
+
+  /** Resolves when background check extraction by the model has finished (tests; drain waits for it too). */
+  checksSettled(): Promise<void> {
+    return this.compliance.settled();
+  }
+
   health(): CoreHealth {
     return this.closed ? { ok: false, database: 'closed' } : databaseHealth(this.options.db, this.options.logger);
   }
 
   /** Let replies in flight finish, at most `timeoutMs`, then cut the rest short; returns how many were left. */
-  drain(timeoutMs: number, graceMs?: number): Promise<number> {
-    return this.responder.drain(timeoutMs, graceMs);
+  async drain(timeoutMs: number, graceMs?: number): Promise<number> {
+    // A rewrite still waiting for the model when the deadline passes is cut short like a reply.
+    const deadline = setTimeout(() => this.complianceFlow.cancel(), timeoutMs);
+    try {
+      const left = await this.responder.drain(timeoutMs, graceMs);
+      await this.compliance.settled();
+      return left;
+    } finally {
+      clearTimeout(deadline);
+    }
   }
 
   /** Stop timers and close the database. Call after `drain`. */

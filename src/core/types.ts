@@ -77,7 +77,51 @@ export interface ReplySink {
    * what had streamed so far (possibly empty). Returns the platform message ids posted.
    */
   fail(userMessage: string, partialText: string): Promise<string[]>;
+  /**
+   * Compliance (optional): tell the asker, discreetly, that the finished reply missed checked
+   * instructions, with a Rewrite action only they can use. Adapters without it show nothing.
+   */
+  flag?(notice: ComplianceNotice): Promise<void>;
+  /**
+   * Compliance (optional): replace the reply's text in place with a revision: edit `messageIds` (the
+   * messages it occupies now, in order), continue in new messages if it grows past the limit, delete extra
+   * ones if it shrinks, and mark it "revised to follow your instructions". Returns the ids it occupies then.
+   */
+  replace?(text: string, messageIds: readonly string[]): Promise<string[]>;
 }
+
+/** A reply that missed checked instructions, for its asker (worded by `src/messages/compliance-messages.ts`). */
+export interface ComplianceNotice {
+  /** The stored reply (snapshot) that missed. */
+  replyId: string;
+  /** The platform messages that reply occupies, in order: where a Rewrite button points. */
+  messageIds: string[];
+  /** Each missed check: its short label ("at most 3 bullet points") and the catalogue's one-sentence detail. */
+  missed: Array<{ label: string; detail: string }>;
+}
+
+/** Where a rewrite asked for later (the Rewrite button, `/rewrite`) goes: the reply's messages and its asker. */
+export interface RewriteSink {
+  replace(text: string, messageIds: readonly string[]): Promise<string[]>;
+  flag(notice: ComplianceNotice): Promise<void>;
+}
+
+/** A new automatic report (a reply missed checked instructions), for a platform's reports channel. */
+export interface AutoReport {
+  platform: Platform;
+  workspaceId: string;
+  summary: ReportSummary;
+  missed: Array<{ label: string; detail: string }>;
+}
+
+/**
+ * What became of a Rewrite request; anything but `rewritten` is told privately to whoever asked
+ * (`not_yours`: someone other than the asker pressed it; `failed`: the model could not answer, the reply
+ * is unchanged).
+ */
+export type RewriteOutcome =
+  | { status: 'rewritten'; replyId: string; passed: boolean; text: string }
+  | { status: 'not_a_reply' | 'not_yours' | 'nothing_to_fix' | 'failed' };
 
 /** What became of one `respond()` call. */
 export type RespondOutcome =

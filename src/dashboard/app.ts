@@ -14,8 +14,10 @@ import { layerScope as scopeOfLayer, userScope } from '../core/commands/instruct
 import type { Logger } from '../core/logger.js';
 import type { ModelClient } from '../core/model/model-client.js';
 import type { PromptAssembler } from '../core/prompt/prompt-assembler.js';
+import { exportChecks } from '../cli/compliance-views.js';
 import { renderExportLine } from '../cli/report-views.js';
 import {
+  ComplianceStore,
   InstructionStore,
   ReplyLog,
   ReportStore,
@@ -124,6 +126,7 @@ export function createDashboardApp(options: DashboardOptions): DashboardApp {
   const queries = new DashboardQueries(options.db, now);
   const reports = new ReportStore(options.db, now);
   const replies = new ReplyLog(options.db, now);
+  const compliance = new ComplianceStore(options.db);
   const instructions = new InstructionStore(options.db, now);
   const sessions = new Sessions(() => now().getTime());
   const limiter = new LoginLimiter(options.loginAttemptsPerMinute ?? 5, 60_000, () => now().getTime());
@@ -316,7 +319,7 @@ export function createDashboardApp(options: DashboardOptions): DashboardApp {
         while (index < ids.length && lines.length < 200) {
           const report = reports.get(ids[index++] ?? '');
           const reply = report && replies.get(report.replyId);
-          if (report && reply) lines.push(`${renderExportLine(report, reply)}\n`);
+          if (report && reply) lines.push(`${renderExportLine(report, reply, exportChecks(compliance, reply.id))}\n`);
         }
         if (lines.length > 0) controller.enqueue(encoder.encode(lines.join('')));
         if (index >= ids.length) controller.close();

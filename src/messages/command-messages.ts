@@ -5,6 +5,7 @@
  */
 import { COMMAND_NAME } from '../core/commands/command-name.js';
 import type { CommandResult, EditorResult, Field, Layer, ParseProblem } from '../core/commands/results.js';
+import { checksCommandMessage, checksLine } from './compliance-messages.js';
 import type { Markup } from './markup.js';
 
 const command = `/${COMMAND_NAME}`;
@@ -57,6 +58,7 @@ export function validForms(m: Markup): string {
     'history',
     'undo',
     'restore <version>',
+    'checks [on|off]',
     'channel show|set <text>|clear',
     `${m.words.workspaceCommand} show|set <text>|clear`,
     'forget-me',
@@ -80,6 +82,10 @@ export function helpText(m: Markup): string {
     [[`${command} history`], 'every version of your instructions'],
     [[`${command} undo`], 'undo your last change'],
     [[`${command} restore <version>`], 'go back to any version'],
+    [
+      [`${command} checks`, `${command} checks off`, `${command} checks on`],
+      'what I check on every reply to you; stop or resume checking',
+    ],
     [[`${command} channel show|set <text>|clear`], "this channel's rules (admins change them)"],
     [[`${command} ${ws} show|set <text>|clear`], `the ${m.words.workspace}'s rules (admins change them)`],
     [[`${command} forget-me`], 'delete everything stored about you, after a confirmation'],
@@ -125,6 +131,12 @@ export function parseProblemMessage(problem: ParseProblem, m: Markup): string {
       return (
         `${m.code(problem.word)} takes nothing after it, but got “${m.text(echo(problem.given))}”. ` +
         `Use ${m.code(`${command} ${problem.form}`)} on its own. ${validForms(m)}`
+      );
+    case 'bad_checks_setting':
+      return (
+        `${m.code('checks')} takes ${m.code('on')}, ${m.code('off')} or nothing ` +
+        `(got “${m.text(echo(problem.given))}”), ` +
+        `for example ${m.code(`${command} checks off`)}.`
       );
     case 'bad_layer_action': {
       const what = problem.given === '' ? `${m.code(problem.word)} needs an action` : `“${m.text(echo(problem.given))}” is not an action for ${m.code(problem.word)}`;
@@ -274,6 +286,12 @@ export function commandMessage(result: CommandResult, m: Markup): string {
       return result.action === 'forget-me'
         ? 'I could not delete your data just now; nothing was deleted. Please try again in a moment.'
         : 'Something went wrong on my side. Please try again in a moment. Nothing was changed.';
+    case 'with_checks':
+      return `${commandMessage(result.result, m)}\n\n${checksLine(result.checks, m)}`;
+    case 'checks_listed':
+    case 'checks_toggled':
+    case 'checks_already':
+      return checksCommandMessage(result, m);
   }
 }
 
@@ -291,7 +309,10 @@ export function editorFieldProblems(result: Extract<EditorResult, { kind: 'edito
 export function editorMessage(result: EditorResult, m: Markup): string {
   switch (result.kind) {
     case 'editor_saved':
-      return `Saved as version ${result.version}.${result.paused ? ' They are off until you turn them on.' : ''}`;
+      return (
+        `Saved as version ${result.version}.${result.paused ? ' They are off until you turn them on.' : ''}` +
+        (result.checks ? `\n${checksLine(result.checks, m)}` : '')
+      );
     case 'editor_unchanged':
       return `Nothing changed; your instructions stay at version ${result.version}.`;
     case 'editor_invalid':

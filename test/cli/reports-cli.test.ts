@@ -22,7 +22,8 @@ function cli(...argv: string[]): string {
 
 beforeEach(async () => {
   model = await startFakeOpenAI();
-  heed = await createTestCore({ openaiUrl: model.url });
+  // Reports filed by people only: automatic compliance reports have their own tests (compliance-cli.test.ts).
+  heed = await createTestCore({ openaiUrl: model.url, env: { HEED_COMPLIANCE: 'off' } });
   await heed.core.command(ana, 'set Answer in exactly three bullet points.');
   model.enqueue({ reply: 'A long paragraph that ignores the bullet points.' });
   await heed.core.respond({ ...ana, messageId: 'Q1', text: 'How do I deploy?', history: [] }, recordingSink('R1'));
@@ -70,7 +71,7 @@ describe('npm run heed -- reports', () => {
       [['reports', 'list', '--status', 'weird'], /--status must be one of/],
       [['reports', 'list', '--since', 'yesterday-ish'], /--since must be a date/],
       [['reports', 'show', 'nope'], /There is no report nope/],
-      [['reports', 'export', '--format', 'csv'], /only format is jsonl/],
+      [['reports', 'export', '--format', 'csv'], /formats are jsonl and preference/],
       [['reports', 'triage', reportId, 'withdrawn'], /needs a report id and one of/],
       [['frobnicate'], /Usage:/],
     ];

@@ -43,10 +43,30 @@ const ALL_KINDS: CommandResult[] = [
   { kind: 'layer_saved', layer: 'workspace', version: 1 },
   { kind: 'forgotten', versions: 1, replies: 2, reports: 0 },
   { kind: 'failed', action: 'command', code: 'internal' },
+  {
+    kind: 'with_checks',
+    result: { kind: 'saved', field: 'respond', version: 2, paused: false },
+    checks: { scope: 'you', labels: ['at most 3 bullet points', "ends with 'Cheers'"], checkingOff: false },
+  },
+  {
+    kind: 'checks_listed',
+    checks: { scope: 'here', labels: ['a title in <<double angular brackets>>'], checkingOff: true },
+    checkingOff: true,
+  },
+  { kind: 'checks_listed', checkingOff: false },
+  { kind: 'checks_toggled', enabled: false },
+  { kind: 'checks_already', enabled: true },
+  { kind: 'invalid', problem: { code: 'bad_checks_setting', given: 'maybe' } },
 ];
 
 const EDITOR_RESULTS: EditorResult[] = [
   { kind: 'editor_saved', version: 3, paused: false },
+  {
+    kind: 'editor_saved',
+    version: 4,
+    paused: false,
+    checks: { scope: 'you', labels: ['no commas'], checkingOff: false },
+  },
   { kind: 'editor_unchanged', version: 3 },
   { kind: 'editor_invalid', tooLong: { about: { length: 20, limit: 10 } } },
   { kind: 'failed', action: 'save', code: 'storage_failed' },

@@ -125,6 +125,7 @@ describe('BroadcastGuard (property)', () => {
     ['a disguised link', ['<https://evil.example|https://slack.com>']],
     ['a disguised link cut in pieces', ['<https://evil.exa', 'mple|https://sla', 'ck.com>']],
     ['a disguised link with a long label', ['<https://evil.example|', 'w'.repeat(3_000), '>']],
+    ['a link whose address ends in a space (found by the property below)', ['<mailto:a@b.c |', 'x>']],
   ] as const;
   it.each(cases)('GIVEN %s THEN every run of outputs is safe', (_name, chunks) => {
     expectSafeRuns(guarded([...chunks]));

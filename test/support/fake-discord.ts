@@ -774,7 +774,8 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
       }
       return { status: 204 };
     }
-    if ((match = /^\/webhooks\/(\d+)\/([^/]+)\/messages\/@original$/.exec(path))) {
+    // discord.js sends `@original` percent-encoded.
+    if ((match = /^\/webhooks\/(\d+)\/([^/]+)\/messages\/(?:@|%40)original$/.exec(path))) {
       const original = interactionResponses.get(match[2] as string);
       if (!original) throw new HttpFailure(404, 10008, 'Unknown Message');
       if (method === 'GET') return { status: 200, body: original };

@@ -227,6 +227,13 @@ export async function startFakeSlack(): Promise<FakeSlack> {
         if (Array.isArray(args.blocks)) message.blocks = args.blocks;
         return { ok: true, channel, ts, text: message.text };
       }
+      case 'chat.delete': {
+        const list = channels.get(channel);
+        const index = list?.findIndex((message) => message.ts === ts) ?? -1;
+        if (!list || index < 0) return { ok: false, error: 'message_not_found' };
+        list.splice(index, 1);
+        return { ok: true, channel, ts };
+      }
       case 'chat.startStream': {
         if (typeof args.thread_ts !== 'string') return { ok: false, error: 'invalid_arguments' };
         const message = postBot(channel, { text: streamedText(args), thread_ts: args.thread_ts, streaming: true });

@@ -9,6 +9,8 @@ import type { IncomingMessage } from '../../core/types.js';
 import type { DiscordContext } from './context.js';
 import { conversationHistory, promptText, speakerName } from './history.js';
 import { placeOf } from './place.js';
+import { withRevision } from '../with-revision.js';
+import { DiscordRevision } from './compliance.js';
 import { DiscordReplyStream } from './reply-stream.js';
 
 /** Why a message is for the bot. */
@@ -64,7 +66,10 @@ export async function handleMessage(ctx: DiscordContext, message: Message): Prom
       ...(place.threadId ? { threadId: place.threadId } : {}),
       isDirect: place.isDirect,
     };
-    const outcome = await ctx.core.respond(incoming, stream);
+    const sink = message.channel.isSendable()
+      ? withRevision(stream, new DiscordRevision({ channel: message.channel, logger, source: message }))
+      : stream;
+    const outcome = await ctx.core.respond(incoming, sink);
     logger.debug({ status: outcome.status }, 'message handled');
   } finally {
     stream.close();

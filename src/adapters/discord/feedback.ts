@@ -24,7 +24,7 @@ const NOT_A_REPLY = 'That message is not one of my replies, so there is nothing 
 type ReactionEvent = GatewayMessageReactionAddDispatchData | GatewayMessageReactionRemoveDispatchData;
 
 /** The reports channel's view of a new report. Mentions render as names and ping no one. */
-function reportPost(summary: ReportSummary, workspaceId: string): string {
+export function reportPost(summary: ReportSummary, workspaceId: string): string {
   const where = workspaceId === DM_WORKSPACE ? 'in a DM' : `in <#${summary.channelId}>`;
   return [
     `**Instruction failure report** \`${summary.reportId}\` (${summary.source}, ${summary.signal})`,

@@ -22,6 +22,7 @@ import { COMMAND_NAME } from '../../core/commands/command-name.js';
 import { clientOptions } from './client-options.js';
 import { REPORT_COMMAND_NAME } from './command-definitions.js';
 import { FORGET_ME_CANCEL_ID, FORGET_ME_CONFIRM_ID, handleEditorSubmit, handleForgetMeButton, handleInstructionsCommand } from './commands.js';
+import { handleRewriteButton, REWRITE_BUTTON_ID, watchAutoReports } from './compliance.js';
 import type { DiscordContext } from './context.js';
 import { handleMessage } from './conversation.js';
 import { DiscordStartError, guarded, startErrorOf } from './errors.js';
@@ -54,6 +55,8 @@ async function routeInteraction(ctx: DiscordContext, interaction: Interaction): 
     await handleReportSubmit(ctx, interaction);
   } else if (interaction.isButton() && (interaction.customId === FORGET_ME_CONFIRM_ID || interaction.customId === FORGET_ME_CANCEL_ID)) {
     await handleForgetMeButton(ctx, interaction);
+  } else if (interaction.isButton() && interaction.customId === REWRITE_BUTTON_ID) {
+    await handleRewriteButton(ctx, interaction);
   }
 }
 
@@ -133,6 +136,7 @@ export async function startDiscord(options: StartDiscordOptions): Promise<Discor
   const handle = (event: string, work: () => Promise<void>): void => {
     if (accepting) inFlight.track(guarded(logger, event, work));
   };
+  const flushAutoReports = watchAutoReports(ctx);
   client.on(Events.MessageCreate, (message) => handle('message', () => handleMessage(ctx, message)));
   client.on(Events.InteractionCreate, (interaction) => handle('interaction', () => answerInteraction(ctx, interaction)));
   client.ws.on(GatewayDispatchEvents.MessageReactionAdd, (event: GatewayMessageReactionAddDispatchData) =>
@@ -157,6 +161,7 @@ export async function startDiscord(options: StartDiscordOptions): Promise<Discor
     accepting = false;
     const unfinished = await inFlight.drain(config.HEED_SHUTDOWN_TIMEOUT_MS);
     if (unfinished > 0) logger.warn({ unfinished }, 'Discord: stopping with replies still in flight');
+    await flushAutoReports();
     await client.destroy();
     logger.info('Discord bot disconnected');
   };

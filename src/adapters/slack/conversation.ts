@@ -10,6 +10,8 @@ import type { App, Context, webApi } from '@slack/bolt';
 import type { IncomingMessage } from '../../core/types.js';
 import { isDirectChannel, workspaceOf, type SlackAdapterContext } from './adapter-context.js';
 import { attempt } from './errors.js';
+import { withRevision } from '../with-revision.js';
+import { SlackRevision } from './compliance.js';
 import { feedbackButtonsBlock } from './feedback.js';
 import { mentionedUserIds } from './format.js';
 import { ReplyStream } from './reply-stream.js';
@@ -144,7 +146,8 @@ export function registerConversation(app: App, ctx: SlackAdapterContext): void {
         statusSettled: status,
         onNothingPosted: () => setStatus(''),
       });
-      const outcome = await core.respond(incoming, sink);
+      const revision = new SlackRevision({ client, logger, channel: message.channel, threadTs, askerId: userId });
+      const outcome = await core.respond(incoming, withRevision(sink, revision));
       logger.debug({ channel: message.channel, ts: message.ts, via: message.kind, outcome: outcome.status }, 'message handled');
       if (outcome.status === 'duplicate' || outcome.status === 'rate_limited') {
         // Nothing was posted (or only the rate-limit notice), so clear the "thinking" status this copy

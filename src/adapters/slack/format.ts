@@ -21,7 +21,7 @@ const BROADCASTS = ['channel', 'here', 'everyone'] as const;
  */
 const BROADCAST_OPENING = /<(?=!(?:channel|here|everyone|group|subteam\^))/gi;
 /** The opening of a Slack link with a label (`<https://target|`): its label could hide the target. */
-const LABELLED_LINK_OPENING = /<(?=(?:https?|mailto):[^<>|\s]*\|)/gi;
+const LABELLED_LINK_OPENING = /<(?=(?:https?|mailto):[^<>|]*\|)/gi;
 /** What may follow `<` in a Slack token: `!` specials, `@` and `#` mentions, a link's scheme. */
 const TOKEN_START = /[!@#a-z]/i;
 /** Held text past this length is released defused: holding cannot be unbounded. */

@@ -13,6 +13,7 @@ import type { Logger } from '../../core/logger.js';
 import type { BotIdentity, SlackAdapterContext } from './adapter-context.js';
 import { boltLogger } from './bolt-logger.js';
 import { registerCommands } from './commands.js';
+import { registerCompliance } from './compliance.js';
 import { registerConversation } from './conversation.js';
 import { registerEditor } from './editor.js';
 import { attempt, logSlackError, slackErrorCode, toSlackApiError } from './errors.js';
@@ -178,6 +179,7 @@ export async function startSlack(options: StartSlackOptions): Promise<SlackAdapt
   });
   registerFeedback(app, ctx);
   registerHome(app, ctx);
+  const flushAutoReports = registerCompliance(app, ctx);
 
   // Every listener failure ends here: log what to fix and keep running.
   app.error(async (error) => {
@@ -214,6 +216,7 @@ export async function startSlack(options: StartSlackOptions): Promise<SlackAdapt
         await app.stop().catch((error: unknown) => logger.warn({ err: error }, 'stopping the Slack receiver failed'));
         const unfinished = await inFlight.drain(config.HEED_SHUTDOWN_TIMEOUT_MS);
         if (unfinished > 0) logger.warn({ unfinished }, 'Slack events still in flight at the shutdown deadline');
+        await flushAutoReports();
       })();
       return stopping;
     },

@@ -45,6 +45,8 @@ export interface InstructionCommandsOptions {
   admins: Readonly<Partial<Record<Platform, readonly string[]>>>;
   /** The exact system prompt that would be sent for this actor in this channel. */
   preview: (actor: Actor) => string;
+  /** `checks [on|off]`: compliance answers it; without it, nothing is checked. */
+  checks?: (actor: Actor, setting: 'on' | 'off' | undefined) => CommandResult;
 }
 
 function hasInstructions(version: InstructionVersion | undefined): version is InstructionVersion {
@@ -126,6 +128,8 @@ export class InstructionCommands {
         return this.layer(actor, command);
       case 'forget-me':
         return { kind: 'confirm_forget_me' };
+      case 'checks':
+        return this.options.checks?.(actor, command.setting) ?? { kind: 'checks_listed', checkingOff: false };
     }
   }
 

@@ -17,6 +17,8 @@ export type ParsedCommand =
   | { kind: 'about'; text: string }
   | { kind: 'add'; text: string }
   | { kind: 'restore'; version: number }
+  /** `checks` lists what is checked on the person's replies; `checks on|off` turns checking on or off. */
+  | { kind: 'checks'; setting?: 'on' | 'off' }
   // `show` and `clear` as two members (the same values as one `'show' | 'clear'` member) so that
   // ruling both out narrows a command to the `set` member.
   | { kind: 'layer'; layer: 'channel' | 'workspace'; action: 'show' }
@@ -54,7 +56,9 @@ const LAYERS = new Map<string, LayerName>([
   ['server', 'workspace'],
 ]);
 
-const KNOWN_WORDS = [...NO_ARGUMENT.keys(), 'set', 'about', 'add', 'restore', ...LAYERS.keys()].filter((word) => word.length > 2);
+const KNOWN_WORDS = [...NO_ARGUMENT.keys(), 'set', 'about', 'add', 'restore', 'checks', ...LAYERS.keys()].filter(
+  (word) => word.length > 2,
+);
 
 const command = `/${COMMAND_NAME}`;
 
@@ -132,6 +136,13 @@ function restore(rest: string): ParsedCommand {
   return invalid({ code: 'bad_version', given: rest });
 }
 
+function checks(rest: string): ParsedCommand {
+  const setting = rest.toLowerCase();
+  if (setting === '') return { kind: 'checks' };
+  if (setting === 'on' || setting === 'off') return { kind: 'checks', setting };
+  return invalid({ code: 'bad_checks_setting', given: rest });
+}
+
 function layer(target: LayerName, word: string, rest: string): ParsedCommand {
   const { word: actionWord, rest: text } = firstWord(rest);
   const action = actionWord.toLowerCase();
@@ -163,6 +174,7 @@ export function parseCommand(text: string): ParsedCommand {
   if (simple) return noArgument(simple, subcommand, rest);
   if (subcommand === 'set' || subcommand === 'about' || subcommand === 'add') return withText(subcommand, rest);
   if (subcommand === 'restore') return restore(rest);
+  if (subcommand === 'checks') return checks(rest);
   const target = LAYERS.get(subcommand);
   if (target) return layer(target, subcommand, rest);
 

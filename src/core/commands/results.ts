@@ -21,6 +21,8 @@ export type ParseProblem =
   | { code: 'unknown_subcommand'; given: string; suggestion?: string }
   /** A form that takes nothing after it got text: `word` as typed (`forgetme`), `form` as it should be (`forget-me`). */
   | { code: 'unexpected_text'; word: string; form: string; given: string }
+  /** `checks` followed by something other than on or off. */
+  | { code: 'bad_checks_setting'; given: string }
   /** `<layer>` with no action or an unknown one. */
   | { code: 'bad_layer_action'; word: string; given: string };
 
@@ -40,6 +42,16 @@ export interface InstructionsContent {
   about: string;
   respond: string;
   enabled: boolean;
+}
+
+/** What is checked on every reply (compliance), listed under `show`, a save, `preview` and the layer views. */
+export interface ChecksList {
+  /** Whose replies: the person's own layer (`you`), everything in force for them here (`here`), or a layer's. */
+  scope: 'you' | 'here' | Layer;
+  /** Short labels, e.g. "at most 3 bullet points". Never empty. */
+  labels: string[];
+  /** The person turned checking of their own replies off. */
+  checkingOff: boolean;
 }
 
 /** The result of an `/instructions` command, for the adapter to render. Always visible only to the author. */
@@ -77,14 +89,20 @@ export type CommandResult =
   | { kind: 'layer_saved'; layer: Layer; version: number }
   | { kind: 'forgotten'; versions: number; replies: number; reports: number }
   /** Something on our side failed; nothing was changed. */
-  | { kind: 'failed'; action: 'command' | 'forget-me'; code: ErrorCode };
+  | { kind: 'failed'; action: 'command' | 'forget-me'; code: ErrorCode }
+  /** Compliance: another result, followed by the checks it concerns. */
+  | { kind: 'with_checks'; result: CommandResult; checks: ChecksList }
+  /** `checks`: what is checked on the person's replies here (`checks` undefined: nothing is). */
+  | { kind: 'checks_listed'; checks?: ChecksList; checkingOff: boolean }
+  /** `checks on|off` changed the setting, or it already was so. */
+  | { kind: 'checks_toggled' | 'checks_already'; enabled: boolean };
 
 /** The kinds of CommandResult, for tests and renderers. */
 export type CommandResultKind = CommandResult['kind'];
 
 /** Saving the editor: a new version, no change, the fields that are too long, or a failure on our side. */
 export type EditorResult =
-  | { kind: 'editor_saved'; version: number; paused: boolean }
+  | { kind: 'editor_saved'; version: number; paused: boolean; checks?: ChecksList }
   | { kind: 'editor_unchanged'; version: number }
   | { kind: 'editor_invalid'; tooLong: Partial<Record<Field, { length: number; limit: number }>> }
   | { kind: 'failed'; action: 'save'; code: ErrorCode };

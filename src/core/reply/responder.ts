@@ -29,6 +29,11 @@ export interface ResponderParts {
   /** Identifies this process's claims. */
   owner: string;
   now: () => Date;
+  /**
+   * Runs after a complete reply is posted and its snapshot stored (compliance checks); awaited, so
+   * that shutdown waits for it. Must not throw.
+   */
+  afterReply?: (replyId: string, message: IncomingMessage, sink: ReplySink) => Promise<void>;
 }
 
 /** Answers messages, one `respond` call each. */
@@ -133,7 +138,11 @@ export class Responder {
         ...(result.promptTokens !== undefined ? { promptTokens: result.promptTokens } : {}),
         ...(result.completionTokens !== undefined ? { completionTokens: result.completionTokens } : {}),
       };
-      return this.storeReply(log, message, complete, messageIds);
+      const stored = this.storeReply(log, message, complete, messageIds);
+      if (stored.status === 'replied' && stored.snapshotStored) {
+        await this.parts.afterReply?.(stored.replyId, message, sink);
+      }
+      return stored;
     } catch (error) {
       if (!(error instanceof ModelError) || !snapshot) {
         return this.apologise(log, sink, error, 'reply failed', message);

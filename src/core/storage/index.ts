@@ -7,6 +7,8 @@ export { ReplyLog } from './reply-log.js';
 export type { InstructionVersions, ReplyRecord, ReplySnapshot } from './reply-log.js';
 export { ReportStore } from './report-store.js';
 export type { FileReportInput, ReportFilter, ReportRecord } from './report-store.js';
+export { ComplianceStore } from './compliance-store.js';
+export type { CheckedReplyRow, StoredDerivation, StoredReplyCheck } from './compliance-store.js';
 export { RequestClaims } from './request-claims.js';
 export type { RequestRef } from './request-claims.js';
 export { deploymentSecret } from './deployment-secret.js';

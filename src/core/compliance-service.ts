@@ -1,0 +1,235 @@
+/**
+ * Compliance inside the core: derives and stores the checks of each saved instruction version, knows
+ * which checks are in force for one asker in one place, and runs them on a finished reply. The pure
+ * parts (extractors, merge, running checks) live in `compliance/`; this module adds storage and the
+ * model, both injected.
+ */
+import type { ChecksList } from './commands/results.js';
+import type { DerivedCheck } from './compliance/derived-check.js';
+import { deriveByRules, deriveWithModel } from './compliance/derive-checks.js';
+import type { CompleteText } from './compliance/extract-model.js';
+import { checkReply, type LayerChecks, type ReplyCheckResult } from './compliance/reply-checks.js';
+import { layerScope, userScope } from './commands/instruction-commands.js';
+import type { Logger } from './logger.js';
+import type { ModelClient } from './model/model-client.js';
+import type {
+  ComplianceStore,
+  InstructionStore,
+  InstructionVersion,
+  InstructionVersions,
+  ScopeKey,
+} from './storage/index.js';
+import type { ChannelRef, PersonRef } from './types.js';
+
+/** What the asker sees when a reply misses a check (HEED_COMPLIANCE). */
+export type ComplianceMode = 'off' | 'report' | 'flag' | 'fix';
+
+export interface ComplianceServiceOptions {
+  store: ComplianceStore;
+  instructions: InstructionStore;
+  logger: Logger;
+  /** The operator's base prompt: its checks apply to every reply. */
+  basePrompt: string;
+  /** The model, when one is configured; then each saved version is also read by the model, in the background. */
+  complete?: CompleteText;
+}
+
+const CACHE_LIMIT = 10_000;
+
+const cacheKey = (version: InstructionVersion): string => `${version.id}@${version.createdAt}`;
+
+/** The model client as the model extractor calls it: the whole reply text of one request. */
+export function modelCompletion(model: ModelClient): CompleteText {
+  return async (messages) => (await model.stream(messages, () => undefined)).text;
+}
+
+/** Derives, stores and runs the checks of instruction layers. */
+export class ComplianceService {
+  private operator: DerivedCheck[];
+  private readonly pending = new Set<Promise<void>>();
+  /**
+   * Checks by version (id and creation time: SQLite may reuse the id of a deleted last row). Versions
+   * never change, and the same check objects let the catalogue reuse its compiled patterns.
+   */
+  private readonly cache = new Map<string, DerivedCheck[]>();
+
+  constructor(private readonly options: ComplianceServiceOptions) {
+    this.operator = deriveByRules(options.basePrompt).checks;
+    const { complete } = options;
+    if (complete) {
+      this.track(
+        deriveWithModel(options.basePrompt, complete).then((derived) => {
+          this.operator = derived.checks;
+        }),
+      );
+    }
+  }
+
+  /** The operator base prompt's checks. */
+  get operatorChecks(): readonly DerivedCheck[] {
+    return this.operator;
+  }
+
+  /** Resolves when every background model extraction started so far has finished (tests, shutdown). */
+  async settled(): Promise<void> {
+    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+  }
+
+  /**
+   * The checks of a stored version: as stored, or derived now by the rules (and then by the model in
+   * the background) when the version has none yet. Never throws on the model's account.
+   */
+  checksOf(version: InstructionVersion): DerivedCheck[] {
+    const cached = this.cache.get(cacheKey(version));
+    if (cached) return cached;
+    const checks = this.options.store.derivation(version.id)?.checks ?? this.derive(version);
+    this.remember(version, checks);
+    return checks;
+  }
+
+  /** Derive and store a version's checks now, whatever was stored before. */
+  derive(version: InstructionVersion): DerivedCheck[] {
+    const { checks } = deriveByRules(version.respond);
+    this.options.store.saveDerivation(version.id, checks, 'rules');
+    this.remember(version, checks);
+    const { complete } = this.options;
+    if (complete && version.respond.trim() !== '') this.track(this.deriveLater(version, complete));
+    return checks;
+  }
+
+  /** Derive the checks of the current person, channel and workspace versions where they are missing (after a save). */
+  deriveCurrent(where: ChannelRef & { userId: string }): void {
+    for (const scope of [userScope(where), layerScope(where, 'channel'), layerScope(where, 'workspace')]) {
+      const version = this.options.instructions.current(scope);
+      if (version && !this.options.store.derivation(version.id)) this.derive(version);
+    }
+  }
+
+  /** The current checks of one layer, for `/instructions show`. */
+  currentChecks(scope: ScopeKey): DerivedCheck[] {
+    const version = this.options.instructions.current(scope);
+    return version && version.enabled ? this.checksOf(version) : [];
+  }
+
+  /**
+   * The checks in force for a reply: the operator's, then the versions the snapshot used (workspace,
+   * channel, the asker's own). Only those versions: another person's checks never apply.
+   */
+  layersFor(where: ChannelRef & { userId: string }, versions: InstructionVersions): LayerChecks[] {
+    const layers: LayerChecks[] = [{ layer: 'operator', checks: this.operator }];
+    const add = (layer: 'workspace' | 'channel' | 'user', scope: ScopeKey) => {
+      const number = versions[layer];
+      if (number === null) return;
+      const version = this.options.instructions.version(scope, number);
+      if (version) layers.push({ layer, checks: this.checksOf(version) });
+    };
+    add('workspace', layerScope(where, 'workspace'));
+    add('channel', layerScope(where, 'channel'));
+    add('user', userScope(where));
+    return layers.filter((layer) => layer.checks.length > 0);
+  }
+
+  /**
+   * Run the checks in force on a finished reply. Undefined when none apply or the asker turned checking
+   * off: then nothing is recorded or reported.
+   */
+  check(
+    where: ChannelRef & { userId: string },
+    versions: InstructionVersions,
+    reply: string,
+    question: string,
+  ): ReplyCheckResult | undefined {
+    if (
+      !this.options.store.checkingEnabled({
+        platform: where.platform,
+        workspaceId: where.workspaceId,
+        userId: where.userId,
+      })
+    )
+      return undefined;
+    const layers = this.layersFor(where, versions);
+    if (layers.length === 0) return undefined;
+    return checkReply(layers, reply, question);
+  }
+
+  /** Turn checking of the person's own replies off or on. */
+  setChecking(person: PersonRef, enabled: boolean): void {
+    this.options.store.setChecking(person, enabled);
+  }
+
+  /** Every check in force for this person here now (operator, workspace, channel, own), for `preview`. */
+  inForce(where: ChannelRef & { userId: string }): DerivedCheck[] {
+    return [
+      ...this.operator,
+      ...this.currentChecks(layerScope(where, 'workspace')),
+      ...this.currentChecks(layerScope(where, 'channel')),
+      ...this.currentChecks(userScope(where)),
+    ];
+  }
+
+  /**
+   * The checks of one scope as `/instructions` lists them: the person's own layer (`you`), all in force
+   * for them here (`here`), or a layer's. Undefined when there are none.
+   */
+  listFor(
+    actor: ChannelRef & { userId: string },
+    scope: 'you' | 'here' | 'channel' | 'workspace',
+  ): ChecksList | undefined {
+    const checks =
+      scope === 'here'
+        ? this.inForce(actor)
+        : this.currentChecks(scope === 'you' ? userScope(actor) : layerScope(actor, scope));
+    if (checks.length === 0) return undefined;
+    const labels = [...new Set(checks.map((check) => check.label))];
+    return {
+      scope,
+      labels,
+      checkingOff: !this.checkingEnabled({
+        platform: actor.platform,
+        workspaceId: actor.workspaceId,
+        userId: actor.userId,
+      }),
+    };
+  }
+
+  /** Forget-me: drop the person's opt-out. Returns how many rows were deleted. */
+  forget(person: PersonRef): number {
+    // The cache holds checks read from instructions; forgotten versions must not linger in memory either.
+    this.cache.clear();
+    return this.options.store.forgetPerson(person);
+  }
+
+  /** False when the person turned checking off. */
+  checkingEnabled(person: PersonRef): boolean {
+    return this.options.store.checkingEnabled(person);
+  }
+
+  private async deriveLater(version: InstructionVersion, complete: CompleteText): Promise<void> {
+    const derived = await deriveWithModel(version.respond, complete);
+    if (derived.model.status !== 'ok') {
+      this.options.logger.info(
+        { version: version.id, status: derived.model.status, reason: derived.model.reason },
+        'model check extraction unused; rules result kept',
+      );
+      return;
+    }
+    this.options.store.saveDerivation(version.id, derived.checks, derived.extractor);
+    this.remember(version, derived.checks);
+  }
+
+  private remember(version: InstructionVersion, checks: DerivedCheck[]): void {
+    // Insertion order makes the oldest entry the first to go.
+    const oldest = this.cache.keys().next();
+    if (this.cache.size >= CACHE_LIMIT && !oldest.done) this.cache.delete(oldest.value);
+    this.cache.set(cacheKey(version), checks);
+  }
+
+  private track(work: Promise<void>): void {
+    const guarded = work.catch((error: unknown) => {
+      // A version deleted meanwhile (forget-me) or a closed database: the rules result stands.
+      this.options.logger.warn({ err: error }, 'background check extraction failed');
+    });
+    this.pending.add(guarded);
+    void guarded.finally(() => this.pending.delete(guarded));
+  }
+}
