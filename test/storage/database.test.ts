@@ -3,12 +3,22 @@ import { join, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HeedError } from '../../src/core/errors.js';
-import { DEFAULT_MIGRATIONS_DIR, migrate, openDatabase } from '../../src/core/storage/database.js';
+import { DEFAULT_MIGRATIONS_DIR, migrate, openDatabase, readMigrations } from '../../src/core/storage/database.js';
 import type { Database } from '../../src/core/storage/database.js';
 import { tempDbPath } from '../support/temp-db.js';
 import type { TempDbPath } from '../support/temp-db.js';
 
-const TABLES = ['instruction_versions', 'message_claims', 'replies', 'reply_messages', 'reports', 'schema_migrations'];
+const TABLES = [
+  'instruction_versions',
+  'message_claims',
+  'replies',
+  'reply_messages',
+  'reports',
+  'schema_migrations',
+  'snapshot_pieces',
+];
+/** The project's own migrations, as this build ships them. */
+const SHIPPED = readMigrations(DEFAULT_MIGRATIONS_DIR);
 
 let temp: TempDbPath;
 const open: Database[] = [];
@@ -57,7 +67,9 @@ describe('openDatabase', () => {
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
     expect(db.pragma('synchronous', { simple: true })).toBe(1); // NORMAL
     expect(db.pragma('busy_timeout', { simple: true })).toBe(5000);
-    expect(db.prepare('SELECT version, name FROM schema_migrations').all()).toEqual([{ version: 1, name: 'initial' }]);
+    expect(db.prepare('SELECT version, name FROM schema_migrations ORDER BY version').all()).toEqual(
+      SHIPPED.map(({ version, name }) => ({ version, name })),
+    );
   });
 
   it('honours a custom busy timeout', () => {
@@ -135,7 +147,8 @@ describe('migrate', () => {
     const heedError = error as HeedError;
     expect(heedError.code).toBe('database_too_new');
     expect(heedError.operatorMessage).toBe(
-      `The database at ${temp.path} was written by a newer Heed (schema version 999; this build knows up to 1). ` +
+      `The database at ${temp.path} was written by a newer Heed ` +
+        `(schema version 999; this build knows up to ${SHIPPED.at(-1)?.version}). ` +
         'Upgrade Heed or point DATABASE_PATH elsewhere.',
     );
     // The refused connection was closed: the file can be opened and inspected directly.
