@@ -14,6 +14,7 @@ import type { Logger } from './logger.js';
 import type { ModelClient } from './model/model-client.js';
 import { forgetPerson } from './privacy/forget-me.js';
 import { PromptAssembler } from './prompt/prompt-assembler.js';
+import type { AdmissionLimits } from './reply/admission.js';
 import { Responder } from './reply/responder.js';
 import { Retention } from './reply/retention.js';
 import { databaseHealth, InstructionStore, MessageClaims, ReplyLog, ReportStore, type Database } from './storage/index.js';
@@ -26,6 +27,8 @@ export interface HeedSettings {
   contextTokens: number;
   maxOutputTokens: number;
   ratePerMinute: number;
+  /** Replies generated at once, and how many more may wait for a turn (backpressure). */
+  admission: AdmissionLimits;
   retentionDays: number;
   /** People who may change channel and workspace rules besides each platform's own admins (HEED_ADMINS). */
   admins: Readonly<Partial<Record<T.Platform, readonly string[]>>>;
@@ -79,6 +82,7 @@ export class Heed implements HeedCore {
       replies: this.replies,
       prompts: this.prompts,
       ratePerMinute: settings.ratePerMinute,
+      admission: settings.admission,
       owner: this.owner,
       now,
     });
