@@ -13,6 +13,7 @@ import { attempt } from './errors.js';
 import { feedbackButtonsBlock } from './feedback.js';
 import { mentionedUserIds } from './format.js';
 import { ReplyStream } from './reply-stream.js';
+import { ThinkingStatus } from './thinking-status.js';
 import { ANSWERABLE_SUBTYPES, modelText, threadHistory, withoutBotMention } from './thread-history.js';
 
 const THINKING = 'is thinking…';
@@ -106,11 +107,16 @@ export function registerConversation(app: App, ctx: SlackAdapterContext): void {
       return;
     }
     answering.add(key);
+    const threadTs = message.threadTs ?? message.ts;
+    const setStatus = (text: string) =>
+      attempt(
+        logger,
+        'assistant.threads.setStatus',
+        () => client.assistant.threads.setStatus({ channel_id: message.channel, thread_ts: threadTs, status: text }),
+        'debug',
+      );
+    const status = new ThinkingStatus(setStatus, THINKING);
     try {
-      const threadTs = message.threadTs ?? message.ts;
-      const setStatus = (text: string) =>
-        attempt(logger, 'assistant.threads.setStatus', () => client.assistant.threads.setStatus({ channel_id: message.channel, thread_ts: threadTs, status: text }), 'debug');
-      const status = setStatus(THINKING);
       const inThread = message.threadTs !== undefined && message.threadTs !== message.ts;
       const [history, userName, text] = await Promise.all([
         inThread ? threadHistory(client, ctx, message.channel, threadTs, message.ts) : Promise.resolve([]),
@@ -136,18 +142,17 @@ export function registerConversation(app: App, ctx: SlackAdapterContext): void {
         target: { channel: message.channel, threadTs, teamId: workspaceId, userId },
         streaming,
         closingBlocks: [feedbackButtonsBlock()],
-        statusSettled: status,
-        onNothingPosted: () => setStatus(''),
+        statusSettled: status.settled,
+        onNothingPosted: () => status.clear(),
       });
-      const outcome = await core.respond(incoming, sink);
+      const outcome = await core.respond(incoming, status.guard(sink));
       logger.debug({ channel: message.channel, ts: message.ts, via: message.kind, outcome: outcome.status }, 'message handled');
-      if (outcome.status === 'duplicate' || outcome.status === 'rate_limited') {
-        // Nothing was posted (or only the rate-limit notice), so clear the "thinking" status this copy
-        // set; otherwise it would land after the handler and stay.
-        await status;
-        await setStatus('');
+      if (outcome.status === 'duplicate' || outcome.status === 'rate_limited' || outcome.status === 'busy') {
+        // Nothing was posted (or only a notice): take back a "thinking" status this copy showed.
+        await status.clear();
       }
     } finally {
+      void status.settle();
       answering.delete(key);
     }
   };
