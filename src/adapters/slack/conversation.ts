@@ -17,6 +17,11 @@ import { ThinkingStatus } from './thinking-status.js';
 import { ANSWERABLE_SUBTYPES, modelText, threadHistory, withoutBotMention } from './thread-history.js';
 
 const THINKING = 'is thinking…';
+/**
+ * Streamed text after the first flush (which goes out at once) is appended at most once a second: half
+ * the `chat.appendStream` calls of the stream's default, and a reply of under a second needs none.
+ */
+const APPEND_INTERVAL_MS = 1_000;
 
 /**
  * Slack cuts message text at 40,000 characters; mention markup adds a little. Anything far longer did
@@ -142,6 +147,7 @@ export function registerConversation(app: App, ctx: SlackAdapterContext): void {
         target: { channel: message.channel, threadTs, teamId: workspaceId, userId },
         streaming,
         closingBlocks: [feedbackButtonsBlock()],
+        appendIntervalMs: APPEND_INTERVAL_MS,
         statusSettled: status.settled,
         onNothingPosted: () => status.clear(),
       });
