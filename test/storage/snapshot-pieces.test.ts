@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ChatMessage } from '../../src/core/prompt/chat-message.js';
+import { renderExportLine, renderReport } from '../../src/cli/report-views.js';
 import { forgetPerson } from '../../src/core/privacy/forget-me.js';
 import { InstructionStore } from '../../src/core/storage/instruction-store.js';
 import { DEFAULT_MIGRATIONS_DIR, openDatabase } from '../../src/core/storage/database.js';
@@ -84,6 +85,30 @@ describe('snapshot pieces (content-addressed snapshots)', () => {
     ];
     temp.db.prepare('UPDATE replies SET messages_json = ? WHERE id = ?').run(JSON.stringify(inline), id);
     expect(log.get(id)?.messages).toEqual(inline);
+  });
+
+  it('GIVEN a snapshot with pieces and one inline (pre-005) THEN reports show and export print the same', () => {
+    const reports = new ReportStore(temp.db, clock.now);
+    const snap = snapshot({ askerId: 'U_ANA', threadId: 'T-1', ...threadReply('Ana', 2) });
+    const withPieces = log.record(snap, ['m1']);
+    const inline = log.record(snap, ['m2']);
+    temp.db.prepare('UPDATE replies SET messages_json = ? WHERE id = ?').run(JSON.stringify(snap.messages), inline);
+    const file = (replyId: string) =>
+      reports.file({
+        replyId,
+        platform: 'slack',
+        workspaceId: 'T1',
+        reporterId: 'U9',
+        source: 'reaction',
+        signal: 'bad',
+      });
+    const [a, b] = [file(withPieces).report, file(inline).report];
+    const [ra, rb] = [log.get(withPieces)!, log.get(inline)!];
+    // Ids and message ids differ by construction; everything printed from the snapshot must not.
+    const same = (text: string, report: typeof a, reply: typeof ra) =>
+      text.replaceAll(report.id, 'REPORT').replaceAll(reply.id, 'REPLY').replaceAll(reply.messageIds[0]!, 'MSG');
+    expect(same(renderReport(a, ra), a, ra)).toBe(same(renderReport(b, rb), b, rb));
+    expect(same(renderExportLine(a, ra), a, ra)).toBe(same(renderExportLine(b, rb), b, rb));
   });
 
   it('GIVEN a forget-me THEN no piece only that person named is left; others\u2019 snapshots stay whole', () => {
