@@ -1,17 +1,20 @@
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ChatMessage } from '../../src/core/prompt/chat-message.js';
 import { renderExportLine, renderReport } from '../../src/cli/report-views.js';
-import { forgetPerson } from '../../src/core/privacy/forget-me.js';
-import { InstructionStore } from '../../src/core/storage/instruction-store.js';
 import { DEFAULT_MIGRATIONS_DIR, openDatabase } from '../../src/core/storage/database.js';
 import { ReplyLog } from '../../src/core/storage/reply-log.js';
+import type { HistoryMessage } from '../../src/core/types.js';
 import { ReportStore } from '../../src/core/storage/report-store.js';
 import { PIECE_MIN_LENGTH } from '../../src/core/storage/snapshot-pieces.js';
+import { startFakeOpenAI } from '../support/fake-openai.js';
+import { recordingSink } from '../support/recording-sink.js';
 import { openTempDatabase, tempDbPath, type TempDatabase } from '../support/temp-db.js';
-import { person, snapshot, testClock, type TestClock } from './fixtures.js';
+import { createTestCore } from '../support/test-core.js';
+import { snapshot, testClock, type TestClock } from './fixtures.js';
 
 let temp: TempDatabase;
 let clock: TestClock;
@@ -111,30 +114,6 @@ describe('snapshot pieces (content-addressed snapshots)', () => {
     expect(same(renderExportLine(a, ra), a, ra)).toBe(same(renderExportLine(b, rb), b, rb));
   });
 
-  it('GIVEN a forget-me THEN no piece only that person named is left; others\u2019 snapshots stay whole', () => {
-    const db = temp.db;
-    const anaSystem = `${SYSTEM}\n${ANA_ABOUT}`;
-    const ana1 = log.record(snapshot({ askerId: 'U_ANA', threadId: 'T-1', ...threadReply('Ana', 2, anaSystem) }), [
-      'a1',
-    ]);
-    log.record(snapshot({ askerId: 'U_ANA', threadId: 'T-2', ...threadReply('Ana', 1, anaSystem) }), ['a2']);
-    const bo = log.record(snapshot({ askerId: 'U_BO', threadId: 'T-1', ...threadReply('Ana', 2) }), ['b1']);
-    const boBefore = log.get(bo);
-    expect(log.get(ana1)?.messages[0]?.content).toContain('Ana works on the payments team');
-
-    forgetPerson(
-      { db, instructions: new InstructionStore(db, clock.now), replies: log, reports: new ReportStore(db, clock.now) },
-      person('U_ANA'),
-    );
-
-    const left = pieces();
-    expect(left.some((piece) => piece.content.includes('Ana works on the payments team'))).toBe(false);
-    // Bo's snapshot still names the system prompt and the thread's history, each counted once.
-    expect(left.every((piece) => piece.refs === 1)).toBe(true);
-    expect(left).toHaveLength(5);
-    expect(log.get(bo)).toEqual(boBefore);
-  });
-
   it('GIVEN the retention purge THEN the pieces of purged replies go with them', () => {
     log.record(snapshot(threadReply('Ana', 1)), ['m1']);
     clock.advanceDays(40);
@@ -170,6 +149,56 @@ describe('snapshot pieces (content-addressed snapshots)', () => {
     } finally {
       other.cleanup();
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('forget-me and snapshot pieces', () => {
+  it('GIVEN forget-me THEN no piece only the person\u2019s replies named is left; every count matches', async () => {
+    const model = await startFakeOpenAI();
+    const heed = await createTestCore({ openaiUrl: model.url, env: { HEED_RATE_LIMIT_PER_MINUTE: '0' } });
+    try {
+      const place = { platform: 'slack', workspaceId: 'T1', channelId: 'C1', threadId: 'T-1' } as const;
+      const ana = { ...place, userId: 'U_ANA', isPlatformAdmin: false };
+      await heed.core.command(ana, `about ${ANA_ABOUT}`);
+      const question = `How do I rotate the payment keys? ${'Without downtime, please, for every service. '.repeat(3)}`;
+      await heed.core.respond(
+        { ...place, messageId: 'm1', userId: 'U_ANA', userName: 'Ana', text: question, history: [] },
+        recordingSink(),
+      );
+      const history: HistoryMessage[] = [
+        { role: 'user', speaker: 'Ana', text: question },
+        { role: 'assistant', text: 'Rotate them from the admin console first, one service at a time. '.repeat(3) },
+      ];
+      await heed.core.respond(
+        { ...place, messageId: 'm2', userId: 'U_BO', userName: 'Bo', text: 'and me?', history },
+        recordingSink(),
+      );
+
+      const db = new BetterSqlite3(heed.dbPath, { readonly: true });
+      try {
+        const stored = () =>
+          db.prepare<[], { id: string; content: string; refs: number }>('SELECT * FROM snapshot_pieces').all();
+        expect(stored().some((piece) => piece.content.includes('Ana works on the payments team'))).toBe(true);
+
+        expect(await heed.core.confirmForgetMe(ana)).toMatchObject({ kind: 'forgotten', replies: 1 });
+
+        const left = stored();
+        expect(left.some((piece) => piece.content.includes('Ana works on the payments team'))).toBe(false);
+        const snapshots = db.prepare<[], string>('SELECT messages_json FROM replies').pluck().all();
+        expect(snapshots).toHaveLength(1);
+        // Every piece left is named by exactly as many replies as it counts, and by at least one.
+        for (const piece of left) {
+          const naming = snapshots.filter((json) => json.includes(`"piece":"${piece.id}"`)).length;
+          expect(piece.refs).toBe(naming);
+          expect(naming).toBeGreaterThan(0);
+        }
+      } finally {
+        db.close();
+      }
+    } finally {
+      await heed.close();
+      await model.close();
     }
   });
 });
