@@ -53,6 +53,7 @@ export function heedFromConfig(config: Config, logger: Logger): Heed {
       contextTokens: config.MODEL_CONTEXT_TOKENS,
       maxOutputTokens: config.OPENAI_MAX_OUTPUT_TOKENS,
       ratePerMinute: config.HEED_RATE_LIMIT_PER_MINUTE,
+      admission: { maxInFlight: config.HEED_MAX_REPLIES_IN_FLIGHT, maxQueued: config.HEED_REPLY_QUEUE },
       retentionDays: config.REPLY_RETENTION_DAYS,
       fenceSecret: config.HEED_FENCE_SECRET,
       admins: {

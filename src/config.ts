@@ -71,6 +71,9 @@ export const configSchema = z.object({
   HEED_RATE_LIMIT_PER_MINUTE: intIn(0, 100_000, 20),
   HEED_THREAD_FOLLOWUPS: flag(true),
   HEED_SHUTDOWN_TIMEOUT_MS: intIn(0, 600_000, 10_000),
+  // A streamed reply takes about a second and 5–9 ms of CPU: 256 at once is most of two cores.
+  HEED_MAX_REPLIES_IN_FLIGHT: intIn(1, 100_000, 256),
+  HEED_REPLY_QUEUE: intIn(0, 1_000_000, 1_000),
   REPLY_RETENTION_DAYS: intIn(1, 36_500, 30),
   HEED_COMPLIANCE: z
     .enum(['off', 'report', 'flag', 'fix'], { message: 'expects one of off, report, flag, fix' })

@@ -17,6 +17,7 @@ import type { Logger } from './logger.js';
 import type { ModelClient } from './model/model-client.js';
 import { forgetMe } from './privacy/forget-me.js';
 import { PromptAssembler } from './prompt/prompt-assembler.js';
+import type { AdmissionLimits } from './reply/admission.js';
 import { Responder } from './reply/responder.js';
 import { Retention } from './reply/retention.js';
 import {
@@ -39,6 +40,8 @@ export interface HeedSettings {
   contextTokens: number;
   maxOutputTokens: number;
   ratePerMinute: number;
+  /** Replies generated at once, and how many more may wait for a turn (backpressure). */
+  admission: AdmissionLimits;
   retentionDays: number;
   /** People who may change channel and workspace rules besides each platform's own admins (HEED_ADMINS). */
   admins: Readonly<Partial<Record<T.Platform, readonly string[]>>>;
@@ -125,6 +128,7 @@ export class Heed implements HeedCore {
       replies,
       prompts,
       ratePerMinute,
+      admission: settings.admission,
       owner,
       now,
       afterReply,

@@ -138,7 +138,9 @@ export type RespondOutcome =
   /** This message was already claimed (a retry or a twin event); nothing was done. */
   | { status: 'duplicate' }
   /** The person is over their rate limit; the sink got a polite notice once. */
-  | { status: 'rate_limited' };
+  | { status: 'rate_limited' }
+  /** Too many replies in flight and queued: the sink got a "busy" notice, the claim was released. */
+  | { status: 'busy' };
 
 /** Who is acting. The adapter reports the platform's own admin signal; the core decides what it allows. */
 export interface Actor extends PersonRef {

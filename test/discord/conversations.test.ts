@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DISCORD_INTENTS } from '../../src/adapters/discord/client-options.js';
+import { TYPING_DELAY_MS } from '../../src/adapters/discord/reply-stream.js';
 import type { RecordedCall } from '../support/fake-discord.js';
 import { FAKE_REPLY, messagesOf, systemPromptOf } from '../support/fake-openai.js';
 import { startHarness, type DiscordHarness } from './harness.js';
@@ -30,7 +31,8 @@ describe('Discord conversations', () => {
     expect(h.fake.intents).toBe(expected);
   });
 
-  it('GIVEN a mention WHEN the model answers THEN typing shows and exactly one reply carries the model text', async () => {
+  it('GIVEN a mention WHEN the model is slow to start THEN typing shows and one reply carries the model text', async () => {
+    h.openai.enqueue({ reply: FAKE_REPLY, firstTokenDelayMs: TYPING_DELAY_MS + 300 });
     const question = h.fake.userMessage({ content: 'what is a monad?', mention: true });
     const post = await h.fake.waitForCall(postsTo(h.fake.channels.general));
     await h.adapter.idle();
@@ -54,6 +56,22 @@ describe('Discord conversations', () => {
     await h.fake.waitForCall(postsTo(dm));
     await h.adapter.idle();
     expect(h.fake.botMessagesIn(dm).map((m) => m.content)).toEqual([FAKE_REPLY]);
+  });
+
+  it('GIVEN a second DM THEN its history comes from the cache filled since the first fetch: no request', async () => {
+    h.fake.userMessage({ content: 'first question', dm: true });
+    const dm = h.fake.dmChannelOf(h.fake.users.alice);
+    await h.fake.waitForCall(postsTo(dm));
+    await h.adapter.idle();
+    h.fake.userMessage({ content: 'second question', dm: true });
+    await h.fake.waitForCall(postsTo(dm), 2);
+    await h.adapter.idle();
+
+    expect(h.fake.callsMatching({ method: 'GET', path: `/channels/${dm}/messages` })).toHaveLength(1);
+    const chats = h.openai.requests.filter((request) => request.path === '/v1/chat/completions');
+    const history = messagesOf(chats[1]!).map((message) => message.content);
+    expect(history.some((content) => content.includes('first question'))).toBe(true);
+    expect(history).toContain(FAKE_REPLY);
   });
 
   it('GIVEN a message that neither mentions nor replies to the bot THEN it stays quiet, and it ignores bots including itself', async () => {

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { globalBudgetBusy, TYPING_DELAY_MS } from '../../src/adapters/discord/reply-stream.js';
 import { DISCORD_MESSAGE_LIMIT } from '../../src/adapters/discord/split-message.js';
 import { chunksOf } from '../support/fake-openai.js';
 import { longReplyWithCode, paragraph } from './fixtures.js';
@@ -40,10 +41,10 @@ describe('Discord replies', () => {
     expect(h.testCore.core.isReply({ platform: 'discord', workspaceId: h.fake.guildId, channelId: h.fake.channels.general, messageId: parts[2]!.id })).toBe(true);
   });
 
-  it('GIVEN a reply that streams for a while THEN typing comes first, edits are coalesced and always carry the latest text, and the final text is exact', async () => {
+  it('GIVEN a reply slow to start that streams a while THEN typing first, coalesced edits of the latest text, exact end', async () => {
     const text = paragraph(1200, 'stream');
     // 240 deltas over about 1.2 s of model time: at most a few throttled edits, never one per delta.
-    h.openai.enqueue({ reply: text, chunkSize: 5, tokenIntervalMs: 5 });
+    h.openai.enqueue({ reply: text, chunkSize: 5, tokenIntervalMs: 5, firstTokenDelayMs: TYPING_DELAY_MS + 300 });
     h.fake.userMessage({ content: 'tell me a long story', mention: true });
     await h.fake.waitForCall({ method: 'POST', path: `/channels/${h.fake.channels.general}/messages` });
     await h.openai.waitForRequest(1);
@@ -56,6 +57,26 @@ describe('Discord replies', () => {
     const edits = h.fake.callsMatching({ method: 'PATCH', path: `/channels/${h.fake.channels.general}/messages/${reply?.id}` });
     expect(edits.length).toBeLessThan(chunksOf(text, 5).length / 10);
     for (const edit of edits) expect(text.startsWith(String((edit.body as { content: string }).content))).toBe(true);
+  });
+
+  it('GIVEN a reply that starts quickly THEN no typing indicator: the post itself comes first', async () => {
+    h.fake.userMessage({ content: 'quick one', mention: true });
+    await h.fake.waitForCall({ method: 'POST', path: `/channels/${h.fake.channels.general}/messages` });
+    await h.adapter.idle();
+    expect(h.fake.callsMatching({ method: 'POST', path: `/channels/${h.fake.channels.general}/typing` })).toEqual([]);
+    expect(h.fake.botMessagesIn(h.fake.channels.general)).toHaveLength(1);
+  });
+
+  it('GIVEN this second\'s global request budget more than half spent THEN the stream counts as busy', () => {
+    const rest = h.adapter.client.rest;
+    const now = Date.now();
+    rest.globalReset = now + 500;
+    rest.globalRemaining = rest.options.globalRequestsPerSecond;
+    expect(globalBudgetBusy(rest, now)).toBe(false);
+    rest.globalRemaining = rest.options.globalRequestsPerSecond / 2 - 1;
+    expect(globalBudgetBusy(rest, now)).toBe(true);
+    // Once the second is over, what was spent in it no longer counts.
+    expect(globalBudgetBusy(rest, now + 1_000)).toBe(false);
   });
 
   it('GIVEN several mentions at once THEN each gets its own single reply', async () => {

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { FAKE_REPLY } from '../support/fake-openai.js';
 import type { SlackCall } from '../support/fake-slack.js';
+import { THINKING_DELAY_MS } from '../../src/adapters/slack/thinking-status.js';
 import { CHANNEL, startHarness, type Harness } from './harness.js';
 
 let h: Harness;
@@ -33,8 +34,9 @@ describe('streamed replies', () => {
     expect(h.botReplies(CHANNEL, ts).map((message) => message.text)).toEqual([FAKE_REPLY]);
   });
 
-  it('shows a thinking status in the thread before the reply starts', async () => {
+  it('shows a thinking status in the thread when the reply is slow to start, before the reply', async () => {
     h = await startHarness();
+    h.openai.enqueue({ reply: FAKE_REPLY, firstTokenDelayMs: THINKING_DELAY_MS + 300 });
     const { ts } = await h.mention('U1', 'hello');
     await h.idle();
     const methods = h.slack.calls.map((call) => call.method);
@@ -42,6 +44,14 @@ describe('streamed replies', () => {
     expect(status?.args).toMatchObject({ channel_id: CHANNEL, thread_ts: ts });
     expect(String(status?.args.status)).toMatch(/thinking/);
     expect(methods.indexOf('assistant.threads.setStatus')).toBeLessThan(methods.indexOf('chat.startStream'));
+  });
+
+  it('sets no status when the reply starts quickly: one call saved per question', async () => {
+    h = await startHarness();
+    await h.mention('U1', 'hello');
+    await h.idle();
+    expect(h.slack.callsOf('assistant.threads.setStatus')).toEqual([]);
+    expect(h.slack.callsOf('chat.startStream')).toHaveLength(1);
   });
 
   it('carries Slack\'s native feedback buttons on every reply', async () => {
@@ -159,7 +169,7 @@ describe('failures', () => {
 
   it('posts nothing for an empty answer and clears the thinking status', async () => {
     h = await startHarness();
-    h.openai.enqueue({ reply: '' });
+    h.openai.enqueue({ reply: '', firstTokenDelayMs: THINKING_DELAY_MS + 300 });
     const { ts } = await h.mention('U1', 'say nothing');
     await h.idle();
     expect(h.botReplies(CHANNEL, ts)).toHaveLength(0);

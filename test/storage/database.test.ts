@@ -8,7 +8,7 @@ import type { Database } from '../../src/core/storage/database.js';
 import { tempDbPath } from '../support/temp-db.js';
 import type { TempDbPath } from '../support/temp-db.js';
 
-/** The tables of 001 and 002; later migrations add their own, so the check is that these are all there. */
+/** Tables every later migration keeps; each migration may add its own, so the check is that these are there. */
 const CORE_TABLES = [
   'deployment_secrets',
   'instruction_versions',
@@ -18,6 +18,7 @@ const CORE_TABLES = [
   'reports',
   'request_claims',
   'schema_migrations',
+  'snapshot_pieces',
 ];
 
 let temp: TempDbPath;

@@ -5,7 +5,7 @@
  * The core trims the result to the model's budget, so this fetches generously and never fails: a
  * message that cannot be fetched ends the chain.
  */
-import { cleanContent, MessageType, type Message } from 'discord.js';
+import { cleanContent, MessageType, type Client, type Message } from 'discord.js';
 import type { Logger } from '../../core/logger.js';
 import type { HistoryMessage } from '../../core/types.js';
 
@@ -45,11 +45,36 @@ async function replyChain(message: Message, logger: Logger): Promise<Message[]> 
   return chain.reverse();
 }
 
+/**
+ * Channels whose recent messages were fetched, and when. From then on discord.js caches every message
+ * posted there (it receives them all), so the cache holds the channel's recent history and a question
+ * there needs no request for it. An entry lapses after a while, so that a gap in the cache (a gateway
+ * session lost and not resumed) heals; the map is bounded. Kept per client: another client's cache is not this one's.
+ */
+const cachedHistory = new WeakMap<Client, Map<string, number>>();
+const CACHED_HISTORY_MS = 10 * 60_000;
+const CACHED_HISTORY_CHANNELS = 10_000;
+
+const byId = (a: Message, b: Message): number => (BigInt(a.id) < BigInt(b.id) ? -1 : 1);
+
 /** The messages posted before `message` in its channel, oldest first. */
 async function recentMessages(message: Message, logger: Logger): Promise<Message[]> {
+  const channelId = message.channelId;
+  let fetched = cachedHistory.get(message.client);
+  if (!fetched) cachedHistory.set(message.client, (fetched = new Map()));
+  const fetchedAt = fetched.get(channelId);
+  // Only a channel discord.js keeps has a message cache that lives from one question to the next.
+  const kept = message.client.channels.cache.get(channelId) === message.channel;
+  if (kept && fetchedAt !== undefined && Date.now() - fetchedAt < CACHED_HISTORY_MS) {
+    const before = BigInt(message.id);
+    const cached = [...message.channel.messages.cache.values()].filter((m) => !m.partial && BigInt(m.id) < before);
+    return cached.sort(byId).slice(-RECENT_LIMIT);
+  }
   try {
-    const fetched = await message.channel.messages.fetch({ limit: RECENT_LIMIT, before: message.id });
-    return [...fetched.values()].sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
+    const recent = await message.channel.messages.fetch({ limit: RECENT_LIMIT, before: message.id });
+    if (fetched.size >= CACHED_HISTORY_CHANNELS) fetched.clear();
+    fetched.set(channelId, Date.now());
+    return [...recent.values()].sort(byId);
   } catch (error) {
     logger.warn({ err: error, channel: message.channelId }, 'could not read recent messages for context; answering without them');
     return [];

@@ -15,9 +15,15 @@ import { SlackRevision } from './compliance.js';
 import { feedbackButtonsBlock } from './feedback.js';
 import { mentionedUserIds } from './format.js';
 import { ReplyStream } from './reply-stream.js';
+import { ThinkingStatus } from './thinking-status.js';
 import { ANSWERABLE_SUBTYPES, modelText, threadHistory, withoutBotMention } from './thread-history.js';
 
 const THINKING = 'is thinking…';
+/**
+ * Streamed text after the first flush (which goes out at once) is appended at most once a second: half
+ * the `chat.appendStream` calls of the stream's default, and a reply of under a second needs none.
+ */
+const APPEND_INTERVAL_MS = 1_000;
 
 /**
  * Slack cuts message text at 40,000 characters; mention markup adds a little. Anything far longer did
@@ -109,11 +115,16 @@ export function registerConversation(app: App, ctx: SlackAdapterContext): void {
       return;
     }
     answering.add(key);
+    const threadTs = message.threadTs ?? message.ts;
+    const setStatus = (text: string) =>
+      attempt(
+        logger,
+        'assistant.threads.setStatus',
+        () => client.assistant.threads.setStatus({ channel_id: message.channel, thread_ts: threadTs, status: text }),
+        'debug',
+      );
+    const status = new ThinkingStatus(setStatus, THINKING);
     try {
-      const threadTs = message.threadTs ?? message.ts;
-      const setStatus = (text: string) =>
-        attempt(logger, 'assistant.threads.setStatus', () => client.assistant.threads.setStatus({ channel_id: message.channel, thread_ts: threadTs, status: text }), 'debug');
-      const status = setStatus(THINKING);
       const inThread = message.threadTs !== undefined && message.threadTs !== message.ts;
       // Over the rate limit: respond() only sends the notice, so nothing is read, looked up or parsed.
       const limited = core.isRateLimited({ platform: 'slack', workspaceId, userId });
@@ -143,19 +154,19 @@ export function registerConversation(app: App, ctx: SlackAdapterContext): void {
         target: { channel: message.channel, threadTs, teamId: workspaceId, userId },
         streaming,
         closingBlocks: [feedbackButtonsBlock()],
-        statusSettled: status,
-        onNothingPosted: () => setStatus(''),
+        appendIntervalMs: APPEND_INTERVAL_MS,
+        statusSettled: status.settled,
+        onNothingPosted: () => status.clear(),
       });
       const revision = new SlackRevision({ client, logger, channel: message.channel, threadTs, askerId: userId });
-      const outcome = await core.respond(incoming, withRevision(sink, revision));
+      const outcome = await core.respond(incoming, withRevision(status.guard(sink), revision));
       logger.debug({ channel: message.channel, ts: message.ts, via: message.kind, outcome: outcome.status }, 'message handled');
-      if (outcome.status === 'duplicate' || outcome.status === 'rate_limited') {
-        // Nothing was posted (or only the rate-limit notice), so clear the "thinking" status this copy
-        // set; otherwise it would land after the handler and stay.
-        await status;
-        await setStatus('');
+      if (outcome.status === 'duplicate' || outcome.status === 'rate_limited' || outcome.status === 'busy') {
+        // Nothing was posted (or only a notice): take back a "thinking" status this copy showed.
+        await status.clear();
       }
     } finally {
+      void status.settle();
       answering.delete(key);
     }
   };

@@ -1,5 +1,5 @@
-import { Tiktoken } from 'js-tiktoken/lite';
-import o200kBase from 'js-tiktoken/ranks/o200k_base';
+import { createRequire } from 'node:module';
+import { Tiktoken, type TiktokenBPE } from 'js-tiktoken/lite';
 import type { ChatMessage } from './chat-message.js';
 
 /** Fixed cost of every message in a chat request (role and separators), per OpenAI's counting guide. */
@@ -15,21 +15,36 @@ export const REPLY_PRIMING_TOKENS = 3;
  */
 const MAX_PIECE_BYTES = 48;
 
-/** The encoding's own pre-tokenizer split; `matchAll` copies it, so one instance serves every call. */
-const PIECES = new RegExp(o200kBase.pat_str, 'gu');
+/** The encoder and the encoding's own pre-tokenizer split (`matchAll` copies it, so one serves every call). */
+interface Encoding {
+  encoder: Tiktoken;
+  pieces: RegExp;
+}
 
-let encoder: Tiktoken | undefined;
+let encoding: Encoding | undefined;
 
-/** Building the rank table takes about half a second, so it happens on first use, once. */
-function getEncoder(): Tiktoken {
-  encoder ??= new Tiktoken(o200kBase);
-  return encoder;
+/**
+ * The rank table is a 2.3 MB module that becomes tens of megabytes of heap and takes about half a
+ * second to build; most prompts fit their budget by a byte bound and never need a count. So it is
+ * loaded (synchronously, through the module's CommonJS build) on the first count, once.
+ */
+function getEncoding(): Encoding {
+  if (!encoding) {
+    const ranks = createRequire(import.meta.url)('js-tiktoken/ranks/o200k_base') as TiktokenBPE;
+    encoding = { encoder: new Tiktoken(ranks), pieces: new RegExp(ranks.pat_str, 'gu') };
+  }
+  return encoding;
+}
+
+/** Whether the rank table has been loaded: for tests of the lazy loading. */
+export function encoderLoaded(): boolean {
+  return encoding !== undefined;
 }
 
 function encodedLength(text: string): number {
   if (text.length === 0) return 0;
   // Empty allow/disallow lists: text such as "<|endoftext|>" is ordinary text here, never a special token.
-  return getEncoder().encode(text, [], []).length;
+  return getEncoding().encoder.encode(text, [], []).length;
 }
 
 function utf8Length(char: string): number {
@@ -91,7 +106,7 @@ function pieceLength(piece: string): number {
  */
 export function countTokens(text: string): number {
   let total = 0;
-  for (const match of text.matchAll(PIECES)) total += pieceLength(match[0]);
+  for (const match of text.matchAll(getEncoding().pieces)) total += pieceLength(match[0]);
   return total;
 }
 

@@ -12,10 +12,13 @@ import { attempt } from '../attempt.js';
 import { asHeedError } from '../errors.js';
 import type { Database, MessageClaims, ReplyLog, ReplySnapshot } from '../storage/index.js';
 import type { IncomingMessage, MessageRef, PersonRef, ReplySink, RespondOutcome } from '../types.js';
+import { Admission, type AdmissionLimits } from './admission.js';
 import { InFlight } from './in-flight.js';
 
 const RATE_LIMIT_NOTICE =
   "You're sending messages faster than I can keep up with. Please wait a minute and try again; your other messages were not lost.";
+const BUSY_NOTICE = "I'm answering a lot of people right now. Please ask again in a minute.";
+const BUSY_LOG_INTERVAL_MS = 10_000;
 const SHUTDOWN_NOTICE = 'I had to stop this answer because I am restarting. Please ask again in a moment.';
 
 export interface ResponderParts {
@@ -26,6 +29,8 @@ export interface ResponderParts {
   model: ModelClient;
   logger: Logger;
   ratePerMinute: number;
+  /** Replies generated at once and waiting for a turn; past both, the person is asked to try again. */
+  admission: AdmissionLimits;
   /** Identifies this process's claims. */
   owner: string;
   now: () => Date;
@@ -39,6 +44,9 @@ export interface ResponderParts {
 /** Answers messages, one `respond` call each. */
 export class Responder {
   private readonly limiter: RateLimiter;
+  private readonly admission: Admission;
+  private turnedAway = 0;
+  private lastBusyLogAt = -Infinity;
   private readonly inFlight = new InFlight();
   /** One per model stream in flight, so that a shutdown past its deadline can cut them short. */
   private readonly cancels = new Set<AbortController>();
@@ -46,6 +54,7 @@ export class Responder {
 
   constructor(private readonly parts: ResponderParts) {
     this.limiter = new RateLimiter(parts.ratePerMinute, () => parts.now().getTime());
+    this.admission = new Admission(parts.admission);
   }
 
   /** Replies being generated right now. */
@@ -104,6 +113,23 @@ export class Responder {
       return { status: 'rate_limited' };
     }
 
+    const turn = this.admission.enter();
+    if (!turn) return this.turnAway(log, message, sink, BUSY_NOTICE);
+    const release = await turn;
+    // Queued while a shutdown began: the streams already cancelled must not be followed by new ones.
+    if (this.draining) {
+      release();
+      return this.turnAway(log, message, sink, SHUTDOWN_NOTICE);
+    }
+    try {
+      return await this.generate(log, message, sink);
+    } finally {
+      release();
+    }
+  }
+
+  /** Build the prompt, stream the reply, store the snapshot: the work that holds a turn. */
+  private async generate(log: Logger, message: IncomingMessage, sink: ReplySink): Promise<RespondOutcome> {
     const started = performance.now();
     let snapshot: ReplySnapshot | undefined;
     try {
@@ -167,6 +193,28 @@ export class Responder {
       }
       return { status: 'failed', error: error.code, userMessage };
     }
+  }
+
+  /**
+   * Every turn is taken and the queue is full: say so, and release the claim so that a redelivery (or
+   * the person asking again) is answered rather than skipped as a duplicate.
+   */
+  private async turnAway(log: Logger, message: MessageRef, sink: ReplySink, notice: string): Promise<RespondOutcome> {
+    this.turnedAway += 1;
+    const now = performance.now();
+    // One line per interval under overload, not one per message: logging is CPU the overload lacks.
+    if (now - this.lastBusyLogAt >= BUSY_LOG_INTERVAL_MS) {
+      log.warn({ turnedAway: this.turnedAway, queued: this.admission.queued }, 'busy: messages turned away');
+      this.lastBusyLogAt = now;
+      this.turnedAway = 0;
+    }
+    try {
+      this.parts.claims.release(message);
+    } catch (error) {
+      log.error({ err: error }, 'could not release a message turned away as busy');
+    }
+    await this.deliver(log, () => sink.fail(notice, ''));
+    return { status: 'busy' };
   }
 
   /**

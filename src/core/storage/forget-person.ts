@@ -5,8 +5,10 @@
  * openDatabase), so SQLite overwrites freed content with zeros; a WAL checkpoint with truncation then
  * moves those pages into heed.db and empties the WAL, where the old versions would otherwise remain.
  */
+import type { ChatMessage } from '../prompt/chat-message.js';
 import type { PersonRef } from '../types.js';
 import type { Database } from './database.js';
+import { SnapshotPieces } from './snapshot-pieces.js';
 
 /** What a trace of a forgotten person is replaced with. */
 export const REMOVED = '[removed]';
@@ -29,11 +31,15 @@ interface Turn {
 }
 
 /** The person's display names and own message texts, read from the snapshots of their own replies. */
-function tracesOf(rows: SnapshotRow[], knownNames: readonly string[]): { names: Set<string>; texts: Set<string> } {
+function tracesOf(
+  pieces: SnapshotPieces,
+  rows: SnapshotRow[],
+  knownNames: readonly string[],
+): { names: Set<string>; texts: Set<string> } {
   const names = new Set(knownNames.map((name) => name.trim()).filter((name) => name !== ''));
   const texts = new Set<string>();
   for (const row of rows) {
-    const turns = JSON.parse(row.messages_json) as Turn[];
+    const turns: Turn[] = pieces.load(row.messages_json);
     const question = turns.at(-1);
     if (question?.role !== 'user') continue;
     const label = SPEAKER_LABEL.exec(question.content);
@@ -66,7 +72,9 @@ export function redactPerson(db: Database, person: PersonRef, names: readonly st
        WHERE platform = ? AND workspace_id = ? AND asker_id = ?`,
     )
     .all(person.platform, person.workspaceId, person.userId);
-  const { names: nameSet, texts } = tracesOf(own, names);
+  // Snapshots name shared pieces (migration 005): read and write their messages through them.
+  const pieces = new SnapshotPieces(db);
+  const { names: nameSet, texts } = tracesOf(pieces, own, names);
   const traces = [...texts, ...nameSet].sort((a, b) => b.length - a.length);
   const speakers = new Set([...nameSet].map((name) => `[${name}] `));
 
@@ -80,12 +88,15 @@ export function redactPerson(db: Database, person: PersonRef, names: readonly st
       'UPDATE replies SET messages_json = ?, reply_text = ? WHERE id = ?',
     );
     for (const row of others.all(person.platform, person.workspaceId, person.userId)) {
-      if (!traces.some((trace) => row.messages_json.includes(trace) || row.reply_text.includes(trace))) continue;
-      const turns = (JSON.parse(row.messages_json) as Turn[]).map((turn) => {
+      const stored: Turn[] = pieces.load(row.messages_json);
+      const mentions = (trace: string) => stored.some((turn) => turn.content.includes(trace)) || row.reply_text.includes(trace);
+      if (!traces.some(mentions)) continue;
+      const turns = stored.map((turn) => {
         const spoken = turn.role === 'user' && [...speakers].some((speaker) => turn.content.startsWith(speaker));
         return { ...turn, content: spoken ? `[${REMOVED}] ${REMOVED}` : scrub(turn.content, traces) };
       });
-      update.run(JSON.stringify(turns), scrub(row.reply_text, traces), row.id);
+      // New pieces are counted first; the update's trigger then releases those the old messages named.
+      update.run(pieces.store(turns as ChatMessage[]), scrub(row.reply_text, traces), row.id);
       changed += 1;
     }
     const notes = db.prepare<[string, string, string], { id: string; note: string }>(

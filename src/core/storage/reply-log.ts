@@ -2,6 +2,7 @@ import type { ChatMessage } from '../prompt/chat-message.js';
 import type { ChannelRef, MessageRef, PersonRef, Platform } from '../types.js';
 import type { Database } from './database.js';
 import { newId } from './ids.js';
+import { SnapshotPieces } from './snapshot-pieces.js';
 import { daysBefore } from './time.js';
 
 /** The version of each layer a reply used; null where the layer was not set (or paused). */
@@ -86,11 +87,14 @@ export class ReplyLog {
   private readonly forgetRepliesStmt;
   private readonly recordTx;
   private readonly forgetTx;
+  private readonly rewriteTx;
+  private readonly pieces: SnapshotPieces;
 
   constructor(
     db: Database,
     private readonly now: () => Date = () => new Date(),
   ) {
+    this.pieces = new SnapshotPieces(db);
     this.insertReplyStmt = db.prepare<ReplyRow>(
       `INSERT INTO replies (id, platform, workspace_id, channel_id, thread_id, source_message_id, asker_id, model,
          params_json, instruction_versions_json, messages_json, reply_text, status, error, latency_ms, first_token_ms,
@@ -127,11 +131,20 @@ export class ReplyLog {
     );
     this.forgetRepliesStmt = db.prepare<PersonParams>(`DELETE FROM replies WHERE ${BY_ASKER}`);
 
-    this.recordTx = db.transaction((row: ReplyRow, messageIds: string[]) => {
-      this.insertReplyStmt.run(row);
+    type RowWithoutMessages = Omit<ReplyRow, 'messages_json'>;
+    this.recordTx = db.transaction((row: RowWithoutMessages, messages: ChatMessage[], messageIds: string[]) => {
+      // Pieces are written in the reply's transaction: a failed insert leaves no reference counted.
+      this.insertReplyStmt.run({ ...row, messages_json: this.pieces.store(messages) });
       for (const messageId of messageIds) {
         this.insertMessageStmt.run(row.platform, row.workspace_id, row.channel_id, messageId, row.id);
       }
+    });
+    const updateMessagesStmt = db.prepare<[string, string]>('UPDATE replies SET messages_json = ? WHERE id = ?');
+    // New pieces are counted before the update, whose trigger then releases the old ones: a piece in both stays.
+    this.rewriteTx = db.transaction((id: string, messages: ChatMessage[]) => {
+      if (this.getStmt.get(id) === undefined) return false;
+      updateMessagesStmt.run(this.pieces.store(messages), id);
+      return true;
     });
     this.forgetTx = db.transaction((params: PersonParams) => {
       this.forgetReportsStmt.run(params);
@@ -145,7 +158,7 @@ export class ReplyLog {
    */
   record(snapshot: ReplySnapshot, messageIds: string[]): string {
     const createdAt = this.now();
-    const row: ReplyRow = {
+    const row: Omit<ReplyRow, 'messages_json'> = {
       id: newId(createdAt),
       platform: snapshot.platform,
       workspace_id: snapshot.workspaceId,
@@ -156,7 +169,6 @@ export class ReplyLog {
       model: snapshot.model,
       params_json: JSON.stringify(snapshot.params),
       instruction_versions_json: JSON.stringify(snapshot.instructionVersions),
-      messages_json: JSON.stringify(snapshot.messages),
       reply_text: snapshot.replyText,
       status: snapshot.status,
       error: snapshot.error ?? null,
@@ -167,7 +179,7 @@ export class ReplyLog {
       created_at: createdAt.toISOString(),
     };
     // An adapter that reports the same message twice must not make the whole snapshot fail.
-    this.recordTx(row, [...new Set(messageIds)]);
+    this.recordTx(row, snapshot.messages, [...new Set(messageIds)]);
     return row.id;
   }
 
@@ -186,6 +198,14 @@ export class ReplyLog {
   /** True when Heed has stored a reply posted in that thread. */
   hasThread(channel: ChannelRef, threadId: string): boolean {
     return this.inThreadStmt.get(channel.platform, channel.workspaceId, channel.channelId, threadId) !== undefined;
+  }
+
+  /**
+   * Replace the messages stored for a reply (a redaction, say), keeping pieces shared with other replies
+   * intact and deleting those no reply names any more. False when there is no such reply.
+   */
+  rewriteMessages(id: string, messages: ChatMessage[]): boolean {
+    return this.rewriteTx(id, messages);
   }
 
   /** Delete replies older than `olderThanDays` days that have no reports. Returns how many were deleted. */
@@ -211,7 +231,7 @@ export class ReplyLog {
       model: row.model,
       params: JSON.parse(row.params_json) as Record<string, unknown>,
       instructionVersions: JSON.parse(row.instruction_versions_json) as InstructionVersions,
-      messages: JSON.parse(row.messages_json) as ChatMessage[],
+      messages: this.pieces.load(row.messages_json),
       replyText: row.reply_text,
       status: row.status,
       latencyMs: row.latency_ms,
