@@ -38,6 +38,8 @@ export function heedFromConfig(config: Config, logger: Logger): Heed {
       maxOutputTokens: config.OPENAI_MAX_OUTPUT_TOKENS,
       ratePerMinute: config.HEED_RATE_LIMIT_PER_MINUTE,
       retentionDays: config.REPLY_RETENTION_DAYS,
+      showApplied: config.HEED_SHOW_APPLIED,
+      restateAfterTurns: config.HEED_RESTATE_AFTER_TURNS,
       admins: {
         slack: forPlatform(config.HEED_ADMINS, 'slack'),
         discord: forPlatform(config.HEED_ADMINS, 'discord'),

@@ -10,10 +10,17 @@ import { heedFromConfig } from '../app.js';
 import type { CommandResult } from '../core/api.js';
 import { createLogger } from '../core/logger.js';
 import type { Actor, HistoryMessage, MessageRef, ReplySink } from '../core/types.js';
-import { commandMessage, FORGET_ME_CANCELLED } from '../messages/command-messages.js';
+import { appliedLine, commandMessage, FORGET_ME_CANCELLED } from '../messages/command-messages.js';
 import { terminalMarkup } from './markup.js';
 
-const HELP = 'Type a message and press Enter. /instructions help lists the instruction commands; /bad [note] or /good rates my last reply; /quit leaves.';
+const HELP =
+  'Type a message and press Enter. /instructions help lists the instruction commands; /bad [note] or /good rates my last reply; ' +
+  '/why explains it; /quit leaves.';
+
+/** Dim on a terminal (ANSI faint), plain when the output is piped. */
+function dim(text: string): string {
+  return process.stdout.isTTY ? `\x1b[2m${text}\x1b[22m` : text;
+}
 
 function write(text: string): void {
   process.stdout.write(text);
@@ -31,6 +38,8 @@ async function main(): Promise<void> {
   let turn = 0;
   let lastReply: MessageRef | undefined;
   let pendingConfirm = false;
+  /** The report whose suggested edit waits for /accept or /dismiss. */
+  let pendingEdit: string | undefined;
 
   const interactive = process.stdin.isTTY === true;
   if (interactive) write(`Heed terminal chat. ${HELP}\n`);
@@ -72,6 +81,17 @@ async function main(): Promise<void> {
       show(await core.command(actor, command[1] ?? ''));
       continue;
     }
+    if (line === '/why') {
+      if (lastReply) show(await core.why(lastReply, actor));
+      else write('There is no reply of mine to explain yet.\n');
+      continue;
+    }
+    if (line === '/accept' || line === '/dismiss') {
+      if (pendingEdit) show(await core.decideEdit(pendingEdit, actor, line === '/accept'));
+      else write('There is no suggested edit waiting.\n');
+      pendingEdit = undefined;
+      continue;
+    }
     const rating = /^\/(bad|good)(?:\s+([\s\S]*))?$/i.exec(line);
     if (rating) {
       if (!lastReply) {
@@ -88,6 +108,13 @@ async function main(): Promise<void> {
             : 'Thanks, noted as a good answer.\n'
           : 'That reply is no longer stored, so it cannot be rated.\n',
       );
+      if (outcome.status === 'filed' && signal === 'bad' && note) {
+        const suggestion = await core.suggestEdit(outcome.reportId, actor);
+        if (suggestion.kind === 'edit_suggested') {
+          pendingEdit = suggestion.reportId;
+          write(`${commandMessage(suggestion, terminalMarkup)}\nType /accept to save it or /dismiss to keep your instructions as they are.\n`);
+        }
+      }
       continue;
     }
     if (line.startsWith('/')) {
@@ -100,8 +127,8 @@ async function main(): Promise<void> {
     const replyId = `${session}-r${turn}`;
     const sink: ReplySink = {
       append: (delta) => write(delta),
-      finish: async () => {
-        write('\n');
+      finish: async (_text, applied) => {
+        write(applied ? `\n${dim(`${appliedLine(applied, terminalMarkup)} · /why explains`)}\n` : '\n');
         return [replyId];
       },
       fail: async (userMessage, partialText) => {

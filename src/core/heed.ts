@@ -10,11 +10,16 @@ import { InstructionCommands } from './commands/instruction-commands.js';
 import type { CommandResult, EditorResult } from './commands/results.js';
 import { asHeedError } from './errors.js';
 import { Feedback, type FeedbackSignal, type ReportListItem } from './feedback/feedback.js';
+import { EditSuggestions } from './feedback/suggest-edit.js';
 import type { Logger } from './logger.js';
 import type { ModelClient } from './model/model-client.js';
-import { forgetPerson } from './privacy/forget-me.js';
+import { forgetEverywhere } from './profile/forget-linked.js';
+import { Linking } from './profile/linking.js';
+import { ProfileStore } from './profile/profile-store.js';
 import { PromptAssembler } from './prompt/prompt-assembler.js';
+import { AppliedLines, AppliedLog, type ShowAppliedMode } from './reply/applied.js';
 import { Responder } from './reply/responder.js';
+import { whyAnswer } from './reply/why.js';
 import { Retention } from './reply/retention.js';
 import { databaseHealth, InstructionStore, MessageClaims, ReplyLog, ReportStore, type Database } from './storage/index.js';
 import type * as T from './types.js';
@@ -29,6 +34,10 @@ export interface HeedSettings {
   retentionDays: number;
   /** People who may change channel and workspace rules besides each platform's own admins (HEED_ADMINS). */
   admins: Readonly<Partial<Record<T.Platform, readonly string[]>>>;
+  /** HEED_SHOW_APPLIED. Default `with-instructions`. */
+  showApplied?: ShowAppliedMode;
+  /** HEED_RESTATE_AFTER_TURNS: restate the rules once a thread has this many earlier messages (0: only when trimmed). */
+  restateAfterTurns?: number;
 }
 
 export interface HeedOptions {
@@ -53,6 +62,10 @@ export class Heed implements HeedCore {
   private readonly feedback: Feedback;
   private readonly responder: Responder;
   private readonly retention: Retention;
+  private readonly profiles: ProfileStore;
+  private readonly linking: Linking;
+  private readonly appliedLog: AppliedLog;
+  private readonly edits: EditSuggestions;
   private closed = false;
 
   constructor(private readonly options: HeedOptions) {
@@ -62,13 +75,38 @@ export class Heed implements HeedCore {
     this.claims = new MessageClaims(db, now);
     this.replies = new ReplyLog(db, now);
     this.reports = new ReportStore(db, now);
-    this.prompts = new PromptAssembler(this.store, settings, now);
+    this.profiles = new ProfileStore(db);
+    this.linking = new Linking(this.profiles, this.store, now);
+    const scopeOf = (person: T.PersonRef) => this.linking.scopeOf(person);
+    this.prompts = new PromptAssembler(this.store, settings, now, scopeOf);
+    const showApplied = settings.showApplied ?? 'with-instructions';
     this.commands = new InstructionCommands({
       store: this.store,
       logger,
       limit: settings.instructionLimit,
       admins: settings.admins,
       preview: (actor) => this.prompts.systemPromptFor(actor).prompt,
+      scopeOf,
+      profile: {
+        setApplied: (actor, show) => {
+          this.profiles.setShowApplied(this.linking.settingsKey(actor), show, now());
+          return { kind: 'applied_set', show, mode: showApplied };
+        },
+        link: (actor, code) => (code === undefined ? this.linking.issue(actor) : this.linking.redeem(actor, code)),
+        unlink: (actor) => this.linking.unlink(actor),
+      },
+    });
+    this.appliedLog = new AppliedLog(db);
+    this.edits = new EditSuggestions({
+      db,
+      model: options.model,
+      replies: this.replies,
+      reports: this.reports,
+      store: this.store,
+      scopeOf,
+      limit: settings.instructionLimit,
+      logger,
+      now,
     });
     this.feedback = new Feedback(this.replies, this.reports, logger);
     this.responder = new Responder({
@@ -81,6 +119,9 @@ export class Heed implements HeedCore {
       ratePerMinute: settings.ratePerMinute,
       owner: this.owner,
       now,
+      applied: new AppliedLines(this.appliedLog, showApplied, (person) =>
+        this.profiles.showApplied(this.linking.settingsKey(person)),
+      ),
     });
     this.retention = new Retention(this.replies, this.claims, settings.retentionDays, logger);
   }
@@ -117,7 +158,8 @@ export class Heed implements HeedCore {
 
   async confirmForgetMe(actor: T.Actor): Promise<CommandResult> {
     try {
-      const counts = forgetPerson({ db: this.options.db, instructions: this.store, replies: this.replies, reports: this.reports }, actor);
+      const data = { db: this.options.db, instructions: this.store, replies: this.replies, reports: this.reports };
+      const counts = forgetEverywhere(data, this.linking, this.profiles, actor);
       this.options.logger.info({ platform: actor.platform, workspace: actor.workspaceId, user: actor.userId, ...counts }, 'forgot a person');
       return { kind: 'forgotten', ...counts };
     } catch (error) {
@@ -161,6 +203,24 @@ export class Heed implements HeedCore {
 
   recentReports(person: T.PersonRef, limit: number): ReportListItem[] {
     return this.feedback.recentReports(person, limit);
+  }
+
+  async why(target: T.MessageRef, person: T.PersonRef): Promise<CommandResult> {
+    try {
+      return whyAnswer({ replies: this.replies, applied: this.appliedLog, store: this.store }, target, person);
+    } catch (error) {
+      const failure = asHeedError(error);
+      this.options.logger.error({ err: error, code: failure.code }, 'Why this answer? failed');
+      return { kind: 'failed', action: 'command', code: failure.code };
+    }
+  }
+
+  suggestEdit(reportId: string, reporter: T.PersonRef): Promise<CommandResult> {
+    return this.edits.draft(reportId, reporter);
+  }
+
+  async decideEdit(reportId: string, person: T.PersonRef, accept: boolean): Promise<CommandResult> {
+    return this.edits.decide(reportId, person, accept);
   }
 
   health(): CoreHealth {

@@ -4,7 +4,9 @@
  * results with it; the core itself writes no sentences for these.
  */
 import { COMMAND_NAME } from '../core/commands/command-name.js';
-import type { CommandResult, EditorResult, Field, Layer, ParseProblem } from '../core/commands/results.js';
+import type { CommandResult, EditorResult, Field, Layer, LinkRefusal, ParseProblem } from '../core/commands/results.js';
+import type { AppliedLayerName, AppliedSummary } from '../core/reply/applied.js';
+import type { Platform } from '../core/types.js';
 import type { Markup } from './markup.js';
 
 const command = `/${COMMAND_NAME}`;
@@ -17,6 +19,50 @@ const FIELD_TITLES: Record<Field, string> = { about: 'About me', respond: 'How t
 export const FORGET_ME_CONFIRM_LABEL = 'Delete everything';
 /** The label of forget-me's cancel button. */
 export const FORGET_ME_CANCEL_LABEL = 'Cancel';
+/** The label of the control under a reply that explains it to its asker. */
+export const WHY_LABEL = 'Why this answer?';
+/** The labels of a suggested edit's two buttons. */
+export const ACCEPT_EDIT_LABEL = 'Accept';
+export const DISMISS_EDIT_LABEL = 'Dismiss';
+
+const PLATFORM_NAMES: Record<Platform, string> = { slack: 'Slack', discord: 'Discord', terminal: 'the terminal chat' };
+
+function platforms(list: readonly Platform[]): string {
+  const names = [...new Set(list)].map((platform) => PLATFORM_NAMES[platform]);
+  return names.length <= 1 ? (names[0] ?? '') : `${names.slice(0, -1).join(', ')} and ${names.at(-1) ?? ''}`;
+}
+
+/** How the applied line and Why this answer? name a layer. */
+function appliedLayerName(layer: AppliedLayerName, m: Markup): string {
+  if (layer === 'user') return 'Your instructions';
+  return layer === 'channel' ? 'channel rules' : `${m.words.workspace} rules`;
+}
+
+/**
+ * The "applied" line under a reply, e.g. "Your instructions v5 · channel rules v2 · gpt-4o-mini · older
+ * messages left out · 3 checks passed". Plain words: each platform sets it in its own subdued style.
+ */
+export function appliedLine(summary: AppliedSummary, m: Markup): string {
+  const parts = summary.layers.map(({ layer, version }) => `${appliedLayerName(layer, m)} v${version}`);
+  if (parts.length === 0) parts.push('No custom instructions');
+  parts.push(m.text(summary.model));
+  if (summary.olderLeftOut) parts.push('older messages left out');
+  if (summary.checks) {
+    const { passed, failed } = summary.checks;
+    parts.push(failed > 0 ? `${plural(failed, 'check')} failed of ${passed + failed}` : `${plural(passed, 'check')} passed`);
+  }
+  const line = parts.join(' · ');
+  return `${line.charAt(0).toUpperCase()}${line.slice(1)}`;
+}
+
+const LINK_REFUSALS: Record<LinkRefusal, string> = {
+  unknown_code: 'That code is not valid: it may be mistyped, or it was already used (each code works once). Ask for a new one with',
+  expired_code: 'That code has expired (codes last ten minutes). Ask for a new one with',
+  own_code: 'That is your own code: enter it on the other platform, where you want to use the same instructions. A new one:',
+  too_many_attempts: 'Too many wrong codes in a row. Wait a quarter of an hour, then try again, or ask for a new code with',
+  already_linked: 'These two accounts are already linked; nothing changed. To split them:',
+  linked_elsewhere: 'Both accounts are already linked to other accounts. Unlink one of them first with',
+};
 
 const formatNumber = (value: number) => value.toLocaleString('en-US');
 
@@ -59,6 +105,9 @@ export function validForms(m: Markup): string {
     'restore <version>',
     'channel show|set <text>|clear',
     `${m.words.workspaceCommand} show|set <text>|clear`,
+    'applied on|off',
+    'link [code]',
+    'unlink',
     'forget-me',
     'help',
   ];
@@ -82,6 +131,9 @@ export function helpText(m: Markup): string {
     [[`${command} restore <version>`], 'go back to any version'],
     [[`${command} channel show|set <text>|clear`], "this channel's rules (admins change them)"],
     [[`${command} ${ws} show|set <text>|clear`], `the ${m.words.workspace}'s rules (admins change them)`],
+    [[`${command} applied off`, `${command} applied on`], 'hide or show the line under my replies that says what shaped them'],
+    [[`${command} link`, `${command} link <code>`], 'use the same instructions on Slack and Discord: get a code here, enter it there'],
+    [[`${command} unlink`], 'split a linked profile again (each side keeps a copy)'],
     [[`${command} forget-me`], 'delete everything stored about you, after a confirmation'],
     [[`${command} help`], 'this list'],
   ];
@@ -126,6 +178,10 @@ export function parseProblemMessage(problem: ParseProblem, m: Markup): string {
     case 'bad_layer_action': {
       const what = problem.given === '' ? `${m.code(problem.word)} needs an action` : `“${m.text(echo(problem.given))}” is not an action for ${m.code(problem.word)}`;
       return `${what}: use ${m.code(`${problem.word} show|set <text>|clear`)}, for example ${m.code(`${command} ${problem.word} show`)}.`;
+    }
+    case 'bad_switch': {
+      const what = problem.given === '' ? `${m.code(problem.word)} needs ${m.code('on')} or ${m.code('off')}` : `“${m.text(echo(problem.given))}” is not ${m.code('on')} or ${m.code('off')}`;
+      return `${what}: use ${m.code(`${command} ${problem.word} off`)} or ${m.code(`${command} ${problem.word} on`)}.`;
     }
   }
 }
@@ -265,8 +321,78 @@ export function commandMessage(result: CommandResult, m: Markup): string {
     case 'forgotten':
       return (
         `Done. I deleted ${plural(result.versions, 'instruction version')}, ${plural(result.replies, 'stored reply', 'stored replies')} ` +
-        `and ${plural(result.reports, 'report')} of yours. From now on I know nothing about you here.`
+        `and ${plural(result.reports, 'report')} of yours` +
+        (result.elsewhere.length > 0
+          ? `, here and on your linked ${platforms(result.elsewhere)} account, and removed the link. From now on I know nothing about you on either.`
+          : '. From now on I know nothing about you here.')
       );
+    case 'applied_set': {
+      const state = result.show
+        ? 'I will show the line under my replies that says which instructions shaped them.'
+        : 'I will no longer show the line under my replies that says which instructions shaped them.';
+      const operator = result.show && result.mode === 'never' ? ' (The operator has turned that line off for everyone right now.)' : '';
+      return `${state}${operator} ${m.code(`${command} applied ${result.show ? 'off' : 'on'}`)} changes it back.`;
+    }
+    case 'link_code':
+      return (
+        `Your link code is ${m.bold(m.code(result.code))}. On the other platform (Slack or Discord), type ` +
+        `${m.code(`${command} link ${result.code}`)} within ${result.minutes} minutes. It works once. ` +
+        'Both accounts will then share your instructions; channel and workspace rules stay where they were set.'
+      );
+    case 'linked': {
+      const other = result.with.length > 0 ? platforms(result.with) : 'your other account';
+      const source = result.from === 'none' ? 'Neither side had instructions yet; set them on either.' : `They start from your ${PLATFORM_NAMES[result.from]} instructions.`;
+      return `Linked: this account and ${other} now share one set of instructions. ${source} ${m.code(`${command} unlink`)} splits them again.`;
+    }
+    case 'link_refused':
+      return `${LINK_REFUSALS[result.reason]} ${m.code(result.reason === 'already_linked' || result.reason === 'linked_elsewhere' ? `${command} unlink` : `${command} link`)}.`;
+    case 'unlinked':
+      return (
+        `Unlinked from ${result.from.length > 0 ? platforms(result.from) : 'your other account'}. ` +
+        (result.copied ? 'Each side keeps a copy of your instructions as they were, and changes from now on stay on their side.' : 'Neither side had instructions to keep.')
+      );
+    case 'not_linked':
+      return `This account is not linked to another. ${m.code(`${command} link`)} gives you a code to link it.`;
+    case 'why': {
+      const layerLines = result.layers.map(({ layer, version, text }) => {
+        const name = appliedLayerName(layer, m);
+        const heading = `${m.bold(`${name.charAt(0).toUpperCase()}${name.slice(1)}`)}, version ${version}`;
+        if (text === null) return `${heading}: no longer stored.`;
+        if (layer !== 'user') return `${heading}\n${m.quote(text.respond)}`;
+        return `${heading}\n${FIELD_TITLES.about}:\n${m.quote(text.about)}\n${FIELD_TITLES.respond}:\n${m.quote(text.respond)}`;
+      });
+      const layers = layerLines.length > 0 ? layerLines.join('\n\n') : 'No custom instructions or rules applied: only the operator\'s base prompt.';
+      const history =
+        result.leftOutCount > 0
+          ? `${plural(result.leftOutCount, 'older message')} of the conversation ${result.leftOutCount === 1 ? 'was' : 'were'} left out to fit the model's context` +
+            (result.leftOut.length > 0 ? `, the latest of them:\n${result.leftOut.map((line) => m.bullet(m.text(line))).join('\n')}` : '.')
+          : 'Nothing of the conversation was left out.';
+      const restated = result.applied.restated ? '\nBecause the conversation is long, your and the channel\'s rules were repeated at its end.' : '';
+      return `${m.bold('Why this answer?')} It was written by ${m.code(result.applied.model)} with:\n\n${layers}\n\n${history}${restated}`;
+    }
+    case 'why_unavailable':
+      switch (result.reason) {
+        case 'not_yours':
+          return 'Only the person I answered can see what shaped that reply: it may show their own instructions.';
+        case 'not_a_reply':
+          return 'That message is not one of my replies, or it is no longer stored.';
+        case 'not_recorded':
+          return 'I did not keep what shaped that reply (it is older than this feature, or it could not be stored).';
+      }
+      break;
+    case 'edit_suggested':
+      return (
+        `From your note, here is a change to ${FIELD_NAMES.respond} that may avoid that next time. Nothing changes unless you accept it.\n` +
+        `${m.bold('Now')}\n${m.quote(result.before)}\n${m.bold('Suggested')}\n${m.quote(result.after)}`
+      );
+    case 'edit_not_offered':
+      return 'I have no change to suggest for that report.';
+    case 'edit_accepted':
+      return `Saved ${FIELD_NAMES.respond} as version ${result.version}. ${m.code(`${command} undo`)} takes it back.`;
+    case 'edit_dismissed':
+      return 'Dismissed; your instructions are unchanged, and I will not suggest it again for that report.';
+    case 'edit_gone':
+      return 'That suggestion is no longer open: it was already accepted or dismissed, or its report was withdrawn.';
     case 'failed':
       return result.action === 'forget-me'
         ? 'I could not delete your data just now; nothing was deleted. Please try again in a moment.'

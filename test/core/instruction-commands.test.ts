@@ -146,7 +146,7 @@ describe('forget-me', () => {
     await heed.core.report({ target: ref, reporter: ana, source: 'reaction', signal: 'bad' });
     expect(await heed.core.command(ana, 'forget-me')).toEqual({ kind: 'confirm_forget_me' });
     expect(heed.core.instructions(ana).version).toBe(1);
-    expect(await heed.core.confirmForgetMe(ana)).toEqual({ kind: 'forgotten', versions: 1, replies: 1, reports: 1 });
+    expect(await heed.core.confirmForgetMe(ana)).toEqual({ kind: 'forgotten', versions: 1, replies: 1, reports: 1, elsewhere: [] });
     expect(heed.core.instructions(ana).version).toBe(0);
     expect(heed.core.isReply(ref)).toBe(false);
   });

@@ -9,6 +9,7 @@
 import type { App, Context, webApi } from '@slack/bolt';
 import type { IncomingMessage } from '../../core/types.js';
 import { isDirectChannel, workspaceOf, type SlackAdapterContext } from './adapter-context.js';
+import { appliedBlocks } from './applied.js';
 import { attempt } from './errors.js';
 import { feedbackButtonsBlock } from './feedback.js';
 import { mentionedUserIds } from './format.js';
@@ -136,6 +137,7 @@ export function registerConversation(app: App, ctx: SlackAdapterContext): void {
         target: { channel: message.channel, threadTs, teamId: workspaceId, userId },
         streaming,
         closingBlocks: [feedbackButtonsBlock()],
+        appliedBlocks,
         statusSettled: status,
         onNothingPosted: () => setStatus(''),
       });

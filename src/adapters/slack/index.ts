@@ -12,6 +12,7 @@ import type { HeedCore } from '../../core/api.js';
 import type { Logger } from '../../core/logger.js';
 import type { BotIdentity, SlackAdapterContext } from './adapter-context.js';
 import { boltLogger } from './bolt-logger.js';
+import { registerApplied } from './applied.js';
 import { registerCommands } from './commands.js';
 import { registerConversation } from './conversation.js';
 import { registerEditor } from './editor.js';
@@ -157,6 +158,7 @@ export async function startSlack(options: StartSlackOptions): Promise<SlackAdapt
     }
   });
   registerFeedback(app, ctx);
+  registerApplied(app, ctx);
   registerHome(app, ctx);
 
   // Every listener failure ends here: log what to fix and keep running.

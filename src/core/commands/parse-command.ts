@@ -17,6 +17,10 @@ export type ParsedCommand =
   | { kind: 'about'; text: string }
   | { kind: 'add'; text: string }
   | { kind: 'restore'; version: number }
+  | { kind: 'applied'; show: boolean }
+  /** Without a code: issue one. With one: redeem it. */
+  | { kind: 'link'; code?: string }
+  | { kind: 'unlink' }
   // `show` and `clear` as two members (the same values as one `'show' | 'clear'` member) so that
   // ruling both out narrows a command to the `set` member.
   | { kind: 'layer'; layer: 'channel' | 'workspace'; action: 'show' }
@@ -25,7 +29,18 @@ export type ParsedCommand =
   /** What was wrong, for the platform to word. */
   | { kind: 'invalid'; problem: ParseProblem };
 
-type NoArgumentKind = 'edit' | 'show' | 'help' | 'preview' | 'history' | 'undo' | 'clear' | 'off' | 'on' | 'forget-me';
+type NoArgumentKind =
+  | 'edit'
+  | 'show'
+  | 'help'
+  | 'preview'
+  | 'history'
+  | 'undo'
+  | 'clear'
+  | 'off'
+  | 'on'
+  | 'forget-me'
+  | 'unlink';
 type TextKind = 'set' | 'about' | 'add';
 
 // Maps, not object literals: a typed word such as "constructor" must not find Object.prototype.
@@ -43,6 +58,7 @@ const NO_ARGUMENT = new Map<string, NoArgumentKind>([
   ['forget-me', 'forget-me'],
   ['forget_me', 'forget-me'],
   ['forgetme', 'forget-me'],
+  ['unlink', 'unlink'],
 ]);
 
 type LayerName = 'channel' | 'workspace';
@@ -54,7 +70,7 @@ const LAYERS = new Map<string, LayerName>([
   ['server', 'workspace'],
 ]);
 
-const KNOWN_WORDS = [...NO_ARGUMENT.keys(), 'set', 'about', 'add', 'restore', ...LAYERS.keys()].filter((word) => word.length > 2);
+const KNOWN_WORDS = [...NO_ARGUMENT.keys(), 'set', 'about', 'add', 'restore', 'applied', 'link', ...LAYERS.keys()].filter((word) => word.length > 2);
 
 const command = `/${COMMAND_NAME}`;
 
@@ -132,6 +148,12 @@ function restore(rest: string): ParsedCommand {
   return invalid({ code: 'bad_version', given: rest });
 }
 
+function applied(rest: string): ParsedCommand {
+  const value = rest.toLowerCase();
+  if (value === 'on' || value === 'off') return { kind: 'applied', show: value === 'on' };
+  return invalid({ code: 'bad_switch', word: 'applied', given: rest });
+}
+
 function layer(target: LayerName, word: string, rest: string): ParsedCommand {
   const { word: actionWord, rest: text } = firstWord(rest);
   const action = actionWord.toLowerCase();
@@ -163,6 +185,8 @@ export function parseCommand(text: string): ParsedCommand {
   if (simple) return noArgument(simple, subcommand, rest);
   if (subcommand === 'set' || subcommand === 'about' || subcommand === 'add') return withText(subcommand, rest);
   if (subcommand === 'restore') return restore(rest);
+  if (subcommand === 'applied') return applied(rest);
+  if (subcommand === 'link') return rest === '' ? { kind: 'link' } : { kind: 'link', code: rest };
   const target = LAYERS.get(subcommand);
   if (target) return layer(target, subcommand, rest);
 

@@ -12,6 +12,7 @@ import { attempt } from '../attempt.js';
 import { asHeedError } from '../errors.js';
 import type { Database, MessageClaims, ReplyLog, ReplySnapshot } from '../storage/index.js';
 import type { IncomingMessage, MessageRef, ReplySink, RespondOutcome } from '../types.js';
+import type { AppliedLines, AppliedRecord } from './applied.js';
 import { InFlight } from './in-flight.js';
 
 const RATE_LIMIT_NOTICE =
@@ -29,6 +30,8 @@ export interface ResponderParts {
   /** Identifies this process's claims. */
   owner: string;
   now: () => Date;
+  /** The applied line under each reply and its stored record (issue 15). */
+  applied?: AppliedLines;
 }
 
 /** Answers messages, one `respond` call each. */
@@ -97,7 +100,8 @@ export class Responder {
     const started = performance.now();
     let snapshot: ReplySnapshot | undefined;
     try {
-      const { messages, versions } = this.parts.prompts.prepare(message, log);
+      const prepared = this.parts.prompts.prepare(message, log);
+      const { messages, versions } = prepared;
       const params = this.parts.model.params();
       snapshot = {
         platform: message.platform,
@@ -119,7 +123,8 @@ export class Responder {
       const result = await this.parts.model
         .stream(messages, (delta) => sink.append(delta), cancel.signal)
         .finally(() => this.cancels.delete(cancel));
-      const messageIds = await sink.finish(result.text);
+      const applied = this.parts.applied?.build(message, prepared, snapshot.model);
+      const messageIds = await sink.finish(result.text, applied?.visible ? applied.record.summary : undefined);
       const complete: ReplySnapshot = {
         ...snapshot,
         replyText: result.text,
@@ -128,7 +133,9 @@ export class Responder {
         ...(result.promptTokens !== undefined ? { promptTokens: result.promptTokens } : {}),
         ...(result.completionTokens !== undefined ? { completionTokens: result.completionTokens } : {}),
       };
-      return this.storeReply(log, message, complete, messageIds);
+      const stored = this.storeReply(log, message, complete, messageIds);
+      if (applied && stored.status === 'replied' && stored.snapshotStored) this.storeApplied(log, stored.replyId, applied.record);
+      return stored;
     } catch (error) {
       if (!(error instanceof ModelError) || !snapshot) {
         return this.apologise(log, sink, error, 'reply failed', message);
@@ -178,6 +185,15 @@ export class Responder {
         // Still refused: the log line above says why; a redelivery after a restart may be answered twice.
       }
       return { status: 'replied', snapshotStored: false, text: snapshot.replyText };
+    }
+  }
+
+  /** Keep what shaped the reply for Why this answer?; the reply stands without it if the database refuses. */
+  private storeApplied(log: Logger, replyId: string, record: AppliedRecord): void {
+    try {
+      this.parts.applied?.store(replyId, record);
+    } catch (error) {
+      log.error({ err: error, reply: replyId }, 'could not store what shaped the reply; Why this answer? will not find it');
     }
   }
 
