@@ -116,4 +116,11 @@ describe('npm run chat: what shaped a reply (issue 15)', () => {
     expect(last.at(-2)).toMatchObject({ role: 'system' });
     expect(last.at(-2)?.content).toContain('RULE-MARKER');
   });
+
+  it('GIVEN /instructions link THEN a one-time code; a wrong code is refused; unlink without a link says so', async () => {
+    const { stdout } = await chat('/instructions link\n/instructions link AAAA-BBBB\n/instructions unlink\n/quit\n', env());
+    expect(stdout).toMatch(/Your link code is `[A-Z2-9]{4}-[A-Z2-9]{4}`\. On the other platform/);
+    expect(stdout).toContain('That code is not valid');
+    expect(stdout).toContain('This account is not linked to another.');
+  });
 });
