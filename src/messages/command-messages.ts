@@ -423,3 +423,48 @@ export function editorMessage(result: EditorResult, m: Markup): string {
       return 'Something went wrong on my side. Please try again in a moment. Nothing was saved.';
   }
 }
+
+/** One suggested prompt of Slack's assistant panel: the button's title and the message it sends. */
+export interface SuggestedPrompt {
+  title: string;
+  message: string;
+}
+
+/** What the assistant panel's greeting and prompts are drawn from. */
+export interface AssistantView {
+  /** The person's "how to respond", empty when unset or paused. */
+  respond: string;
+  /** The channel the person is viewing, when Slack says. */
+  viewingChannel?: string;
+}
+
+/** The greeting when someone opens Heed's assistant panel. */
+export function assistantGreeting(view: AssistantView, m: Markup): string {
+  const instructions = view.respond
+    ? `I answer you following your instructions (${m.code(`${command} show`)} shows them).`
+    : `Tell me once how you want to be answered with ${m.code(command)}, and every answer will follow it.`;
+  return `Hi! Ask me anything here. ${instructions}`;
+}
+
+/** Up to four suggested prompts, drawn from the person's instructions and the channel they are viewing. */
+export function assistantPrompts(view: AssistantView, m: Markup): SuggestedPrompt[] {
+  const prompts: SuggestedPrompt[] = [];
+  if (view.viewingChannel) {
+    prompts.push({
+      title: 'Draft a message for this channel',
+      message: `Help me write a short, clear message to post in ${m.channel(view.viewingChannel)}.`,
+    });
+  }
+  const firstRule = view.respond.split('\n').find((line) => line.trim() !== '')?.trim();
+  if (firstRule) {
+    prompts.push({ title: 'How will you answer me?', message: 'In two sentences, how will you answer me, given my instructions?' });
+    prompts.push({ title: 'Try my style', message: `Explain something useful in one short answer, following my instruction "${excerpt(firstRule, 80)}".` });
+  } else {
+    prompts.push({
+      title: 'Help me set my instructions',
+      message: 'Ask me three short questions about how I like answers (length, tone, format), then suggest custom instructions for me.',
+    });
+  }
+  prompts.push({ title: 'What can you do?', message: 'What can you help me with, in a few bullet points?' });
+  return prompts.slice(0, 4);
+}

@@ -70,8 +70,11 @@ export function readMessage(kind: SlackMessage['kind'], event: object): SlackMes
   };
 }
 
-/** Register the listeners that answer messages. */
-export function registerConversation(app: App, ctx: SlackAdapterContext): void {
+/** Answers one Slack message if Heed should (the assistant panel hands its messages here too). */
+export type AnswerMessage = (message: SlackMessage, context: Context, client: webApi.WebClient) => Promise<void>;
+
+/** Register the listeners that answer messages; returns the answering function for the assistant panel. */
+export function registerConversation(app: App, ctx: SlackAdapterContext): AnswerMessage {
   const { core, config, logger, bot, people, streaming } = ctx;
   /** Messages being answered right now, so a twin arriving meanwhile does no duplicate work. */
   const answering = new Set<string>();
@@ -163,4 +166,5 @@ export function registerConversation(app: App, ctx: SlackAdapterContext): void {
     const message = readMessage('message', event);
     if (message) await answer(message, context, client);
   });
+  return answer;
 }

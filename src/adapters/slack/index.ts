@@ -13,6 +13,7 @@ import type { Logger } from '../../core/logger.js';
 import type { BotIdentity, SlackAdapterContext } from './adapter-context.js';
 import { boltLogger } from './bolt-logger.js';
 import { registerApplied } from './applied.js';
+import { registerAssistant } from './assistant.js';
 import { registerCommands } from './commands.js';
 import { registerConversation } from './conversation.js';
 import { registerEditor } from './editor.js';
@@ -141,7 +142,7 @@ export async function startSlack(options: StartSlackOptions): Promise<SlackAdapt
     people: new UserDirectory(app.client, logger),
     streaming: new StreamingSupport(),
   };
-  registerConversation(app, ctx);
+  registerAssistant(app, ctx, registerConversation(app, ctx));
   registerCommands(app, ctx);
   registerEditor(app, ctx, async (client, actor, origin, text) => {
     if (origin.from === 'home') await publishHome(client, ctx, actor);
