@@ -133,9 +133,7 @@ export class Responder {
         ...(result.promptTokens !== undefined ? { promptTokens: result.promptTokens } : {}),
         ...(result.completionTokens !== undefined ? { completionTokens: result.completionTokens } : {}),
       };
-      const stored = this.storeReply(log, message, complete, messageIds);
-      if (applied && stored.status === 'replied' && stored.snapshotStored) this.storeApplied(log, stored.replyId, applied.record);
-      return stored;
+      return this.storeReply(log, message, complete, messageIds, applied?.record);
     } catch (error) {
       if (!(error instanceof ModelError) || !snapshot) {
         return this.apologise(log, sink, error, 'reply failed', message);
@@ -166,12 +164,19 @@ export class Responder {
    * Store the snapshot once the person has seen the reply. If the database refuses now, the person
    * already has their answer: log it, and leave the claim so the message is not answered twice.
    */
-  private storeReply(log: Logger, message: MessageRef, snapshot: ReplySnapshot, messageIds: string[]): RespondOutcome {
+  private storeReply(
+    log: Logger,
+    message: MessageRef,
+    snapshot: ReplySnapshot,
+    messageIds: string[],
+    applied?: AppliedRecord,
+  ): RespondOutcome {
     const { db, replies, claims } = this.parts;
     try {
-      // One write transaction for the snapshot and the claim: fewer commits per reply under load.
+      // One write transaction for the snapshot, what shaped it and the claim: fewer commits per reply under load.
       const replyId = db.transaction(() => {
         const id = replies.record(snapshot, messageIds);
+        if (applied) this.parts.applied?.store(id, applied);
         claims.complete(message, id);
         return id;
       })();
@@ -185,15 +190,6 @@ export class Responder {
         // Still refused: the log line above says why; a redelivery after a restart may be answered twice.
       }
       return { status: 'replied', snapshotStored: false, text: snapshot.replyText };
-    }
-  }
-
-  /** Keep what shaped the reply for Why this answer?; the reply stands without it if the database refuses. */
-  private storeApplied(log: Logger, replyId: string, record: AppliedRecord): void {
-    try {
-      this.parts.applied?.store(replyId, record);
-    } catch (error) {
-      log.error({ err: error, reply: replyId }, 'could not store what shaped the reply; Why this answer? will not find it');
     }
   }
 
