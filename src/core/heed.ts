@@ -94,6 +94,7 @@ export class Heed implements HeedCore {
         },
         link: (actor, code) => (code === undefined ? this.linking.issue(actor) : this.linking.redeem(actor, code)),
         unlink: (actor) => this.linking.unlink(actor),
+        linkedPlatforms: (actor) => [...new Set(this.linking.identities(actor).slice(1).map((identity) => identity.platform))],
       },
     });
     this.appliedLog = new AppliedLog(db);

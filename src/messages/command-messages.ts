@@ -196,9 +196,10 @@ export function tooLongMessage(target: Field | Layer, length: number, limit: num
 const PAUSED_REMINDER = (m: Markup) => ` (Your instructions are paused; ${m.code(`${command} on`)} resumes them.)`;
 
 /** The text of forget-me's confirmation. */
-export function forgetMeConfirmText(m: Markup): string {
+export function forgetMeConfirmText(m: Markup, elsewhere: readonly Platform[] = []): string {
+  const where = elsewhere.length > 0 ? `in this ${m.words.workspace} and on your linked ${platforms(elsewhere)} account` : `in this ${m.words.workspace}`;
   return (
-    `This deletes everything I store about you in this ${m.words.workspace}: every version of your instructions, ` +
+    `This deletes everything I store about you ${where}: every version of your instructions, ` +
     'the replies I gave you with their snapshots, and the reports you filed. It cannot be undone.'
   );
 }
@@ -221,7 +222,7 @@ export function commandMessage(result: CommandResult, m: Markup): string {
         `Instructions are ${result.enabled ? 'on' : 'off'}. Change them with ${m.code(`${command} about <text>`)} and ${m.code(`${command} set <text>`)}.`
       );
     case 'confirm_forget_me':
-      return forgetMeConfirmText(m);
+      return forgetMeConfirmText(m, result.elsewhere);
     case 'shown': {
       const state = result.enabled ? 'on' : `off (paused: ${m.code(`${command} on`)} resumes them)`;
       return [

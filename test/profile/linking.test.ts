@@ -152,7 +152,8 @@ describe('linking Slack and Discord', () => {
     expect(slack.test.core.isReply(slackRef)).toBe(true);
     await askOnDiscord();
     const ask = discord.slash({ subcommand: 'forget-me' });
-    await ask.callback();
+    const warning = (await ask.callback()).body as { data: { content: string } };
+    expect(warning.data.content).toContain('in this server and on your linked Slack account');
     const confirm = await discord.button({ customId: FORGET_ME_CONFIRM_ID, message: ask.response()! }).callback();
     expect((confirm.body as { data: { content: string } }).data.content).toMatch(
       /Done\. I deleted \d+ instruction versions, 2 stored replies and 0 reports of yours, here and on your linked Slack account/,

@@ -56,6 +56,8 @@ export interface ProfileCommands {
   setApplied(actor: Actor, show: boolean): CommandResult;
   link(actor: Actor, code: string | undefined): CommandResult;
   unlink(actor: Actor): CommandResult;
+  /** The platforms of the other identities linked to the actor (empty when not linked). */
+  linkedPlatforms(actor: Actor): Platform[];
 }
 
 function hasInstructions(version: InstructionVersion | undefined): version is InstructionVersion {
@@ -141,7 +143,7 @@ export class InstructionCommands {
       case 'layer':
         return this.layer(actor, command);
       case 'forget-me':
-        return { kind: 'confirm_forget_me' };
+        return { kind: 'confirm_forget_me', elsewhere: this.options.profile?.linkedPlatforms(actor) ?? [] };
       case 'applied':
       case 'link':
       case 'unlink':

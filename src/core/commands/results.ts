@@ -76,7 +76,8 @@ export type CommandResult =
   | { kind: 'invalid'; problem: ParseProblem }
   | { kind: 'help' }
   | ({ kind: 'editor'; limits: Record<Field, number> } & InstructionsContent)
-  | { kind: 'confirm_forget_me' }
+  /** `elsewhere`: the other platforms of a linked profile, deleted too. */
+  | { kind: 'confirm_forget_me'; elsewhere: Platform[] }
   | ({ kind: 'shown'; version: number } & InstructionsContent)
   /** There is nothing set yet, so `show`, `clear`, `on`/`off` or `history` have nothing to work on. */
   | { kind: 'nothing_set'; command: 'show' | 'clear' | 'toggle' | 'history' | 'undo' | 'restore' }
