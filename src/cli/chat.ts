@@ -67,6 +67,7 @@ async function main(): Promise<void> {
         show(await core.confirmForgetMe(actor));
         history.length = 0;
         lastReply = undefined;
+        pendingEdit = undefined;
       } else write(`${FORGET_ME_CANCELLED}\n`);
       continue;
     }

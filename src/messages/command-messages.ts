@@ -392,6 +392,8 @@ export function commandMessage(result: CommandResult, m: Markup): string {
       return `Saved ${FIELD_NAMES.respond} as version ${result.version}. ${m.code(`${command} undo`)} takes it back.`;
     case 'edit_dismissed':
       return 'Dismissed; your instructions are unchanged, and I will not suggest it again for that report.';
+    case 'edit_stale':
+      return `Your ${FIELD_NAMES.respond} changed since I drafted that, so I did not apply it (it would undo your change). Nothing was saved.`;
     case 'edit_gone':
       return 'That suggestion is no longer open: it was already accepted or dismissed, or its report was withdrawn.';
     case 'failed':

@@ -79,6 +79,7 @@ const ALL_KINDS: CommandResult[] = [
   { kind: 'edit_accepted', version: 7 },
   { kind: 'edit_dismissed' },
   { kind: 'edit_gone' },
+  { kind: 'edit_stale' },
 ];
 
 const APPLIED_LINES: AppliedSummary[] = [

@@ -127,6 +127,8 @@ export type CommandResult =
   | { kind: 'edit_dismissed' }
   /** The suggestion is gone or already decided. */
   | { kind: 'edit_gone' }
+  /** "How to respond" changed since the draft, so accepting it would undo that change: nothing was saved. */
+  | { kind: 'edit_stale' }
   /** Something on our side failed; nothing was changed. */
   | { kind: 'failed'; action: 'command' | 'forget-me'; code: ErrorCode };
 

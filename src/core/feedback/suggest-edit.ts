@@ -137,6 +137,7 @@ export class EditSuggestions {
         }
         const scope = this.parts.scopeOf(person);
         const current = store.current(scope);
+        if ((current?.respond ?? '') !== suggestion.before) return { kind: 'edit_stale' };
         const saved = store.write(scope, {
           about: current?.about ?? '',
           respond: suggestion.after,
