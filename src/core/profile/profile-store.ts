@@ -7,9 +7,9 @@
 import type { Database } from '../storage/index.js';
 import type { PersonRef, Platform } from '../types.js';
 
-/** The scope platform under which a linked profile's instructions are stored. */
+/** The scope platform and workspace under which a linked profile's instructions are stored. */
 export const LINKED_SCOPE_PLATFORM = 'linked';
-const LINKED_WORKSPACE = 'linked';
+export const LINKED_SCOPE_WORKSPACE = 'linked';
 
 interface PersonParams {
   platform: string;
@@ -89,14 +89,14 @@ export class ProfileStore {
     this.copyVersionsStmt = db.prepare<PersonParams & { profileId: string }>(
       `INSERT INTO instruction_versions
          (platform, workspace_id, scope_kind, scope_id, version, about, respond, enabled, action, actor_id, restored_from, created_at)
-       SELECT '${LINKED_SCOPE_PLATFORM}', '${LINKED_WORKSPACE}', 'user', @profileId, version, about, respond, enabled, action,
+       SELECT '${LINKED_SCOPE_PLATFORM}', '${LINKED_SCOPE_WORKSPACE}', 'user', @profileId, version, about, respond, enabled, action,
               actor_id, restored_from, created_at
          FROM instruction_versions
         WHERE platform = @platform AND workspace_id = @workspaceId AND scope_kind = 'user' AND scope_id = @userId`,
     );
     this.dropProfileVersionsStmt = db.prepare<[string]>(
       `DELETE FROM instruction_versions
-        WHERE platform = '${LINKED_SCOPE_PLATFORM}' AND workspace_id = '${LINKED_WORKSPACE}' AND scope_kind = 'user' AND scope_id = ?`,
+        WHERE platform = '${LINKED_SCOPE_PLATFORM}' AND workspace_id = '${LINKED_SCOPE_WORKSPACE}' AND scope_kind = 'user' AND scope_id = ?`,
     );
     this.getSettingStmt = db
       .prepare<[string], number>('SELECT show_applied FROM person_settings WHERE profile_key = ?')
@@ -185,6 +185,7 @@ export class ProfileStore {
     return value === undefined ? undefined : value === 1;
   }
 
+  /** Record the person's choice about the applied line. */
   setShowApplied(profileKey: string, show: boolean, at: Date): void {
     this.putSettingStmt.run({ key: profileKey, show: show ? 1 : 0, at: at.toISOString() });
   }
@@ -203,6 +204,3 @@ export class ProfileStore {
     return this.dropProfileVersions(profileId);
   }
 }
-
-/** The workspace id under which linked profiles' instructions are stored. */
-export const LINKED_SCOPE_WORKSPACE = LINKED_WORKSPACE;

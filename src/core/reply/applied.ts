@@ -74,10 +74,12 @@ export class AppliedLog {
     this.getStmt = db.prepare<[string], string>('SELECT applied_json FROM reply_applied WHERE reply_id = ?').pluck();
   }
 
+  /** Store what shaped a reply (replacing any earlier record of it). */
   record(replyId: string, record: AppliedRecord): void {
     this.putStmt.run(replyId, JSON.stringify(record));
   }
 
+  /** What shaped a reply, if it was recorded. */
   get(replyId: string): AppliedRecord | undefined {
     const json = this.getStmt.get(replyId);
     return json === undefined ? undefined : (JSON.parse(json) as AppliedRecord);
