@@ -14,8 +14,8 @@ import { appliedLine, commandMessage, FORGET_ME_CANCELLED } from '../messages/co
 import { terminalMarkup } from './markup.js';
 
 const HELP =
-  'Type a message and press Enter. /instructions help lists the instruction commands; /bad [note] or /good rates my last reply; ' +
-  '/why explains it; /quit leaves.';
+  'Type a message and press Enter. /instructions help lists the instruction commands; ' +
+  '/bad [note] or /good rates my last reply; /why explains it; /quit leaves.';
 
 /** Dim on a terminal (ANSI faint), plain when the output is piped. */
 function dim(text: string): string {
@@ -113,7 +113,8 @@ async function main(): Promise<void> {
         const suggestion = await core.suggestEdit(outcome.reportId, actor);
         if (suggestion.kind === 'edit_suggested') {
           pendingEdit = suggestion.reportId;
-          write(`${commandMessage(suggestion, terminalMarkup)}\nType /accept to save it or /dismiss to keep your instructions as they are.\n`);
+          const how = 'Type /accept to save it or /dismiss to keep your instructions as they are.';
+          write(`${commandMessage(suggestion, terminalMarkup)}\n${how}\n`);
         }
       }
       continue;

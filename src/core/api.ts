@@ -68,7 +68,10 @@ export interface HeedCore {
   recentReports(person: PersonRef, limit: number): ReportListItem[];
   /** Whether the core's storage answers, for health checks. Never throws. */
   health(): CoreHealth;
-  /** Why this answer?: what shaped the reply at `target`, for its asker only (`why_unavailable` otherwise). Never throws. */
+  /**
+   * Why this answer?: what shaped the reply at `target`, for its asker only (`why_unavailable` otherwise).
+   * Never throws.
+   */
   why(target: MessageRef, person: PersonRef): Promise<CommandResult>;
   /**
    * After a report got a note: draft an edit of the reporter's "how to respond" (`edit_suggested`), or

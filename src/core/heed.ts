@@ -36,7 +36,7 @@ export interface HeedSettings {
   admins: Readonly<Partial<Record<T.Platform, readonly string[]>>>;
   /** HEED_SHOW_APPLIED. Default `with-instructions`. */
   showApplied?: ShowAppliedMode;
-  /** HEED_RESTATE_AFTER_TURNS: restate the rules once a thread has this many earlier messages (0: only when trimmed). */
+  /** HEED_RESTATE_AFTER_TURNS: restate the rules once a thread has this many earlier messages (0: when trimmed). */
   restateAfterTurns?: number;
 }
 
@@ -94,7 +94,9 @@ export class Heed implements HeedCore {
         },
         link: (actor, code) => (code === undefined ? this.linking.issue(actor) : this.linking.redeem(actor, code)),
         unlink: (actor) => this.linking.unlink(actor),
-        linkedPlatforms: (actor) => [...new Set(this.linking.identities(actor).slice(1).map((identity) => identity.platform))],
+        linkedPlatforms: (actor) => [
+          ...new Set(this.linking.identities(actor).slice(1).map((identity) => identity.platform)),
+        ],
       },
     });
     this.appliedLog = new AppliedLog(db);

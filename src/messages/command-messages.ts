@@ -49,20 +49,91 @@ export function appliedLine(summary: AppliedSummary, m: Markup): string {
   if (summary.olderLeftOut) parts.push('older messages left out');
   if (summary.checks) {
     const { passed, failed } = summary.checks;
-    parts.push(failed > 0 ? `${plural(failed, 'check')} failed of ${passed + failed}` : `${plural(passed, 'check')} passed`);
+    parts.push(
+      failed > 0 ? `${plural(failed, 'check')} failed of ${passed + failed}` : `${plural(passed, 'check')} passed`,
+    );
   }
   const line = parts.join(' · ');
   return `${line.charAt(0).toUpperCase()}${line.slice(1)}`;
 }
 
 const LINK_REFUSALS: Record<LinkRefusal, string> = {
-  unknown_code: 'That code is not valid: it may be mistyped, or it was already used (each code works once). Ask for a new one with',
+  unknown_code:
+    'That code is not valid: it may be mistyped, or it was already used (each code works once). ' +
+    'Ask for a new one with',
   expired_code: 'That code has expired (codes last ten minutes). Ask for a new one with',
-  own_code: 'That is your own code: enter it on the other platform, where you want to use the same instructions. A new one:',
-  too_many_attempts: 'Too many wrong codes in a row. Wait a quarter of an hour, then try again, or ask for a new code with',
+  own_code:
+    'That is your own code: enter it on the other platform, where you want to use the same instructions. A new one:',
+  too_many_attempts:
+    'Too many wrong codes in a row. Wait a quarter of an hour, then try again, or ask for a new code with',
   already_linked: 'These two accounts are already linked; nothing changed. To split them:',
   linked_elsewhere: 'Both accounts are already linked to other accounts. Unlink one of them first with',
 };
+
+/** Why this answer?: the model, each layer in force with its text at that version, and what was left out. */
+function whyMessage(result: Extract<CommandResult, { kind: 'why' }>, m: Markup): string {
+  const layerLines = result.layers.map(({ layer, version, text }) => {
+    const name = appliedLayerName(layer, m);
+    const heading = `${m.bold(`${name.charAt(0).toUpperCase()}${name.slice(1)}`)}, version ${version}`;
+    if (text === null) return `${heading}: no longer stored.`;
+    if (layer !== 'user') return `${heading}\n${m.quote(text.respond)}`;
+    const about = `${FIELD_TITLES.about}:\n${m.quote(text.about)}`;
+    return `${heading}\n${about}\n${FIELD_TITLES.respond}:\n${m.quote(text.respond)}`;
+  });
+  const layers =
+    layerLines.length > 0
+      ? layerLines.join('\n\n')
+      : "No custom instructions or rules applied: only the operator's base prompt.";
+  const count = result.leftOutCount;
+  const latest = result.leftOut.map((line) => m.bullet(m.text(line))).join('\n');
+  const history =
+    count > 0
+      ? `${plural(count, 'older message')} of the conversation ${count === 1 ? 'was' : 'were'} left out ` +
+        `to fit the model's context${latest ? `, the latest of them:\n${latest}` : '.'}`
+      : 'Nothing of the conversation was left out.';
+  const restated = result.applied.restated
+    ? "\nBecause the conversation is long, your and the channel's rules were repeated at its end."
+    : '';
+  const model = m.code(result.applied.model);
+  return `${m.bold('Why this answer?')} It was written by ${model} with:\n\n${layers}\n\n${history}${restated}`;
+}
+
+/** The answers to `link`, `link CODE` and `unlink`. */
+function linkMessage(
+  result: Extract<CommandResult, { kind: 'link_code' | 'linked' | 'link_refused' | 'unlinked' | 'not_linked' }>,
+  m: Markup,
+): string {
+  switch (result.kind) {
+    case 'link_code':
+      return (
+        `Your link code is ${m.bold(m.code(result.code))}. On the other platform (Slack or Discord), type ` +
+        `${m.code(`${command} link ${result.code}`)} within ${result.minutes} minutes. It works once. ` +
+        'Both accounts will then share your instructions; channel and workspace rules stay where they were set.'
+      );
+    case 'linked': {
+      const other = result.with.length > 0 ? platforms(result.with) : 'your other account';
+      const source =
+        result.from === 'none'
+          ? 'Neither side had instructions yet; set them on either.'
+          : `They start from your ${PLATFORM_NAMES[result.from]} instructions.`;
+      const split = `${m.code(`${command} unlink`)} splits them again.`;
+      return `Linked: this account and ${other} now share one set of instructions. ${source} ${split}`;
+    }
+    case 'link_refused': {
+      const split = result.reason === 'already_linked' || result.reason === 'linked_elsewhere';
+      return `${LINK_REFUSALS[result.reason]} ${m.code(`${command} ${split ? 'unlink' : 'link'}`)}.`;
+    }
+    case 'unlinked':
+      return (
+        `Unlinked from ${result.from.length > 0 ? platforms(result.from) : 'your other account'}. ` +
+        (result.copied
+          ? 'Each side keeps a copy of your instructions as they were, and changes from now on stay on their side.'
+          : 'Neither side had instructions to keep.')
+      );
+    case 'not_linked':
+      return `This account is not linked to another. ${m.code(`${command} link`)} gives you a code to link it.`;
+  }
+}
 
 const formatNumber = (value: number) => value.toLocaleString('en-US');
 
@@ -131,8 +202,14 @@ export function helpText(m: Markup): string {
     [[`${command} restore <version>`], 'go back to any version'],
     [[`${command} channel show|set <text>|clear`], "this channel's rules (admins change them)"],
     [[`${command} ${ws} show|set <text>|clear`], `the ${m.words.workspace}'s rules (admins change them)`],
-    [[`${command} applied off`, `${command} applied on`], 'hide or show the line under my replies that says what shaped them'],
-    [[`${command} link`, `${command} link <code>`], 'use the same instructions on Slack and Discord: get a code here, enter it there'],
+    [
+      [`${command} applied off`, `${command} applied on`],
+      'hide or show the line under my replies that says what shaped them',
+    ],
+    [
+      [`${command} link`, `${command} link <code>`],
+      'use the same instructions on Slack and Discord: get a code here, enter it there',
+    ],
     [[`${command} unlink`], 'split a linked profile again (each side keeps a copy)'],
     [[`${command} forget-me`], 'delete everything stored about you, after a confirmation'],
     [[`${command} help`], 'this list'],
@@ -180,8 +257,11 @@ export function parseProblemMessage(problem: ParseProblem, m: Markup): string {
       return `${what}: use ${m.code(`${problem.word} show|set <text>|clear`)}, for example ${m.code(`${command} ${problem.word} show`)}.`;
     }
     case 'bad_switch': {
-      const what = problem.given === '' ? `${m.code(problem.word)} needs ${m.code('on')} or ${m.code('off')}` : `“${m.text(echo(problem.given))}” is not ${m.code('on')} or ${m.code('off')}`;
-      return `${what}: use ${m.code(`${command} ${problem.word} off`)} or ${m.code(`${command} ${problem.word} on`)}.`;
+      const onOff = `${m.code('on')} or ${m.code('off')}`;
+      const given = `“${m.text(echo(problem.given))}”`;
+      const what = problem.given === '' ? `${m.code(problem.word)} needs ${onOff}` : `${given} is not ${onOff}`;
+      const forms = `${m.code(`${command} ${problem.word} off`)} or ${m.code(`${command} ${problem.word} on`)}`;
+      return `${what}: use ${forms}.`;
     }
   }
 }
@@ -197,7 +277,8 @@ const PAUSED_REMINDER = (m: Markup) => ` (Your instructions are paused; ${m.code
 
 /** The text of forget-me's confirmation. */
 export function forgetMeConfirmText(m: Markup, elsewhere: readonly Platform[] = []): string {
-  const where = elsewhere.length > 0 ? `in this ${m.words.workspace} and on your linked ${platforms(elsewhere)} account` : `in this ${m.words.workspace}`;
+  const here = `in this ${m.words.workspace}`;
+  const where = elsewhere.length > 0 ? `${here} and on your linked ${platforms(elsewhere)} account` : here;
   return (
     `This deletes everything I store about you ${where}: every version of your instructions, ` +
     'the replies I gave you with their snapshots, and the reports you filed. It cannot be undone.'
@@ -324,53 +405,26 @@ export function commandMessage(result: CommandResult, m: Markup): string {
         `Done. I deleted ${plural(result.versions, 'instruction version')}, ${plural(result.replies, 'stored reply', 'stored replies')} ` +
         `and ${plural(result.reports, 'report')} of yours` +
         (result.elsewhere.length > 0
-          ? `, here and on your linked ${platforms(result.elsewhere)} account, and removed the link. From now on I know nothing about you on either.`
+          ? `, here and on your linked ${platforms(result.elsewhere)} account, and removed the link. ` +
+            'From now on I know nothing about you on either.'
           : '. From now on I know nothing about you here.')
       );
     case 'applied_set': {
       const state = result.show
         ? 'I will show the line under my replies that says which instructions shaped them.'
         : 'I will no longer show the line under my replies that says which instructions shaped them.';
-      const operator = result.show && result.mode === 'never' ? ' (The operator has turned that line off for everyone right now.)' : '';
+      const hidden = result.show && result.mode === 'never';
+      const operator = hidden ? ' (The operator has turned that line off for everyone right now.)' : '';
       return `${state}${operator} ${m.code(`${command} applied ${result.show ? 'off' : 'on'}`)} changes it back.`;
     }
     case 'link_code':
-      return (
-        `Your link code is ${m.bold(m.code(result.code))}. On the other platform (Slack or Discord), type ` +
-        `${m.code(`${command} link ${result.code}`)} within ${result.minutes} minutes. It works once. ` +
-        'Both accounts will then share your instructions; channel and workspace rules stay where they were set.'
-      );
-    case 'linked': {
-      const other = result.with.length > 0 ? platforms(result.with) : 'your other account';
-      const source = result.from === 'none' ? 'Neither side had instructions yet; set them on either.' : `They start from your ${PLATFORM_NAMES[result.from]} instructions.`;
-      return `Linked: this account and ${other} now share one set of instructions. ${source} ${m.code(`${command} unlink`)} splits them again.`;
-    }
+    case 'linked':
     case 'link_refused':
-      return `${LINK_REFUSALS[result.reason]} ${m.code(result.reason === 'already_linked' || result.reason === 'linked_elsewhere' ? `${command} unlink` : `${command} link`)}.`;
     case 'unlinked':
-      return (
-        `Unlinked from ${result.from.length > 0 ? platforms(result.from) : 'your other account'}. ` +
-        (result.copied ? 'Each side keeps a copy of your instructions as they were, and changes from now on stay on their side.' : 'Neither side had instructions to keep.')
-      );
     case 'not_linked':
-      return `This account is not linked to another. ${m.code(`${command} link`)} gives you a code to link it.`;
-    case 'why': {
-      const layerLines = result.layers.map(({ layer, version, text }) => {
-        const name = appliedLayerName(layer, m);
-        const heading = `${m.bold(`${name.charAt(0).toUpperCase()}${name.slice(1)}`)}, version ${version}`;
-        if (text === null) return `${heading}: no longer stored.`;
-        if (layer !== 'user') return `${heading}\n${m.quote(text.respond)}`;
-        return `${heading}\n${FIELD_TITLES.about}:\n${m.quote(text.about)}\n${FIELD_TITLES.respond}:\n${m.quote(text.respond)}`;
-      });
-      const layers = layerLines.length > 0 ? layerLines.join('\n\n') : 'No custom instructions or rules applied: only the operator\'s base prompt.';
-      const history =
-        result.leftOutCount > 0
-          ? `${plural(result.leftOutCount, 'older message')} of the conversation ${result.leftOutCount === 1 ? 'was' : 'were'} left out to fit the model's context` +
-            (result.leftOut.length > 0 ? `, the latest of them:\n${result.leftOut.map((line) => m.bullet(m.text(line))).join('\n')}` : '.')
-          : 'Nothing of the conversation was left out.';
-      const restated = result.applied.restated ? '\nBecause the conversation is long, your and the channel\'s rules were repeated at its end.' : '';
-      return `${m.bold('Why this answer?')} It was written by ${m.code(result.applied.model)} with:\n\n${layers}\n\n${history}${restated}`;
-    }
+      return linkMessage(result, m);
+    case 'why':
+      return whyMessage(result, m);
     case 'why_unavailable':
       switch (result.reason) {
         case 'not_yours':
@@ -383,7 +437,8 @@ export function commandMessage(result: CommandResult, m: Markup): string {
       break;
     case 'edit_suggested':
       return (
-        `From your note, here is a change to ${FIELD_NAMES.respond} that may avoid that next time. Nothing changes unless you accept it.\n` +
+        `From your note, here is a change to ${FIELD_NAMES.respond} that may avoid that next time. ` +
+        'Nothing changes unless you accept it.\n' +
         `${m.bold('Now')}\n${m.quote(result.before)}\n${m.bold('Suggested')}\n${m.quote(result.after)}`
       );
     case 'edit_not_offered':
@@ -393,7 +448,10 @@ export function commandMessage(result: CommandResult, m: Markup): string {
     case 'edit_dismissed':
       return 'Dismissed; your instructions are unchanged, and I will not suggest it again for that report.';
     case 'edit_stale':
-      return `Your ${FIELD_NAMES.respond} changed since I drafted that, so I did not apply it (it would undo your change). Nothing was saved.`;
+      return (
+        `Your ${FIELD_NAMES.respond} changed since I drafted that, so I did not apply it ` +
+        '(it would undo your change). Nothing was saved.'
+      );
     case 'edit_gone':
       return 'That suggestion is no longer open: it was already accepted or dismissed, or its report was withdrawn.';
     case 'failed':
@@ -460,12 +518,20 @@ export function assistantPrompts(view: AssistantView, m: Markup): SuggestedPromp
   }
   const firstRule = view.respond.split('\n').find((line) => line.trim() !== '')?.trim();
   if (firstRule) {
-    prompts.push({ title: 'How will you answer me?', message: 'In two sentences, how will you answer me, given my instructions?' });
-    prompts.push({ title: 'Try my style', message: `Explain something useful in one short answer, following my instruction "${excerpt(firstRule, 80)}".` });
+    prompts.push({
+      title: 'How will you answer me?',
+      message: 'In two sentences, how will you answer me, given my instructions?',
+    });
+    prompts.push({
+      title: 'Try my style',
+      message: `Explain something useful in one short answer, following my instruction "${excerpt(firstRule, 80)}".`,
+    });
   } else {
     prompts.push({
       title: 'Help me set my instructions',
-      message: 'Ask me three short questions about how I like answers (length, tone, format), then suggest custom instructions for me.',
+      message:
+        'Ask me three short questions about how I like answers (length, tone, format), ' +
+        'then suggest custom instructions for me.',
     });
   }
   prompts.push({ title: 'What can you do?', message: 'What can you help me with, in a few bullet points?' });

@@ -42,7 +42,7 @@ async function report(by: Actor, note?: string): Promise<string> {
 }
 
 describe('edits drafted from reports', () => {
-  it("GIVEN the asker's note THEN the model gets the instructions, question, reply and note, and the draft is offered", async () => {
+  it("GIVEN the asker's note THEN the model gets instructions, question, reply and note; a draft", async () => {
     model.enqueue({ reply: '"Be brief.\nUse kilometres."' });
     const reportId = await report(ana, 'I said metric units');
     expect(await heed.core.suggestEdit(reportId, ana)).toEqual({

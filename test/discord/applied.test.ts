@@ -108,7 +108,7 @@ describe('the applied line on Discord', () => {
     expect(theirs.data.content).not.toContain('SECRET-STYLE');
   });
 
-  it('GIVEN a long reply chain trimmed to fit THEN the rules are restated at the end and the line says so', async () => {
+  it('GIVEN a long reply chain trimmed to fit THEN the rules are restated last and the line says so', async () => {
     h = await startHarness({ env: { MODEL_CONTEXT_TOKENS: '1200', OPENAI_MAX_OUTPUT_TOKENS: '100' } });
     await slash('set', { text: 'Always answer in French. RULE-MARKER' });
     let previous: APIMessage | undefined;

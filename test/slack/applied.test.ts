@@ -123,7 +123,7 @@ async function reportWithNote(user: string, replyTs: string, threadTs: string, n
 }
 
 describe('the applied line on Slack', () => {
-  it('GIVEN the default mode THEN a context block and a Why button only under replies shaped by instructions', async () => {
+  it('GIVEN the default mode THEN a context block and a Why button only under shaped replies', async () => {
     h = await startHarness();
     const plain = await ask('U1');
     expect(appliedText(plain.blocks)).toBeUndefined();
@@ -163,7 +163,7 @@ describe('the applied line on Slack', () => {
     expect(await instructions('U1', 'applied maybe')).toContain('is not `on` or `off`');
   });
 
-  it('GIVEN Why this answer? THEN the asker privately sees the layers and versions; anyone else sees none of it', async () => {
+  it('GIVEN Why this answer? THEN the asker privately sees the layers; anyone else sees none of it', async () => {
     h = await startHarness();
     await instructions('U1', 'set Answer in pirate speak. SECRET-STYLE');
     const { thread, reply } = await ask('U1');
@@ -186,7 +186,7 @@ describe('the applied line on Slack', () => {
 });
 
 describe('long threads keep their rules on Slack', () => {
-  it('GIVEN history trimmed to fit THEN the rules are restated before the new message and the line says older messages were left out', async () => {
+  it('GIVEN history trimmed to fit THEN the rules are restated last and the line says so', async () => {
     h = await startHarness({
       env: { MODEL_CONTEXT_TOKENS: '1500', OPENAI_MAX_OUTPUT_TOKENS: '100', HEED_ADMINS: 'U_ADMIN' },
     });
@@ -221,7 +221,7 @@ describe('long threads keep their rules on Slack', () => {
 });
 
 describe('edits learned from reports on Slack', () => {
-  it('GIVEN a note on a report THEN a private before/after; Accept saves a new version that undo takes back', async () => {
+  it('GIVEN a note on a report THEN a private before/after; Accept saves a version undo takes back', async () => {
     h = await startHarness();
     await instructions('U1', 'set Be brief.');
     const { thread, reply } = await ask('U1');

@@ -42,7 +42,7 @@ async function askInPanel(user: string, threadTs: string, text: string): Promise
 }
 
 describe('the Slack assistant panel', () => {
-  it('GIVEN someone opens it while viewing a channel THEN a greeting and up to four prompts drawn from their instructions and that channel', async () => {
+  it('GIVEN it opens over a channel THEN a greeting and up to four prompts from instructions and channel', async () => {
     h = await startHarness();
     const set = await h.instructions('U1', 'set Answer in three bullet points.\nUse metric units.');
     await set.answer();
@@ -76,7 +76,7 @@ describe('the Slack assistant panel', () => {
     );
   });
 
-  it('GIVEN the first question THEN it titles the thread, the thinking status shows, and the answer streams there; later ones keep the title', async () => {
+  it('GIVEN the first question THEN a title, the thinking status and the answer; later, no new title', async () => {
     h = await startHarness();
     const threadTs = await openPanel('U1', CHANNEL);
     await askInPanel('U1', threadTs, 'How do I   plan a\nthree-day trip to Lisbon on a budget with kids?');

@@ -415,7 +415,12 @@ export function eventEnvelope(event: Record<string, unknown>, eventId: string): 
  * The `assistant_thread_started` event Slack sends when someone opens Heed's assistant panel; `viewing`
  * is the channel they had open, which Slack passes as the thread's context.
  */
-export function assistantThreadStartedEvent(options: { user: string; channel: string; threadTs: string; viewing?: string }): Record<string, unknown> {
+export function assistantThreadStartedEvent(options: {
+  user: string;
+  channel: string;
+  threadTs: string;
+  viewing?: string;
+}): Record<string, unknown> {
   return {
     type: 'assistant_thread_started',
     assistant_thread: {

@@ -42,7 +42,7 @@ export function whyButtonRow(): ActionRowBuilder<ButtonBuilder> {
   );
 }
 
-/** Why this answer? was pressed: explain the reply privately to whoever pressed it (the core decides what they may see). */
+/** Why this answer? was pressed: explain the reply privately to whoever pressed it (the core decides what they see). */
 export async function handleWhyButton(ctx: DiscordContext, interaction: ButtonInteraction): Promise<void> {
   const place = placeOf(interaction.channel, interaction.guildId, interaction.channelId);
   const actor = actorOf(interaction);

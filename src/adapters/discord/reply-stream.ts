@@ -129,7 +129,8 @@ export class DiscordReplyStream implements ReplySink {
           this.posted[index] = await existing.edit({ content, allowedMentions: NO_MENTIONS, ...extra });
         } else {
           const anchor = this.posted[index - 1] ?? this.source;
-          this.posted.push(await anchor.reply({ content, allowedMentions: NO_MENTIONS, failIfNotExists: false, ...extra }));
+          const options = { content, allowedMentions: NO_MENTIONS, failIfNotExists: false, ...extra };
+          this.posted.push(await anchor.reply(options));
           this.stopTyping();
         }
         this.shown[index] = content;

@@ -146,7 +146,8 @@ export function registerFeedback(app: App, ctx: SlackAdapterContext): void {
     const channel = body.container.channel_id ?? body.channel?.id;
     const threadTs = typeof body.container.thread_ts === 'string' ? body.container.thread_ts : undefined;
     const place = typeof channel === 'string' ? { channel, ...(threadTs ? { threadTs } : {}) } : undefined;
-    await attempt(logger, 'views.open', () => client.views.open({ trigger_id: body.trigger_id, view: noteModal(action.value ?? '', place) }), 'error');
+    const view = noteModal(action.value ?? '', place);
+    await attempt(logger, 'views.open', () => client.views.open({ trigger_id: body.trigger_id, view }), 'error');
   });
 
   app.view(NOTE_MODAL_ID, async ({ ack, view, body, context, client }) => {

@@ -171,7 +171,8 @@ export function readNoteSubmission(view: ViewOutput): { reportId: string; note: 
       reportId = (parsed as { reportId: string }).reportId;
       const stored = (parsed as { place?: { channel?: unknown; threadTs?: unknown } }).place;
       if (typeof stored?.channel === 'string') {
-        place = { channel: stored.channel, ...(typeof stored.threadTs === 'string' ? { threadTs: stored.threadTs } : {}) };
+        const threadTs = typeof stored.threadTs === 'string' ? stored.threadTs : undefined;
+        place = { channel: stored.channel, ...(threadTs ? { threadTs } : {}) };
       }
     }
   } catch {

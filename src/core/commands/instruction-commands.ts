@@ -151,7 +151,10 @@ export class InstructionCommands {
     }
   }
 
-  private profileCommand(actor: Actor, command: Extract<ParsedCommand, { kind: 'applied' | 'link' | 'unlink' }>): CommandResult {
+  private profileCommand(
+    actor: Actor,
+    command: Extract<ParsedCommand, { kind: 'applied' | 'link' | 'unlink' }>,
+  ): CommandResult {
     const profile = this.options.profile;
     if (!profile) return { kind: 'failed', action: 'command', code: 'internal' };
     if (command.kind === 'applied') return profile.setApplied(actor, command.show);
@@ -264,7 +267,8 @@ export class InstructionCommands {
     const from = current.action === 'undo' && current.restoredFrom !== null ? current.restoredFrom : current.version;
     const target = from - 1;
     if (target < 0) return { kind: 'undo_exhausted' };
-    const content = target === 0 ? { about: '', respond: '', enabled: true } : this.options.store.version(this.scope(actor), target);
+    const content =
+      target === 0 ? { about: '', respond: '', enabled: true } : this.options.store.version(this.scope(actor), target);
     if (!content) return { kind: 'version_missing', version: target, latest: current.version, by: 'undo' };
     const saved = this.write(actor, {
       about: content.about,
@@ -327,6 +331,7 @@ export class InstructionCommands {
     actor: Actor,
     change: { about: string; respond: string; enabled: boolean; action: InstructionAction; restoredFrom?: number },
   ): InstructionVersion {
-    return this.options.store.write(this.scope(actor), { ...change, restoredFrom: change.restoredFrom ?? null, actorId: actor.userId });
+    const restoredFrom = change.restoredFrom ?? null;
+    return this.options.store.write(this.scope(actor), { ...change, restoredFrom, actorId: actor.userId });
   }
 }

@@ -70,7 +70,9 @@ const LAYERS = new Map<string, LayerName>([
   ['server', 'workspace'],
 ]);
 
-const KNOWN_WORDS = [...NO_ARGUMENT.keys(), 'set', 'about', 'add', 'restore', 'applied', 'link', ...LAYERS.keys()].filter((word) => word.length > 2);
+const KNOWN_WORDS = [...NO_ARGUMENT.keys(), 'set', 'about', 'add', 'restore', 'applied', 'link', ...LAYERS.keys()]
+  // Words of one or two characters (`?`, `on`) are too short to be what a typo meant.
+  .filter((word) => word.length > 2);
 
 const command = `/${COMMAND_NAME}`;
 

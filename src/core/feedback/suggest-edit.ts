@@ -36,10 +36,14 @@ export interface EditSuggestionsParts {
 }
 
 const DRAFT_INSTRUCTIONS = [
-  'You help a person improve the custom instructions they give a chat assistant: the field "how to respond" (style, format, length, language).',
-  'You get their current instructions, the question they asked, the reply they received, and their note saying what was wrong with it.',
-  'Write the complete new "how to respond" text: keep everything that is there, and add or change as little as needed so that the problem in the note does not happen again.',
-  'Write it as the person would, in the second person ("Answer in …", "Keep replies …"). Reply with the new text only: no preamble, no quotes, no explanation.',
+  'You help a person improve the custom instructions they give a chat assistant: the field "how to respond" ' +
+    '(style, format, length, language).',
+  'You get their current instructions, the question they asked, the reply they received, and their note saying ' +
+    'what was wrong with it.',
+  'Write the complete new "how to respond" text: keep everything that is there, and add or change as little as ' +
+    'needed so that the problem in the note does not happen again.',
+  'Write it as the person would, in the second person ("Answer in …", "Keep replies …"). Reply with the new text ' +
+    'only: no preamble, no quotes, no explanation.',
 ].join('\n');
 
 /** The model's draft, without the wrapping a model sometimes adds anyway. */
@@ -65,11 +69,13 @@ export class EditSuggestions {
     this.putStmt = db.prepare<{ reportId: string; before: string; after: string; at: string }>(
       `INSERT INTO edit_suggestions (report_id, before, after, status, created_at)
        VALUES (@reportId, @before, @after, 'offered', @at)
-       ON CONFLICT (report_id) DO UPDATE SET before = excluded.before, after = excluded.after, created_at = excluded.created_at
+       ON CONFLICT (report_id) DO UPDATE
+         SET before = excluded.before, after = excluded.after, created_at = excluded.created_at
        WHERE edit_suggestions.status = 'offered'`,
     );
     this.decideStmt = db.prepare<{ reportId: string; status: Status; at: string }>(
-      `UPDATE edit_suggestions SET status = @status, decided_at = @at WHERE report_id = @reportId AND status = 'offered'`,
+      `UPDATE edit_suggestions SET status = @status, decided_at = @at
+        WHERE report_id = @reportId AND status = 'offered'`,
     );
   }
 

@@ -77,7 +77,8 @@ export class ProfileStore {
     );
     this.dropCodeStmt = db.prepare<[string]>('DELETE FROM link_codes WHERE code_hash = ?');
     this.attemptStmt = db.prepare<PersonParams & { at: string }>(
-      'INSERT INTO link_attempts (platform, workspace_id, user_id, attempted_at) VALUES (@platform, @workspaceId, @userId, @at)',
+      `INSERT INTO link_attempts (platform, workspace_id, user_id, attempted_at)
+       VALUES (@platform, @workspaceId, @userId, @at)`,
     );
     this.countAttemptsStmt = db
       .prepare<PersonParams & { since: string }, number>(
@@ -88,15 +89,17 @@ export class ProfileStore {
     this.dropAttemptsStmt = db.prepare<PersonParams>(`DELETE FROM link_attempts WHERE ${PERSON}`);
     this.copyVersionsStmt = db.prepare<PersonParams & { profileId: string }>(
       `INSERT INTO instruction_versions
-         (platform, workspace_id, scope_kind, scope_id, version, about, respond, enabled, action, actor_id, restored_from, created_at)
-       SELECT '${LINKED_SCOPE_PLATFORM}', '${LINKED_SCOPE_WORKSPACE}', 'user', @profileId, version, about, respond, enabled, action,
-              actor_id, restored_from, created_at
+         (platform, workspace_id, scope_kind, scope_id, version, about, respond, enabled, action, actor_id,
+          restored_from, created_at)
+       SELECT '${LINKED_SCOPE_PLATFORM}', '${LINKED_SCOPE_WORKSPACE}', 'user', @profileId, version, about, respond,
+              enabled, action, actor_id, restored_from, created_at
          FROM instruction_versions
         WHERE platform = @platform AND workspace_id = @workspaceId AND scope_kind = 'user' AND scope_id = @userId`,
     );
     this.dropProfileVersionsStmt = db.prepare<[string]>(
       `DELETE FROM instruction_versions
-        WHERE platform = '${LINKED_SCOPE_PLATFORM}' AND workspace_id = '${LINKED_SCOPE_WORKSPACE}' AND scope_kind = 'user' AND scope_id = ?`,
+        WHERE platform = '${LINKED_SCOPE_PLATFORM}' AND workspace_id = '${LINKED_SCOPE_WORKSPACE}'
+          AND scope_kind = 'user' AND scope_id = ?`,
     );
     this.getSettingStmt = db
       .prepare<[string], number>('SELECT show_applied FROM person_settings WHERE profile_key = ?')

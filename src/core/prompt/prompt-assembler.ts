@@ -20,7 +20,7 @@ export interface PromptSettings {
   basePrompt: string;
   contextTokens: number;
   maxOutputTokens: number;
-  /** Restate the asker's and the channel's rules once a thread has this many earlier messages (0: only when trimmed). */
+  /** Restate the asker's and the channel's rules once a thread has this many earlier messages (0: when trimmed). */
   restateAfterTurns?: number;
 }
 

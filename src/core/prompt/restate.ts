@@ -29,7 +29,10 @@ export function restatedRules(layers: RestatedLayers): ChatMessage | undefined {
   return { role: 'system', content: parts.join('\n\n') };
 }
 
-/** True when the rules should be restated: history was trimmed, or the thread reached `afterTurns` (0: never by count). */
+/**
+ * True when the rules should be restated: history was trimmed, or the thread has `afterTurns` earlier
+ * messages (0: never by count).
+ */
 export function shouldRestate(droppedHistory: number, historyLength: number, afterTurns: number): boolean {
   return droppedHistory > 0 || (afterTurns > 0 && historyLength >= afterTurns);
 }
