@@ -56,6 +56,8 @@ export function heedFromConfig(config: Config, logger: Logger): Heed {
       admission: { maxInFlight: config.HEED_MAX_REPLIES_IN_FLIGHT, maxQueued: config.HEED_REPLY_QUEUE },
       retentionDays: config.REPLY_RETENTION_DAYS,
       fenceSecret: config.HEED_FENCE_SECRET,
+      showApplied: config.HEED_SHOW_APPLIED,
+      restateAfterTurns: config.HEED_RESTATE_AFTER_TURNS,
       admins: {
         slack: forPlatform(config.HEED_ADMINS, 'slack'),
         discord: forPlatform(config.HEED_ADMINS, 'discord'),

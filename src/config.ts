@@ -70,6 +70,10 @@ export const configSchema = z.object({
   HEED_REPORTS_CHANNEL: optionalText,
   HEED_RATE_LIMIT_PER_MINUTE: intIn(0, 100_000, 20),
   HEED_THREAD_FOLLOWUPS: flag(true),
+  HEED_SHOW_APPLIED: z
+    .enum(['always', 'with-instructions', 'never'], { message: 'expects always, with-instructions or never' })
+    .default('with-instructions'),
+  HEED_RESTATE_AFTER_TURNS: intIn(0, 10_000, 20),
   HEED_SHUTDOWN_TIMEOUT_MS: intIn(0, 600_000, 10_000),
   // A streamed reply takes about a second and 5–9 ms of CPU: 256 at once is most of two cores.
   HEED_MAX_REPLIES_IN_FLIGHT: intIn(1, 100_000, 256),

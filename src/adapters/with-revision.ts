@@ -7,7 +7,7 @@ import type { ReplySink, RewriteSink } from '../core/types.js';
 export function withRevision(sink: ReplySink, revision: RewriteSink): ReplySink {
   return {
     append: (delta) => sink.append(delta),
-    finish: (text) => sink.finish(text),
+    finish: (text, applied) => sink.finish(text, applied),
     fail: (message, partial) => sink.fail(message, partial),
     replace: (text, ids) => revision.replace(text, ids),
     flag: (notice) => revision.flag(notice),

@@ -12,14 +12,19 @@ import { heedFromConfig } from '../app.js';
 import type { CommandResult } from '../core/api.js';
 import { createLogger } from '../core/logger.js';
 import type { Actor, ComplianceNotice, HistoryMessage, MessageRef, ReplySink, RewriteSink } from '../core/types.js';
-import { commandMessage, FORGET_ME_CANCELLED } from '../messages/command-messages.js';
+import { appliedLine, commandMessage, FORGET_ME_CANCELLED } from '../messages/command-messages.js';
 import { missedMessage, REVISED_MARKER, rewriteMessage } from '../messages/compliance-messages.js';
 import { terminalMarkup } from './markup.js';
 
 const HELP =
   'Type a message and press Enter. /instructions help lists the instruction commands; ' +
-  '/bad [note] or /good rates my last reply; /rewrite fixes my last reply when it missed your instructions; ' +
-  '/quit leaves.';
+  '/bad [note] or /good rates my last reply; /why explains it; /rewrite fixes my last reply when it missed your ' +
+  'instructions; /quit leaves.';
+
+/** Dim on a terminal (ANSI faint), plain when the output is piped. */
+function dim(text: string): string {
+  return process.stdout.isTTY ? `\x1b[2m${text}\x1b[22m` : text;
+}
 
 function write(text: string): void {
   process.stdout.write(text);
@@ -37,6 +42,8 @@ async function main(): Promise<void> {
   let turn = 0;
   let lastReply: MessageRef | undefined;
   let pendingConfirm = false;
+  /** The report whose suggested edit waits for /accept or /dismiss. */
+  let pendingEdit: string | undefined;
 
   const interactive = process.stdin.isTTY === true;
   if (interactive) write(`Heed terminal chat. ${HELP}\n`);
@@ -56,7 +63,6 @@ async function main(): Promise<void> {
   };
 
   // Dim on a terminal; plain text when the output is piped to a file.
-  const dim = (text: string) => (process.stdout.isTTY ? `\x1b[2m${text}\x1b[22m` : text);
   const flag = async (notice: ComplianceNotice) => {
     write(`${dim(`${missedMessage(notice, terminalMarkup)} Type /rewrite to have me fix it.`)}\n`);
   };
@@ -84,6 +90,7 @@ async function main(): Promise<void> {
         show(await core.confirmForgetMe(actor));
         history.length = 0;
         lastReply = undefined;
+        pendingEdit = undefined;
       } else write(`${FORGET_ME_CANCELLED}\n`);
       continue;
     }
@@ -96,6 +103,17 @@ async function main(): Promise<void> {
     const command = /^\/instructions(?:\s+([\s\S]*))?$/i.exec(line);
     if (command) {
       show(await core.command(actor, command[1] ?? ''));
+      continue;
+    }
+    if (line === '/why') {
+      if (lastReply) show(await core.why(lastReply, actor));
+      else write('There is no reply of mine to explain yet.\n');
+      continue;
+    }
+    if (line === '/accept' || line === '/dismiss') {
+      if (pendingEdit) show(await core.decideEdit(pendingEdit, actor, line === '/accept'));
+      else write('There is no suggested edit waiting.\n');
+      pendingEdit = undefined;
       continue;
     }
     const rating = /^\/(bad|good)(?:\s+([\s\S]*))?$/i.exec(line);
@@ -114,6 +132,14 @@ async function main(): Promise<void> {
             : 'Thanks, noted as a good answer.\n'
           : 'That reply is no longer stored, so it cannot be rated.\n',
       );
+      if (outcome.status === 'filed' && signal === 'bad' && note) {
+        const suggestion = await core.suggestEdit(outcome.reportId, actor);
+        if (suggestion.kind === 'edit_suggested') {
+          pendingEdit = suggestion.reportId;
+          const how = 'Type /accept to save it or /dismiss to keep your instructions as they are.';
+          write(`${commandMessage(suggestion, terminalMarkup)}\n${how}\n`);
+        }
+      }
       continue;
     }
     if (line === '/rewrite') {
@@ -140,8 +166,8 @@ async function main(): Promise<void> {
         revised = text;
       }),
       append: (delta) => write(delta),
-      finish: async () => {
-        write('\n');
+      finish: async (_text, applied) => {
+        write(applied ? `\n${dim(`${appliedLine(applied, terminalMarkup)} · /why explains`)}\n` : '\n');
         return [replyId];
       },
       fail: async (userMessage, partialText) => {

@@ -12,5 +12,6 @@ export const terminalMarkup: Markup = {
   quote: (value) => quoteLines(value, same),
   mention: (userId) => `@${userId}`,
   bullet: (value) => `- ${value}`,
+  channel: (channelId) => `#${channelId}`,
   words: { workspace: 'workspace', admins: 'workspace admins', workspaceCommand: 'workspace' },
 };

@@ -90,4 +90,16 @@ export interface HeedCore {
   rewrite(target: MessageRef, requester: PersonRef, sink: RewriteSink): Promise<RewriteOutcome>;
   /** Be told of each new automatic report (a reply that missed checks), e.g. to post it to a reports channel. */
   onAutoReport(listener: (report: AutoReport) => void): void;
+  /**
+   * Why this answer?: what shaped the reply at `target`, for its asker only (`why_unavailable` otherwise).
+   * Never throws.
+   */
+  why(target: MessageRef, person: PersonRef): Promise<CommandResult>;
+  /**
+   * After a report got a note: draft an edit of the reporter's "how to respond" (`edit_suggested`), or
+   * `edit_not_offered` with the reason (no model, no note, not the asker …). Never throws.
+   */
+  suggestEdit(reportId: string, reporter: PersonRef): Promise<CommandResult>;
+  /** Accept (a new version, undoable) or dismiss (remembered) the edit suggested for a report. Never throws. */
+  decideEdit(reportId: string, person: PersonRef, accept: boolean): Promise<CommandResult>;
 }

@@ -13,12 +13,19 @@ import { checksCommand, withChecks } from './compliance-commands.js';
 import { ComplianceService, modelCompletion, type ComplianceMode } from './compliance-service.js';
 import type { CommandResult, EditorResult } from './commands/results.js';
 import { Feedback, type FeedbackSignal, type ReportListItem } from './feedback/feedback.js';
+import { EditSuggestions } from './feedback/suggest-edit.js';
 import type { Logger } from './logger.js';
 import type { ModelClient } from './model/model-client.js';
+import { asHeedError } from './errors.js';
 import { forgetMe } from './privacy/forget-me.js';
+import { forgetEverywhere } from './profile/forget-linked.js';
+import { Linking } from './profile/linking.js';
+import { ProfileStore } from './profile/profile-store.js';
 import { PromptAssembler } from './prompt/prompt-assembler.js';
 import type { AdmissionLimits } from './reply/admission.js';
+import { AppliedLines, AppliedLog, type ShowAppliedMode } from './reply/applied.js';
 import { Responder } from './reply/responder.js';
+import { whyAnswer } from './reply/why.js';
 import { Retention } from './reply/retention.js';
 import {
   ComplianceStore,
@@ -51,6 +58,10 @@ export interface HeedSettings {
   compliance?: ComplianceMode;
   /** HEED_CHECK_EXTRACTOR: `model` adds one model call per saved instruction version. Default `rules`. */
   checkExtractor?: 'rules' | 'model';
+  /** HEED_SHOW_APPLIED. Default `with-instructions`. */
+  showApplied?: ShowAppliedMode;
+  /** HEED_RESTATE_AFTER_TURNS: restate the rules once a thread has this many earlier messages (0: when trimmed). */
+  restateAfterTurns?: number;
 }
 
 export interface HeedOptions {
@@ -78,6 +89,10 @@ export class Heed implements HeedCore {
   private readonly retention: Retention;
   private readonly compliance: ComplianceService;
   private readonly complianceFlow: ComplianceFlow;
+  private readonly profiles: ProfileStore;
+  private readonly linking: Linking;
+  private readonly appliedLog: AppliedLog;
+  private readonly edits: EditSuggestions;
   private closed = false;
 
   constructor(private readonly options: HeedOptions) {
@@ -89,12 +104,47 @@ export class Heed implements HeedCore {
     this.reports = new ReportStore(db, now);
     this.requests = new RequestClaims(db, now, logger);
     const fenceKey = settings.fenceSecret ?? deploymentSecret(db, 'fence', now);
-    this.prompts = new PromptAssembler(this.store, { ...settings, fenceKey }, now);
+    this.profiles = new ProfileStore(db);
+    this.linking = new Linking(this.profiles, this.store, now);
+    const scopeOf = (person: T.PersonRef) => this.linking.scopeOf(person);
+    this.prompts = new PromptAssembler(this.store, { ...settings, fenceKey }, now, scopeOf);
+    const showApplied = settings.showApplied ?? 'with-instructions';
     const { instructionLimit: limit, admins, ratePerMinute } = settings;
     const preview = (actor: T.Actor) => this.prompts.systemPromptFor(actor).prompt;
     const checks = (actor: T.Actor, setting: 'on' | 'off' | undefined) =>
       checksCommand(this.compliance, actor, setting);
-    this.commands = new InstructionCommands({ store: this.store, logger, limit, admins, preview, checks });
+    this.commands = new InstructionCommands({
+      store: this.store,
+      logger,
+      limit,
+      admins,
+      preview,
+      checks,
+      scopeOf,
+      profile: {
+        setApplied: (actor, show) => {
+          this.profiles.setShowApplied(this.linking.settingsKey(actor), show, now());
+          return { kind: 'applied_set', show, mode: showApplied };
+        },
+        link: (actor, code) => (code === undefined ? this.linking.issue(actor) : this.linking.redeem(actor, code)),
+        unlink: (actor) => this.linking.unlink(actor),
+        linkedPlatforms: (actor) => [
+          ...new Set(this.linking.identities(actor).slice(1).map((identity) => identity.platform)),
+        ],
+      },
+    });
+    this.appliedLog = new AppliedLog(db);
+    this.edits = new EditSuggestions({
+      db,
+      model: options.model,
+      replies: this.replies,
+      reports: this.reports,
+      store: this.store,
+      scopeOf,
+      limit,
+      logger,
+      now,
+    });
     this.feedback = new Feedback(this.replies, this.reports, logger);
     const complianceStore = new ComplianceStore(db, now);
     this.compliance = new ComplianceService({
@@ -132,6 +182,9 @@ export class Heed implements HeedCore {
       owner,
       now,
       afterReply,
+      applied: new AppliedLines(this.appliedLog, showApplied, (person) =>
+        this.profiles.showApplied(this.linking.settingsKey(person)),
+      ),
     });
     this.retention = new Retention(this.replies, this.claims, settings.retentionDays, logger);
   }
@@ -173,7 +226,8 @@ export class Heed implements HeedCore {
     // The checks-off choice goes first, so that forget-me's WAL checkpoint also covers its deletion.
     this.compliance.forget(actor);
     const data = { db: this.options.db, instructions: this.store, replies: this.replies, reports: this.reports };
-    return forgetMe(data, actor, this.options.logger);
+    const names = actor.userName ? [actor.userName] : [];
+    return forgetMe(data, actor, this.options.logger, () => forgetEverywhere(data, this.linking, this.profiles, actor, names));
   }
 
   async report(signal: FeedbackSignal): Promise<T.ReportOutcome> {
@@ -231,6 +285,24 @@ export class Heed implements HeedCore {
   /** Resolves when background check extraction by the model has finished (tests; drain waits for it too). */
   checksSettled(): Promise<void> {
     return this.compliance.settled();
+  }
+
+  async why(target: T.MessageRef, person: T.PersonRef): Promise<CommandResult> {
+    try {
+      return whyAnswer({ replies: this.replies, applied: this.appliedLog, store: this.store }, target, person);
+    } catch (error) {
+      const failure = asHeedError(error);
+      this.options.logger.error({ err: error, code: failure.code }, 'Why this answer? failed');
+      return { kind: 'failed', action: 'command', code: failure.code };
+    }
+  }
+
+  suggestEdit(reportId: string, reporter: T.PersonRef): Promise<CommandResult> {
+    return this.edits.draft(reportId, reporter);
+  }
+
+  async decideEdit(reportId: string, person: T.PersonRef, accept: boolean): Promise<CommandResult> {
+    return this.edits.decide(reportId, person, accept);
   }
 
   health(): CoreHealth {

@@ -1,3 +1,5 @@
+import type { AppliedSummary } from './reply/applied.js';
+
 /**
  * The platform-neutral vocabulary of Heed's core. Adapters translate Slack and Discord events into
  * these types and render the core's results back; nothing here knows about a platform SDK.
@@ -70,8 +72,9 @@ export interface ReplySink {
   /**
    * The reply is complete. The adapter posts or finalizes it and returns the platform message ids it
    * now occupies (one reply may span several messages), so that feedback on any of them finds it.
+   * `applied`, when given, is shown under the reply (the "applied" line, with a Why this answer? control).
    */
-  finish(fullText: string): Promise<string[]>;
+  finish(fullText: string, applied?: AppliedSummary): Promise<string[]>;
   /**
    * The reply failed. `userMessage` is a short, honest sentence for the person; `partialText` is
    * what had streamed so far (possibly empty). Returns the platform message ids posted.

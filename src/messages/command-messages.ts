@@ -4,7 +4,9 @@
  * results with it; the core itself writes no sentences for these.
  */
 import { COMMAND_NAME } from '../core/commands/command-name.js';
-import type { CommandResult, EditorResult, Field, Layer, ParseProblem } from '../core/commands/results.js';
+import type { CommandResult, EditorResult, Field, Layer, LinkRefusal, ParseProblem } from '../core/commands/results.js';
+import type { AppliedLayerName, AppliedSummary } from '../core/reply/applied.js';
+import type { Platform } from '../core/types.js';
 import { checksCommandMessage, checksLine } from './compliance-messages.js';
 import type { Markup } from './markup.js';
 
@@ -18,6 +20,121 @@ const FIELD_TITLES: Record<Field, string> = { about: 'About me', respond: 'How t
 export const FORGET_ME_CONFIRM_LABEL = 'Delete everything';
 /** The label of forget-me's cancel button. */
 export const FORGET_ME_CANCEL_LABEL = 'Cancel';
+/** The label of the control under a reply that explains it to its asker. */
+export const WHY_LABEL = 'Why this answer?';
+/** The labels of a suggested edit's two buttons. */
+export const ACCEPT_EDIT_LABEL = 'Accept';
+export const DISMISS_EDIT_LABEL = 'Dismiss';
+
+const PLATFORM_NAMES: Record<Platform, string> = { slack: 'Slack', discord: 'Discord', terminal: 'the terminal chat' };
+
+function platforms(list: readonly Platform[]): string {
+  const names = [...new Set(list)].map((platform) => PLATFORM_NAMES[platform]);
+  return names.length <= 1 ? (names[0] ?? '') : `${names.slice(0, -1).join(', ')} and ${names.at(-1) ?? ''}`;
+}
+
+/** How the applied line and Why this answer? name a layer. */
+function appliedLayerName(layer: AppliedLayerName, m: Markup): string {
+  if (layer === 'user') return 'Your instructions';
+  return layer === 'channel' ? 'channel rules' : `${m.words.workspace} rules`;
+}
+
+/**
+ * The "applied" line under a reply, e.g. "Your instructions v5 · channel rules v2 · gpt-4o-mini · older
+ * messages left out · 3 checks passed". Plain words: each platform sets it in its own subdued style.
+ */
+export function appliedLine(summary: AppliedSummary, m: Markup): string {
+  const parts = summary.layers.map(({ layer, version }) => `${appliedLayerName(layer, m)} v${version}`);
+  if (parts.length === 0) parts.push('No custom instructions');
+  parts.push(m.text(summary.model));
+  if (summary.olderLeftOut) parts.push('older messages left out');
+  if (summary.checks) {
+    const { passed, failed } = summary.checks;
+    parts.push(
+      failed > 0 ? `${plural(failed, 'check')} failed of ${passed + failed}` : `${plural(passed, 'check')} passed`,
+    );
+  }
+  const line = parts.join(' · ');
+  return `${line.charAt(0).toUpperCase()}${line.slice(1)}`;
+}
+
+const LINK_REFUSALS: Record<LinkRefusal, string> = {
+  unknown_code:
+    'That code is not valid: it may be mistyped, or it was already used (each code works once). ' +
+    'Ask for a new one with',
+  expired_code: 'That code has expired (codes last ten minutes). Ask for a new one with',
+  own_code:
+    'That is your own code: enter it on the other platform, where you want to use the same instructions. A new one:',
+  too_many_attempts:
+    'Too many wrong codes in a row. Wait a quarter of an hour, then try again, or ask for a new code with',
+  already_linked: 'These two accounts are already linked; nothing changed. To split them:',
+  linked_elsewhere: 'Both accounts are already linked to other accounts. Unlink one of them first with',
+};
+
+/** Why this answer?: the model, each layer in force with its text at that version, and what was left out. */
+function whyMessage(result: Extract<CommandResult, { kind: 'why' }>, m: Markup): string {
+  const layerLines = result.layers.map(({ layer, version, text }) => {
+    const name = appliedLayerName(layer, m);
+    const heading = `${m.bold(`${name.charAt(0).toUpperCase()}${name.slice(1)}`)}, version ${version}`;
+    if (text === null) return `${heading}: no longer stored.`;
+    if (layer !== 'user') return `${heading}\n${m.quote(text.respond)}`;
+    const about = `${FIELD_TITLES.about}:\n${m.quote(text.about)}`;
+    return `${heading}\n${about}\n${FIELD_TITLES.respond}:\n${m.quote(text.respond)}`;
+  });
+  const layers =
+    layerLines.length > 0
+      ? layerLines.join('\n\n')
+      : "No custom instructions or rules applied: only the operator's base prompt.";
+  const count = result.leftOutCount;
+  const latest = result.leftOut.map((line) => m.bullet(m.text(line))).join('\n');
+  const history =
+    count > 0
+      ? `${plural(count, 'older message')} of the conversation ${count === 1 ? 'was' : 'were'} left out ` +
+        `to fit the model's context${latest ? `, the latest of them:\n${latest}` : '.'}`
+      : 'Nothing of the conversation was left out.';
+  const restated = result.applied.restated
+    ? "\nBecause the conversation is long, your and the channel's rules were repeated at its end."
+    : '';
+  const model = m.code(result.applied.model);
+  return `${m.bold('Why this answer?')} It was written by ${model} with:\n\n${layers}\n\n${history}${restated}`;
+}
+
+/** The answers to `link`, `link CODE` and `unlink`. */
+function linkMessage(
+  result: Extract<CommandResult, { kind: 'link_code' | 'linked' | 'link_refused' | 'unlinked' | 'not_linked' }>,
+  m: Markup,
+): string {
+  switch (result.kind) {
+    case 'link_code':
+      return (
+        `Your link code is ${m.bold(m.code(result.code))}. On the other platform (Slack or Discord), type ` +
+        `${m.code(`${command} link ${result.code}`)} within ${result.minutes} minutes. It works once. ` +
+        'Both accounts will then share your instructions; channel and workspace rules stay where they were set.'
+      );
+    case 'linked': {
+      const other = result.with.length > 0 ? platforms(result.with) : 'your other account';
+      const source =
+        result.from === 'none'
+          ? 'Neither side had instructions yet; set them on either.'
+          : `They start from your ${PLATFORM_NAMES[result.from]} instructions.`;
+      const split = `${m.code(`${command} unlink`)} splits them again.`;
+      return `Linked: this account and ${other} now share one set of instructions. ${source} ${split}`;
+    }
+    case 'link_refused': {
+      const split = result.reason === 'already_linked' || result.reason === 'linked_elsewhere';
+      return `${LINK_REFUSALS[result.reason]} ${m.code(`${command} ${split ? 'unlink' : 'link'}`)}.`;
+    }
+    case 'unlinked':
+      return (
+        `Unlinked from ${result.from.length > 0 ? platforms(result.from) : 'your other account'}. ` +
+        (result.copied
+          ? 'Each side keeps a copy of your instructions as they were, and changes from now on stay on their side.'
+          : 'Neither side had instructions to keep.')
+      );
+    case 'not_linked':
+      return `This account is not linked to another. ${m.code(`${command} link`)} gives you a code to link it.`;
+  }
+}
 
 const formatNumber = (value: number) => value.toLocaleString('en-US');
 
@@ -61,6 +178,9 @@ export function validForms(m: Markup): string {
     'checks [on|off]',
     'channel show|set <text>|clear',
     `${m.words.workspaceCommand} show|set <text>|clear`,
+    'applied on|off',
+    'link [code]',
+    'unlink',
     'forget-me',
     'help',
   ];
@@ -88,6 +208,15 @@ export function helpText(m: Markup): string {
     ],
     [[`${command} channel show|set <text>|clear`], "this channel's rules (admins change them)"],
     [[`${command} ${ws} show|set <text>|clear`], `the ${m.words.workspace}'s rules (admins change them)`],
+    [
+      [`${command} applied off`, `${command} applied on`],
+      'hide or show the line under my replies that says what shaped them',
+    ],
+    [
+      [`${command} link`, `${command} link <code>`],
+      'use the same instructions on Slack and Discord: get a code here, enter it there',
+    ],
+    [[`${command} unlink`], 'split a linked profile again (each side keeps a copy)'],
     [[`${command} forget-me`], 'delete everything stored about you, after a confirmation'],
     [[`${command} help`], 'this list'],
   ];
@@ -142,6 +271,13 @@ export function parseProblemMessage(problem: ParseProblem, m: Markup): string {
       const what = problem.given === '' ? `${m.code(problem.word)} needs an action` : `“${m.text(echo(problem.given))}” is not an action for ${m.code(problem.word)}`;
       return `${what}: use ${m.code(`${problem.word} show|set <text>|clear`)}, for example ${m.code(`${command} ${problem.word} show`)}.`;
     }
+    case 'bad_switch': {
+      const onOff = `${m.code('on')} or ${m.code('off')}`;
+      const given = `“${m.text(echo(problem.given))}”`;
+      const what = problem.given === '' ? `${m.code(problem.word)} needs ${onOff}` : `${given} is not ${onOff}`;
+      const forms = `${m.code(`${command} ${problem.word} off`)} or ${m.code(`${command} ${problem.word} on`)}`;
+      return `${what}: use ${forms}.`;
+    }
   }
 }
 
@@ -155,9 +291,11 @@ export function tooLongMessage(target: Field | Layer, length: number, limit: num
 const PAUSED_REMINDER = (m: Markup) => ` (Your instructions are paused; ${m.code(`${command} on`)} resumes them.)`;
 
 /** The text of forget-me's confirmation. */
-export function forgetMeConfirmText(m: Markup): string {
+export function forgetMeConfirmText(m: Markup, elsewhere: readonly Platform[] = []): string {
+  const here = `in this ${m.words.workspace}`;
+  const where = elsewhere.length > 0 ? `${here} and on your linked ${platforms(elsewhere)} account` : here;
   return (
-    `This deletes everything I store about you in this ${m.words.workspace}: every version of your instructions, ` +
+    `This deletes everything I store about you ${where}: every version of your instructions, ` +
     'the replies I gave you with their snapshots, and the reports you filed. It cannot be undone.'
   );
 }
@@ -180,7 +318,7 @@ export function commandMessage(result: CommandResult, m: Markup): string {
         `Instructions are ${result.enabled ? 'on' : 'off'}. Change them with ${m.code(`${command} about <text>`)} and ${m.code(`${command} set <text>`)}.`
       );
     case 'confirm_forget_me':
-      return forgetMeConfirmText(m);
+      return forgetMeConfirmText(m, result.elsewhere);
     case 'shown': {
       const state = result.enabled ? 'on' : `off (paused: ${m.code(`${command} on`)} resumes them)`;
       return [
@@ -280,8 +418,57 @@ export function commandMessage(result: CommandResult, m: Markup): string {
     case 'forgotten':
       return (
         `Done. I deleted ${plural(result.versions, 'instruction version')}, ${plural(result.replies, 'stored reply', 'stored replies')} ` +
-        `and ${plural(result.reports, 'report')} of yours. From now on I know nothing about you here.`
+        `and ${plural(result.reports, 'report')} of yours` +
+        (result.elsewhere.length > 0
+          ? `, here and on your linked ${platforms(result.elsewhere)} account, and removed the link. ` +
+            'From now on I know nothing about you on either.'
+          : '. From now on I know nothing about you here.')
       );
+    case 'applied_set': {
+      const state = result.show
+        ? 'I will show the line under my replies that says which instructions shaped them.'
+        : 'I will no longer show the line under my replies that says which instructions shaped them.';
+      const hidden = result.show && result.mode === 'never';
+      const operator = hidden ? ' (The operator has turned that line off for everyone right now.)' : '';
+      return `${state}${operator} ${m.code(`${command} applied ${result.show ? 'off' : 'on'}`)} changes it back.`;
+    }
+    case 'link_code':
+    case 'linked':
+    case 'link_refused':
+    case 'unlinked':
+    case 'not_linked':
+      return linkMessage(result, m);
+    case 'why':
+      return whyMessage(result, m);
+    case 'why_unavailable':
+      switch (result.reason) {
+        case 'not_yours':
+          return 'Only the person I answered can see what shaped that reply: it may show their own instructions.';
+        case 'not_a_reply':
+          return 'That message is not one of my replies, or it is no longer stored.';
+        case 'not_recorded':
+          return 'I did not keep what shaped that reply (it is older than this feature, or it could not be stored).';
+      }
+      break;
+    case 'edit_suggested':
+      return (
+        `From your note, here is a change to ${FIELD_NAMES.respond} that may avoid that next time. ` +
+        'Nothing changes unless you accept it.\n' +
+        `${m.bold('Now')}\n${m.quote(result.before)}\n${m.bold('Suggested')}\n${m.quote(result.after)}`
+      );
+    case 'edit_not_offered':
+      return 'I have no change to suggest for that report.';
+    case 'edit_accepted':
+      return `Saved ${FIELD_NAMES.respond} as version ${result.version}. ${m.code(`${command} undo`)} takes it back.`;
+    case 'edit_dismissed':
+      return 'Dismissed; your instructions are unchanged, and I will not suggest it again for that report.';
+    case 'edit_stale':
+      return (
+        `Your ${FIELD_NAMES.respond} changed since I drafted that, so I did not apply it ` +
+        '(it would undo your change). Nothing was saved.'
+      );
+    case 'edit_gone':
+      return 'That suggestion is no longer open: it was already accepted or dismissed, or its report was withdrawn.';
     case 'failed':
       return result.action === 'forget-me'
         ? 'I could not delete your data just now; nothing was deleted. Please try again in a moment.'
@@ -320,4 +507,57 @@ export function editorMessage(result: EditorResult, m: Markup): string {
     case 'failed':
       return 'Something went wrong on my side. Please try again in a moment. Nothing was saved.';
   }
+}
+
+/** One suggested prompt of Slack's assistant panel: the button's title and the message it sends. */
+export interface SuggestedPrompt {
+  title: string;
+  message: string;
+}
+
+/** What the assistant panel's greeting and prompts are drawn from. */
+export interface AssistantView {
+  /** The person's "how to respond", empty when unset or paused. */
+  respond: string;
+  /** The channel the person is viewing, when Slack says. */
+  viewingChannel?: string;
+}
+
+/** The greeting when someone opens Heed's assistant panel. */
+export function assistantGreeting(view: AssistantView, m: Markup): string {
+  const instructions = view.respond
+    ? `I answer you following your instructions (${m.code(`${command} show`)} shows them).`
+    : `Tell me once how you want to be answered with ${m.code(command)}, and every answer will follow it.`;
+  return `Hi! Ask me anything here. ${instructions}`;
+}
+
+/** Up to four suggested prompts, drawn from the person's instructions and the channel they are viewing. */
+export function assistantPrompts(view: AssistantView, m: Markup): SuggestedPrompt[] {
+  const prompts: SuggestedPrompt[] = [];
+  if (view.viewingChannel) {
+    prompts.push({
+      title: 'Draft a message for this channel',
+      message: `Help me write a short, clear message to post in ${m.channel(view.viewingChannel)}.`,
+    });
+  }
+  const firstRule = view.respond.split('\n').find((line) => line.trim() !== '')?.trim();
+  if (firstRule) {
+    prompts.push({
+      title: 'How will you answer me?',
+      message: 'In two sentences, how will you answer me, given my instructions?',
+    });
+    prompts.push({
+      title: 'Try my style',
+      message: `Explain something useful in one short answer, following my instruction "${excerpt(firstRule, 80)}".`,
+    });
+  } else {
+    prompts.push({
+      title: 'Help me set my instructions',
+      message:
+        'Ask me three short questions about how I like answers (length, tone, format), ' +
+        'then suggest custom instructions for me.',
+    });
+  }
+  prompts.push({ title: 'What can you do?', message: 'What can you help me with, in a few bullet points?' });
+  return prompts.slice(0, 4);
 }

@@ -16,6 +16,8 @@ export interface Markup {
   mention(userId: string): string;
   /** A bulleted line. */
   bullet(value: string): string;
+  /** A channel, by id, as the platform links it. */
+  channel(channelId: string): string;
   /** The platform's words for its workspace and who administers it. */
   words: {
     /** `workspace` (Slack, terminal) or `server` (Discord). */

@@ -7,8 +7,8 @@ import { terminalMarkup } from '../../src/cli/markup.js';
 const HELP_TEXT = helpText(terminalMarkup);
 import { type ParsedCommand, parseCommand } from '../../src/core/commands/parse-command.js';
 
-const KINDS = new Set(['edit', 'show', 'help', 'preview', 'history', 'undo', 'clear', 'off', 'on', 'forget-me', 'set', 'about', 'add', 'restore', 'layer', 'invalid']);
-const CODES = new Set(['missing_text', 'bad_version', 'unknown_subcommand', 'unexpected_text', 'bad_layer_action']);
+const KINDS = new Set(['edit', 'show', 'help', 'preview', 'history', 'undo', 'clear', 'off', 'on', 'forget-me', 'set', 'about', 'add', 'restore', 'layer', 'invalid', 'applied', 'link', 'unlink']);
+const CODES = new Set(['missing_text', 'bad_version', 'unknown_subcommand', 'unexpected_text', 'bad_layer_action', 'bad_switch']);
 
 const valid: [string, ParsedCommand][] = [
   ['', { kind: 'edit' }],
@@ -49,6 +49,11 @@ const valid: [string, ParsedCommand][] = [
   ['\u200Bshow\u200B', { kind: 'show' }],
   ['\uFEFF\u200Bset\u2060 Hello', { kind: 'set', text: 'Hello' }],
   ['\u00A0show\u00A0', { kind: 'show' }],
+  ['applied off', { kind: 'applied', show: false }],
+  ['Applied ON', { kind: 'applied', show: true }],
+  ['link', { kind: 'link' }],
+  ['link abcd-2345', { kind: 'link', code: 'abcd-2345' }],
+  ['unlink', { kind: 'unlink' }],
 ];
 
 const invalidInputs: [string, string, RegExp][] = [
@@ -84,6 +89,10 @@ const invalidInputs: [string, string, RegExp][] = [
   ['edit now', 'unexpected_text', /`edit` takes nothing/],
   ['forgetme please', 'unexpected_text', /Use `\/instructions forget-me` on its own/],
   ['/instructions /instructions', 'unknown_subcommand', /“\/instructions”/],
+  ['applied', 'bad_switch', /`applied` needs `on` or `off`: use `\/instructions applied off`/],
+  ['applied maybe', 'bad_switch', /“maybe” is not `on` or `off`/],
+  ['unlink everything', 'unexpected_text', /`unlink` takes nothing/],
+  ['lnik', 'unknown_subcommand', /Did you mean `link`\?/],
 ];
 
 describe('parseCommand: valid forms', () => {
@@ -122,7 +131,7 @@ describe('parseCommand: invalid input', () => {
 
 describe('parseCommand: any input (property)', () => {
   const tokens = fc.constantFrom(
-    'set', 'SET', 'about', 'add', 'restore', 'v3', '0', '-1', 'channel', 'workspace', 'server', 'show', 'clear', 'forget-me', 'forget', 'me',
+    'set', 'SET', 'about', 'add', 'restore', 'applied', 'link', 'unlink', 'on', 'v3', '0', '-1', 'channel', 'workspace', 'server', 'show', 'clear', 'forget-me', 'forget', 'me',
     '/instructions', '\u200B', '\uFEFF', '\u0000', '\u0007', '\u202E', ' ', '\n', '\t', '\u00A0', '`', '“', '😀', '日本', 'constructor', '__proto__',
   );
   const anyText = fc.oneof(
@@ -171,7 +180,7 @@ describe('parseCommand: any input (property)', () => {
 describe('HELP_TEXT', () => {
   it('lists every form on a line of its own', () => {
     const lines: string[] = HELP_TEXT.split('\n');
-    for (const form of ['edit', 'show', 'set <text>', 'about <text>', 'add <text>', 'clear', 'off', 'on', 'preview', 'history', 'undo', 'restore <version>', 'channel show|set <text>|clear', 'workspace show|set <text>|clear', 'forget-me', 'help']) {
+    for (const form of ['edit', 'show', 'set <text>', 'about <text>', 'add <text>', 'clear', 'off', 'on', 'preview', 'history', 'undo', 'restore <version>', 'channel show|set <text>|clear', 'workspace show|set <text>|clear', 'applied off', 'link', 'unlink', 'forget-me', 'help']) {
       expect(lines.some((line) => line.includes(`/${COMMAND_NAME} ${form}`) || line.includes(`\`${form}\``))).toBe(true);
     }
     expect(COMMAND_NAME).toBe('instructions');

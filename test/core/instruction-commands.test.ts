@@ -144,9 +144,9 @@ describe('forget-me', () => {
     );
     const ref = { platform: 'slack' as const, workspaceId: 'T1', channelId: 'C1', messageId: 'R1' };
     await heed.core.report({ target: ref, reporter: ana, source: 'reaction', signal: 'bad' });
-    expect(await heed.core.command(ana, 'forget-me')).toEqual({ kind: 'confirm_forget_me' });
+    expect(await heed.core.command(ana, 'forget-me')).toEqual({ kind: 'confirm_forget_me', elsewhere: [] });
     expect(heed.core.instructions(ana).version).toBe(1);
-    expect(await heed.core.confirmForgetMe(ana)).toEqual({ kind: 'forgotten', versions: 1, replies: 1, reports: 1 });
+    expect(await heed.core.confirmForgetMe(ana)).toEqual({ kind: 'forgotten', versions: 1, replies: 1, reports: 1, elsewhere: [] });
     expect(heed.core.instructions(ana).version).toBe(0);
     expect(heed.core.isReply(ref)).toBe(false);
   });

@@ -15,7 +15,7 @@ import { FAKE_IDS, startFakeDiscord, type FakeDiscord } from '../support/fake-di
 interface CommandJson {
   name: string;
   type?: number;
-  options?: { name: string; type: number; options?: { name: string; type: number; required?: boolean }[] }[];
+  options?: { name: string; type: number; options?: { name: string; type: number; required?: boolean; choices?: unknown[] }[] }[];
 }
 
 describe('npm run discord:register', () => {
@@ -60,11 +60,16 @@ describe('npm run discord:register', () => {
       option.type === 2 ? `${option.name} ${(option.options ?? []).map((sub) => sub.name).join('|')}` : option.name,
     );
     expect(forms).toEqual([
-      'edit', 'show', 'set', 'about', 'add', 'clear', 'off', 'on', 'preview', 'history', 'undo', 'restore', 'forget-me', 'help',
+      'edit', 'show', 'set', 'about', 'add', 'clear', 'off', 'on', 'preview', 'history', 'undo', 'restore',
+      'applied', 'link', 'unlink', 'forget-me', 'help',
       'channel show|set|clear', 'server show|set|clear',
     ]);
     const set = instructions?.options?.find((option) => option.name === 'set');
     expect(set?.options).toEqual([expect.objectContaining({ name: 'text', type: 3, required: true })]);
+    const link = instructions?.options?.find((option) => option.name === 'link');
+    expect(link?.options).toEqual([expect.objectContaining({ name: 'text', type: 3, required: false })]);
+    const applied = instructions?.options?.find((option) => option.name === 'applied');
+    expect(applied?.options?.[0]).toMatchObject({ choices: [{ name: 'on', value: 'on' }, { name: 'off', value: 'off' }] });
     const restore = instructions?.options?.find((option) => option.name === 'restore');
     expect(restore?.options).toEqual([expect.objectContaining({ name: 'version', type: 4, required: true })]);
     expect(report).toMatchObject({ name: REPORT_COMMAND_NAME, type: 3 });

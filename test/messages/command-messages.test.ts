@@ -8,14 +8,16 @@ import { discordMarkup } from '../../src/adapters/discord/markup.js';
 import { slackMarkup } from '../../src/adapters/slack/markup.js';
 import { terminalMarkup } from '../../src/cli/markup.js';
 import type { CommandResult, EditorResult } from '../../src/core/api.js';
-import { commandMessage, editorMessage } from '../../src/messages/command-messages.js';
+import type { AppliedSummary } from '../../src/core/reply/applied.js';
+import { appliedLine, commandMessage, editorMessage } from '../../src/messages/command-messages.js';
 import type { Markup } from '../../src/messages/markup.js';
 
 const ALL_KINDS: CommandResult[] = [
   { kind: 'invalid', problem: { code: 'missing_text', form: 'set', word: 'set' } },
   { kind: 'help' },
   { kind: 'editor', about: 'a', respond: 'b', enabled: true, limits: { about: 10, respond: 10 } },
-  { kind: 'confirm_forget_me' },
+  { kind: 'confirm_forget_me', elsewhere: [] },
+  { kind: 'confirm_forget_me', elsewhere: ['slack'] },
   { kind: 'shown', about: 'I <3 maps', respond: 'Be *brief*', enabled: false, version: 4 },
   { kind: 'nothing_set', command: 'show' },
   { kind: 'saved', field: 'respond', version: 2, paused: true },
@@ -41,7 +43,8 @@ const ALL_KINDS: CommandResult[] = [
   { kind: 'admins_only', layer: 'workspace' },
   { kind: 'layer_cleared', layer: 'channel', version: 3 },
   { kind: 'layer_saved', layer: 'workspace', version: 1 },
-  { kind: 'forgotten', versions: 1, replies: 2, reports: 0 },
+  { kind: 'forgotten', versions: 1, replies: 2, reports: 0, elsewhere: [] },
+  { kind: 'forgotten', versions: 4, replies: 3, reports: 1, elsewhere: ['discord'] },
   { kind: 'failed', action: 'command', code: 'internal' },
   {
     kind: 'with_checks',
@@ -57,6 +60,46 @@ const ALL_KINDS: CommandResult[] = [
   { kind: 'checks_toggled', enabled: false },
   { kind: 'checks_already', enabled: true },
   { kind: 'invalid', problem: { code: 'bad_checks_setting', given: 'maybe' } },
+  { kind: 'invalid', problem: { code: 'bad_switch', word: 'applied', given: 'maybe' } },
+  { kind: 'applied_set', show: false, mode: 'with-instructions' },
+  { kind: 'applied_set', show: true, mode: 'never' },
+  { kind: 'link_code', code: 'ABCD-EFGH', minutes: 10 },
+  { kind: 'linked', with: ['slack'], from: 'slack' },
+  { kind: 'linked', with: ['discord'], from: 'none' },
+  { kind: 'link_refused', reason: 'unknown_code' },
+  { kind: 'link_refused', reason: 'expired_code' },
+  { kind: 'link_refused', reason: 'own_code' },
+  { kind: 'link_refused', reason: 'too_many_attempts' },
+  { kind: 'link_refused', reason: 'already_linked' },
+  { kind: 'link_refused', reason: 'linked_elsewhere' },
+  { kind: 'unlinked', from: ['discord'], copied: true },
+  { kind: 'not_linked' },
+  {
+    kind: 'why',
+    applied: { layers: [{ layer: 'channel', version: 2 }, { layer: 'user', version: 5 }], model: 'gpt-4o-mini', olderLeftOut: true, restated: true },
+    layers: [
+      { layer: 'channel', version: 2, text: { about: '', respond: 'Use English.' } },
+      { layer: 'user', version: 5, text: { about: 'I <3 maps', respond: 'Be *brief*' } },
+    ],
+    leftOut: ['Ana: the first question'],
+    leftOutCount: 3,
+  },
+  { kind: 'why', applied: { layers: [], model: 'm', olderLeftOut: false, restated: false }, layers: [], leftOut: [], leftOutCount: 0 },
+  { kind: 'why_unavailable', reason: 'not_yours' },
+  { kind: 'why_unavailable', reason: 'not_a_reply' },
+  { kind: 'why_unavailable', reason: 'not_recorded' },
+  { kind: 'edit_suggested', reportId: 'r1', before: 'Be brief.', after: 'Be brief.\nUse metric units.' },
+  { kind: 'edit_not_offered', reason: 'no_model' },
+  { kind: 'edit_accepted', version: 7 },
+  { kind: 'edit_dismissed' },
+  { kind: 'edit_gone' },
+  { kind: 'edit_stale' },
+];
+
+const APPLIED_LINES: AppliedSummary[] = [
+  { layers: [{ layer: 'user', version: 5 }, { layer: 'channel', version: 2 }], model: 'gpt-4o-mini', olderLeftOut: false, restated: false },
+  { layers: [{ layer: 'workspace', version: 1 }], model: 'gpt-4o-mini', olderLeftOut: true, restated: true, checks: { passed: 3, failed: 0 } },
+  { layers: [], model: 'llama3.2', olderLeftOut: false, restated: false, checks: { passed: 2, failed: 1 } },
 ];
 
 const EDITOR_RESULTS: EditorResult[] = [
@@ -83,6 +126,10 @@ describe.each(PLATFORMS)('the message table on %s', (platform, markup) => {
     const text = commandMessage(result, markup);
     expect(text.length).toBeGreaterThan(10);
     expect(text).toMatchSnapshot(platform);
+  });
+
+  it.each(APPLIED_LINES.map((summary, index) => [index, summary] as const))('renders applied line %s', (_index, summary) => {
+    expect(appliedLine(summary, markup)).toMatchSnapshot(platform);
   });
 
   it.each(EDITOR_RESULTS.map((result) => [result.kind, result] as const))('renders the editor result %s', (_kind, result) => {

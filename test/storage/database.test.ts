@@ -19,6 +19,8 @@ const CORE_TABLES = [
   'request_claims',
   'schema_migrations',
   'snapshot_pieces',
+  'profile_links',
+  'reply_applied',
 ];
 
 let temp: TempDbPath;

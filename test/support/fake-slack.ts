@@ -254,6 +254,8 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       case 'chat.postEphemeral':
         return { ok: true, message_ts: nextTs() };
       case 'assistant.threads.setStatus':
+      case 'assistant.threads.setSuggestedPrompts':
+      case 'assistant.threads.setTitle':
       case 'reactions.add':
       case 'reactions.remove':
         return { ok: true };
@@ -415,3 +417,25 @@ export function eventEnvelope(event: Record<string, unknown>, eventId: string): 
   };
 }
 
+
+/**
+ * The `assistant_thread_started` event Slack sends when someone opens Heed's assistant panel; `viewing`
+ * is the channel they had open, which Slack passes as the thread's context.
+ */
+export function assistantThreadStartedEvent(options: {
+  user: string;
+  channel: string;
+  threadTs: string;
+  viewing?: string;
+}): Record<string, unknown> {
+  return {
+    type: 'assistant_thread_started',
+    assistant_thread: {
+      user_id: options.user,
+      channel_id: options.channel,
+      thread_ts: options.threadTs,
+      context: options.viewing ? { channel_id: options.viewing, team_id: FAKE_TEAM_ID, enterprise_id: null } : {},
+    },
+    event_ts: options.threadTs,
+  };
+}

@@ -32,6 +32,10 @@ interface Form {
   /** `text`: a required string option described so; `version`: the required version number. */
   text?: string;
   version?: true;
+  /** The text option may be left out. */
+  optional?: true;
+  /** The only values the text option takes. */
+  choices?: string[];
 }
 
 const FORMS: Form[] = [
@@ -47,6 +51,19 @@ const FORMS: Form[] = [
   { name: 'history', description: 'List every version of your instructions' },
   { name: 'undo', description: 'Undo your last change' },
   { name: 'restore', description: 'Go back to an earlier version of your instructions', version: true },
+  {
+    name: 'applied',
+    description: 'Show or hide the line under my replies that says what shaped them',
+    text: 'on or off',
+    choices: ['on', 'off'],
+  },
+  {
+    name: 'link',
+    description: 'Use the same instructions on Slack and Discord: get a code, or enter one',
+    text: 'A code from the other platform',
+    optional: true,
+  },
+  { name: 'unlink', description: 'Split a linked profile again (each side keeps a copy)' },
   { name: 'forget-me', description: 'Delete everything I store about you (asks first)' },
   { name: 'help', description: 'How /instructions works' },
 ];
@@ -54,7 +71,13 @@ const FORMS: Form[] = [
 function subcommand(sub: SlashCommandSubcommandBuilder, form: Form): SlashCommandSubcommandBuilder {
   sub.setName(form.name).setDescription(form.description);
   const text = form.text;
-  if (text) sub.addStringOption((option) => option.setName(TEXT_OPTION).setDescription(text).setRequired(true));
+  if (text) {
+    sub.addStringOption((option) => {
+      option.setName(TEXT_OPTION).setDescription(text).setRequired(form.optional !== true);
+      if (form.choices) option.addChoices(...form.choices.map((choice) => ({ name: choice, value: choice })));
+      return option;
+    });
+  }
   if (form.version) {
     sub.addIntegerOption((option) => option.setName(VERSION_OPTION).setDescription('The version number (see history)').setMinValue(1).setRequired(true));
   }

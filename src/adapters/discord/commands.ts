@@ -66,7 +66,7 @@ async function render(interaction: ChatInputCommandInteraction, result: CommandR
       new ButtonBuilder().setCustomId(FORGET_ME_CANCEL_ID).setLabel(FORGET_ME_CANCEL_LABEL).setStyle(ButtonStyle.Secondary),
     );
     await interaction.reply({
-      content: forgetMeConfirmText(discordMarkup),
+      content: forgetMeConfirmText(discordMarkup, result.elsewhere),
       components: [buttons],
       flags: MessageFlags.Ephemeral,
       allowedMentions: NO_MENTIONS,

@@ -11,6 +11,7 @@ import { reportReactions, reportsChannel } from '../../config.js';
 import { shorten } from '../../core/text.js';
 import type { MessageRef, PersonRef, ReportSummary } from '../../core/types.js';
 import { actorOf } from './actor.js';
+import { offerEdit } from './applied.js';
 import { answerPrivately } from './commands.js';
 import type { DiscordContext } from './context.js';
 import { logDiscordError } from './errors.js';
@@ -107,4 +108,5 @@ export async function handleReportSubmit(ctx: DiscordContext, interaction: Modal
       : 'You had already reported that reply; I kept the one report' + (outcome.noteUpdated ? ' and updated its note.' : '.'),
   );
   if (outcome.notifyOperators) await postReport(ctx, outcome.summary, actor.workspaceId);
+  if (note.trim() !== '') await offerEdit(ctx, interaction, reporter, outcome.reportId);
 }

@@ -19,6 +19,7 @@ import { asHeedError } from '../../core/errors.js';
 import type { HeedCore } from '../../core/api.js';
 import type { Logger } from '../../core/logger.js';
 import { COMMAND_NAME } from '../../core/commands/command-name.js';
+import { handleEditButton, handleWhyButton, isEditButton, WHY_BUTTON_ID } from './applied.js';
 import { clientOptions } from './client-options.js';
 import { REPORT_COMMAND_NAME } from './command-definitions.js';
 import { FORGET_ME_CANCEL_ID, FORGET_ME_CONFIRM_ID, handleEditorSubmit, handleForgetMeButton, handleInstructionsCommand } from './commands.js';
@@ -57,6 +58,10 @@ async function routeInteraction(ctx: DiscordContext, interaction: Interaction): 
     await handleForgetMeButton(ctx, interaction);
   } else if (interaction.isButton() && interaction.customId === REWRITE_BUTTON_ID) {
     await handleRewriteButton(ctx, interaction);
+  } else if (interaction.isButton() && interaction.customId === WHY_BUTTON_ID) {
+    await handleWhyButton(ctx, interaction);
+  } else if (interaction.isButton() && isEditButton(interaction.customId)) {
+    await handleEditButton(ctx, interaction);
   }
 }
 

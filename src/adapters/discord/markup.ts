@@ -14,5 +14,6 @@ export const discordMarkup: Markup = {
   quote: (value) => quoteLines(value, (line) => escapeMarkdown(line)),
   mention: (userId) => `<@${userId}>`,
   bullet: (value) => `- ${value}`,
+  channel: (channelId) => `<#${channelId}>`,
   words: { workspace: 'server', admins: 'members with the Manage Server permission', workspaceCommand: 'server' },
 };

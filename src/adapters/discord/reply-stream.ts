@@ -8,9 +8,11 @@
  * the one before so the reply chain holds the whole answer. Model text never pings anyone: every
  * message goes out with empty allowed mentions.
  */
-import type { Message, MessageMentionOptions, REST } from 'discord.js';
+import type { ActionRowBuilder, ButtonBuilder, Message, MessageMentionOptions, REST } from 'discord.js';
 import type { Logger } from '../../core/logger.js';
+import type { AppliedSummary } from '../../core/reply/applied.js';
 import type { ReplySink } from '../../core/types.js';
+import { appliedSubtext, whyButtonRow } from './applied.js';
 import { logDiscordError } from './errors.js';
 import { splitMessage } from './split-message.js';
 
@@ -91,8 +93,10 @@ export class DiscordReplyStream implements ReplySink {
     if (!this.finished && this.text.trim() !== '') this.schedule();
   }
 
-  finish(fullText: string): Promise<string[]> {
-    return this.complete(fullText.trim() === '' ? EMPTY_REPLY : fullText);
+  finish(fullText: string, applied?: AppliedSummary): Promise<string[]> {
+    const text = fullText.trim() === '' ? EMPTY_REPLY : fullText;
+    if (!applied) return this.complete(text);
+    return this.complete(`${text}\n${appliedSubtext(applied)}`, [whyButtonRow()]);
   }
 
   fail(userMessage: string, partialText: string): Promise<string[]> {
@@ -133,15 +137,15 @@ export class DiscordReplyStream implements ReplySink {
     }, wait);
   }
 
-  private async complete(text: string): Promise<string[]> {
+  private async complete(text: string, lastComponents?: ActionRowBuilder<ButtonBuilder>[]): Promise<string[]> {
     this.close();
     await this.rendering;
-    await this.render(text);
+    await this.render(text, lastComponents);
     return this.posted.map((message) => message.id);
   }
 
   /** Make the posted messages show `text`: edit those that changed, post the parts that are new. */
-  private async render(text: string): Promise<void> {
+  private async render(text: string, lastComponents?: ActionRowBuilder<ButtonBuilder>[]): Promise<void> {
     if (this.broken) return;
     this.lastRenderAt = Date.now();
     this.renderedText = text;
@@ -149,12 +153,15 @@ export class DiscordReplyStream implements ReplySink {
     try {
       for (const [index, content] of parts.entries()) {
         const existing = this.posted[index];
+        // The closing components (Why this answer?) go on the last message only.
+        const extra = lastComponents && index === parts.length - 1 ? { components: lastComponents } : {};
         if (existing) {
-          if (this.shown[index] === content) continue;
-          this.posted[index] = await existing.edit({ content, allowedMentions: NO_MENTIONS });
+          if (this.shown[index] === content && !extra.components) continue;
+          this.posted[index] = await existing.edit({ content, allowedMentions: NO_MENTIONS, ...extra });
         } else {
           const anchor = this.posted[index - 1] ?? this.source;
-          this.posted.push(await anchor.reply({ content, allowedMentions: NO_MENTIONS, failIfNotExists: false }));
+          const options = { content, allowedMentions: NO_MENTIONS, failIfNotExists: false, ...extra };
+          this.posted.push(await anchor.reply(options));
           this.stopTyping();
         }
         this.shown[index] = content;

@@ -71,7 +71,7 @@ export function registerCommands(app: App, ctx: SlackAdapterContext): void {
         return;
       }
       case 'confirm_forget_me': {
-        const text = forgetMeConfirmText(slackMarkup);
+        const text = forgetMeConfirmText(slackMarkup, result.elsewhere);
         await respond({
           response_type: 'ephemeral',
           text,

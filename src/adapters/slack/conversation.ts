@@ -9,6 +9,7 @@
 import type { App, Context, webApi } from '@slack/bolt';
 import type { IncomingMessage } from '../../core/types.js';
 import { isDirectChannel, workspaceOf, type SlackAdapterContext } from './adapter-context.js';
+import { appliedBlocks } from './applied.js';
 import { attempt } from './errors.js';
 import { withRevision } from '../with-revision.js';
 import { SlackRevision } from './compliance.js';
@@ -77,8 +78,11 @@ export function readMessage(kind: SlackMessage['kind'], event: object): SlackMes
   };
 }
 
-/** Register the listeners that answer messages. */
-export function registerConversation(app: App, ctx: SlackAdapterContext): void {
+/** Answers one Slack message if Heed should (the assistant panel hands its messages here too). */
+export type AnswerMessage = (message: SlackMessage, context: Context, client: webApi.WebClient) => Promise<void>;
+
+/** Register the listeners that answer messages; returns the answering function for the assistant panel. */
+export function registerConversation(app: App, ctx: SlackAdapterContext): AnswerMessage {
   const { core, config, logger, bot, people, streaming } = ctx;
   /** Messages being answered right now, so a twin arriving meanwhile does no duplicate work. */
   const answering = new Set<string>();
@@ -155,6 +159,7 @@ export function registerConversation(app: App, ctx: SlackAdapterContext): void {
         streaming,
         closingBlocks: [feedbackButtonsBlock()],
         appendIntervalMs: APPEND_INTERVAL_MS,
+        appliedBlocks,
         statusSettled: status.settled,
         onNothingPosted: () => status.clear(),
       });
@@ -180,4 +185,5 @@ export function registerConversation(app: App, ctx: SlackAdapterContext): void {
     const message = readMessage('message', event);
     if (message) await answer(message, context, client);
   });
+  return answer;
 }

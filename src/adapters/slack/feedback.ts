@@ -9,6 +9,7 @@ import { reportReactions, reportsChannel } from '../../config.js';
 import type { FeedbackSignal } from '../../core/api.js';
 import type { MessageRef, PersonRef, ReportSignal, ReportSummary } from '../../core/types.js';
 import { personRef, workspaceOf, type SlackAdapterContext } from './adapter-context.js';
+import { offerEdit } from './applied.js';
 import { attempt } from './errors.js';
 import { shorten } from '../../core/text.js';
 import { escapeMrkdwn, neutralizeBroadcasts } from './format.js';
@@ -142,11 +143,15 @@ export function registerFeedback(app: App, ctx: SlackAdapterContext): void {
 
   app.action<BlockAction<ButtonAction>>(ADD_NOTE_ACTION_ID, async ({ ack, body, action, client }) => {
     await ack();
-    await attempt(logger, 'views.open', () => client.views.open({ trigger_id: body.trigger_id, view: noteModal(action.value ?? '') }), 'error');
+    const channel = body.container.channel_id ?? body.channel?.id;
+    const threadTs = typeof body.container.thread_ts === 'string' ? body.container.thread_ts : undefined;
+    const place = typeof channel === 'string' ? { channel, ...(threadTs ? { threadTs } : {}) } : undefined;
+    const view = noteModal(action.value ?? '', place);
+    await attempt(logger, 'views.open', () => client.views.open({ trigger_id: body.trigger_id, view }), 'error');
   });
 
   app.view(NOTE_MODAL_ID, async ({ ack, view, body, context, client }) => {
-    const { reportId, note } = readNoteSubmission(view);
+    const { reportId, note, place } = readNoteSubmission(view);
     const workspaceId = workspaceOf(context, bot);
     if (note.trim() === '') {
       await ack({ response_action: 'errors', errors: noteError('Write a few words, or press Cancel.') });
@@ -158,6 +163,7 @@ export function registerFeedback(app: App, ctx: SlackAdapterContext): void {
       return;
     }
     await ack();
+    if (place) await offerEdit(ctx, client, personRef(workspaceId, body.user.id), reportId, place);
     const channel = reportsChannel(config, 'slack');
     if (channel) {
       const text = `Note added to report \`${reportId}\` by <@${body.user.id}>:\n>${escapeMrkdwn(neutralizeBroadcasts(shorten(note, 1_500))).replace(/\n/g, '\n>')}`;

@@ -12,6 +12,8 @@ import type { HeedCore } from '../../core/api.js';
 import type { Logger } from '../../core/logger.js';
 import type { BotIdentity, SlackAdapterContext } from './adapter-context.js';
 import { boltLogger } from './bolt-logger.js';
+import { registerApplied } from './applied.js';
+import { registerAssistant } from './assistant.js';
 import { registerCommands } from './commands.js';
 import { registerCompliance } from './compliance.js';
 import { registerConversation } from './conversation.js';
@@ -161,7 +163,7 @@ export async function startSlack(options: StartSlackOptions): Promise<SlackAdapt
     streaming: new StreamingSupport(),
   };
   registerReplayGuard(app, core, logger);
-  registerConversation(app, ctx);
+  registerAssistant(app, ctx, registerConversation(app, ctx));
   registerCommands(app, ctx);
   registerEditor(app, ctx, async (client, actor, origin, text) => {
     if (origin.from === 'home') await publishHome(client, ctx, actor);
@@ -178,6 +180,7 @@ export async function startSlack(options: StartSlackOptions): Promise<SlackAdapt
     }
   });
   registerFeedback(app, ctx);
+  registerApplied(app, ctx);
   registerHome(app, ctx);
   const flushAutoReports = registerCompliance(app, ctx);
 

@@ -11,5 +11,6 @@ export const slackMarkup: Markup = {
   quote: (value) => quoteLines(value, escapeMrkdwn),
   mention: (userId) => `<@${userId}>`,
   bullet: (value) => `• ${value}`,
+  channel: (channelId) => `<#${channelId}>`,
   words: { workspace: 'workspace', admins: 'workspace admins and owners', workspaceCommand: 'workspace' },
 };

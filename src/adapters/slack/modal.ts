@@ -129,12 +129,18 @@ export function readEditorOrigin(view: ViewOutput): EditorOrigin {
   return { channelId: '', isAdmin: false, from: 'command' };
 }
 
+/** Where the reported reply is, so that an edit drafted from the note can be offered beside it. */
+export interface NotePlace {
+  channel: string;
+  threadTs?: string;
+}
+
 /** The modal in which a reporter says what was wrong with a reply. */
-export function noteModal(reportId: string): types.ModalView {
+export function noteModal(reportId: string, place?: NotePlace): types.ModalView {
   return {
     type: 'modal',
     callback_id: NOTE_MODAL_ID,
-    private_metadata: JSON.stringify({ reportId }),
+    private_metadata: JSON.stringify({ reportId, ...(place ? { place } : {}) }),
     title: { type: 'plain_text', text: 'What went wrong?' },
     submit: { type: 'plain_text', text: 'Add to report' },
     close: { type: 'plain_text', text: 'Cancel' },
@@ -156,17 +162,23 @@ export function noteModal(reportId: string): types.ModalView {
 }
 
 /** The note and its report from a submitted note modal. */
-export function readNoteSubmission(view: ViewOutput): { reportId: string; note: string } {
+export function readNoteSubmission(view: ViewOutput): { reportId: string; note: string; place?: NotePlace } {
   let reportId = '';
+  let place: NotePlace | undefined;
   try {
     const parsed: unknown = JSON.parse(view.private_metadata || '{}');
     if (typeof parsed === 'object' && parsed !== null && typeof (parsed as Record<string, unknown>).reportId === 'string') {
       reportId = (parsed as { reportId: string }).reportId;
+      const stored = (parsed as { place?: { channel?: unknown; threadTs?: unknown } }).place;
+      if (typeof stored?.channel === 'string') {
+        const threadTs = typeof stored.threadTs === 'string' ? stored.threadTs : undefined;
+        place = { channel: stored.channel, ...(threadTs ? { threadTs } : {}) };
+      }
     }
   } catch {
     // An unreadable id files nothing; the caller shows an error on the field.
   }
-  return { reportId, note: view.state.values[NOTE_BLOCK]?.[VALUE]?.value ?? '' };
+  return { reportId, note: view.state.values[NOTE_BLOCK]?.[VALUE]?.value ?? '', ...(place ? { place } : {}) };
 }
 
 /** An error shown on the note field. */

@@ -7,6 +7,7 @@
  */
 import type { types, webApi } from '@slack/bolt';
 import type { Logger } from '../../core/logger.js';
+import type { AppliedSummary } from '../../core/reply/applied.js';
 import type { ReplySink } from '../../core/types.js';
 import { logSlackError, slackErrorCode, toSlackApiError } from './errors.js';
 import { shorten } from '../../core/text.js';
@@ -47,6 +48,8 @@ export interface ReplyStreamOptions {
   streaming: StreamingSupport;
   /** Blocks for the last message of a reply that has text (the feedback buttons). */
   closingBlocks: Block[];
+  /** Blocks for the applied line, put before the closing blocks when the core passes one. */
+  appliedBlocks?: (applied: AppliedSummary) => Block[];
   /** Settles once the "thinking" status call is done, so the status never lands after the reply. */
   statusSettled?: Promise<unknown>;
   /** Called when the reply ends without any message posted (an empty answer), to clear the status. */
@@ -180,11 +183,12 @@ export class ReplyStream implements ReplySink {
     this.schedule();
   }
 
-  async finish(fullText: string): Promise<string[]> {
+  async finish(fullText: string, applied?: AppliedSummary): Promise<string[]> {
     // The core hands over the whole text; anything it holds beyond the streamed deltas is written too.
     const missing = fullText.startsWith(this.raw) ? fullText.slice(this.raw.length) : '';
     if (missing) this.append(missing);
-    const blocks = this.raw.trim() === '' ? [] : this.options.closingBlocks;
+    const appliedBlocks = applied && this.options.appliedBlocks ? this.options.appliedBlocks(applied) : [];
+    const blocks = this.raw.trim() === '' ? [] : [...appliedBlocks, ...this.options.closingBlocks];
     return this.close(blocks);
   }
 

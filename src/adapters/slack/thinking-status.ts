@@ -56,9 +56,9 @@ export class ThinkingStatus {
         void this.settle();
         return sink.append(delta);
       },
-      finish: (text) => {
+      finish: (text, applied) => {
         void this.settle();
-        return sink.finish(text);
+        return sink.finish(text, applied);
       },
       fail: (message, partial) => {
         void this.settle();

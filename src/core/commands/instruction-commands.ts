@@ -47,6 +47,19 @@ export interface InstructionCommandsOptions {
   preview: (actor: Actor) => string;
   /** `checks [on|off]`: compliance answers it; without it, nothing is checked. */
   checks?: (actor: Actor, setting: 'on' | 'off' | undefined) => CommandResult;
+  /** Where a person's own instructions live (their linked profile, if any). Default: their own scope. */
+  scopeOf?: (person: PersonRef) => ScopeKey;
+  /** The profile forms: `applied on|off`, `link [CODE]`, `unlink` (issue 15). */
+  profile?: ProfileCommands;
+}
+
+/** The commands about a person's profile, answered by the profile capability. */
+export interface ProfileCommands {
+  setApplied(actor: Actor, show: boolean): CommandResult;
+  link(actor: Actor, code: string | undefined): CommandResult;
+  unlink(actor: Actor): CommandResult;
+  /** The platforms of the other identities linked to the actor (empty when not linked). */
+  linkedPlatforms(actor: Actor): Platform[];
 }
 
 function hasInstructions(version: InstructionVersion | undefined): version is InstructionVersion {
@@ -56,6 +69,11 @@ function hasInstructions(version: InstructionVersion | undefined): version is In
 /** Runs `/instructions` commands for one core. */
 export class InstructionCommands {
   constructor(private readonly options: InstructionCommandsOptions) {}
+
+  /** Where this person's own instructions live. */
+  private scope(person: PersonRef): ScopeKey {
+    return (this.options.scopeOf ?? userScope)(person);
+  }
 
   /** Run one command line (the text after the command name). Never throws. */
   execute(actor: Actor, text: string): CommandResult {
@@ -81,7 +99,7 @@ export class InstructionCommands {
 
   /** The person's current instructions; version 0 when nothing was ever set. */
   view(person: PersonRef): InstructionsView {
-    const current = this.options.store.current(userScope(person));
+    const current = this.options.store.current(this.scope(person));
     return {
       about: current?.about ?? '',
       respond: current?.respond ?? '',
@@ -127,10 +145,25 @@ export class InstructionCommands {
       case 'layer':
         return this.layer(actor, command);
       case 'forget-me':
-        return { kind: 'confirm_forget_me' };
+        return { kind: 'confirm_forget_me', elsewhere: this.options.profile?.linkedPlatforms(actor) ?? [] };
       case 'checks':
         return this.options.checks?.(actor, command.setting) ?? { kind: 'checks_listed', checkingOff: false };
+      case 'applied':
+      case 'link':
+      case 'unlink':
+        return this.profileCommand(actor, command);
     }
+  }
+
+  private profileCommand(
+    actor: Actor,
+    command: Extract<ParsedCommand, { kind: 'applied' | 'link' | 'unlink' }>,
+  ): CommandResult {
+    const profile = this.options.profile;
+    if (!profile) return { kind: 'failed', action: 'command', code: 'internal' };
+    if (command.kind === 'applied') return profile.setApplied(actor, command.show);
+    if (command.kind === 'unlink') return profile.unlink(actor);
+    return profile.link(actor, command.code);
   }
 
   private writeEditor(actor: Actor, input: EditorInput): EditorResult {
@@ -145,7 +178,7 @@ export class InstructionCommands {
       if (length > this.options.limit) tooLong[field] = { length, limit: this.options.limit };
     }
     if (tooLong.about || tooLong.respond) return { kind: 'editor_invalid', tooLong };
-    const current = this.options.store.current(userScope(actor));
+    const current = this.options.store.current(this.scope(actor));
     const enabled = input.enabled ?? current?.enabled ?? true;
     if (current && current.about === about && current.respond === respond && current.enabled === enabled) {
       return { kind: 'editor_unchanged', version: current.version };
@@ -155,7 +188,7 @@ export class InstructionCommands {
   }
 
   private editor(actor: Actor): CommandResult {
-    const current = this.options.store.current(userScope(actor));
+    const current = this.options.store.current(this.scope(actor));
     return {
       kind: 'editor',
       about: current?.about ?? '',
@@ -166,7 +199,7 @@ export class InstructionCommands {
   }
 
   private show(actor: Actor): CommandResult {
-    const current = this.options.store.current(userScope(actor));
+    const current = this.options.store.current(this.scope(actor));
     if (!hasInstructions(current)) return { kind: 'nothing_set', command: 'show' };
     const { about, respond, enabled, version } = current;
     return { kind: 'shown', about, respond, enabled, version };
@@ -175,7 +208,7 @@ export class InstructionCommands {
   private replaceField(actor: Actor, field: Field, text: string, action: 'set' | 'about'): CommandResult {
     const length = visibleLength(text);
     if (length > this.options.limit) return { kind: 'too_long', target: field, length, limit: this.options.limit, adding: false };
-    const current = this.options.store.current(userScope(actor));
+    const current = this.options.store.current(this.scope(actor));
     if (current && current[field] === text) return { kind: 'unchanged', field, version: current.version };
     const saved = this.write(actor, {
       about: field === 'about' ? text : (current?.about ?? ''),
@@ -187,7 +220,7 @@ export class InstructionCommands {
   }
 
   private add(actor: Actor, text: string): CommandResult {
-    const current = this.options.store.current(userScope(actor));
+    const current = this.options.store.current(this.scope(actor));
     const respond = current?.respond ? `${current.respond}\n${text}` : text;
     const length = visibleLength(respond);
     if (length > this.options.limit) {
@@ -198,14 +231,14 @@ export class InstructionCommands {
   }
 
   private clear(actor: Actor): CommandResult {
-    const current = this.options.store.current(userScope(actor));
+    const current = this.options.store.current(this.scope(actor));
     if (!hasInstructions(current)) return { kind: 'nothing_set', command: 'clear' };
     const saved = this.write(actor, { about: '', respond: '', enabled: current.enabled, action: 'clear' });
     return { kind: 'cleared', version: saved.version };
   }
 
   private toggle(actor: Actor, enabled: boolean): CommandResult {
-    const current = this.options.store.current(userScope(actor));
+    const current = this.options.store.current(this.scope(actor));
     if (!hasInstructions(current)) return { kind: 'nothing_set', command: 'toggle' };
     if (current.enabled === enabled) return { kind: 'already', enabled };
     const saved = this.write(actor, { about: current.about, respond: current.respond, enabled, action: enabled ? 'on' : 'off' });
@@ -213,7 +246,7 @@ export class InstructionCommands {
   }
 
   private history(actor: Actor): CommandResult {
-    const versions = this.options.store.history(userScope(actor), HISTORY_LINES);
+    const versions = this.options.store.history(this.scope(actor), HISTORY_LINES);
     const [latest] = versions;
     if (!latest) return { kind: 'nothing_set', command: 'history' };
     return {
@@ -232,13 +265,14 @@ export class InstructionCommands {
   }
 
   private undo(actor: Actor): CommandResult {
-    const current = this.options.store.current(userScope(actor));
+    const current = this.options.store.current(this.scope(actor));
     if (!current) return { kind: 'nothing_set', command: 'undo' };
     // Undo walks back: after an undo, the next undo goes one further from where that undo landed.
     const from = current.action === 'undo' && current.restoredFrom !== null ? current.restoredFrom : current.version;
     const target = from - 1;
     if (target < 0) return { kind: 'undo_exhausted' };
-    const content = target === 0 ? { about: '', respond: '', enabled: true } : this.options.store.version(userScope(actor), target);
+    const content =
+      target === 0 ? { about: '', respond: '', enabled: true } : this.options.store.version(this.scope(actor), target);
     if (!content) return { kind: 'version_missing', version: target, latest: current.version, by: 'undo' };
     const saved = this.write(actor, {
       about: content.about,
@@ -251,7 +285,7 @@ export class InstructionCommands {
   }
 
   private restore(actor: Actor, version: number): CommandResult {
-    const scope = userScope(actor);
+    const scope = this.scope(actor);
     const current = this.options.store.current(scope);
     if (!current) return { kind: 'nothing_set', command: 'restore' };
     const target = this.options.store.version(scope, version);
@@ -301,6 +335,7 @@ export class InstructionCommands {
     actor: Actor,
     change: { about: string; respond: string; enabled: boolean; action: InstructionAction; restoredFrom?: number },
   ): InstructionVersion {
-    return this.options.store.write(userScope(actor), { ...change, restoredFrom: change.restoredFrom ?? null, actorId: actor.userId });
+    const restoredFrom = change.restoredFrom ?? null;
+    return this.options.store.write(this.scope(actor), { ...change, restoredFrom, actorId: actor.userId });
   }
 }

@@ -19,6 +19,10 @@ export type ParsedCommand =
   | { kind: 'restore'; version: number }
   /** `checks` lists what is checked on the person's replies; `checks on|off` turns checking on or off. */
   | { kind: 'checks'; setting?: 'on' | 'off' }
+  | { kind: 'applied'; show: boolean }
+  /** Without a code: issue one. With one: redeem it. */
+  | { kind: 'link'; code?: string }
+  | { kind: 'unlink' }
   // `show` and `clear` as two members (the same values as one `'show' | 'clear'` member) so that
   // ruling both out narrows a command to the `set` member.
   | { kind: 'layer'; layer: 'channel' | 'workspace'; action: 'show' }
@@ -27,7 +31,18 @@ export type ParsedCommand =
   /** What was wrong, for the platform to word. */
   | { kind: 'invalid'; problem: ParseProblem };
 
-type NoArgumentKind = 'edit' | 'show' | 'help' | 'preview' | 'history' | 'undo' | 'clear' | 'off' | 'on' | 'forget-me';
+type NoArgumentKind =
+  | 'edit'
+  | 'show'
+  | 'help'
+  | 'preview'
+  | 'history'
+  | 'undo'
+  | 'clear'
+  | 'off'
+  | 'on'
+  | 'forget-me'
+  | 'unlink';
 type TextKind = 'set' | 'about' | 'add';
 
 // Maps, not object literals: a typed word such as "constructor" must not find Object.prototype.
@@ -45,6 +60,7 @@ const NO_ARGUMENT = new Map<string, NoArgumentKind>([
   ['forget-me', 'forget-me'],
   ['forget_me', 'forget-me'],
   ['forgetme', 'forget-me'],
+  ['unlink', 'unlink'],
 ]);
 
 type LayerName = 'channel' | 'workspace';
@@ -56,9 +72,9 @@ const LAYERS = new Map<string, LayerName>([
   ['server', 'workspace'],
 ]);
 
-const KNOWN_WORDS = [...NO_ARGUMENT.keys(), 'set', 'about', 'add', 'restore', 'checks', ...LAYERS.keys()].filter(
-  (word) => word.length > 2,
-);
+const KNOWN_WORDS = [...NO_ARGUMENT.keys(), 'set', 'about', 'add', 'restore', 'checks', 'applied', 'link', ...LAYERS.keys()]
+  // Words of one or two characters (`?`, `on`) are too short to be what a typo meant.
+  .filter((word) => word.length > 2);
 
 const command = `/${COMMAND_NAME}`;
 
@@ -143,6 +159,12 @@ function checks(rest: string): ParsedCommand {
   return invalid({ code: 'bad_checks_setting', given: rest });
 }
 
+function applied(rest: string): ParsedCommand {
+  const value = rest.toLowerCase();
+  if (value === 'on' || value === 'off') return { kind: 'applied', show: value === 'on' };
+  return invalid({ code: 'bad_switch', word: 'applied', given: rest });
+}
+
 function layer(target: LayerName, word: string, rest: string): ParsedCommand {
   const { word: actionWord, rest: text } = firstWord(rest);
   const action = actionWord.toLowerCase();
@@ -175,6 +197,8 @@ export function parseCommand(text: string): ParsedCommand {
   if (subcommand === 'set' || subcommand === 'about' || subcommand === 'add') return withText(subcommand, rest);
   if (subcommand === 'restore') return restore(rest);
   if (subcommand === 'checks') return checks(rest);
+  if (subcommand === 'applied') return applied(rest);
+  if (subcommand === 'link') return rest === '' ? { kind: 'link' } : { kind: 'link', code: rest };
   const target = LAYERS.get(subcommand);
   if (target) return layer(target, subcommand, rest);
 

@@ -4,7 +4,9 @@
  * `src/messages/`), so that no Markdown meaning one thing on Slack and another on Discord leaves the core.
  */
 import type { ErrorCode } from '../errors.js';
+import type { AppliedLayerName, AppliedSummary, ShowAppliedMode } from '../reply/applied.js';
 import type { InstructionAction } from '../storage/index.js';
+import type { Platform } from '../types.js';
 
 /** A person's own fields. */
 export type Field = 'about' | 'respond';
@@ -24,7 +26,34 @@ export type ParseProblem =
   /** `checks` followed by something other than on or off. */
   | { code: 'bad_checks_setting'; given: string }
   /** `<layer>` with no action or an unknown one. */
-  | { code: 'bad_layer_action'; word: string; given: string };
+  | { code: 'bad_layer_action'; word: string; given: string }
+  /** `applied` with something other than `on` or `off`. */
+  | { code: 'bad_switch'; word: string; given: string };
+
+/** Why a link code was not accepted. */
+export type LinkRefusal =
+  /** No such code: mistyped, or already used (codes are single-use). */
+  | 'unknown_code'
+  | 'expired_code'
+  /** The code was issued by this same identity. */
+  | 'own_code'
+  /** Too many wrong codes lately; `/instructions link CODE` works again later. */
+  | 'too_many_attempts'
+  /** These two identities are already linked. */
+  | 'already_linked'
+  /** Both identities are linked, to different profiles: one must unlink first. */
+  | 'linked_elsewhere';
+
+/** Why Heed drafts no edit from a report. */
+export type NoEditReason = 'no_model' | 'no_note' | 'not_asker' | 'model_failed' | 'no_change' | 'too_long';
+
+/** One layer as Why this answer? shows it: its version, and its text at that version if still stored. */
+export interface WhyLayer {
+  layer: AppliedLayerName;
+  version: number;
+  /** The layer's text at that version (`about` is empty for channel and workspace rules); null once deleted. */
+  text: { about: string; respond: string } | null;
+}
 
 /** One line of `/instructions history`. */
 export interface HistoryLine {
@@ -59,7 +88,8 @@ export type CommandResult =
   | { kind: 'invalid'; problem: ParseProblem }
   | { kind: 'help' }
   | ({ kind: 'editor'; limits: Record<Field, number> } & InstructionsContent)
-  | { kind: 'confirm_forget_me' }
+  /** `elsewhere`: the other platforms of a linked profile, deleted too. */
+  | { kind: 'confirm_forget_me'; elsewhere: Platform[] }
   | ({ kind: 'shown'; version: number } & InstructionsContent)
   /** There is nothing set yet, so `show`, `clear`, `on`/`off` or `history` have nothing to work on. */
   | { kind: 'nothing_set'; command: 'show' | 'clear' | 'toggle' | 'history' | 'undo' | 'restore' }
@@ -87,7 +117,30 @@ export type CommandResult =
   | { kind: 'admins_only'; layer: Layer }
   | { kind: 'layer_cleared'; layer: Layer; version: number }
   | { kind: 'layer_saved'; layer: Layer; version: number }
-  | { kind: 'forgotten'; versions: number; replies: number; reports: number }
+  /** `elsewhere`: the other linked platforms whose data was deleted too (empty when not linked). */
+  | { kind: 'forgotten'; versions: number; replies: number; reports: number; elsewhere: Platform[] }
+  /** `/instructions applied on|off`; `mode` is the operator's HEED_SHOW_APPLIED, which may hide it anyway. */
+  | { kind: 'applied_set'; show: boolean; mode: ShowAppliedMode }
+  /** A one-time code to enter on the other platform within `minutes`. */
+  | { kind: 'link_code'; code: string; minutes: number }
+  /** Joined. `with`: the other platforms of the profile; `from`: whose instructions the profile carries. */
+  | { kind: 'linked'; with: Platform[]; from: Platform | 'none' }
+  | { kind: 'link_refused'; reason: LinkRefusal }
+  /** Split: `from` the platforms this identity was linked with; it keeps a copy (`copied` when there was one). */
+  | { kind: 'unlinked'; from: Platform[]; copied: boolean }
+  | { kind: 'not_linked' }
+  /** Why this answer?, shown to the asker only. */
+  | { kind: 'why'; applied: AppliedSummary; layers: WhyLayer[]; leftOut: string[]; leftOutCount: number }
+  | { kind: 'why_unavailable'; reason: 'not_a_reply' | 'not_yours' | 'not_recorded' }
+  /** An edit of "how to respond" drafted from a report's note, for the reporter to accept or dismiss. */
+  | { kind: 'edit_suggested'; reportId: string; before: string; after: string }
+  | { kind: 'edit_not_offered'; reason: NoEditReason }
+  | { kind: 'edit_accepted'; version: number }
+  | { kind: 'edit_dismissed' }
+  /** The suggestion is gone or already decided. */
+  | { kind: 'edit_gone' }
+  /** "How to respond" changed since the draft, so accepting it would undo that change: nothing was saved. */
+  | { kind: 'edit_stale' }
   /** Something on our side failed; nothing was changed. */
   | { kind: 'failed'; action: 'command' | 'forget-me'; code: ErrorCode }
   /** Compliance: another result, followed by the checks it concerns. */

@@ -7,7 +7,7 @@ import { asHeedError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { checkpointAndTruncate, redactPerson } from '../storage/index.js';
 import type { Database, InstructionStore, ReplyLog, ReportStore } from '../storage/index.js';
-import type { Actor, PersonRef } from '../types.js';
+import type { Actor, PersonRef, Platform } from '../types.js';
 
 /** What forget-me deleted. */
 export interface ForgottenCounts {
@@ -16,6 +16,12 @@ export interface ForgottenCounts {
   reports: number;
   /** Other people's snapshots, notes and rules the person was redacted from. */
   redacted: number;
+}
+
+/** What forget-me did, once the WAL was checkpointed. */
+export interface Forgotten extends ForgottenCounts {
+  /** Other platforms the person was linked on, and forgotten on too. */
+  elsewhere: Platform[];
   /** False when the WAL checkpoint was held back by a reader; it completes at the next checkpoint. */
   checkpointed: boolean;
 }
@@ -29,28 +35,30 @@ export interface PersonalData {
 }
 
 /**
- * Delete the person's instruction versions, the replies they asked for (and reports on them) and their
+ * In one transaction (the caller checkpoints after it): delete the person's instruction versions, the replies they asked for (and reports on them) and their
  * reports; redact their words and name (`names`) from other people's snapshots; then checkpoint the WAL
  * so the deleted bytes do not outlive the request there (secure_delete clears them in the file).
  */
-export function forgetPerson(data: PersonalData, person: PersonRef, names: readonly string[]): ForgottenCounts {
-  const counts = data.db.transaction(() => {
+export function deletePerson(data: PersonalData, person: PersonRef, names: readonly string[]): ForgottenCounts {
+  return data.db.transaction(() => {
     const redacted = redactPerson(data.db, person, names);
     // Reports first: forgetting the asker's replies also removes reports on them, filed by anyone.
     const reports = data.reports.forgetReporter(person);
     return { versions: data.instructions.forgetUser(person), replies: data.replies.forgetAsker(person), reports, redacted };
   })();
-  return { ...counts, checkpointed: checkpointAndTruncate(data.db) };
 }
 
-/** The confirmed second step of `/instructions forget-me`, as the person sees it; logged, never thrown. */
-export function forgetMe(data: PersonalData, actor: Actor, logger: Logger): CommandResult {
+/**
+ * The confirmed second step of `/instructions forget-me`, as the person sees it; logged, never thrown.
+ * `forget` deletes (in one transaction); the WAL is checkpointed after it, so no deleted byte stays there.
+ */
+export function forgetMe(data: PersonalData, actor: Actor, logger: Logger, forget: () => ForgottenCounts & { elsewhere: Platform[] }): CommandResult {
   try {
-    const { versions, replies, reports, ...rest } = forgetPerson(data, actor, actor.userName ? [actor.userName] : []);
+    const { versions, replies, reports, elsewhere, ...rest } = { ...forget(), checkpointed: checkpointAndTruncate(data.db) };
     const where = { platform: actor.platform, workspace: actor.workspaceId, user: actor.userId };
-    logger.info({ ...where, versions, replies, reports, ...rest }, 'forgot a person');
+    logger.info({ ...where, versions, replies, reports, elsewhere, ...rest }, 'forgot a person');
     if (!rest.checkpointed) logger.warn('forget-me: the WAL checkpoint was held back; it completes later');
-    return { kind: 'forgotten', versions, replies, reports };
+    return { kind: 'forgotten', versions, replies, reports, elsewhere };
   } catch (error) {
     const failure = asHeedError(error);
     logger.error({ err: error, code: failure.code, user: actor.userId }, 'forget-me failed');

@@ -4,11 +4,14 @@
  */
 import { layerScope, userScope } from '../commands/instruction-commands.js';
 import type { Logger } from '../logger.js';
-import type { InstructionStore, ReplySnapshot } from '../storage/index.js';
-import type { ChannelRef, IncomingMessage } from '../types.js';
+import type { AppliedLayerName } from '../reply/applied.js';
+import type { InstructionStore, ReplySnapshot, ScopeKey } from '../storage/index.js';
+import type { ChannelRef, IncomingMessage, PersonRef } from '../types.js';
 import type { ChatMessage } from './chat-message.js';
 import { assembleMessages } from './conversation.js';
-import { buildSystemPrompt } from './system-prompt.js';
+import { restatedRules, shouldRestate } from './restate.js';
+import { buildSystemPrompt, promptFenceId, type PromptLayers } from './system-prompt.js';
+import { tokensOfMessage } from './tokens.js';
 
 /** Who the prompt is for, and where. */
 export type Asker = ChannelRef & { userId: string; userName?: string | undefined };
@@ -19,12 +22,29 @@ export interface PromptSettings {
   maxOutputTokens: number;
   /** Keys the fence nonces, so no one can predict a fence from what `preview` shows. */
   fenceKey: string;
+  /** Restate the asker's and the channel's rules once a thread has this many earlier messages (0: when trimmed). */
+  restateAfterTurns?: number;
 }
 
 /** A system prompt and the instruction versions it was built from. */
 export interface BuiltPrompt {
   prompt: string;
   versions: ReplySnapshot['instructionVersions'];
+  /** The scope each layer in force was read from. */
+  scopes: Partial<Record<AppliedLayerName, ScopeKey>>;
+  /** The layers' text, for restating. */
+  layers: PromptLayers;
+}
+
+/** Everything sent for one message, and what was left out to fit. */
+export interface PreparedPrompt {
+  messages: ChatMessage[];
+  versions: BuiltPrompt['versions'];
+  scopes: BuiltPrompt['scopes'];
+  /** History messages left out to fit the context, oldest first. */
+  leftOut: IncomingMessage['history'];
+  /** The rules were restated at the end of the context. */
+  restated: boolean;
 }
 
 /** Builds prompts from the stored layers. */
@@ -33,15 +53,18 @@ export class PromptAssembler {
     private readonly store: InstructionStore,
     private readonly settings: PromptSettings,
     private readonly now: () => Date,
+    /** Where a person's own instructions live (their linked profile, if any). */
+    private readonly personalScope: (person: PersonRef) => ScopeKey = userScope,
   ) {}
 
   /** The system prompt for this person in this channel. Layers that cannot be set there (a DM's channel rules) are absent. */
   systemPromptFor(asker: Asker): BuiltPrompt {
     const workspace = this.store.current(layerScope(asker, 'workspace'));
     const channel = this.store.current(layerScope(asker, 'channel'));
-    const person = this.store.current(userScope(asker));
+    const ownScope = this.personalScope(asker);
+    const person = this.store.current(ownScope);
     const personal = person?.enabled ? person : undefined;
-    const prompt = buildSystemPrompt({
+    const layers: PromptLayers = {
       base: this.settings.basePrompt,
       platform: asker.platform,
       today: this.now().toISOString().slice(0, 10),
@@ -51,9 +74,15 @@ export class PromptAssembler {
       ...(personal?.respond ? { respond: personal.respond } : {}),
       ...(asker.userName ? { askerName: asker.userName } : {}),
       fenceKey: this.settings.fenceKey,
-    });
+    };
+    const scopes: BuiltPrompt['scopes'] = {};
+    if (workspace?.respond) scopes.workspace = layerScope(asker, 'workspace');
+    if (channel?.respond) scopes.channel = layerScope(asker, 'channel');
+    if (personal && (personal.about || personal.respond)) scopes.user = ownScope;
     return {
-      prompt,
+      prompt: buildSystemPrompt(layers),
+      scopes,
+      layers,
       versions: {
         workspace: workspace?.version ?? null,
         channel: channel?.version ?? null,
@@ -62,17 +91,36 @@ export class PromptAssembler {
     };
   }
 
-  /** The messages for the model; history that did not fit the budget is left out, oldest first, and logged. */
-  prepare(message: IncomingMessage, log: Logger): { messages: ChatMessage[]; versions: BuiltPrompt['versions'] } {
-    const { prompt, versions } = this.systemPromptFor(message);
-    const { messages, droppedHistory } = assembleMessages({
-      system: prompt,
-      history: message.history,
-      message: { text: message.text, ...(message.userName ? { speaker: message.userName } : {}) },
-      contextTokens: this.settings.contextTokens,
-      reserveOutputTokens: this.settings.maxOutputTokens,
-    });
-    if (droppedHistory > 0) log.debug({ droppedHistory }, 'history trimmed to the context budget');
-    return { messages, versions };
+  /**
+   * The messages for the model; history that did not fit the budget is left out, oldest first, and
+   * logged. When history was trimmed, or the thread is long, the channel's and the asker's rules are
+   * restated just before the new message (within the same budget).
+   */
+  prepare(message: IncomingMessage, log: Logger): PreparedPrompt {
+    const { prompt, versions, scopes, layers } = this.systemPromptFor(message);
+    const assemble = (reserve: number) =>
+      assembleMessages({
+        system: prompt,
+        history: message.history,
+        message: { text: message.text, ...(message.userName ? { speaker: message.userName } : {}) },
+        contextTokens: this.settings.contextTokens - reserve,
+        reserveOutputTokens: this.settings.maxOutputTokens,
+      });
+    let { messages, droppedHistory } = assemble(0);
+    let restated = false;
+    if (shouldRestate(droppedHistory, message.history.length, this.settings.restateAfterTurns ?? 0)) {
+      const reminder = restatedRules({
+        ...(layers.channelRules ? { channelRules: layers.channelRules } : {}),
+        ...(layers.respond ? { respond: layers.respond } : {}),
+        fenceId: promptFenceId(layers),
+      });
+      if (reminder) {
+        ({ messages, droppedHistory } = assemble(tokensOfMessage(reminder)));
+        messages = [...messages.slice(0, -1), reminder, ...messages.slice(-1)];
+        restated = true;
+      }
+    }
+    if (droppedHistory > 0) log.debug({ droppedHistory, restated }, 'history trimmed to the context budget');
+    return { messages, versions, scopes, leftOut: message.history.slice(0, droppedHistory), restated };
   }
 }

@@ -71,16 +71,7 @@ function preamble(names: FenceName[], id: string): string {
  * Layers that are absent or blank are left out. Deterministic: the same layers give the same text.
  */
 export function buildSystemPrompt(layers: PromptLayers): string {
-  const id = fenceId([
-    layers.base,
-    layers.platform,
-    layers.today,
-    layers.workspaceRules ?? '',
-    layers.channelRules ?? '',
-    layers.about ?? '',
-    layers.respond ?? '',
-    layers.askerName ?? '',
-  ], layers.fenceKey);
+  const id = promptFenceId(layers);
 
   const about = neutralizeLayerText(layers.about ?? '', 'untrusted');
   const respond = neutralizeLayerText(layers.respond ?? '', 'untrusted');
@@ -101,4 +92,18 @@ export function buildSystemPrompt(layers: PromptLayers): string {
   const present = bodies.filter(([, body]) => body.length > 0);
 
   return [preamble(present.map(([name]) => name), id), ...present.map(([name, body]) => fence(name, id, body))].join('\n\n');
+}
+
+/** The fence id of the prompt built from `layers`, so that text restated later can use the same fences. */
+export function promptFenceId(layers: PromptLayers): string {
+  return fenceId([
+    layers.base,
+    layers.platform,
+    layers.today,
+    layers.workspaceRules ?? '',
+    layers.channelRules ?? '',
+    layers.about ?? '',
+    layers.respond ?? '',
+    layers.askerName ?? '',
+  ], layers.fenceKey);
 }

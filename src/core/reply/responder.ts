@@ -13,6 +13,7 @@ import { asHeedError } from '../errors.js';
 import type { Database, MessageClaims, ReplyLog, ReplySnapshot } from '../storage/index.js';
 import type { IncomingMessage, MessageRef, PersonRef, ReplySink, RespondOutcome } from '../types.js';
 import { Admission, type AdmissionLimits } from './admission.js';
+import type { AppliedLines, AppliedRecord } from './applied.js';
 import { InFlight } from './in-flight.js';
 
 const RATE_LIMIT_NOTICE =
@@ -39,6 +40,8 @@ export interface ResponderParts {
    * that shutdown waits for it. Must not throw.
    */
   afterReply?: (replyId: string, message: IncomingMessage, sink: ReplySink) => Promise<void>;
+  /** The applied line under each reply and its stored record (issue 15). */
+  applied?: AppliedLines;
 }
 
 /** Answers messages, one `respond` call each. */
@@ -133,7 +136,8 @@ export class Responder {
     const started = performance.now();
     let snapshot: ReplySnapshot | undefined;
     try {
-      const { messages, versions } = this.parts.prompts.prepare(message, log);
+      const prepared = this.parts.prompts.prepare(message, log);
+      const { messages, versions } = prepared;
       const params = this.parts.model.params();
       snapshot = {
         platform: message.platform,
@@ -155,7 +159,8 @@ export class Responder {
       const result = await this.parts.model
         .stream(messages, (delta) => sink.append(delta), cancel.signal)
         .finally(() => this.cancels.delete(cancel));
-      const messageIds = await sink.finish(result.text);
+      const applied = this.parts.applied?.build(message, prepared, snapshot.model);
+      const messageIds = await sink.finish(result.text, applied?.visible ? applied.record.summary : undefined);
       const complete: ReplySnapshot = {
         ...snapshot,
         replyText: result.text,
@@ -164,7 +169,7 @@ export class Responder {
         ...(result.promptTokens !== undefined ? { promptTokens: result.promptTokens } : {}),
         ...(result.completionTokens !== undefined ? { completionTokens: result.completionTokens } : {}),
       };
-      const stored = this.storeReply(log, message, complete, messageIds);
+      const stored = this.storeReply(log, message, complete, messageIds, applied?.record);
       if (stored.status === 'replied' && stored.snapshotStored) {
         await this.parts.afterReply?.(stored.replyId, message, sink);
       }
@@ -221,12 +226,19 @@ export class Responder {
    * Store the snapshot once the person has seen the reply. If the database refuses now, the person
    * already has their answer: log it, and leave the claim so the message is not answered twice.
    */
-  private storeReply(log: Logger, message: MessageRef, snapshot: ReplySnapshot, messageIds: string[]): RespondOutcome {
+  private storeReply(
+    log: Logger,
+    message: MessageRef,
+    snapshot: ReplySnapshot,
+    messageIds: string[],
+    applied?: AppliedRecord,
+  ): RespondOutcome {
     const { db, replies, claims } = this.parts;
     try {
-      // One write transaction for the snapshot and the claim: fewer commits per reply under load.
+      // One write transaction for the snapshot, what shaped it and the claim: fewer commits per reply under load.
       const replyId = db.transaction(() => {
         const id = replies.record(snapshot, messageIds);
+        if (applied) this.parts.applied?.store(id, applied);
         claims.complete(message, id);
         return id;
       })();

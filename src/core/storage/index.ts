@@ -1,7 +1,14 @@
 export { databaseHealth, DEFAULT_MIGRATIONS_DIR, migrate, openDatabase, readMigrations } from './database.js';
 export type { Database, MigrationFile, OpenDatabaseOptions } from './database.js';
 export { InstructionStore } from './instruction-store.js';
-export type { InstructionAction, InstructionChange, InstructionVersion, ScopeKey, ScopeKind } from './instruction-store.js';
+export type {
+  InstructionAction,
+  InstructionChange,
+  InstructionVersion,
+  ScopeKey,
+  ScopeKind,
+  ScopePlatform,
+} from './instruction-store.js';
 export { MessageClaims } from './message-claims.js';
 export { ReplyLog } from './reply-log.js';
 export type { InstructionVersions, ReplyRecord, ReplySnapshot } from './reply-log.js';

@@ -5,9 +5,15 @@ import type { Database } from './database.js';
 /** Which layer a set of instructions belongs to. */
 export type ScopeKind = 'user' | 'channel' | 'workspace';
 
+/**
+ * Where a scope lives: a platform, or `linked` for a profile shared by identities joined with
+ * `/instructions link` (only those identities resolve to it).
+ */
+export type ScopePlatform = Platform | 'linked';
+
 /** Identifies one layer: a person's own instructions, one channel's rules, or a workspace's rules. */
 export interface ScopeKey {
-  platform: Platform;
+  platform: ScopePlatform;
   workspaceId: string;
   kind: ScopeKind;
   /** User id, channel id, or the workspace id again for workspace rules. */
@@ -15,7 +21,20 @@ export interface ScopeKey {
 }
 
 /** What produced a version: a command, the editor, or an admin's change to a layer. */
-export type InstructionAction = 'set' | 'about' | 'add' | 'clear' | 'on' | 'off' | 'undo' | 'restore' | 'edit';
+export type InstructionAction =
+  | 'set'
+  | 'about'
+  | 'add'
+  | 'clear'
+  | 'on'
+  | 'off'
+  | 'undo'
+  | 'restore'
+  | 'edit'
+  /** A copy of a linked profile's instructions kept by an identity when the link was undone. */
+  | 'unlink'
+  /** An edit drafted from a report and accepted by the person. */
+  | 'suggested';
 
 /** One stored version of a layer. Every change (including clear, on/off, restore) is a new version. */
 export interface InstructionVersion {
@@ -164,7 +183,7 @@ function toVersion(row: Row): InstructionVersion {
   return {
     id: row.id,
     scope: {
-      platform: row.platform as Platform,
+      platform: row.platform as ScopePlatform,
       workspaceId: row.workspace_id,
       kind: row.scope_kind as ScopeKind,
       id: row.scope_id,
