@@ -336,21 +336,38 @@ function isCapitalToken(token: string): boolean {
   return token !== '' && HAS_UPPER.test(token) && !HAS_LOWER.test(token);
 }
 
-/** How many word tokens are in capitals (Python's `isupper()` on each of NLTK's tokens). */
+/** One character of {@link TOKEN_SEPARATORS}. */
+const SEPARATOR = new RegExp(TOKEN_SEPARATORS.source.replace(/\+$/u, ''), 'u');
+const UPPER = /[\p{Lu}\p{Lt}]/gu;
+
+/**
+ * How many word tokens are in capitals (Python's `isupper()` on each of NLTK's tokens). Only a token with a
+ * capital letter can count, so the tokens are found from the capitals outwards: the same tokens as splitting
+ * the whole text on {@link TOKEN_SEPARATORS}, without building the ones in lower case.
+ */
 export function countCapitalWords(text: string): number {
   let count = 0;
-  for (const raw of text.split(TOKEN_SEPARATORS)) {
-    // Quotes around a word are tokens of their own and have no case.
-    const token = raw.replace(/^'+|'+$/gu, '');
-    const clitic = token.length <= 6 || token.includes("'") ? CLITIC.exec(token) : null;
-    if (clitic === null) {
-      if (isCapitalToken(token)) count++;
-    } else {
-      if (isCapitalToken(clitic[1] ?? clitic[3] ?? '')) count++;
-      if (isCapitalToken(clitic[2] ?? clitic[4] ?? '')) count++;
-    }
+  UPPER.lastIndex = 0;
+  for (let match = UPPER.exec(text); match !== null; match = UPPER.exec(text)) {
+    let start = match.index;
+    while (start > 0 && !SEPARATOR.test(text.charAt(start - 1))) start--;
+    let end = match.index;
+    while (end < text.length && !SEPARATOR.test(text.charAt(end))) end++;
+    count += capitalTokens(text.slice(start, end));
+    UPPER.lastIndex = end;
   }
   return count;
+}
+
+/** How many capital tokens one separator-free run of text makes (two when NLTK splits off a clitic). */
+function capitalTokens(raw: string): number {
+  // Quotes around a word are tokens of their own and have no case.
+  const token = raw.replace(/^'+|'+$/gu, '');
+  const clitic = token.length <= 6 || token.includes("'") ? CLITIC.exec(token) : null;
+  if (clitic === null) return isCapitalToken(token) ? 1 : 0;
+  return (
+    (isCapitalToken(clitic[1] ?? clitic[3] ?? '') ? 1 : 0) + (isCapitalToken(clitic[2] ?? clitic[4] ?? '') ? 1 : 0)
+  );
 }
 
 /** Python's `str.isupper()`: at least one cased character and no lower-case one. */
