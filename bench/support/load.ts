@@ -4,6 +4,7 @@
  * people are (a burst of N at one instant would measure queueing instead). Bounded: a count of turns,
  * a time-out per turn and a deadline for the whole run.
  */
+import { seededRandom } from '../../src/core/seeded-random.js';
 import { absoluteNow } from './ipc.js';
 
 export interface ConversationPlan {
@@ -78,24 +79,12 @@ export interface LoadResult {
   endedAt: number;
 }
 
-/** A small seeded generator, so that runs are comparable. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 /**
  * Run the plan; `send` delivers one turn's message to the platform (it returns once the platform
  * acknowledged it) and the driver calls `turn.complete()` when the reply has ended.
  */
 export async function runConversations(plan: ConversationPlan, send: (conversation: Conversation, turn: Turn) => Promise<void>): Promise<LoadResult> {
-  const random = seeded(plan.conversations * 7919 + plan.turns);
+  const random = seededRandom(plan.conversations * 7919 + plan.turns);
   const turns: Turn[] = [];
   const errors: string[] = [];
   const startedAt = absoluteNow();

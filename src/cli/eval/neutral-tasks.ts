@@ -3,6 +3,7 @@
  * length demands of their own, so that the only instructions in play are the ones placed in the person's
  * "how to respond" layer.
  */
+import { seededRandom } from '../../core/seeded-random.js';
 
 export const NEUTRAL_TASKS: readonly string[] = [
   'Explain how a refrigerator keeps food cold.',
@@ -56,18 +57,6 @@ export const NEUTRAL_TASKS: readonly string[] = [
   'Tell me about the first journey to the Moon.',
   'What makes a city pleasant to walk in?',
 ];
-
-/** A small seeded generator (mulberry32): the same seed draws the same tasks on every machine. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 /** One neutral task per case, drawn with `seed`; case i always gets the same task for the same seed. */
 export function drawTasks(cases: number, seed: number): string[] {
