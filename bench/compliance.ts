@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { heedFromConfig } from '../src/app.js';
 import { parseConfig } from '../src/config.js';
 import { deriveByRules } from '../src/core/compliance/derive-checks.js';
-import { ComplianceService } from '../src/core/compliance-service.js';
+import { ComplianceService } from '../src/core/compliance/service.js';
 import { silentLogger } from '../src/core/logger.js';
 import { ComplianceStore, InstructionStore, openDatabase, ReplyLog } from '../src/core/storage/index.js';
 import type { IncomingMessage, ReplySink } from '../src/core/types.js';

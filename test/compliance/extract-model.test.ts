@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { deriveWithModel, mergeChecks } from '../../src/core/compliance/derive-checks.js';
 import { EXTRACTION_PROMPT, extractWithModel, parseExtraction } from '../../src/core/compliance/extract-model.js';
 import { extractRules } from '../../src/core/compliance/extract-rules.js';
-import { modelCompletion } from '../../src/core/compliance-service.js';
+import { modelCompletion } from '../../src/core/compliance/service.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { ModelClient } from '../../src/core/model/model-client.js';
 import { messagesOf, startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai.js';

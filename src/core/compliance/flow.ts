@@ -4,14 +4,14 @@
  * rewrite it once. Also the Rewrite action itself: the same messages plus one correction, replacing the
  * reply in place, stored as a new snapshot linked to the first.
  */
-import type { CheckResult, ReplyCheckResult } from './compliance/reply-checks.js';
-import { CORRECTION_HEADING, correctionMessage, failedChecks, missNote } from './compliance/reply-checks.js';
-import type { ComplianceMode, ComplianceService } from './compliance-service.js';
-import type { Logger } from './logger.js';
-import type { ModelClient } from './model/model-client.js';
-import type { ChatMessage } from './prompt/chat-message.js';
-import type { ComplianceStore, Database, ReplyLog, ReplyRecord, ReplySnapshot, ReportStore } from './storage/index.js';
-import { NOTE_LIMIT } from './feedback/feedback.js';
+import type { CheckResult, ReplyCheckResult } from './reply-checks.js';
+import { CORRECTION_HEADING, correctionMessage, failedChecks, missNote } from './reply-checks.js';
+import type { ComplianceMode, ComplianceService } from './service.js';
+import type { Logger } from '../logger.js';
+import type { ModelClient } from '../model/model-client.js';
+import type { ChatMessage } from '../prompt/chat-message.js';
+import type { ComplianceStore, Database, ReplyLog, ReplyRecord, ReplySnapshot, ReportStore } from '../storage/index.js';
+import { NOTE_LIMIT } from '../feedback/feedback.js';
 import type {
   AutoReport,
   ComplianceNotice,
@@ -20,7 +20,7 @@ import type {
   ReportSummary,
   RewriteOutcome,
   RewriteSink,
-} from './types.js';
+} from '../types.js';
 
 /** The reporter id of automatic reports: Heed itself. */
 export const AUTO_REPORTER = 'heed';

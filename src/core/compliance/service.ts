@@ -4,22 +4,22 @@
  * parts (extractors, merge, running checks) live in `compliance/`; this module adds storage and the
  * model, both injected.
  */
-import type { ChecksList } from './commands/results.js';
-import type { DerivedCheck } from './compliance/derived-check.js';
-import { deriveByRules, deriveWithModel } from './compliance/derive-checks.js';
-import type { CompleteText } from './compliance/extract-model.js';
-import { checkReply, type LayerChecks, type ReplyCheckResult } from './compliance/reply-checks.js';
-import { layerScope, userScope } from './commands/instruction-commands.js';
-import type { Logger } from './logger.js';
-import type { ModelClient } from './model/model-client.js';
+import type { ChecksList } from '../commands/results.js';
+import type { DerivedCheck } from './derived-check.js';
+import { deriveByRules, deriveWithModel } from './derive-checks.js';
+import type { CompleteText } from './extract-model.js';
+import { checkReply, type LayerChecks, type ReplyCheckResult } from './reply-checks.js';
+import { layerScope, userScope } from '../commands/instruction-commands.js';
+import type { Logger } from '../logger.js';
+import type { ModelClient } from '../model/model-client.js';
 import type {
   ComplianceStore,
   InstructionStore,
   InstructionVersion,
   InstructionVersions,
   ScopeKey,
-} from './storage/index.js';
-import type { ChannelRef, PersonRef } from './types.js';
+} from '../storage/index.js';
+import type { ChannelRef, PersonRef } from '../types.js';
 
 /** What the asker sees when a reply misses a check (HEED_COMPLIANCE). */
 export type ComplianceMode = 'off' | 'report' | 'flag' | 'fix';

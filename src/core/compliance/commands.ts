@@ -3,10 +3,10 @@
  * commands, `preview` and the layer views list after their own answer. Results are typed values; the
  * words are in `src/messages/compliance-messages.ts`.
  */
-import type { ParsedCommand } from './commands/parse-command.js';
-import type { ChecksList, CommandResult } from './commands/results.js';
-import type { ComplianceService } from './compliance-service.js';
-import type { Actor } from './types.js';
+import type { ParsedCommand } from '../commands/parse-command.js';
+import type { ChecksList, CommandResult } from '../commands/results.js';
+import type { ComplianceService } from './service.js';
+import type { Actor } from '../types.js';
 
 /** Kinds of command after which a person's own checks are listed. */
 const OWN_LAYER = new Set<ParsedCommand['kind']>(['show', 'set', 'add', 'undo', 'restore', 'on']);
