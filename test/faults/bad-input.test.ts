@@ -6,7 +6,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FAKE_REPLY, messagesOf } from '../support/fake-openai.js';
 import { FAKE_APP_ID, FAKE_BOT_USER_ID, FAKE_TEAM_ID } from '../support/fake-slack.js';
-import { CHANNEL } from '../slack/harness.js';
+import { CHANNEL } from '../adapters/slack/harness.js';
 import { startWorld, type World } from './world.js';
 
 let h: World;

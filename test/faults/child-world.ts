@@ -10,7 +10,7 @@ import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai.js';
 import { FAKE_BOT_USER_ID, startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
 import { startBotProcess, type BotProcess } from '../support/bot-process.js';
 import { postEvent } from '../support/slack-signing.js';
-import { BOT_TOKEN, CHANNEL, envelope, SIGNING_SECRET } from '../slack/harness.js';
+import { BOT_TOKEN, CHANNEL, envelope, SIGNING_SECRET } from '../adapters/slack/harness.js';
 
 export interface ChildWorld {
   slack: FakeSlack;

@@ -6,7 +6,7 @@
 import { afterEach, expect, it } from 'vitest';
 import { FAKE_REPLY } from '../support/fake-openai.js';
 import { FAKE_BOT_USER_ID } from '../support/fake-slack.js';
-import { CHANNEL } from '../slack/harness.js';
+import { CHANNEL } from '../adapters/slack/harness.js';
 import { startChildWorld, type ChildWorld } from './child-world.js';
 
 let world: ChildWorld;

@@ -8,7 +8,7 @@ import { Worker } from 'node:worker_threads';
 import { afterEach, expect, it } from 'vitest';
 import { FAKE_REPLY } from '../support/fake-openai.js';
 import { FAKE_BOT_USER_ID, FAKE_TEAM_ID } from '../support/fake-slack.js';
-import { CHANNEL } from '../slack/harness.js';
+import { CHANNEL } from '../adapters/slack/harness.js';
 import { startWorld, type World } from './world.js';
 
 /**

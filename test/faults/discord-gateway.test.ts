@@ -2,12 +2,12 @@
  * The Discord gateway drops the connection in the middle of a conversation, while a reply is streaming:
  * the reply still completes (it goes over REST), discord.js resumes (or, after a close code that forbids
  * resuming, identifies afresh), the next messages are answered, and no message is answered twice.
- * (test/discord/failures.test.ts covers a drop while idle.)
+ * (test/adapters/discord/failures.test.ts covers a drop while idle.)
  */
 import { afterEach, expect, it } from 'vitest';
 import type { APIMessage } from 'discord.js';
 import { FAKE_REPLY } from '../support/fake-openai.js';
-import { startHarness, type DiscordHarness } from '../discord/harness.js';
+import { startHarness, type DiscordHarness } from '../adapters/discord/harness.js';
 
 let h: DiscordHarness;
 afterEach(async () => {

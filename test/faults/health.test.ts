@@ -5,7 +5,7 @@
  * covers both).
  */
 import { afterEach, expect, it } from 'vitest';
-import { startHarness, type Harness } from '../slack/harness.js';
+import { startHarness, type Harness } from '../adapters/slack/harness.js';
 
 const TOKEN = 'health-token-for-fault-tests';
 const startHarnessWithDetail = () => startHarness({ env: { HEED_HEALTH_TOKEN: TOKEN }, slack: { healthCacheMs: 0 } });

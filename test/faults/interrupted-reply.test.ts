@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { MODEL_ERROR_MESSAGES } from '../../src/core/model/model-error.js';
 import { FAKE_BOT_USER_ID, FAKE_TEAM_ID } from '../support/fake-slack.js';
 import type { Behaviour } from '../support/fake-openai.js';
-import { CHANNEL, startHarness, type Harness } from '../slack/harness.js';
+import { CHANNEL, startHarness, type Harness } from '../adapters/slack/harness.js';
 
 let h: Harness;
 afterEach(async () => {

@@ -7,7 +7,7 @@ import { existsSync, statSync } from 'node:fs';
 import { afterEach, expect, it } from 'vitest';
 import { openDatabase } from '../../src/core/storage/database.js';
 import { FAKE_BOT_USER_ID } from '../support/fake-slack.js';
-import { CHANNEL } from '../slack/harness.js';
+import { CHANNEL } from '../adapters/slack/harness.js';
 import { startChildWorld, type ChildWorld } from './child-world.js';
 
 let world: ChildWorld;

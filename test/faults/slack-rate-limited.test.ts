@@ -1,11 +1,11 @@
 /**
  * Slack answers 429 with Retry-After on a call that writes the reply: the Web API client waits and
  * retries, and the reply arrives once, whole, with nothing written twice. (A 429 on chat.startStream is
- * covered in test/slack/replies.test.ts.)
+ * covered in test/adapters/slack/replies.test.ts.)
  */
 import { afterEach, expect, it } from 'vitest';
 import { FAKE_REPLY } from '../support/fake-openai.js';
-import { CHANNEL, startHarness, type Harness } from '../slack/harness.js';
+import { CHANNEL, startHarness, type Harness } from '../adapters/slack/harness.js';
 
 let h: Harness;
 afterEach(async () => {

@@ -1,11 +1,11 @@
 /**
- * The in-process world of the fault tests: test/slack/harness.ts's world (fake Slack, fake OpenAI, a
+ * The in-process world of the fault tests: test/adapters/slack/harness.ts's world (fake Slack, fake OpenAI, a
  * real core on a temporary database, the adapter started by `startSlack` in HTTP mode, one logger for
  * the adapter and the core), with the shorthands the fault tests use.
  */
 import type { FakeMessage } from '../support/fake-slack.js';
 import { postSigned, type SignedPostOptions, type SlackContentType } from '../support/slack-signing.js';
-import { CHANNEL, SIGNING_SECRET, startHarness, type Harness } from '../slack/harness.js';
+import { CHANNEL, SIGNING_SECRET, startHarness, type Harness } from '../adapters/slack/harness.js';
 
 export interface World extends Omit<Harness, 'botReplies'> {
   /** POST `/instructions <text>` in CHANNEL; `answer()` resolves with the first body posted to its response URL. */

@@ -9,7 +9,7 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BroadcastGuard, neutralizeBroadcasts } from '../../src/adapters/slack/format.js';
-import { CHANNEL, startHarness, type Harness } from '../slack/harness.js';
+import { CHANNEL, startHarness, type Harness } from '../adapters/slack/harness.js';
 
 /** A Slack special mention that notifies many people, however it ends. */
 const BROADCAST = /<!(?:here|channel|everyone|group|subteam\^)/i;

@@ -8,7 +8,7 @@ import type { Message } from 'discord.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { promptText } from '../../src/adapters/discord/history.js';
 import { FAKE_IDS } from '../support/fake-discord.js';
-import { startHarness, type DiscordHarness } from '../discord/harness.js';
+import { startHarness, type DiscordHarness } from '../adapters/discord/harness.js';
 
 const LENGTH = 40_000;
 const hostile = (unit: string) => unit.repeat(Math.ceil(LENGTH / unit.length)).slice(0, LENGTH);

@@ -6,7 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { FAKE_IDS, type RecordedCall } from '../support/fake-discord.js';
-import { startHarness, type DiscordHarness } from '../discord/harness.js';
+import { startHarness, type DiscordHarness } from '../adapters/discord/harness.js';
 
 const ROLE = '1600000000000000001';
 const hostile = (n: number) =>

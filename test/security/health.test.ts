@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config.js';
-import { startHarness, type Harness } from '../slack/harness.js';
+import { startHarness, type Harness } from '../adapters/slack/harness.js';
 
 const TOKEN = 'health-token-for-tests-0123456789';
 let h: Harness | undefined;

@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { mentionedUserIds, neutralizeBroadcasts, slackToPlain } from '../../src/adapters/slack/format.js';
 import { withoutBotMention } from '../../src/adapters/slack/thread-history.js';
 import { FAKE_BOT_USER_ID } from '../support/fake-slack.js';
-import { CHANNEL, startHarness, type Harness } from '../slack/harness.js';
+import { CHANNEL, startHarness, type Harness } from '../adapters/slack/harness.js';
 
 const LENGTH = 40_000;
 const hostile = (unit: string) => unit.repeat(Math.ceil(LENGTH / unit.length)).slice(0, LENGTH);

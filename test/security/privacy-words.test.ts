@@ -8,7 +8,7 @@ import { discordMarkup } from '../../src/adapters/discord/markup.js';
 import { slackMarkup } from '../../src/adapters/slack/markup.js';
 import { helpText } from '../../src/messages/command-messages.js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startHarness, type Harness } from '../slack/harness.js';
+import { startHarness, type Harness } from '../adapters/slack/harness.js';
 
 const OPERATORS_SEE = /operators can read them/i;
 

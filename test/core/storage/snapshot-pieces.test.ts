@@ -1,0 +1,205 @@
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ChatMessage } from '../../../src/core/prompt/chat-message.js';
+import { renderExportLine, renderReport } from '../../../src/cli/report-views.js';
+import { DEFAULT_MIGRATIONS_DIR, openDatabase } from '../../../src/core/storage/database.js';
+import { ReplyLog } from '../../../src/core/storage/reply-log.js';
+import type { HistoryMessage } from '../../../src/core/types.js';
+import { ReportStore } from '../../../src/core/storage/report-store.js';
+import { PIECE_MIN_LENGTH } from '../../../src/core/storage/snapshot-pieces.js';
+import { startFakeOpenAI } from '../../support/fake-openai.js';
+import { recordingSink } from '../../support/recording-sink.js';
+import { openTempDatabase, tempDbPath, type TempDatabase } from '../../support/temp-db.js';
+import { createTestCore } from '../../support/test-core.js';
+import { snapshot, testClock, type TestClock } from './fixtures.js';
+
+let temp: TempDatabase;
+let clock: TestClock;
+let log: ReplyLog;
+
+beforeEach(() => {
+  temp = openTempDatabase();
+  clock = testClock();
+  log = new ReplyLog(temp.db, clock.now);
+});
+afterEach(() => temp.cleanup());
+
+const SYSTEM = `You are Heed. ${'Follow the operator rules, then the person\u2019s own instructions. '.repeat(40)}`;
+const ANA_ABOUT = `about Ana: ${'Ana works on the payments team in Lisbon. '.repeat(5)}`;
+
+function pieces(): Array<{ content: string; refs: number }> {
+  return temp.db.prepare<[], { content: string; refs: number }>('SELECT content, refs FROM snapshot_pieces').all();
+}
+
+function storedJson(id: string): string {
+  return temp.db.prepare<[string], string>('SELECT messages_json FROM replies WHERE id = ?').pluck().get(id) ?? '';
+}
+
+/** A thread's n-th reply for `asker`: the system prompt, every earlier turn, the new question. */
+function threadReply(asker: string, turn: number, system = SYSTEM): { messages: ChatMessage[] } {
+  const history: ChatMessage[] = [];
+  for (let i = 0; i < turn; i++) {
+    history.push({
+      role: 'user',
+      content: `[${asker}] question ${i}: ${'how do I rotate the keys safely? '.repeat(4)}`,
+    });
+    history.push({
+      role: 'assistant',
+      content: `answer ${i}: ${'rotate them from the admin console first. '.repeat(4)}`,
+    });
+  }
+  return { messages: [{ role: 'system', content: system }, ...history, { role: 'user', content: `question ${turn}` }] };
+}
+
+describe('snapshot pieces (content-addressed snapshots)', () => {
+  it('GIVEN replies sharing a system prompt and a thread THEN pieces stored once, read back exactly', () => {
+    const ids: string[] = [];
+    const snaps = [0, 1, 2, 3].map((turn) =>
+      snapshot({ askerId: 'U_ANA', threadId: 'T-1', ...threadReply('Ana', turn) }),
+    );
+    for (const snap of snaps) ids.push(log.record(snap, [`m${ids.length}`]));
+
+    ids.forEach((id, i) => expect(log.get(id)).toMatchObject({ messages: snaps[i]?.messages }));
+    // The system prompt once, plus each long history message once: 1 + 3 questions + 3 answers.
+    expect(pieces()).toHaveLength(7);
+    expect(pieces().find((piece) => piece.content === SYSTEM)?.refs).toBe(4);
+    // The last snapshot names its pieces instead of repeating them; the short new question stays inline.
+    const json = storedJson(ids[3] ?? '');
+    expect(json).not.toContain('Follow the operator rules');
+    expect(json).toContain('question 3');
+    expect(json.length).toBeLessThan(600);
+  });
+
+  it('GIVEN short messages THEN they stay inline and no piece is made', () => {
+    const short = 'x'.repeat(PIECE_MIN_LENGTH - 1);
+    const id = log.record(snapshot({ messages: [{ role: 'system', content: short }] }), ['m1']);
+    expect(pieces()).toEqual([]);
+    expect(JSON.parse(storedJson(id))).toEqual([{ role: 'system', content: short }]);
+  });
+
+  it('GIVEN a snapshot written before migration 005 (messages inline) THEN it reads exactly as before', () => {
+    const id = log.record(snapshot(), ['m1']);
+    const inline: ChatMessage[] = [
+      { role: 'system', content: SYSTEM },
+      { role: 'user', content: 'old question' },
+    ];
+    temp.db.prepare('UPDATE replies SET messages_json = ? WHERE id = ?').run(JSON.stringify(inline), id);
+    expect(log.get(id)?.messages).toEqual(inline);
+  });
+
+  it('GIVEN a snapshot with pieces and one inline (pre-005) THEN reports show and export print the same', () => {
+    const reports = new ReportStore(temp.db, clock.now);
+    const snap = snapshot({ askerId: 'U_ANA', threadId: 'T-1', ...threadReply('Ana', 2) });
+    const withPieces = log.record(snap, ['m1']);
+    const inline = log.record(snap, ['m2']);
+    temp.db.prepare('UPDATE replies SET messages_json = ? WHERE id = ?').run(JSON.stringify(snap.messages), inline);
+    const file = (replyId: string) =>
+      reports.file({
+        replyId,
+        platform: 'slack',
+        workspaceId: 'T1',
+        reporterId: 'U9',
+        source: 'reaction',
+        signal: 'bad',
+      });
+    const [a, b] = [file(withPieces).report, file(inline).report];
+    const [ra, rb] = [log.get(withPieces)!, log.get(inline)!];
+    // Ids and message ids differ by construction; everything printed from the snapshot must not.
+    const same = (text: string, report: typeof a, reply: typeof ra) =>
+      text.replaceAll(report.id, 'REPORT').replaceAll(reply.id, 'REPLY').replaceAll(reply.messageIds[0]!, 'MSG');
+    expect(same(renderReport(a, ra), a, ra)).toBe(same(renderReport(b, rb), b, rb));
+    const none = { checks: null, rewrites: [] };
+    expect(same(renderExportLine(a, ra, none), a, ra)).toBe(same(renderExportLine(b, rb, none), b, rb));
+  });
+
+  it('GIVEN the retention purge THEN the pieces of purged replies go with them', () => {
+    log.record(snapshot(threadReply('Ana', 1)), ['m1']);
+    clock.advanceDays(40);
+    const kept = log.record(snapshot(threadReply('Ana', 0)), ['m2']);
+    expect(log.purgeUnreported(30)).toBe(1);
+    expect(pieces()).toEqual([{ content: SYSTEM, refs: 1 }]);
+    expect(log.get(kept)?.messages[0]?.content).toBe(SYSTEM);
+  });
+
+  it('GIVEN a reply whose messages are rewritten (redaction) THEN pieces no longer named go, shared ones stay', () => {
+    const id = log.record(snapshot(threadReply('Ana', 1)), ['m1']);
+    const redacted: ChatMessage[] = [
+      { role: 'system', content: SYSTEM },
+      { role: 'user', content: '[redacted]' },
+    ];
+    expect(log.rewriteMessages(id, redacted)).toBe(true);
+    expect(log.get(id)?.messages).toEqual(redacted);
+    expect(pieces()).toEqual([{ content: SYSTEM, refs: 1 }]);
+    expect(log.rewriteMessages('no-such-reply', redacted)).toBe(false);
+    expect(pieces()).toEqual([{ content: SYSTEM, refs: 1 }]);
+  });
+
+  it('GIVEN only migrations 001 and 005 THEN both apply in order despite the gap', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'heed-migrations-'));
+    const other = tempDbPath();
+    try {
+      for (const file of ['001_initial.sql', '005_snapshot_pieces.sql'])
+        copyFileSync(join(DEFAULT_MIGRATIONS_DIR, file), join(dir, file));
+      const db = openDatabase(other.path, { migrationsDir: dir });
+      const versions = db.prepare<[], number>('SELECT version FROM schema_migrations ORDER BY version').pluck().all();
+      db.close();
+      expect(versions).toEqual([1, 5]);
+    } finally {
+      other.cleanup();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('forget-me and snapshot pieces', () => {
+  it('GIVEN forget-me THEN no piece only the person\u2019s replies named is left; every count matches', async () => {
+    const model = await startFakeOpenAI();
+    const heed = await createTestCore({ openaiUrl: model.url, env: { HEED_RATE_LIMIT_PER_MINUTE: '0' } });
+    try {
+      const place = { platform: 'slack', workspaceId: 'T1', channelId: 'C1', threadId: 'T-1' } as const;
+      const ana = { ...place, userId: 'U_ANA', isPlatformAdmin: false };
+      await heed.core.command(ana, `about ${ANA_ABOUT}`);
+      const question = `How do I rotate the payment keys? ${'Without downtime, please, for every service. '.repeat(3)}`;
+      await heed.core.respond(
+        { ...place, messageId: 'm1', userId: 'U_ANA', userName: 'Ana', text: question, history: [] },
+        recordingSink(),
+      );
+      const history: HistoryMessage[] = [
+        { role: 'user', speaker: 'Ana', text: question },
+        { role: 'assistant', text: 'Rotate them from the admin console first, one service at a time. '.repeat(3) },
+      ];
+      await heed.core.respond(
+        { ...place, messageId: 'm2', userId: 'U_BO', userName: 'Bo', text: 'and me?', history },
+        recordingSink(),
+      );
+
+      const db = new BetterSqlite3(heed.dbPath, { readonly: true });
+      try {
+        const stored = () =>
+          db.prepare<[], { id: string; content: string; refs: number }>('SELECT * FROM snapshot_pieces').all();
+        expect(stored().some((piece) => piece.content.includes('Ana works on the payments team'))).toBe(true);
+
+        expect(await heed.core.confirmForgetMe(ana)).toMatchObject({ kind: 'forgotten', replies: 1 });
+
+        const left = stored();
+        expect(left.some((piece) => piece.content.includes('Ana works on the payments team'))).toBe(false);
+        const snapshots = db.prepare<[], string>('SELECT messages_json FROM replies').pluck().all();
+        expect(snapshots).toHaveLength(1);
+        // Every piece left is named by exactly as many replies as it counts, and by at least one.
+        for (const piece of left) {
+          const naming = snapshots.filter((json) => json.includes(`"piece":"${piece.id}"`)).length;
+          expect(piece.refs).toBe(naming);
+          expect(naming).toBeGreaterThan(0);
+        }
+      } finally {
+        db.close();
+      }
+    } finally {
+      await heed.close();
+      await model.close();
+    }
+  });
+});
