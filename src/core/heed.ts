@@ -37,7 +37,8 @@ import {
   ReportStore,
   RequestClaims,
 } from './storage/index.js';
-import type { Database, RequestRef } from './storage/index.js';
+import type { Database, InstructionVersions, RequestRef } from './storage/index.js';
+import type { ReplyCheckResult } from './compliance/reply-checks.js';
 import type * as T from './types.js';
 
 /** The settings the core needs, independent of where they came from. */
@@ -168,8 +169,10 @@ export class Heed implements HeedCore {
     });
     const { claims, replies, prompts, owner } = this;
     // Checked once the whole reply is posted and stored: never on partial text.
-    const afterReply = (replyId: string, message: T.IncomingMessage, sink: T.ReplySink) =>
-      this.complianceFlow.afterReply(replyId, message.text, sink);
+    const afterReply = (replyId: string, message: T.IncomingMessage, sink: T.ReplySink, checked?: ReplyCheckResult) =>
+      this.complianceFlow.afterReply(replyId, message.text, sink, checked);
+    const checkReply = (message: T.IncomingMessage, versions: InstructionVersions, text: string) =>
+      this.complianceFlow.evaluate(message, versions, text);
     this.responder = new Responder({
       db,
       logger,
@@ -182,6 +185,7 @@ export class Heed implements HeedCore {
       owner,
       now,
       afterReply,
+      checkReply,
       applied: new AppliedLines(this.appliedLog, showApplied, (person) =>
         this.profiles.showApplied(this.linking.settingsKey(person)),
       ),

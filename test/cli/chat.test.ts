@@ -61,7 +61,9 @@ describe('npm run chat: what shaped a reply (issue 15)', () => {
     );
     expect(code).toBe(0);
     const lines = stdout.split('\n');
-    expect(lines.filter((line) => line === 'Your instructions v1 · gpt-4o-mini · /why explains')).toHaveLength(1);
+    // The fake model answers in English: the French check fails, and the line says so.
+    const applied = 'Your instructions v1 · gpt-4o-mini · 1 check failed of 1 · /why explains';
+    expect(lines.filter((line) => line === applied)).toHaveLength(1);
     expect(stdout).toContain('Why this answer? It was written by `gpt-4o-mini` with:');
     expect(stdout).toContain('> Answer in French. STYLE-MARKER');
     expect(stdout).toContain('I will no longer show the line');
@@ -111,7 +113,7 @@ describe('npm run chat: what shaped a reply (issue 15)', () => {
     const long = 'tell me more about this subject '.repeat(50);
     const input = `/instructions set Answer in French. RULE-MARKER\n${[1, 2, 3, 4].map((n) => `${long}${n}`).join('\n')}\n/quit\n`;
     const { stdout } = await chat(input, { ...env(), MODEL_CONTEXT_TOKENS: '1000', OPENAI_MAX_OUTPUT_TOKENS: '100' });
-    expect(stdout).toContain('Your instructions v1 · gpt-4o-mini · older messages left out · /why explains');
+    expect(stdout).toContain('Your instructions v1 · gpt-4o-mini · older messages left out · 1 check failed of 1 · /why explains');
     const last = messagesOf(await model.waitForRequest(4));
     expect(last.at(-2)).toMatchObject({ role: 'system' });
     expect(last.at(-2)?.content).toContain('RULE-MARKER');

@@ -10,11 +10,20 @@ import type { ComplianceMode, ComplianceService } from './service.js';
 import type { Logger } from '../logger.js';
 import type { ModelClient } from '../model/model-client.js';
 import type { ChatMessage } from '../prompt/chat-message.js';
-import type { ComplianceStore, Database, ReplyLog, ReplyRecord, ReplySnapshot, ReportStore } from '../storage/index.js';
+import type {
+  ComplianceStore,
+  Database,
+  InstructionVersions,
+  ReplyLog,
+  ReplyRecord,
+  ReplySnapshot,
+  ReportStore,
+} from '../storage/index.js';
 import { NOTE_LIMIT } from '../feedback/feedback.js';
 import type {
   AutoReport,
   ComplianceNotice,
+  IncomingMessage,
   MessageRef,
   PersonRef,
   ReportSummary,
@@ -82,13 +91,14 @@ export class ComplianceFlow {
     replyId: string,
     question: string,
     sink: { flag?: RewriteSink['flag']; replace?: RewriteSink['replace'] },
+    checked?: ReplyCheckResult,
   ): Promise<void> {
     if (this.options.mode === 'off') return;
     const log = this.options.logger.child({ reply: replyId });
     try {
       const reply = this.options.replies.get(replyId);
       if (!reply) return;
-      const result = this.checkAndRecord(reply, question, null);
+      const result = this.checkAndRecord(reply, question, null, checked);
       if (!result || result.passed) return;
       if (this.options.mode === 'report') return;
       // Bound: adapters implement these as methods of their sink.
@@ -137,14 +147,29 @@ export class ComplianceFlow {
   }
 
   /** Run the checks on a stored reply, record the result, and file the automatic report on a miss. */
-  private checkAndRecord(reply: ReplyRecord, question: string, rewriteOf: string | null): ReplyCheckResult | undefined {
+  /**
+   * The checks in force for this asker, run on a reply's final text before it is posted (so the applied
+   * line can count them); nothing is recorded. Undefined when checking is off or nothing is checked.
+   */
+  evaluate(message: IncomingMessage, versions: InstructionVersions, text: string): ReplyCheckResult | undefined {
+    if (this.options.mode === 'off') return undefined;
+    return this.options.service.check(message, versions, text, message.text);
+  }
+
+  /** Record the checks of a stored reply (run now unless `precomputed` already holds them) and report a miss. */
+  private checkAndRecord(
+    reply: ReplyRecord,
+    question: string,
+    rewriteOf: string | null,
+    precomputed?: ReplyCheckResult,
+  ): ReplyCheckResult | undefined {
     const where = {
       platform: reply.platform,
       workspaceId: reply.workspaceId,
       channelId: reply.channelId,
       userId: reply.askerId,
     };
-    const result = this.options.service.check(where, reply.instructionVersions, reply.replyText, question);
+    const result = precomputed ?? this.options.service.check(where, reply.instructionVersions, reply.replyText, question);
     if (!result) return undefined;
     this.options.store.recordResult(reply.id, result, rewriteOf);
     if (!result.passed) this.fileAutoReport(reply, failedChecks(result), question);

@@ -100,3 +100,9 @@ export function correctionMessage(failed: readonly CheckResult[]): string {
     'Write the whole reply again so that it follows every instruction. Reply with the new answer only.',
   ].join('\n');
 }
+
+/** How many checks passed and failed, as the applied line under a reply says it. */
+export function checkCounts(result: ReplyCheckResult): { passed: number; failed: number } {
+  const failed = result.results.filter((check) => !check.ok).length;
+  return { passed: result.results.length - failed, failed };
+}

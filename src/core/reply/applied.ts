@@ -116,7 +116,12 @@ export class AppliedLines {
   ) {}
 
   /** The record of one reply and whether its line is shown. */
-  build(asker: PersonRef, prepared: PreparedForApplied, model: string): { record: AppliedRecord; visible: boolean } {
+  build(
+    asker: PersonRef,
+    prepared: PreparedForApplied,
+    model: string,
+    checks?: { passed: number; failed: number },
+  ): { record: AppliedRecord; visible: boolean } {
     const layers: AppliedLayer[] = [];
     for (const layer of ['workspace', 'channel', 'user'] as const) {
       const version = prepared.versions[layer];
@@ -127,6 +132,7 @@ export class AppliedLines {
       model,
       olderLeftOut: prepared.leftOut.length > 0,
       restated: prepared.restated,
+      ...(checks ? { checks } : {}),
     };
     const record: AppliedRecord = {
       summary,

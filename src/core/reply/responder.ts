@@ -10,7 +10,8 @@ import type { PromptAssembler } from '../prompt/prompt-assembler.js';
 import { RateLimiter } from '../limits/rate-limiter.js';
 import { attempt } from '../attempt.js';
 import { asHeedError } from '../errors.js';
-import type { Database, MessageClaims, ReplyLog, ReplySnapshot } from '../storage/index.js';
+import { checkCounts, type ReplyCheckResult } from '../compliance/reply-checks.js';
+import type { Database, InstructionVersions, MessageClaims, ReplyLog, ReplySnapshot } from '../storage/index.js';
 import type { IncomingMessage, MessageRef, PersonRef, ReplySink, RespondOutcome } from '../types.js';
 import { Admission, type AdmissionLimits } from './admission.js';
 import type { AppliedLines, AppliedRecord } from './applied.js';
@@ -39,7 +40,12 @@ export interface ResponderParts {
    * Runs after a complete reply is posted and its snapshot stored (compliance checks); awaited, so
    * that shutdown waits for it. Must not throw.
    */
-  afterReply?: (replyId: string, message: IncomingMessage, sink: ReplySink) => Promise<void>;
+  afterReply?: (replyId: string, message: IncomingMessage, sink: ReplySink, checked: ReplyCheckResult | undefined) => Promise<void>;
+  /**
+   * The automatic checks in force, run on the reply's final text before it is posted, so that the applied
+   * line can say how they went; `afterReply` records the same result. Pure and fast; must not throw.
+   */
+  checkReply?: (message: IncomingMessage, versions: InstructionVersions, text: string) => ReplyCheckResult | undefined;
   /** The applied line under each reply and its stored record (issue 15). */
   applied?: AppliedLines;
 }
@@ -159,7 +165,8 @@ export class Responder {
       const result = await this.parts.model
         .stream(messages, (delta) => sink.append(delta), cancel.signal)
         .finally(() => this.cancels.delete(cancel));
-      const applied = this.parts.applied?.build(message, prepared, snapshot.model);
+      const checked = this.parts.checkReply?.(message, prepared.versions, result.text);
+      const applied = this.parts.applied?.build(message, prepared, snapshot.model, checked && checkCounts(checked));
       const messageIds = await sink.finish(result.text, applied?.visible ? applied.record.summary : undefined);
       const complete: ReplySnapshot = {
         ...snapshot,
@@ -171,7 +178,7 @@ export class Responder {
       };
       const stored = this.storeReply(log, message, complete, messageIds, applied?.record);
       if (stored.status === 'replied' && stored.snapshotStored) {
-        await this.parts.afterReply?.(stored.replyId, message, sink);
+        await this.parts.afterReply?.(stored.replyId, message, sink, checked);
       }
       return stored;
     } catch (error) {

@@ -135,7 +135,8 @@ describe('the applied line on Slack', () => {
 
     await instructions('U1', 'set Answer in exactly three bullet points.');
     const shaped = await ask('U1');
-    expect(appliedText(shaped.blocks)).toBe('Your instructions v1 · fake-model');
+    // The fake reply has no bullet points: the line says the one check failed.
+    expect(appliedText(shaped.blocks)).toBe('Your instructions v1 · fake-model · 1 check failed of 1');
     expect(whyButton(shaped.blocks)).toBeDefined();
     // The feedback buttons stay, after the applied line.
     expect(shaped.blocks.map((block) => block.type)).toEqual(['context', 'actions', 'context_actions']);
@@ -159,7 +160,8 @@ describe('the applied line on Slack', () => {
     expect(await instructions('U1', 'applied off')).toContain('no longer show');
     expect(appliedText((await ask('U1')).blocks)).toBeUndefined();
 
-    await instructions('U_ADMIN', 'channel set Answer in English.');
+    // A rule no program can check, so the line carries no check count.
+    await instructions('U_ADMIN', 'channel set Be kind to newcomers.');
     expect(appliedText((await ask('U2')).blocks)).toBe('Channel rules v1 · fake-model');
 
     await instructions('U1', 'applied on');
