@@ -38,10 +38,11 @@ export function checksView(result: ReplyCheckResult | null | undefined, empty = 
   const failed = result.results.filter((entry) => !entry.ok).length;
   const summary = failed === 0 ? 'Passed every check.' : `Missed ${failed} of ${result.results.length} checks.`;
   return h`<p class="checks-summary ${failed === 0 ? 'passed' : 'failed'}">${summary}</p>
-    <table class="checks"><thead><tr><th>Result</th><th>Check</th><th>Layer</th><th>Type</th><th>Found</th></tr></thead>
+    <table class="checks"><thead><tr><th>Result</th><th>Check (type)</th><th>Layer</th><th>Found</th></tr></thead>
     <tbody>${result.results.map(
       (entry) => h`<tr class="${entry.ok ? 'ok' : 'miss'}"><td>${entry.ok ? 'passed' : 'missed'}</td>
-        <td>${entry.label}</td><td>${entry.layer}</td><td><code>${entry.id}</code></td><td>${entry.detail}</td></tr>`,
+        <td>${entry.label}<div class="type"><code>${entry.id}</code></div></td><td>${entry.layer}</td>
+        <td>${entry.detail}</td></tr>`,
     )}</tbody></table>`;
 }
 

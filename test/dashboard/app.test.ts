@@ -446,7 +446,8 @@ describe('GIVEN replies checked against verifiable instructions', () => {
     const rewriteId = dash.seed.rewrite(id, 'The rewritten <b>reply</b>', [bullets(true)]);
     const page = await (await dash.request(`/reports/${id}`)).text();
     expect(page).toContain('Missed 1 of 1 checks.');
-    expect(page).toContain('<td>includes &#39;&lt;script&gt;x&lt;/script&gt;&#39;</td>');
+    const escapedLabel = 'includes &#39;&lt;script&gt;x&lt;/script&gt;&#39;';
+    expect(page).toContain(`<td>${escapedLabel}<div class="type"><code>keywords:existence</code></div></td>`);
     expect(page).toContain('<td>&quot;&gt;&lt;img src=x&gt; missing.</td>');
     expect(page).toMatch(/<div class="side rewrite"><h3>Rewrite<\/h3>\s*<p>Reply [0-9a-z]+/);
     expect(page).toContain('The rewritten &lt;b&gt;reply&lt;/b&gt;');
@@ -478,10 +479,10 @@ describe('GIVEN replies checked against verifiable instructions', () => {
       const page = await (await dash.request(`/reports/${id}/replay`)).text();
       const sides = page.split('<div class="side">').slice(1);
       expect(sides).toHaveLength(2);
-      expect(sides[0]).toContain('<td>no commas</td>');
+      expect(sides[0]).toContain('<td>no commas<div class="type">');
       expect(sides[0]).toContain('<td>2 commas.</td>');
       // Today's instructions ask for bullets, not for no commas: the replay is checked against those.
-      expect(sides[1]).toContain('<td>exactly 3 bullet points</td>');
+      expect(sides[1]).toContain('<td>exactly 3 bullet points<div class="type">');
       expect(sides[1]).toContain('Passed every check.');
       expect(sides[1]).not.toContain('no commas');
       const stored = dash.temp.db.prepare('SELECT checks_json FROM replays').get() as { checks_json: string };

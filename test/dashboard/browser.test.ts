@@ -43,6 +43,7 @@ let context: BrowserContext;
 let page: Page;
 let hostileId: string;
 let replayId: string;
+let missedId: string;
 const consoleErrors: string[] = [];
 
 async function shoot(name: string): Promise<void> {
@@ -66,7 +67,7 @@ beforeAll(async () => {
   const day = 86_400_000;
   const start = Date.now() - 10 * day;
   for (let index = 0; index < 30; index++) {
-    seed.report({
+    const id = seed.report({
       at: new Date(start + index * 7 * 3_600_000),
       source: (['reaction', 'button', 'command'] as const)[index % 3] ?? 'reaction',
       channelId: index % 2 ? 'C1' : 'C2',
@@ -79,7 +80,10 @@ beforeAll(async () => {
           : checkResult(BULLETS, false, 'exactly 3 bullet points', '1 bullet point; 3 were asked for.'),
       ],
     });
+    if (index === 25) missedId = id;
   }
+  const bulleted = checkResult(BULLETS, true, 'exactly 3 bullet points', '3 bullet points.');
+  seed.rewrite(missedId, '- Check the cable\n- Restart the router\n- Call support', [bulleted]);
   replayId = seed.report({
     askerId: 'U9',
     channelId: 'C2',
@@ -242,6 +246,16 @@ describe('the dashboard in chromium', () => {
     await expect(page.textContent('pre.note')).resolves.toContain('<script>window.__pwned = 1</script>');
     await expect(page.textContent('pre.note')).resolves.toContain('⟦U+202E⟧evil');
     await shoot('report-hostile');
+  });
+
+  it('THEN a report shows its automatic checks, and the rewrite beside the reply with its own', async () => {
+    await page.goto(`${dashboard.url}/reports/${missedId}`);
+    await expect(page.textContent('.side.reported table.checks')).resolves.toContain(
+      '1 bullet point; 3 were asked for.',
+    );
+    await expect(page.textContent('.side.rewrite pre.reply')).resolves.toContain('- Restart the router');
+    await expect(page.textContent('.side.rewrite .checks-summary')).resolves.toBe('Passed every check.');
+    await shoot('report-checks');
   });
 
   it("THEN a replay runs on the fake model with today's instructions, side by side, posted nowhere", async () => {
