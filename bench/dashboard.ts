@@ -1,7 +1,8 @@
 /**
  * `npm run bench:dashboard`: the dashboard with 100,000 reports stored.
  *  1. Pages over HTTP on 127.0.0.1, as a browser gets them (Bearer auth, keep-alive): the overview, the
- *     reports list (first page, filtered, searched, a page 1,000 deep) and a report page. Target (the
+ *     reports list (first page, filtered, searched, by failed check type, a page 1,000 deep) and a report page
+ *     with its automatic checks. Target (the
  *     issue's, for the reports and report pages; the overview is shown beside them): p99 under 200 ms.
  *  2. Baseline in the same run: the page 1,000 deep fetched with the naive LIMIT/OFFSET query against
  *     the keyset query the dashboard uses, both rendered the same way, in process; the ratio of medians.
@@ -17,7 +18,7 @@ import { reportsPage } from '../src/dashboard/pages.js';
 import { DashboardQueries, PAGE_SIZE } from '../src/dashboard/queries.js';
 import { startDashboard } from '../src/dashboard/server.js';
 import { tempDbPath } from '../test/support/temp-db.js';
-import { Seeder } from '../test/dashboard/seed.js';
+import { checkResult, Seeder } from '../test/dashboard/seed.js';
 import { ms, printTable, quantile } from './support/stats.js';
 
 const REPORTS = Number(process.env.BENCH_REPORTS ?? 100_000);
@@ -29,6 +30,13 @@ const TARGET_P99_MS = 200;
 const TOKEN = 'bench-dashboard-token-0123456789';
 const SOURCES = ['reaction', 'button', 'command', 'automatic'] as const;
 const STATUSES = ['open', 'open', 'triaged', 'resolved'] as const;
+// Check types each reply may have been checked for; two in three replies were checked.
+const CHECK_TYPES = [
+  ['detectable_format:number_bullet_lists', 'exactly 3 bullet points'],
+  ['punctuation:no_comma', 'no commas'],
+  ['language:response_language', 'in English'],
+  ['length_constraints:number_words', 'fewer than 100 words'],
+] as const;
 
 /** A small deterministic PRNG, so every run stores the same reports. */
 function random(seed: number): () => number {
@@ -77,6 +85,13 @@ function seed(): number {
         question: `Question ${index}: how do I set up the VPN for the ${pick(['sales', 'support', 'ops'])} team?`,
         reply: `Here is how to do it, step by step (${index}). `.repeat(8),
         ...(note ? { note } : {}),
+        ...(next() < 2 / 3
+          ? {
+              checks: CHECK_TYPES.filter(() => next() < 0.5).map(([id, label]) =>
+                checkResult(id, next() < 0.7, label, 'What the check found, in one sentence.'),
+              ),
+            }
+          : {}),
       });
     }
   })();
@@ -130,6 +145,8 @@ async function main(): Promise<void> {
       ['/reports?status=open&source=button', '/reports?status=open&source=button', true],
       ['/reports?channel=C7&workspace=T3', '/reports?platform=slack&workspace=T3&channel=C7', true],
       ['/reports?q=wrong language', '/reports?q=wrong%20language', true],
+      ['/reports?check=punctuation:no_comma', '/reports?check=punctuation%3Ano_comma', true],
+      ['/reports?check=…&status=resolved', '/reports?check=length_constraints%3Anumber_words&status=resolved', true],
       [`/reports page ${DEEP_PAGE + 1} (keyset)`, `/reports?before=${deepCursor}`, true],
       ['/reports/<id> (report page)', `/reports/${someReport}`, true],
     ];

@@ -11,6 +11,7 @@ import { Hono, type Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { secureHeaders } from 'hono/secure-headers';
 import { layerScope as scopeOfLayer, userScope } from '../core/commands/instruction-commands.js';
+import type { ComplianceService } from '../core/compliance-service.js';
 import type { Logger } from '../core/logger.js';
 import type { ModelClient } from '../core/model/model-client.js';
 import type { PromptAssembler } from '../core/prompt/prompt-assembler.js';
@@ -37,10 +38,11 @@ import {
   reportPage,
   reportsPage,
   rulesPage,
+  type LinkedReply,
   type VersionChange,
 } from './pages.js';
 import { DashboardQueries, type ReportsPage } from './queries.js';
-import { replaySnapshot } from './replay.js';
+import { checkText, replaySnapshot } from './replay.js';
 import { lineDiff } from './snapshot.js';
 
 /** What the dashboard is made of. */
@@ -51,6 +53,8 @@ export interface DashboardOptions {
   model: ModelClient;
   /** Builds the prompt a replay sends: the bot's own assembly over the same database. */
   prompts: PromptAssembler;
+  /** The bot's compliance core over the same database: the checks a replay runs. */
+  compliance: ComplianceService;
   logger: Logger;
   now?: () => Date;
   /** Failed logins allowed per address per minute. Default 5. */
@@ -407,6 +411,29 @@ export function createDashboardApp(options: DashboardOptions): DashboardApp {
     });
   }
 
+  /** The reply this one rewrote (if it is a rewrite) and its rewrites, rewrites of those included, oldest first. */
+  function linkedReplies(replyId: string, rewriteOf: string | null): LinkedReply[] {
+    const linked: LinkedReply[] = [];
+    const entry = (relation: LinkedReply['relation'], id: string): LinkedReply => {
+      const reply = replies.get(id);
+      const checks = compliance.result(id);
+      return { relation, replyId: id, ...(reply ? { reply } : {}), ...(checks ? { checks } : {}) };
+    };
+    if (rewriteOf) linked.push(entry('original', rewriteOf));
+    // A rewrite that missed again may be rewritten once more on the asker's request: follow the chain, bounded.
+    const queue = [replyId];
+    const seen = new Set(queue);
+    while (queue.length > 0 && linked.length < 10) {
+      for (const rewrite of compliance.rewritesOf(queue.shift() ?? '')) {
+        if (seen.has(rewrite.replyId)) continue;
+        seen.add(rewrite.replyId);
+        queue.push(rewrite.replyId);
+        linked.push(entry('rewrite', rewrite.replyId));
+      }
+    }
+    return linked;
+  }
+
   app.get('/reports/:id', (c) => {
     const report = reports.get(c.req.param('id'));
     if (!report)
@@ -420,12 +447,15 @@ export function createDashboardApp(options: DashboardOptions): DashboardApp {
     const raw = c.req.query();
     const done = Number(raw.triaged);
     const info = Number.isInteger(done) && done > 0 && raw.to ? `Report set to ${raw.to}.` : undefined;
+    const checks = reply && compliance.result(reply.id);
     return c.html(
       reportPage({
         csrf: csrfOf(c),
         report,
         reply,
         changes: reply ? versionChanges(reply) : [],
+        ...(checks ? { checks } : {}),
+        linked: reply ? linkedReplies(reply.id, checks?.rewriteOf ?? null) : [],
         audit: queries.auditTrail(report.id),
         replayCount: queries.replays(report.id, 100).length,
         ...(info ? { info } : {}),
@@ -438,12 +468,18 @@ export function createDashboardApp(options: DashboardOptions): DashboardApp {
     const reply = report && replies.get(report.replyId);
     if (!report || !reply)
       return errorPage(c, 404, 'Nothing to replay', 'There is no report with that id, or its reply snapshot is gone.');
+    // The checks that ran live; for a reply posted before checking existed (or with it off), today's run of its layers.
+    const live = compliance.result(reply.id);
+    const originalChecks = live
+      ? { result: live, checkedNow: false }
+      : { result: checkText(options.compliance, reply, reply.instructionVersions, reply.replyText), checkedNow: true };
     return c.html(
       replayPage({
         csrf: csrfOf(c),
         report,
         reply,
         replays: queries.replays(report.id),
+        originalChecks,
         modelConfigured: options.model.configured,
         ...(problem ? { problem } : {}),
       }),
@@ -456,7 +492,7 @@ export function createDashboardApp(options: DashboardOptions): DashboardApp {
     if (!report || !reply) return replayView(c);
     const remote = origin(c);
     const outcome = await replaySnapshot(
-      { queries, prompts: options.prompts, model: options.model, logger: log },
+      { queries, prompts: options.prompts, model: options.model, compliance: options.compliance, logger: log },
       report.id,
       reply,
       remote,

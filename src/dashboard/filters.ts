@@ -2,6 +2,7 @@
  * The reports filter as the dashboard reads it from a query string: every value checked, and a clear
  * sentence for the first one that is wrong. The same filter drives the list, its count and the export.
  */
+import { INSTRUCTION_IDS, isInstructionId, type InstructionId } from '../core/compliance/catalogue.js';
 import type { Platform, ReportSignal, ReportSource, ReportStatus } from '../core/types.js';
 
 export const STATUSES: readonly ReportStatus[] = ['open', 'triaged', 'resolved', 'withdrawn'];
@@ -30,6 +31,8 @@ export interface ReportsFilter {
   until?: string;
   /** Text searched in the note and the reply. */
   q?: string;
+  /** Reports whose reply failed an automatic check of this catalogue type. */
+  check?: InstructionId;
 }
 
 /** A filter plus where the page starts: rows older than `before`, or newer than `after`. */
@@ -118,10 +121,15 @@ export function parseReportsQuery(params: Record<string, string | undefined>): R
     if ([...q].length < 3) throw new FilterError('Search needs at least 3 characters.');
     filter.q = text('search', q);
   }
-  if (get('check')) {
-    throw new FilterError(
-      'Automatic checks are not recorded yet, so there is nothing to filter by check type. Clear "check".',
-    );
+  const check = get('check');
+  if (check) {
+    if (!isInstructionId(check)) {
+      throw new FilterError(
+        `check must be a check type such as ${INSTRUCTION_IDS[0]} or punctuation:no_comma ` +
+          `(got "${check.slice(0, 60)}"); the list beside "Check type" has them all.`,
+      );
+    }
+    filter.check = check;
   }
   const query: ReportsQuery = { filter };
   const before = get('before');
@@ -147,6 +155,7 @@ export function filterParams(filter: ReportsFilter, raw: Record<string, string |
     since: filter.since === undefined ? undefined : (raw.since?.trim() ?? filter.since),
     until: filter.until === undefined ? undefined : (raw.until?.trim() ?? filter.until),
     q: filter.q,
+    check: filter.check,
   };
   for (const [key, value] of Object.entries(values)) if (value) params.set(key, value);
   return params;

@@ -2,7 +2,15 @@
  * The dashboard's pages as pure functions from data to HTML. Every value from the database goes
  * through {@link h}; the only script is the chart loader on the overview, and every page works without it.
  */
-import type { InstructionVersion, InstructionVersions, ReplyRecord, ReportRecord } from '../core/storage/index.js';
+import { INSTRUCTION_IDS } from '../core/compliance/catalogue.js';
+import type { ReplyCheckResult } from '../core/compliance/reply-checks.js';
+import type {
+  InstructionVersion,
+  InstructionVersions,
+  ReplyRecord,
+  ReportRecord,
+  StoredReplyCheck,
+} from '../core/storage/index.js';
 import {
   formatCursor,
   filterParams,
@@ -14,14 +22,70 @@ import {
   type ReportsQuery,
 } from './filters.js';
 import { csrfField, excerpt, h, layout, notice, path, pre, when, type Html } from './html.js';
-import type { AuditEntry, Overview, Ranked, ReplayRecord, ReportsPage, RuleScope } from './queries.js';
+import type { AuditEntry, CheckDay, Overview, Ranked, ReplayRecord, ReportsPage, RuleScope } from './queries.js';
 import { layerScope, splitPrompt, type DiffPart } from './snapshot.js';
 
-const COMPLIANCE_PENDING =
-  'Not yet available: replies are not checked automatically yet. This chart fills in once the automatic checks ' +
-  '(the live compliance issue) have landed.';
+const NOT_CHECKED =
+  'Not checked: no checks were in force for this reply (none of its layers asks for anything verifiable), ' +
+  'the asker turned checking off, or it was posted before checking began.';
 
-const CHECKS_PENDING = 'Not yet available: replies are not checked automatically yet.';
+const CHECKED_NOW = 'Not checked when it was posted: the checks of the layers it used are run now.';
+
+/** The automatic checks that ran on a reply: each check's description, its layer and type, and what it found. */
+export function checksView(result: ReplyCheckResult | null | undefined, empty = NOT_CHECKED): Html {
+  if (!result) return h`<p class="unchecked">${empty}</p>`;
+  if (result.results.length === 0) return h`<p class="checks-summary">No checks applied.</p>`;
+  const failed = result.results.filter((entry) => !entry.ok).length;
+  const summary = failed === 0 ? 'Passed every check.' : `Missed ${failed} of ${result.results.length} checks.`;
+  return h`<p class="checks-summary ${failed === 0 ? 'passed' : 'failed'}">${summary}</p>
+    <table class="checks"><thead><tr><th>Result</th><th>Check (type)</th><th>Layer</th><th>Found</th></tr></thead>
+    <tbody>${result.results.map(
+      (entry) => h`<tr class="${entry.ok ? 'ok' : 'miss'}"><td>${entry.ok ? 'passed' : 'missed'}</td>
+        <td>${entry.label}<div class="type"><code>${entry.id}</code></div></td><td>${entry.layer}</td>
+        <td>${entry.detail}</td></tr>`,
+    )}</tbody></table>`;
+}
+
+/** Every day of the period ending today, oldest first, so that a quiet day shows as a gap. */
+function periodDays(days: number, today: Date): string[] {
+  return Array.from({ length: days }, (_, index) =>
+    new Date(today.getTime() - (days - 1 - index) * 86_400_000).toISOString().slice(0, 10),
+  );
+}
+
+/** The share of first replies passing each check type per day, as a line chart with its numbers in a table. */
+function complianceChart(rows: CheckDay[], dayList: string[]): Html {
+  if (rows.length === 0) {
+    return h`<p class="unchecked">No replies were checked against verifiable instructions in this period.</p>`;
+  }
+  const types = [...new Set(rows.map((row) => row.check))].sort();
+  const series: Record<string, (number | null)[]> = {};
+  const totals = new Map<string, { total: number; passed: number }>();
+  for (const type of types) series[type] = dayList.map(() => null);
+  for (const row of rows) {
+    const index = dayList.indexOf(row.day);
+    const values = series[row.check];
+    if (values && index >= 0) values[index] = Math.round((row.passed / row.total) * 1000) / 10;
+    const total = totals.get(row.check) ?? { total: 0, passed: 0 };
+    total.total += row.total;
+    total.passed += row.passed;
+    totals.set(row.check, total);
+  }
+  const chartData = JSON.stringify({ kind: 'share', days: dayList, series });
+  return h`<div class="chart-box"><canvas id="checks-per-day" data-chart="${chartData}" role="img"
+      aria-label="Share of replies passing the automatic checks per day, by check type"></canvas></div>
+    <details><summary>The numbers</summary>
+      <table class="check-shares"><thead><tr><th>Check type</th><th>Replies checked</th><th>Passed</th><th>Share</th>
+        </tr></thead>
+        <tbody>${types.map((type) => {
+          const total = totals.get(type) ?? { total: 0, passed: 0 };
+          const share = total.total === 0 ? 0 : (total.passed / total.total) * 100;
+          const failing = `/reports?${new URLSearchParams({ check: type })}`;
+          return h`<tr><td><a href="${failing}"><code>${type}</code></a></td><td>${String(total.total)}</td>
+            <td>${String(total.passed)}</td><td>${share.toFixed(1)}%</td></tr>`;
+        })}</tbody></table>
+    </details>`;
+}
 
 /** The login form; `problem` says what went wrong. */
 export function loginPage(problem?: string): Html {
@@ -58,12 +122,9 @@ function rankedList(title: string, items: Ranked[]): Html {
   return h`<section class="ranked"><h2>${title}</h2>${list}</section>`;
 }
 
-/** The overview: failures per day by source, the compliance chart's placeholder, and the top lists. */
+/** The overview: failures per day by source, the automatic checks' pass rates, and the top lists. */
 export function overviewPage(csrf: string, overview: Overview, days: number, today: Date): Html {
-  // Every day of the period, so that a quiet day shows as a gap rather than vanishing from the axis.
-  const dayList = Array.from({ length: days }, (_, index) =>
-    new Date(today.getTime() - (days - 1 - index) * 86_400_000).toISOString().slice(0, 10),
-  );
+  const dayList = periodDays(days, today);
   const series: Record<string, number[]> = {};
   for (const source of SOURCES) series[source] = dayList.map(() => 0);
   for (const row of overview.perDay) {
@@ -94,7 +155,9 @@ export function overviewPage(csrf: string, overview: Overview, days: number, tod
     </section>
     <section class="chart">
       <h2>Replies passing the automatic checks, by check type</h2>
-      <p class="pending">${COMPLIANCE_PENDING}</p>
+      <p class="hint">Per day, the share of first replies (rewrites not counted) that passed every check of a type
+        they were checked for.</p>
+      ${complianceChart(overview.checksPerDay, dayList)}
     </section>
     <div class="columns">
       ${rankedList('Channels with the most failures', overview.channels)}
@@ -167,7 +230,7 @@ export function reportsPage(view: ReportsView): Html {
       ${select('platform', 'Platform', PLATFORMS, filter.platform)}
       <label>Workspace <input name="workspace" value="${filter.workspace ?? ''}" size="12"></label>
       <label>Channel <input name="channel" value="${filter.channel ?? ''}" size="12"></label>
-      <label>Check type <select name="check" disabled><option>not yet available</option></select></label>
+      ${select('check', 'Failed check', INSTRUCTION_IDS, filter.check)}
       <label>Since <input name="since" value="${view.raw.since ?? ''}" placeholder="2026-11-01 or 7d" size="12"></label>
       <label>Until <input name="until" value="${view.raw.until ?? ''}" placeholder="2026-11-30" size="12"></label>
       <label>Search <input type="search" name="q" value="${filter.q ?? ''}" placeholder="in notes and replies"></label>
@@ -201,12 +264,33 @@ export interface VersionChange {
   diff: DiffPart[];
 }
 
+/** A reply linked to the reported one: the reply it rewrote, or one of its rewrites. */
+export interface LinkedReply {
+  relation: 'original' | 'rewrite';
+  replyId: string;
+  /** Absent when the snapshot is no longer stored. */
+  reply?: ReplyRecord;
+  checks?: StoredReplyCheck;
+}
+
+function linkedColumn(linked: LinkedReply): Html {
+  const title = linked.relation === 'original' ? 'The reply this one rewrote' : 'Rewrite';
+  return h`<div class="side ${linked.relation}"><h3>${title}</h3>
+    <p>Reply ${linked.replyId}${linked.reply ? h` at ${when(linked.reply.createdAt)}` : ''}</p>
+    ${linked.reply ? pre(linked.reply.replyText, 'text reply') : h`<p>(snapshot no longer stored)</p>`}
+    <h4>Automatic checks</h4>${checksView(linked.checks)}</div>`;
+}
+
 /** Everything the report page shows. */
 export interface ReportView {
   csrf: string;
   report: ReportRecord;
   reply: ReplyRecord | undefined;
   changes: VersionChange[];
+  /** The automatic checks that ran on the reply, if it was checked. */
+  checks?: StoredReplyCheck;
+  /** The reply this one rewrote, and its rewrites. */
+  linked: LinkedReply[];
   audit: (AuditEntry & { at: string })[];
   replayCount: number;
   info?: string;
@@ -233,10 +317,7 @@ function promptView(prompt: string, versions: InstructionVersions): Html {
 }
 
 /** The system prompt with its layers marked, then the conversation as it was sent. */
-export function messagesView(
-  messages: { role: string; content: string }[],
-  versions: InstructionVersions,
-): Html {
+export function messagesView(messages: { role: string; content: string }[], versions: InstructionVersions): Html {
   return h`${messages.map((message, index) =>
     message.role === 'system'
       ? h`<section class="system"><h3>System prompt (message ${String(index + 1)})</h3>
@@ -280,8 +361,17 @@ export function reportPage(view: ReportView): Html {
         <h3>Instruction versions used</h3>
         ${versionsView(reply.instructionVersions)}
         ${messagesView(reply.messages, reply.instructionVersions)}
-        <h3>Reply</h3>${pre(reply.replyText, 'text reply')}
-        <h3>Automatic checks</h3><p class="pending">${CHECKS_PENDING}</p>
+        ${
+          view.linked.length > 0
+            ? h`<h3>Reply, with the replies it is linked to</h3>
+              <div class="side-by-side linked">
+                <div class="side reported"><h3>Reported reply</h3>${pre(reply.replyText, 'text reply')}
+                  <h4>Automatic checks</h4>${checksView(view.checks)}</div>
+                ${view.linked.map(linkedColumn)}
+              </div>`
+            : h`<h3>Reply</h3>${pre(reply.replyText, 'text reply')}
+              <h3>Automatic checks</h3>${checksView(view.checks)}`
+        }
       </section>
       <section><h2>Instructions then and now</h2>
         ${view.changes.map(
@@ -335,6 +425,8 @@ export interface ReplayView {
   report: ReportRecord;
   reply: ReplyRecord;
   replays: ReplayRecord[];
+  /** The original's checks: as run live, or (`checkedNow`) its layers run today when it was never checked. */
+  originalChecks: { result: ReplyCheckResult | null; checkedNow: boolean };
   modelConfigured: boolean;
   problem?: string;
 }
@@ -344,12 +436,12 @@ export function replayPage(view: ReplayView): Html {
   const { report, reply } = view;
   const latest = view.replays[0];
   const self = path('reports', report.id);
-  const column = (title: string, run: Run) =>
+  const column = (title: string, run: Run, checks: Html) =>
     h`<div class="side"><h2>${title}</h2>
       ${paramsView(run.model, run.params)}
       ${versionsView(run.instructionVersions)}
       ${pre(run.replyText, 'text reply')}
-      <h3>Automatic checks</h3><p class="pending">${CHECKS_PENDING}</p>
+      <h3>Automatic checks</h3>${checks}
       <details><summary>Messages sent</summary>${messagesView(run.messages, run.instructionVersions)}</details></div>`;
   return layout(
     { title: `Replay of ${report.id}`, csrf: view.csrf, active: 'reports' },
@@ -366,20 +458,32 @@ export function replayPage(view: ReplayView): Html {
         ? h`<p>Latest replay ${latest.id} at ${when(latest.createdAt)}
             (${latest.status}${latest.error ? `, ${latest.error}` : ''}, ${String(latest.latencyMs)} ms).</p>
           <div class="side-by-side">
-            ${column('Original reply', reply)}
-            ${column('Replay', latest)}
+            ${column(
+              'Original reply',
+              reply,
+              h`${view.originalChecks.checkedNow ? h`<p class="hint">${CHECKED_NOW}</p>` : ''}
+                ${checksView(view.originalChecks.result)}`,
+            )}
+            ${column(
+              'Replay',
+              latest,
+              checksView(
+                latest.checks,
+                latest.status === 'complete'
+                  ? 'Not checked: no checks are in force for the asker, or the asker turned checking off.'
+                  : 'Not checked: the model did not finish this replay.',
+              ),
+            )}
           </div>`
         : h`<p>No replay yet.</p>`
     }
     ${
       view.replays.length > 1
-        ? h`<section><h2>Earlier replays</h2><ul>${view.replays
-            .slice(1)
-            .map(
-              (replay) =>
-                h`<li>${when(replay.createdAt)} ${replay.model} (${replay.status}):
+        ? h`<section><h2>Earlier replays</h2><ul>${view.replays.slice(1).map(
+            (replay) =>
+              h`<li>${when(replay.createdAt)} ${replay.model} (${replay.status}):
                   ${excerpt(replay.replyText, 160)}</li>`,
-            )}</ul></section>`
+          )}</ul></section>`
         : ''
     }`,
   );

@@ -4,6 +4,7 @@
  * Statements are prepared once per shape and cached; values are always bound, never spliced.
  */
 import type { Statement } from 'better-sqlite3';
+import type { ReplyCheckResult } from '../core/compliance/reply-checks.js';
 import type { Database, InstructionVersions } from '../core/storage/index.js';
 import { newId } from '../core/storage/ids.js';
 import type { ReportSignal, ReportSource, ReportStatus } from '../core/types.js';
@@ -47,9 +48,19 @@ export interface Ranked {
   count: number;
 }
 
+/** First replies checked on one day that ran a check type, and how many passed every check of that type. */
+export interface CheckDay {
+  day: string;
+  check: string;
+  total: number;
+  passed: number;
+}
+
 /** The overview's numbers for failures (bad signal, not withdrawn) since a date. */
 export interface Overview {
   perDay: DayCount[];
+  /** The automatic checks on first replies (rewrites not counted), per day and check type. */
+  checksPerDay: CheckDay[];
   channels: Ranked[];
   versions: Ranked[];
   models: Ranked[];
@@ -76,6 +87,8 @@ export interface ReplayInput {
   error: string | null;
   latencyMs: number;
   requestedFrom: string;
+  /** The checks in force run on the replay's text; null when none applied (or before migration 007). */
+  checks: ReplyCheckResult | null;
 }
 
 export interface ReplayRecord extends ReplayInput {
@@ -131,6 +144,12 @@ function whereOf(filter: ReportsFilter): Where {
     filter.workspace === undefined ? '' : 'AND workspace_id = @workspace',
   ].join(' ');
   add(`r.reply_id IN (SELECT id FROM replies WHERE channel_id = @channel ${channelScope})`, 'channel', filter.channel);
+  // The failing replies of one type come from their partial index; a few thousand at most per type and period.
+  add(
+    'r.reply_id IN (SELECT reply_id FROM reply_check_types WHERE check_id = @check AND ok = 0)',
+    'check',
+    filter.check,
+  );
   add(
     `r.id IN (SELECT i.report_id FROM report_search s JOIN report_search_ids i ON i.rowid = s.rowid
        WHERE report_search MATCH @q)`,
@@ -321,8 +340,14 @@ export class DashboardQueries {
         .sort((a, b) => b.count - a.count || (a.label < b.label ? -1 : 1))
         .slice(0, 8);
     };
+    const checksPerDay = this.stmt(
+      `SELECT substr(checked_at, 1, 10) AS day, check_id AS "check", count(*) AS total, sum(ok) AS passed
+        FROM reply_check_types INDEXED BY reply_check_types_day
+        WHERE rewrite = 0 AND checked_at >= @since GROUP BY day, check_id ORDER BY day, check_id`,
+    ).all({ since }) as CheckDay[];
     return {
       perDay,
+      checksPerDay,
       channels: rank((group) => `${group.workspace} #${group.channel}`),
       versions: rank(versionsLabel),
       models: rank((group) => group.model),
@@ -351,10 +376,9 @@ export class DashboardQueries {
     const id = newId(at);
     this.stmt(
       `INSERT INTO replays (id, report_id, reply_id, model, params_json, instruction_versions_json, messages_json,
-         reply_text,
-         status, error, latency_ms, requested_from, created_at)
+         reply_text, status, error, latency_ms, requested_from, created_at, checks_json)
        VALUES (@id, @reportId, @replyId, @model, @params, @versions, @messages, @replyText, @status, @error, @latencyMs,
-         @requestedFrom, @createdAt)`,
+         @requestedFrom, @createdAt, @checks)`,
     ).run({
       id,
       reportId: input.reportId,
@@ -369,6 +393,7 @@ export class DashboardQueries {
       latencyMs: input.latencyMs,
       requestedFrom: input.requestedFrom,
       createdAt: at.toISOString(),
+      checks: input.checks === null ? null : JSON.stringify(input.checks),
     });
     return id;
   }
@@ -392,6 +417,7 @@ export class DashboardQueries {
       latency_ms: number;
       requested_from: string;
       created_at: string;
+      checks_json: string | null;
     }[];
     return rows.map((row) => ({
       id: row.id,
@@ -407,6 +433,7 @@ export class DashboardQueries {
       latencyMs: row.latency_ms,
       requestedFrom: row.requested_from,
       createdAt: row.created_at,
+      checks: row.checks_json === null ? null : (JSON.parse(row.checks_json) as ReplyCheckResult),
     }));
   }
 

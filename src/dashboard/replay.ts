@@ -1,8 +1,12 @@
 /**
  * Replay: re-run a reported snapshot against the model configured now and the asker's instructions in
  * force now (with today's workspace and channel rules), keeping the conversation exactly as it was sent.
- * The result is stored as a replay beside the report; nothing is ever posted to a platform.
+ * The checks of the layers in force (the operator's, and the versions the replay used) run on its text as
+ * they run on a live reply. The result is stored as a replay beside the report; nothing is ever posted.
  */
+import type { ComplianceService } from '../core/compliance-service.js';
+import type { ReplyCheckResult } from '../core/compliance/reply-checks.js';
+import { questionOf } from '../core/feedback/feedback.js';
 import type { Logger } from '../core/logger.js';
 import type { ModelClient } from '../core/model/model-client.js';
 import { ModelError } from '../core/model/model-error.js';
@@ -16,6 +20,8 @@ export interface ReplayDeps {
   /** The bot's own prompt assembly, so a replay's prompt is exactly what the bot would send now. */
   prompts: PromptAssembler;
   model: ModelClient;
+  /** The bot's compliance core: which checks are in force for the asker, and running them. */
+  compliance: ComplianceService;
   logger: Logger;
 }
 
@@ -32,6 +38,30 @@ function askerNameOf(systemPrompt: string): string | undefined {
   const about = splitPrompt(systemPrompt).find((part) => part.layer === 'about_user');
   const match = about && /^Name: (.+)$/.exec(about.text.split('\n')[0] ?? '');
   return match?.[1];
+}
+
+/** The message a reply answered, as the live checks see it: without the `[speaker] ` label the prompt adds. */
+export function answeredQuestion(messages: ReplyRecord['messages']): string {
+  return questionOf(messages).replace(/^\[[^\]\n]*\] /, '');
+}
+
+/**
+ * Run the checks in force for the reply's asker with `versions` on `text`. Null when none apply or the
+ * asker turned checking off (as for a live reply: then nothing is checked).
+ */
+export function checkText(
+  compliance: ComplianceService,
+  reply: ReplyRecord,
+  versions: ReplyRecord['instructionVersions'],
+  text: string,
+): ReplyCheckResult | null {
+  const where = {
+    platform: reply.platform,
+    workspaceId: reply.workspaceId,
+    channelId: reply.channelId,
+    userId: reply.askerId,
+  };
+  return compliance.check(where, versions, text, answeredQuestion(reply.messages)) ?? null;
 }
 
 /** Re-run the snapshot behind `reportId`, store the replay, and say how it went. Never throws for model errors. */
@@ -70,6 +100,7 @@ export async function replaySnapshot(
     const replayId = deps.queries.recordReplay({
       ...base,
       replyText: result.text,
+      checks: checkText(deps.compliance, reply, versions, result.text),
       status: 'complete',
       error: null,
       latencyMs: Math.round(performance.now() - started),
@@ -81,6 +112,8 @@ export async function replaySnapshot(
     const replayId = deps.queries.recordReplay({
       ...base,
       replyText: error.partialText,
+      // Partial text is not a finished reply: like the live checks, nothing is checked on it.
+      checks: null,
       status,
       error: error.code,
       latencyMs: Math.round(performance.now() - started),

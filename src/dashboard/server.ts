@@ -6,10 +6,11 @@
 import { isIP } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import type { Config } from '../config.js';
+import { ComplianceService, modelCompletion } from '../core/compliance-service.js';
 import { HeedError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { modelFromConfig, promptsFromConfig } from '../app.js';
-import { openDatabase, type Database } from '../core/storage/index.js';
+import { ComplianceStore, InstructionStore, openDatabase, type Database } from '../core/storage/index.js';
 import { createDashboardApp } from './app.js';
 import { randomToken } from './auth.js';
 
@@ -64,13 +65,16 @@ export async function startDashboard(options: StartDashboardOptions): Promise<Ru
   const token = configured ?? randomToken();
   const db: Database = openDatabase(config.DATABASE_PATH, { busyTimeoutMs: config.DATABASE_BUSY_TIMEOUT_MS });
   const log = logger.child({ component: 'dashboard' });
-  const app = createDashboardApp({
-    db,
-    token,
-    model: modelFromConfig(config, logger),
-    prompts: promptsFromConfig(config, db),
+  const model = modelFromConfig(config, logger);
+  // The operator's checks as the bot derives them (by the model too, when HEED_CHECK_EXTRACTOR says so).
+  const compliance = new ComplianceService({
+    store: new ComplianceStore(db),
+    instructions: new InstructionStore(db),
     logger,
+    basePrompt: config.HEED_BASE_PROMPT,
+    ...(config.HEED_CHECK_EXTRACTOR === 'model' && model.configured ? { complete: modelCompletion(model) } : {}),
   });
+  const app = createDashboardApp({ db, token, model, prompts: promptsFromConfig(config, db), compliance, logger });
 
   let server: ServerType;
   try {
@@ -97,8 +101,11 @@ export async function startDashboard(options: StartDashboardOptions): Promise<Ru
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => {
-          db.close();
-          resolve();
+          // A background extraction still writing would find the database closed.
+          void compliance.settled().finally(() => {
+            db.close();
+            resolve();
+          });
         });
         // Keep-alive browsers would hold the close open for minutes.
         if ('closeAllConnections' in server) server.closeAllConnections();

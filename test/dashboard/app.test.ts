@@ -1,8 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runReportsCli } from '../../src/cli/reports-cli.js';
 import { parseConfig } from '../../src/config.js';
-import { ReplyLog, ReportStore } from '../../src/core/storage/index.js';
+import { ComplianceStore, ReplyLog, ReportStore } from '../../src/core/storage/index.js';
+import { startFakeOpenAI } from '../support/fake-openai.js';
 import { dashboardHarness, TOKEN, type DashboardHarness } from './harness.js';
+import { checkResult } from './seed.js';
 
 let dash: DashboardHarness;
 
@@ -168,7 +170,8 @@ describe('GIVEN a logged-in browser', () => {
       'status must be one of open, triaged, resolved, withdrawn (got &quot;lost&quot;)',
     );
     const check = await dash.request('/reports?check=length');
-    expect(await check.text()).toContain('Automatic checks are not recorded yet');
+    expect(check.status).toBe(400);
+    expect(await check.text()).toContain('check must be a check type such as keywords:existence');
   });
 
   it('THEN search finds notes and replies by substring, follows note edits, forgets what forget-me drops', async () => {
@@ -352,5 +355,140 @@ describe('GIVEN a logged-in browser', () => {
     expect(out.status).toBe(303);
     expect(out.headers.get('set-cookie')).toContain('Max-Age=0');
     expect((await dash.request('/')).headers.get('location')).toBe('/login');
+  });
+});
+
+describe('GIVEN replies checked against verifiable instructions', () => {
+  const BULLETS = 'detectable_format:number_bullet_lists';
+  const bullets = (ok: boolean) =>
+    checkResult(BULLETS, ok, 'exactly 3 bullet points', ok ? '3 bullet points.' : '0 bullet points; 3 were asked for.');
+  const commas = checkResult('punctuation:no_comma', true, 'no commas', 'No commas.');
+
+  beforeEach(async () => {
+    await dash.login();
+  });
+
+  it('THEN the check-type filter lists reports whose reply failed that type, in the list and the export', async () => {
+    const missed = dash.seed.report({
+      source: 'automatic',
+      reporterId: 'heed',
+      question: 'missed bullets',
+      checks: [bullets(false), commas],
+    });
+    dash.seed.report({ question: 'kept bullets', checks: [bullets(true)] });
+    dash.seed.report({ question: 'never checked' });
+    const failed = await (await dash.request(`/reports?check=${encodeURIComponent(BULLETS)}`)).text();
+    expect(failed).toContain('<strong>1</strong> reports match');
+    expect(failed).toContain('missed bullets');
+    expect(failed).toContain(`<option value="${BULLETS}" selected>`);
+    expect(await (await dash.request('/reports?check=punctuation%3Ano_comma')).text()).toContain(
+      '<strong>0</strong> reports match',
+    );
+    const automatic = await (await dash.request('/reports?source=automatic')).text();
+    expect(automatic).toContain('<option value="automatic" selected>automatic</option>');
+    expect(automatic).toContain('<strong>1</strong> reports match');
+    const lines = (await (await dash.request(`/reports?check=${encodeURIComponent(BULLETS)}&format=jsonl`)).text())
+      .trim()
+      .split('\n');
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0] ?? '{}')).toMatchObject({ report_id: missed });
+  });
+
+  it('THEN the check-type rows follow re-checks and deleted replies', async () => {
+    const id = dash.seed.report({ askerId: 'U5', checks: [bullets(false)] });
+    const reply = new ReportStore(dash.temp.db).get(id)?.replyId ?? '';
+    const count = async () =>
+      /<strong>(\d+)<\/strong> reports match/.exec(
+        await (await dash.request(`/reports?check=${encodeURIComponent(BULLETS)}`)).text(),
+      )?.[1];
+    expect(await count()).toBe('1');
+    new ComplianceStore(dash.temp.db).recordResult(reply, { passed: true, results: [bullets(true)] });
+    expect(await count()).toBe('0');
+    new ComplianceStore(dash.temp.db).recordResult(reply, { passed: false, results: [bullets(false)] });
+    expect(await count()).toBe('1');
+    new ReplyLog(dash.temp.db).forgetAsker({ platform: 'slack', workspaceId: 'T1', userId: 'U5' });
+    expect(dash.temp.db.prepare('SELECT count(*) AS n FROM reply_check_types').get()).toEqual({ n: 0 });
+  });
+
+  it('THEN the overview charts pass rates per check type (first replies) and counts automatic reports', async () => {
+    const first = dash.seed.report({ source: 'automatic', reporterId: 'heed', checks: [bullets(false), commas] });
+    dash.seed.report({ checks: [bullets(true)] });
+    // A rewrite that passes is not a first reply: it does not lift the share.
+    dash.seed.rewrite(first, '- a\n- b\n- c', [bullets(true)]);
+    const page = await (await dash.request('/')).text();
+    const data = /<canvas id="checks-per-day" data-chart="([^"]+)"/.exec(page)?.[1]?.replaceAll('&quot;', '"');
+    const chart = JSON.parse(data ?? '{}') as { kind: string; days: string[]; series: Record<string, unknown[]> };
+    expect(chart.kind).toBe('share');
+    expect(chart.days).toHaveLength(30);
+    expect(chart.series[BULLETS]?.at(-1)).toBe(50);
+    expect(chart.series['punctuation:no_comma']?.at(-1)).toBe(100);
+    expect(chart.series[BULLETS]?.[0]).toBeNull();
+    expect(page).toMatch(
+      /<code>detectable_format:number_bullet_lists<\/code><\/a><\/td><td>2<\/td>\s*<td>1<\/td><td>50.0%/,
+    );
+    expect(page).toContain('<th>automatic</th>');
+    const perDay = /data-chart="(\{&quot;days&quot;[^"]+)"/.exec(page)?.[1]?.replaceAll('&quot;', '"');
+    expect((JSON.parse(perDay ?? '{}') as { series: Record<string, number[]> }).series.automatic?.at(-1)).toBe(1);
+    expect(page).not.toContain('Not yet available');
+  });
+
+  it('THEN with nothing checked the overview says so instead of an empty chart', async () => {
+    dash.seed.report();
+    const page = await (await dash.request('/')).text();
+    expect(page).toContain('No replies were checked against verifiable instructions in this period.');
+    expect(page).not.toContain('checks-per-day');
+  });
+
+  it('THEN the report page shows each check with its detail and the rewrite beside the reply, escaped', async () => {
+    const hostile = checkResult('keywords:existence', false, "includes '<script>x</script>'", '"><img src=x> missing.');
+    const id = dash.seed.report({ source: 'automatic', reporterId: 'heed', reply: 'Plain text.', checks: [hostile] });
+    dash.seed.report({ reply: 'Unrelated reply', checks: [bullets(true)] });
+    const rewriteId = dash.seed.rewrite(id, 'The rewritten <b>reply</b>', [bullets(true)]);
+    const page = await (await dash.request(`/reports/${id}`)).text();
+    expect(page).toContain('Missed 1 of 1 checks.');
+    const escapedLabel = 'includes &#39;&lt;script&gt;x&lt;/script&gt;&#39;';
+    expect(page).toContain(`<td>${escapedLabel}<div class="type"><code>keywords:existence</code></div></td>`);
+    expect(page).toContain('<td>&quot;&gt;&lt;img src=x&gt; missing.</td>');
+    expect(page).toMatch(/<div class="side rewrite"><h3>Rewrite<\/h3>\s*<p>Reply [0-9a-z]+/);
+    expect(page).toContain('The rewritten &lt;b&gt;reply&lt;/b&gt;');
+    expect(page).toContain(rewriteId);
+    expect(page).toContain('Passed every check.');
+    expect(page).not.toContain('Unrelated reply');
+    expect(page).not.toMatch(/<script>x|<img src=x/);
+    const unchecked = dash.seed.report();
+    expect(await (await dash.request(`/reports/${unchecked}`)).text()).toContain(
+      'Not checked: no checks were in force',
+    );
+  });
+
+  it('THEN a replay runs the checks in force today on its text, beside the checks of the original', async () => {
+    const model = await startFakeOpenAI();
+    try {
+      dash.close();
+      dash = dashboardHarness({ modelUrl: model.url });
+      await dash.login();
+      dash.seed.setRules('user', {}, 'Never use commas.');
+      const id = dash.seed.report({
+        reply: 'Yes, it works, mostly.',
+        checks: [checkResult('punctuation:no_comma', false, 'no commas', '2 commas.')],
+      });
+      dash.seed.setRules('user', {}, 'Use exactly 3 bullet points.');
+      model.enqueue({ reply: '- one, two\n- three\n- four' });
+      const replay = await dash.post(`/reports/${id}/replay`, []);
+      expect(replay.status).toBe(303);
+      const page = await (await dash.request(`/reports/${id}/replay`)).text();
+      const sides = page.split('<div class="side">').slice(1);
+      expect(sides).toHaveLength(2);
+      expect(sides[0]).toContain('<td>no commas<div class="type">');
+      expect(sides[0]).toContain('<td>2 commas.</td>');
+      // Today's instructions ask for bullets, not for no commas: the replay is checked against those.
+      expect(sides[1]).toContain('<td>exactly 3 bullet points<div class="type">');
+      expect(sides[1]).toContain('Passed every check.');
+      expect(sides[1]).not.toContain('no commas');
+      const stored = dash.temp.db.prepare('SELECT checks_json FROM replays').get() as { checks_json: string };
+      expect(JSON.parse(stored.checks_json)).toMatchObject({ passed: true, results: [{ id: BULLETS, ok: true }] });
+    } finally {
+      await model.close();
+    }
   });
 });

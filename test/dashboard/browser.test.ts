@@ -16,11 +16,12 @@ import { openDatabase } from '../../src/core/storage/index.js';
 import { startDashboard, type RunningDashboard } from '../../src/dashboard/server.js';
 import { messagesOf, startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai.js';
 import { tempDbPath, type TempDbPath } from '../support/temp-db.js';
-import { BASE_PROMPT, Seeder } from './seed.js';
+import { BASE_PROMPT, checkResult, Seeder } from './seed.js';
 
 const SHOTS = join(import.meta.dirname, '../../test-output/dashboard');
 const HOSTILE_NOTE =
   '<script>window.__pwned = 1</script>"><img src=x onerror="window.__pwned = 2"> <!channel> \u202Eevil';
+const BULLETS = 'detectable_format:number_bullet_lists';
 const HOSTILE_REPLY = '<a href="javascript:window.__pwned = 3">click</a> <svg onload="window.__pwned = 4">';
 
 /** Debian's chromium, found on PATH as `.ci/run` installs it. */
@@ -42,6 +43,7 @@ let context: BrowserContext;
 let page: Page;
 let hostileId: string;
 let replayId: string;
+let missedId: string;
 const consoleErrors: string[] = [];
 
 async function shoot(name: string): Promise<void> {
@@ -65,14 +67,23 @@ beforeAll(async () => {
   const day = 86_400_000;
   const start = Date.now() - 10 * day;
   for (let index = 0; index < 30; index++) {
-    seed.report({
+    const id = seed.report({
       at: new Date(start + index * 7 * 3_600_000),
       source: (['reaction', 'button', 'command'] as const)[index % 3] ?? 'reaction',
       channelId: index % 2 ? 'C1' : 'C2',
       question: `Question number ${index}`,
       model: index % 4 ? 'gpt-4o-mini' : 'llama3',
+      // Every fifth reply missed its bullets: six in all.
+      checks: [
+        index % 5
+          ? checkResult(BULLETS, true, 'exactly 3 bullet points', '3 bullet points.')
+          : checkResult(BULLETS, false, 'exactly 3 bullet points', '1 bullet point; 3 were asked for.'),
+      ],
     });
+    if (index === 25) missedId = id;
   }
+  const bulleted = checkResult(BULLETS, true, 'exactly 3 bullet points', '3 bullet points.');
+  seed.rewrite(missedId, '- Check the cable\n- Restart the router\n- Call support', [bulleted]);
   replayId = seed.report({
     askerId: 'U9',
     channelId: 'C2',
@@ -156,7 +167,13 @@ describe('the dashboard in chromium', () => {
     await expect(page.textContent('.summary')).resolves.toContain('32');
     await expect(page.textContent('.columns')).resolves.toContain('slack T1 #C2');
     await expect(page.textContent('.columns')).resolves.toContain('llama3');
-    await expect(page.textContent('main')).resolves.toContain('Not yet available');
+    // The pass-rate chart is a second Chart.js chart, drawn from its own data: one line per check type.
+    await page.waitForSelector('canvas#checks-per-day[data-drawn="true"]');
+    const lines = await page.evaluate(
+      `Chart.getChart(document.getElementById('checks-per-day')).data.datasets.map((set) => set.label)`,
+    );
+    expect(lines).toEqual([BULLETS]);
+    await expect(page.textContent('table.check-shares')).resolves.toMatch(/30\s*24\s*80\.0%/);
     await shoot('overview');
   });
 
@@ -177,6 +194,12 @@ describe('the dashboard in chromium', () => {
     await expect(page.textContent('.count')).resolves.toContain('1 reports match');
     await expectNothingRan();
     await shoot('reports-filtered');
+    await page.goto(`${dashboard.url}/reports`);
+    await page.selectOption('select[name=check]', BULLETS);
+    await page.click('form.filters button[type=submit]');
+    expect(new URL(page.url()).searchParams.get('check')).toBe(BULLETS);
+    await expect(page.textContent('.count')).resolves.toContain('6 reports match');
+    await shoot('reports-failed-check');
   });
 
   it('THEN triage works in place and in bulk', async () => {
@@ -225,6 +248,16 @@ describe('the dashboard in chromium', () => {
     await shoot('report-hostile');
   });
 
+  it('THEN a report shows its automatic checks, and the rewrite beside the reply with its own', async () => {
+    await page.goto(`${dashboard.url}/reports/${missedId}`);
+    await expect(page.textContent('.side.reported table.checks')).resolves.toContain(
+      '1 bullet point; 3 were asked for.',
+    );
+    await expect(page.textContent('.side.rewrite pre.reply')).resolves.toContain('- Restart the router');
+    await expect(page.textContent('.side.rewrite .checks-summary')).resolves.toBe('Passed every check.');
+    await shoot('report-checks');
+  });
+
   it("THEN a replay runs on the fake model with today's instructions, side by side, posted nowhere", async () => {
     model.enqueue({ reply: '- Sleep first\n- Eat light\n- Move often' });
     await page.goto(`${dashboard.url}/reports/${replayId}`);
@@ -235,6 +268,8 @@ describe('the dashboard in chromium', () => {
     await page.waitForSelector('.side-by-side');
     const sides = await page.$$eval('.side pre.reply', (blocks) => blocks.map((block) => block.textContent));
     expect(sides).toEqual(['One long paragraph.', '- Sleep first\n- Eat light\n- Move often']);
+    // Both sides carry the automatic checks: the original's layers and those in force for the replay.
+    expect(await page.$$eval('.side table.checks', (tables) => tables.length)).toBe(2);
     const request = model.requests.at(-1);
     const sent = request ? messagesOf(request) : [];
     expect(sent[0]?.content).toContain('Reply in exactly three short bullet points.');

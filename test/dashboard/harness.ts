@@ -3,10 +3,11 @@
  * session cookie, read a page's CSRF token, post forms.
  */
 import { createDashboardApp, type DashboardApp } from '../../src/dashboard/app.js';
+import { ComplianceService } from '../../src/core/compliance-service.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { ModelClient } from '../../src/core/model/model-client.js';
 import { PromptAssembler } from '../../src/core/prompt/prompt-assembler.js';
-import { InstructionStore } from '../../src/core/storage/index.js';
+import { ComplianceStore, InstructionStore } from '../../src/core/storage/index.js';
 import { openTempDatabase, type TempDatabase } from '../support/temp-db.js';
 import { BASE_PROMPT, Seeder } from './seed.js';
 
@@ -51,6 +52,12 @@ export function dashboardHarness(
       { basePrompt: BASE_PROMPT, contextTokens: 16_000, maxOutputTokens: 256, fenceKey: 'dashboard-test-fence-key' },
       () => new Date(),
     ),
+    compliance: new ComplianceService({
+      store: new ComplianceStore(temp.db),
+      instructions: new InstructionStore(temp.db),
+      logger: silentLogger(),
+      basePrompt: BASE_PROMPT,
+    }),
     logger: silentLogger(),
     ...(options.loginAttemptsPerMinute ? { loginAttemptsPerMinute: options.loginAttemptsPerMinute } : {}),
   });

@@ -4,7 +4,14 @@
  */
 import { layerScope, userScope } from '../../src/core/commands/instruction-commands.js';
 import { buildSystemPrompt } from '../../src/core/prompt/system-prompt.js';
-import { InstructionStore, ReplyLog, ReportStore, type Database } from '../../src/core/storage/index.js';
+import type { CheckResult } from '../../src/core/compliance/reply-checks.js';
+import {
+  ComplianceStore,
+  InstructionStore,
+  ReplyLog,
+  ReportStore,
+  type Database,
+} from '../../src/core/storage/index.js';
 import type { Platform, ReportSource, ReportStatus } from '../../src/core/types.js';
 
 export interface SeedReport {
@@ -21,6 +28,13 @@ export interface SeedReport {
   model?: string;
   /** When the reply and report are filed. Default: now. */
   at?: Date;
+  /** Automatic checks recorded for the reply, as the compliance flow records them. */
+  checks?: CheckResult[];
+}
+
+/** One check result, as the catalogue reports it. */
+export function checkResult(id: CheckResult['id'], ok: boolean, label: string, detail: string): CheckResult {
+  return { layer: 'user', id, label, ok, detail };
 }
 
 export const BASE_PROMPT = 'You are Heed, a helpful assistant in a team chat.';
@@ -32,12 +46,24 @@ export class Seeder {
   readonly instructions: InstructionStore;
   private readonly replies: ReplyLog;
   private readonly reports: ReportStore;
+  private readonly compliance: ComplianceStore;
 
   constructor(db: Database) {
     const now = () => this.clock;
     this.instructions = new InstructionStore(db, now);
     this.replies = new ReplyLog(db, now);
     this.reports = new ReportStore(db, now);
+    this.compliance = new ComplianceStore(db, now);
+  }
+
+  /** Store a rewrite of a report's reply, linked to it, with its checks. Returns the rewrite's reply id. */
+  rewrite(reportId: string, replyText: string, checks: CheckResult[]): string {
+    const first = this.replies.get(this.reports.get(reportId)?.replyId ?? '');
+    if (!first) throw new Error(`no reply behind report ${reportId}`);
+    const { id, createdAt: _createdAt, messageIds: _messageIds, ...snapshot } = first;
+    const rewriteId = this.replies.record({ ...snapshot, replyText }, [`rw${++this.count}`]);
+    this.compliance.recordResult(rewriteId, { passed: checks.every((check) => check.ok), results: checks }, id);
+    return rewriteId;
   }
 
   /** Set workspace or channel rules (or a person's "how to respond") as a new version. */
@@ -107,6 +133,10 @@ export class Seeder {
       },
       [`r${n}`],
     );
+    if (input.checks) {
+      const passed = input.checks.every((check) => check.ok);
+      this.compliance.recordResult(replyId, { passed, results: input.checks });
+    }
     const { report } = this.reports.file({
       replyId,
       platform,
