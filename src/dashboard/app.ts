@@ -11,7 +11,7 @@ import { Hono, type Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { secureHeaders } from 'hono/secure-headers';
 import { layerScope as scopeOfLayer, userScope } from '../core/commands/instruction-commands.js';
-import type { ComplianceService } from '../core/compliance-service.js';
+import type { ComplianceService } from '../core/compliance/service.js';
 import type { Logger } from '../core/logger.js';
 import type { ModelClient } from '../core/model/model-client.js';
 import type { PromptAssembler } from '../core/prompt/prompt-assembler.js';

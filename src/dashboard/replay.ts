@@ -4,7 +4,7 @@
  * The checks of the layers in force (the operator's, and the versions the replay used) run on its text as
  * they run on a live reply. The result is stored as a replay beside the report; nothing is ever posted.
  */
-import type { ComplianceService } from '../core/compliance-service.js';
+import type { ComplianceService } from '../core/compliance/service.js';
 import type { ReplyCheckResult } from '../core/compliance/reply-checks.js';
 import { questionOf } from '../core/feedback/feedback.js';
 import type { Logger } from '../core/logger.js';

@@ -6,7 +6,7 @@
 import { isIP } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import type { Config } from '../config.js';
-import { ComplianceService, modelCompletion } from '../core/compliance-service.js';
+import { ComplianceService, modelCompletion } from '../core/compliance/service.js';
 import { HeedError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { modelFromConfig, promptsFromConfig } from '../app.js';

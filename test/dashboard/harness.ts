@@ -3,7 +3,7 @@
  * session cookie, read a page's CSRF token, post forms.
  */
 import { createDashboardApp, type DashboardApp } from '../../src/dashboard/app.js';
-import { ComplianceService } from '../../src/core/compliance-service.js';
+import { ComplianceService } from '../../src/core/compliance/service.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { ModelClient } from '../../src/core/model/model-client.js';
 import { PromptAssembler } from '../../src/core/prompt/prompt-assembler.js';
