@@ -32,8 +32,20 @@ function seed(): number {
   const db = openDatabase(dbPath);
   const store = new InstructionStore(db);
   const insertAll = db.transaction(() => {
-    store.write({ platform: 'slack', workspaceId: 'T1', kind: 'workspace', id: 'T1' }, { about: '', respond: 'Be courteous. Never share credentials.', enabled: true, action: 'set', actorId: 'UADMIN' });
-    store.write({ platform: 'slack', workspaceId: 'T1', kind: 'channel', id: 'C1' }, { about: '', respond: 'This is #support: answer customers politely.', enabled: true, action: 'set', actorId: 'UADMIN' });
+    store.write(
+      { platform: 'slack', workspaceId: 'T1', kind: 'workspace', id: 'T1' },
+      { about: '', respond: 'Be courteous. Never share credentials.', enabled: true, action: 'set', actorId: 'UADMIN' },
+    );
+    store.write(
+      { platform: 'slack', workspaceId: 'T1', kind: 'channel', id: 'C1' },
+      {
+        about: '',
+        respond: 'This is #support: answer customers politely.',
+        enabled: true,
+        action: 'set',
+        actorId: 'UADMIN',
+      },
+    );
     for (let person = 0; person < PEOPLE; person++) {
       store.write(
         { platform: 'slack', workspaceId: 'T1', kind: 'user', id: `U${person}` },
@@ -59,7 +71,16 @@ const history = Array.from({ length: 6 }, (_, index) => ({
 })).map(({ speaker, ...rest }) => (speaker ? { ...rest, speaker } : rest));
 
 function message(person: number, id: string): IncomingMessage {
-  return { platform: 'slack', workspaceId: 'T1', channelId: 'C1', messageId: id, userId: `U${person}`, userName: `Person ${person}`, text: `Question ${id}: how do I rotate the API keys?`, history };
+  return {
+    platform: 'slack',
+    workspaceId: 'T1',
+    channelId: 'C1',
+    messageId: id,
+    userId: `U${person}`,
+    userName: `Person ${person}`,
+    text: `Question ${id}: how do I rotate the API keys?`,
+    history,
+  };
 }
 
 const nullSink: ReplySink = {
@@ -79,7 +100,13 @@ async function main(): Promise<void> {
     firstTokenDelayMs: FIRST_TOKEN_MS,
     tokenIntervalMs: TOKEN_INTERVAL_MS,
   });
-  const config = parseConfig({ DATABASE_PATH: dbPath, OPENAI_BASE_URL: model.url, OPENAI_API_KEY: 'sk-bench', OPENAI_MAX_RETRIES: '0', HEED_RATE_LIMIT_PER_MINUTE: '0' });
+  const config = parseConfig({
+    DATABASE_PATH: dbPath,
+    OPENAI_BASE_URL: model.url,
+    OPENAI_API_KEY: 'sk-bench',
+    OPENAI_MAX_RETRIES: '0',
+    HEED_RATE_LIMIT_PER_MINUTE: '0',
+  });
   const quiet = silentLogger();
   const core = heedFromConfig(config, quiet);
 
@@ -127,13 +154,20 @@ async function main(): Promise<void> {
     ['measure', 'p50', 'p99', 'target'],
     [
       ['layer lookup + prompt assembly', ms(quantile(lookup, 0.5)), ms(quantile(lookup, 0.99)), 'p99 < 1 ms'],
-      [`respond() overhead, ${IN_FLIGHT} in flight`, ms(quantile(overhead, 0.5)), ms(quantile(overhead, 0.99)), 'p99 < 5 ms'],
+      [
+        `respond() overhead, ${IN_FLIGHT} in flight`,
+        ms(quantile(overhead, 0.5)),
+        ms(quantile(overhead, 0.99)),
+        'p99 < 5 ms',
+      ],
       ['respond() end to end', ms(quantile(e2e, 0.5)), ms(quantile(e2e, 0.99)), ''],
       ["fake model's own time", ms(quantile(modelOwn, 0.5)), ms(quantile(modelOwn, 0.99)), ''],
     ],
   );
   console.log(`\nratio e2e ÷ model time (p50): ${(quantile(e2e, 0.5) / quantile(modelOwn, 0.5)).toFixed(3)}`);
-  console.log(`samples: ${lookup.length} lookups, ${e2e.length} replies; model: ${FIRST_TOKEN_MS} ms to first token, ${TOKEN_INTERVAL_MS} ms between chunks`);
+  console.log(
+    `samples: ${lookup.length} lookups, ${e2e.length} replies; model: ${FIRST_TOKEN_MS} ms to first token, ${TOKEN_INTERVAL_MS} ms between chunks`,
+  );
   const results = {
     date: new Date().toISOString(),
     people: PEOPLE,

@@ -53,17 +53,26 @@ const REPLY =
   'Rotate the keys from the admin console first. Then update the secret store with the new values, ' +
   'redeploy every service that reads them, and check the logs for authentication errors. ' +
   'Once nothing fails for one whole day, revoke the old keys.';
-const MODEL: ReplyBehaviour = { reply: REPLY, chunkSize: CHUNK_SIZE, firstTokenDelayMs: FIRST_TOKEN_MS, tokenIntervalMs: TOKEN_INTERVAL_MS };
+const MODEL: ReplyBehaviour = {
+  reply: REPLY,
+  chunkSize: CHUNK_SIZE,
+  firstTokenDelayMs: FIRST_TOKEN_MS,
+  tokenIntervalMs: TOKEN_INTERVAL_MS,
+};
 const INSTANT_MODEL: ReplyBehaviour = { reply: REPLY, chunkSize: CHUNK_SIZE, firstTokenDelayMs: 0, tokenIntervalMs: 0 };
 /** A conversation asks this many questions in one thread (Slack) or reply chain (Discord), then starts another. */
 const TURNS_PER_THREAD = 4;
 /** One model reply's own time, roughly: conversations start spread over it. */
 const REPLY_MS = FIRST_TOKEN_MS + (Math.ceil(REPLY.length / CHUNK_SIZE) - 1) * TOKEN_INTERVAL_MS;
 
-const LEVELS = (process.env.BENCH_LEVELS ?? '100,500').split(',').filter((level) => level.trim() !== '').map(Number);
+const LEVELS = (process.env.BENCH_LEVELS ?? '100,500')
+  .split(',')
+  .filter((level) => level.trim() !== '')
+  .map(Number);
 const PLATFORMS = (process.env.BENCH_PLATFORMS ?? 'slack').split(',') as Platform[];
 const INSTANT = process.env.BENCH_INSTANT !== '0';
-const PROFILE_DIR = process.env.BENCH_CPU_PROF === '1' ? fileURLToPath(new URL('./results/profiles/', import.meta.url)) : undefined;
+const PROFILE_DIR =
+  process.env.BENCH_CPU_PROF === '1' ? fileURLToPath(new URL('./results/profiles/', import.meta.url)) : undefined;
 const INSTANT_IN_FLIGHT = Number(process.env.BENCH_INSTANT_IN_FLIGHT ?? 100);
 /** Heed and the baseline run from a tsc build on plain node, as `npm start` does; BENCH_RUNTIME=tsx runs the source. */
 const COMPILED = process.env.BENCH_RUNTIME !== 'tsx';
@@ -104,7 +113,13 @@ const drivers: Record<Platform, (expectedReply: string, baseline: boolean) => Pr
  * time; printed with the results so runs can be compared.
  */
 function calibrate(): number {
-  const sample = { items: Array.from({ length: 50 }, (_, index) => ({ id: index, text: 'hello world '.repeat(5), value: index * 3.14 })) };
+  const sample = {
+    items: Array.from({ length: 50 }, (_, index) => ({
+      id: index,
+      text: 'hello world '.repeat(5),
+      value: index * 3.14,
+    })),
+  };
   let checksum = 0;
   let started = performance.now();
   // The first 1,000 rounds warm the JIT up; the time counts from there.
@@ -119,7 +134,15 @@ function calibrate(): number {
 /** Every question's timestamps and its model request, for looking into a figure (BENCH_DUMP). */
 function dump(name: string, load: LoadResult, times: ModelRequestTimes[], arrivals: Map<string, number>): void {
   const byId = new Map(times.map((request) => [questionId(request.last), request]));
-  const rows = load.turns.map((turn) => ({ id: turn.id, sentAt: turn.sentAt, arrivedAt: arrivals.get(turn.id), ackMs: turn.ackMs, firstTextAt: turn.firstTextAt, doneAt: turn.doneAt, model: byId.get(turn.id) }));
+  const rows = load.turns.map((turn) => ({
+    id: turn.id,
+    sentAt: turn.sentAt,
+    arrivedAt: arrivals.get(turn.id),
+    ackMs: turn.ackMs,
+    firstTextAt: turn.firstTextAt,
+    doneAt: turn.doneAt,
+    model: byId.get(turn.id),
+  }));
   writeFileSync(join(DUMP_DIR ?? '.', `${name}.json`), JSON.stringify(rows));
 }
 
@@ -127,7 +150,21 @@ function dump(name: string, load: LoadResult, times: ModelRequestTimes[], arriva
 function buildCompiled(): string {
   const root = fileURLToPath(new URL('..', import.meta.url));
   const out = mkdtempSync(join(tmpdir(), 'heed-bench-build-'));
-  execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', root, '--noEmit', 'false', '--outDir', out, '--rootDir', root], { stdio: 'inherit' });
+  execFileSync(
+    process.execPath,
+    [
+      join(root, 'node_modules/typescript/bin/tsc'),
+      '-p',
+      root,
+      '--noEmit',
+      'false',
+      '--outDir',
+      out,
+      '--rootDir',
+      root,
+    ],
+    { stdio: 'inherit' },
+  );
   cpSync(join(root, 'migrations'), join(out, 'migrations'), { recursive: true });
   cpSync(join(root, 'package.json'), join(out, 'package.json'));
   symlinkSync(join(root, 'node_modules'), join(out, 'node_modules'));
@@ -179,7 +216,12 @@ async function runLevel(bot: Bot, platform: Platform, inFlight: number, model: F
     const platformCpuBefore = await driver.cpuMs();
     const loadCpuBefore = process.cpuUsage();
     loadLoop.enable();
-    const load = await driver.run({ ...base, conversations: inFlight, turns: turnsFor(platform, inFlight, model), idPrefix: `m${inFlight}` });
+    const load = await driver.run({
+      ...base,
+      conversations: inFlight,
+      turns: turnsFor(platform, inFlight, model),
+      idPrefix: `m${inFlight}`,
+    });
     load.errors.push(...warmUp.errors.map((error) => `warm-up ${error}`));
     load.duplicates += warmUp.duplicates;
     loadLoop.disable();
@@ -196,16 +238,19 @@ async function runLevel(bot: Bot, platform: Platform, inFlight: number, model: F
     if (DUMP_DIR) dump(`${bot}-${platform}-${model}-${inFlight}`, load, times, arrivals);
     const timeFirstQuestion = turnsFor(platform, inFlight, model) === 1;
     const records = { bot, platform, label, inFlight, model, timeFirstQuestion, load, modelRequests: times, arrivals };
-    return figuresOf({ ...records, heed: report }, {
-      // The histogram's values include its 10 ms sampling interval.
-      loadLoopDelayP99Ms: round(Math.max(0, loadLoop.percentile(99) / 1e6 - 10)),
-      otherCpuMsPerReply: {
-        model: round(modelCpuMs / Math.max(1, report.replies)),
-        load: round((loadCpu.user + loadCpu.system) / 1000 / Math.max(1, report.replies)),
-        platform: round(platformCpuMs / Math.max(1, report.replies)),
+    return figuresOf(
+      { ...records, heed: report },
+      {
+        // The histogram's values include its 10 ms sampling interval.
+        loadLoopDelayP99Ms: round(Math.max(0, loadLoop.percentile(99) / 1e6 - 10)),
+        otherCpuMsPerReply: {
+          model: round(modelCpuMs / Math.max(1, report.replies)),
+          load: round((loadCpu.user + loadCpu.system) / 1000 / Math.max(1, report.replies)),
+          platform: round(platformCpuMs / Math.max(1, report.replies)),
+        },
+        clockOffsetsMs: { heed: round(heed.clockOffsetMs, 3), model: round(modelProcess.clockOffsetMs, 3) },
       },
-      clockOffsetsMs: { heed: round(heed.clockOffsetMs, 3), model: round(modelProcess.clockOffsetMs, 3) },
-    });
+    );
   } finally {
     await heed.stop();
     await modelProcess.close();
@@ -222,17 +267,17 @@ async function main(): Promise<void> {
     [
       '  Processes (a 2-core machine, so four of them): the bot alone (Heed or the baseline, a tsc build on',
       '  plain node as `npm start` runs it, config in its environment; Slack in HTTP mode) with a passive probe',
-      '  preloaded to measure it; the fake model; the fake platform (it stamps the bot\'s calls as they arrive);',
-      '  and this one, the load generator. None shares the bot\'s event loop or CPU accounting. Clocks are lined',
+      "  preloaded to measure it; the fake model; the fake platform (it stamps the bot's calls as they arrive);",
+      "  and this one, the load generator. None shares the bot's event loop or CPU accounting. Clocks are lined",
       '  up by IPC round trips.',
       `  Model: ${FIRST_TOKEN_MS} ms to the first token, ${CHUNK_SIZE} characters every ${TOKEN_INTERVAL_MS} ms,`,
       `  ${REPLY.length}-character reply (~${REPLY_MS} ms); instant: all at once.`,
       `  Load: closed loop, one person per conversation; ${TURNS_PER_THREAD} questions per thread (Slack: each an`,
       '  app_mention plus its message twin, as Slack sends both), the next sent when the reply has ended;',
-      '  conversations start spread over one reply\'s time, and each one\'s first question is not timed. A fresh',
+      "  conversations start spread over one reply's time, and each one's first question is not timed. A fresh",
       '  bot, database and fake servers per row; at each Slack level the baseline runs first, then Heed.',
-      '  overhead = e2e − the model\'s own time for that request; 1st text = first reply text at the platform −',
-      '  the model\'s first token.\n',
+      "  overhead = e2e − the model's own time for that request; 1st text = first reply text at the platform −",
+      "  the model's first token.\n",
     ].join('\n'),
   );
 
@@ -278,8 +323,12 @@ async function main(): Promise<void> {
       if (last) console.log(`  ${bot}, ${platform}: ${calls.join(', ')}`);
     }
   }
-  console.log(`Machine speed (a fixed JSON + SHA-256 workload; lower is faster): ${num(calibrationMs)} ms before, ${num(calibrate())} ms after.`);
-  const worstOffset = Math.max(...all.flatMap((f) => [Math.abs(f.clockOffsetsMs.heed), Math.abs(f.clockOffsetsMs.model)]));
+  console.log(
+    `Machine speed (a fixed JSON + SHA-256 workload; lower is faster): ${num(calibrationMs)} ms before, ${num(calibrate())} ms after.`,
+  );
+  const worstOffset = Math.max(
+    ...all.flatMap((f) => [Math.abs(f.clockOffsetsMs.heed), Math.abs(f.clockOffsetsMs.model)]),
+  );
   console.log(`Clock offsets between processes, largest measured: ${num(worstOffset, 3)} ms (corrected).`);
 
   const resultsDir = new URL('./results/', import.meta.url);
@@ -298,7 +347,9 @@ async function main(): Promise<void> {
   writeFileSync(new URL('./e2e.json', resultsDir), json);
   writeFileSync(new URL(`./e2e-${results.date.replace(/[:.]/g, '-')}.json`, resultsDir), json);
   if (compiledDir) rmSync(compiledDir, { recursive: true, force: true });
-  console.log(`\nWrote ${fileURLToPath(new URL('./e2e.json', resultsDir))} (${results.durationS} s)${PROFILE_DIR && existsSync(PROFILE_DIR) ? `; CPU profiles in ${PROFILE_DIR}` : ''}.`);
+  console.log(
+    `\nWrote ${fileURLToPath(new URL('./e2e.json', resultsDir))} (${results.durationS} s)${PROFILE_DIR && existsSync(PROFILE_DIR) ? `; CPU profiles in ${PROFILE_DIR}` : ''}.`,
+  );
 }
 
 await main();

@@ -26,7 +26,9 @@ const flag = (fallback: boolean) =>
     .default(fallback ? 'true' : 'false')
     .transform((value) => value === 'true' || value === '1' || value === 'yes');
 
-const url = z.url({ protocol: /^https?$/, message: 'expects an http(s) URL such as http://127.0.0.1:11434/v1' }).optional();
+const url = z
+  .url({ protocol: /^https?$/, message: 'expects an http(s) URL such as http://127.0.0.1:11434/v1' })
+  .optional();
 
 const list = z
   .string()
@@ -39,16 +41,17 @@ const list = z
   );
 
 export const DEFAULT_BASE_PROMPT =
-  'You are Heed, a helpful assistant in a team chat. Answer clearly and accurately. ' +
-  'If you are not sure, say so.';
+  'You are Heed, a helpful assistant in a team chat. Answer clearly and accurately. ' + 'If you are not sure, say so.';
 
 /** The schema of every environment variable Heed reads; `.env.example` mirrors it. */
 export const configSchema = z.object({
   DATABASE_PATH: z.string().trim().min(1).default('./data/heed.db'),
   DATABASE_BUSY_TIMEOUT_MS: intIn(0, 600_000, 5000),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
-    message: 'expects one of fatal, error, warn, info, debug, trace, silent',
-  }).default('info'),
+  LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+      message: 'expects one of fatal, error, warn, info, debug, trace, silent',
+    })
+    .default('info'),
 
   OPENAI_BASE_URL: url,
   OPENAI_API_KEY: optionalText,
@@ -140,11 +143,13 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     const config = result.data;
     if (config.SLACK_BOT_TOKEN && !config.SLACK_APP_TOKEN && !config.SLACK_SIGNING_SECRET) {
       throw new ConfigError(
-        'SLACK_SIGNING_SECRET: expects the Signing Secret from your Slack app\'s Basic Information page (or set SLACK_APP_TOKEN for Socket Mode)',
+        "SLACK_SIGNING_SECRET: expects the Signing Secret from your Slack app's Basic Information page (or set SLACK_APP_TOKEN for Socket Mode)",
       );
     }
     if (config.SLACK_APP_TOKEN && !config.SLACK_APP_TOKEN.startsWith('xapp-')) {
-      throw new ConfigError('SLACK_APP_TOKEN: expects an app-level token starting with xapp- (Basic Information → App-Level Tokens)');
+      throw new ConfigError(
+        'SLACK_APP_TOKEN: expects an app-level token starting with xapp- (Basic Information → App-Level Tokens)',
+      );
     }
     return config;
   }
@@ -152,7 +157,9 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   const name = String(issue?.path[0] ?? 'configuration');
   const value = cleaned[name] ?? '';
   // The line lands in terminals, CI logs and support tickets: a key pasted into the wrong variable stays out.
-  const got = looksLikeSecret(value) ? 'got a value that looks like a secret, not shown' : `got ${JSON.stringify(value)}`;
+  const got = looksLikeSecret(value)
+    ? 'got a value that looks like a secret, not shown'
+    : `got ${JSON.stringify(value)}`;
   throw new ConfigError(`${name}: ${issue?.message ?? 'is not valid'} (${got})`);
 }
 
@@ -193,15 +200,24 @@ export function forPlatform(values: readonly string[], platform: 'slack' | 'disc
   return result;
 }
 
-/** The reaction names that file a failure report on this platform (HEED_REPORT_REACTIONS, else the platform's thumbs-down). */
-export function reportReactions(config: Pick<Config, 'HEED_REPORT_REACTIONS'>, platform: 'slack' | 'discord'): string[] {
+/**
+ * The reaction names that file a failure report on this platform (HEED_REPORT_REACTIONS, else the platform's
+ * thumbs-down).
+ */
+export function reportReactions(
+  config: Pick<Config, 'HEED_REPORT_REACTIONS'>,
+  platform: 'slack' | 'discord',
+): string[] {
   const configured = forPlatform(config.HEED_REPORT_REACTIONS, platform).map((name) => name.replace(/^:|:$/g, ''));
   if (configured.length > 0) return configured;
   return platform === 'slack' ? ['-1', 'thumbsdown'] : ['👎'];
 }
 
 /** The operators' report channel for this platform (HEED_REPORTS_CHANNEL: `ID`, or `slack:ID,discord:ID`). */
-export function reportsChannel(config: Pick<Config, 'HEED_REPORTS_CHANNEL'>, platform: 'slack' | 'discord'): string | undefined {
+export function reportsChannel(
+  config: Pick<Config, 'HEED_REPORTS_CHANNEL'>,
+  platform: 'slack' | 'discord',
+): string | undefined {
   if (!config.HEED_REPORTS_CHANNEL) return undefined;
   return forPlatform(config.HEED_REPORTS_CHANNEL.split(','), platform)[0];
 }

@@ -22,7 +22,10 @@ function nothingConfigured(): never {
   process.exit(2);
 }
 
-async function startAdapters(config: Config, logger: Logger): Promise<{ running: Running[]; shutdown: (signal: string) => Promise<void> }> {
+async function startAdapters(
+  config: Config,
+  logger: Logger,
+): Promise<{ running: Running[]; shutdown: (signal: string) => Promise<void> }> {
   const core = heedFromConfig(config, logger);
   const running: Running[] = [];
   try {
@@ -57,7 +60,8 @@ async function startAdapters(config: Config, logger: Logger): Promise<{ running:
       Promise.allSettled(running.map((adapter) => adapter.stop())),
       core.drain(config.HEED_SHUTDOWN_TIMEOUT_MS),
     ]);
-    if (unfinished > 0) logger.warn({ unfinished }, 'replies still running after the shutdown deadline and grace period');
+    if (unfinished > 0)
+      logger.warn({ unfinished }, 'replies still running after the shutdown deadline and grace period');
     core.close();
     logger.info('stopped');
   };

@@ -26,7 +26,11 @@ describe('configuration', () => {
     ['a bad flag', { HEED_THREAD_FOLLOWUPS: 'maybe' }, /^HEED_THREAD_FOLLOWUPS: expects true or false/],
     ['a temperature over 2', { OPENAI_TEMPERATURE: '3' }, /^OPENAI_TEMPERATURE: expects a number from 0 to 2/],
     ['Slack without a signing secret', { SLACK_BOT_TOKEN: 'xoxb-1' }, /^SLACK_SIGNING_SECRET/],
-    ['a non-app Slack app token', { SLACK_BOT_TOKEN: 'xoxb-1', SLACK_APP_TOKEN: 'xoxb-2' }, /^SLACK_APP_TOKEN: expects an app-level token/],
+    [
+      'a non-app Slack app token',
+      { SLACK_BOT_TOKEN: 'xoxb-1', SLACK_APP_TOKEN: 'xoxb-2' },
+      /^SLACK_APP_TOKEN: expects an app-level token/,
+    ],
   ];
   for (const [name, env, message] of wrong) {
     it(`GIVEN ${name} THEN one line names the variable and what it expects`, () => {
@@ -36,7 +40,11 @@ describe('configuration', () => {
   }
 
   it('reads per-platform lists', () => {
-    const config = parseConfig({ HEED_ADMINS: 'U1, slack:U2, discord:42', HEED_REPORT_REACTIONS: ':x:,discord:😡', HEED_REPORTS_CHANNEL: 'slack:C9,discord:77' });
+    const config = parseConfig({
+      HEED_ADMINS: 'U1, slack:U2, discord:42',
+      HEED_REPORT_REACTIONS: ':x:,discord:😡',
+      HEED_REPORTS_CHANNEL: 'slack:C9,discord:77',
+    });
     expect(forPlatform(config.HEED_ADMINS, 'slack')).toEqual(['U1', 'U2']);
     expect(forPlatform(config.HEED_ADMINS, 'discord')).toEqual(['U1', '42']);
     expect(reportReactions(config, 'slack')).toEqual(['x']);

@@ -24,7 +24,12 @@ export async function discordDriver(expectedReply: string): Promise<PlatformDriv
       const channels = new Map<number, string>();
       const result = await runConversations(plan, async (conversation, turn) => {
         turns.set(turn.id, turn);
-        const request: DiscordTurnRequest = { turn: turn.id, person: `${run}${String(conversation.index).padStart(6, '0')}`, content: turn.question, newChain: turn.index % plan.turnsPerThread === 0 };
+        const request: DiscordTurnRequest = {
+          turn: turn.id,
+          person: `${run}${String(conversation.index).padStart(6, '0')}`,
+          content: turn.question,
+          newChain: turn.index % plan.turnsPerThread === 0,
+        };
         const { sentAt, channel } = await platform.turn<DiscordTurnAnswer>(request);
         turn.sentAt = platform.toLocal(sentAt);
         channels.set(conversation.index, channel);
@@ -36,7 +41,12 @@ export async function discordDriver(expectedReply: string): Promise<PlatformDriv
         if (channel !== undefined && turn.doneAt !== undefined) answered[channel] = (answered[channel] ?? 0) + 1;
       }
       const summary = await platform.summary(answered);
-      return { ...result, duplicates: summary.duplicates, platformCalls: summary.calls, errors: [...result.errors, ...summary.errors] };
+      return {
+        ...result,
+        duplicates: summary.duplicates,
+        platformCalls: summary.calls,
+        errors: [...result.errors, ...summary.errors],
+      };
     },
     cpuMs: () => platform.cpuMs(),
     close: () => platform.close(),

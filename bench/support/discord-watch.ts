@@ -33,7 +33,14 @@ const routeOf = (call: RecordedCall): string => `${call.method} ${call.path.repl
 
 /** The person with this key (digits only), as Discord would send them. */
 function person(key: string): APIUser {
-  return { id: `16${key.padStart(16, '0')}`, username: `person${key}`, discriminator: '0', global_name: `Person ${key}`, avatar: null, bot: false };
+  return {
+    id: `16${key.padStart(16, '0')}`,
+    username: `person${key}`,
+    discriminator: '0',
+    global_name: `Person ${key}`,
+    avatar: null,
+    bot: false,
+  };
 }
 
 /** Start the fake Discord and watch it; `emit` receives each reply's first text and end. */
@@ -100,7 +107,10 @@ export async function discordWatch(expectedReply: string, emit: (event: ReplyEve
         const replies = fake.botMessagesIn(channel);
         if (replies.length > count) duplicates += replies.length - count;
         for (const reply of replies) {
-          if (reply.content !== expectedReply) errors.push(`reply text differs from the model's in ${channel}: ${JSON.stringify(reply.content.slice(0, 80))}`);
+          if (reply.content !== expectedReply)
+            errors.push(
+              `reply text differs from the model's in ${channel}: ${JSON.stringify(reply.content.slice(0, 80))}`,
+            );
         }
       }
       const summary = { duplicates, errors, calls };

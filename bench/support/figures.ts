@@ -73,7 +73,8 @@ export interface Figures {
 }
 
 /** `value` rounded to `digits` decimals (NaN stays NaN, for JSON). */
-export const round = (value: number, digits = 2) => (Number.isFinite(value) ? Number(value.toFixed(digits)) : Number.NaN);
+export const round = (value: number, digits = 2) =>
+  Number.isFinite(value) ? Number(value.toFixed(digits)) : Number.NaN;
 
 /** Replies per second while every conversation was running (between the last start and the first end). */
 function steadyThroughput(load: LoadResult): number {
@@ -112,7 +113,10 @@ export interface RowRecords {
 }
 
 /** The figures of one row. */
-export function figuresOf(records: RowRecords, extra: Pick<Figures, 'loadLoopDelayP99Ms' | 'clockOffsetsMs' | 'otherCpuMsPerReply'>): Figures {
+export function figuresOf(
+  records: RowRecords,
+  extra: Pick<Figures, 'loadLoopDelayP99Ms' | 'clockOffsetsMs' | 'otherCpuMsPerReply'>,
+): Figures {
   const { bot, platform, label, inFlight, model, load, heed, arrivals } = records;
   const byId = new Map<string, ModelRequestTimes[]>();
   for (const request of records.modelRequests) {
@@ -144,7 +148,8 @@ export function figuresOf(records: RowRecords, extra: Pick<Figures, 'loadLoopDel
     own.push(modelMs);
     overhead.push(total - modelMs);
     ratio.push(total / modelMs);
-    if (request.firstTokenAt !== undefined && turn.firstTextAt !== undefined) firstText.push(turn.firstTextAt - request.firstTokenAt);
+    if (request.firstTokenAt !== undefined && turn.firstTextAt !== undefined)
+      firstText.push(turn.firstTextAt - request.firstTokenAt);
     const arrivedAt = arrivals.get(turn.id);
     if (arrivedAt !== undefined) phases.in.push(arrivedAt - turn.sentAt);
     phases.beforeModel.push(request.receivedAt - (arrivedAt ?? turn.sentAt));
@@ -176,14 +181,18 @@ export function figuresOf(records: RowRecords, extra: Pick<Figures, 'loadLoopDel
     peakRssMb: round(heed.peakRssBytes / 1024 / 1024, 1),
     idleRssMb: round(heed.idleRssBytes / 1024 / 1024, 1),
     warmIdleRssMb: round(heed.warmIdleRssBytes / 1024 / 1024, 1),
-    memoryPeaksMb: Object.fromEntries(Object.entries(heed.memoryPeaks).map(([key, bytes]) => [key, round(bytes / 1024 / 1024, 1)])),
+    memoryPeaksMb: Object.fromEntries(
+      Object.entries(heed.memoryPeaks).map(([key, bytes]) => [key, round(bytes / 1024 / 1024, 1)]),
+    ),
     cpuMsPerReply: round(heed.cpuMs / Math.max(1, heed.replies)),
     dbBytesPerReply: Math.round(heed.dbBytes / Math.max(1, heed.replies)),
     errors: errors.length + heed.logs.errors,
     duplicates: load.duplicates,
     extraModelCalls,
     warnings: heed.logs.warnings,
-    platformCallsPerReply: Object.fromEntries(Object.entries(load.platformCalls).map(([method, count]) => [method, round(count / Math.max(1, sent.length))])),
+    platformCallsPerReply: Object.fromEntries(
+      Object.entries(load.platformCalls).map(([method, count]) => [method, round(count / Math.max(1, sent.length))]),
+    ),
     errorSamples: [...errors.slice(0, 5), ...heed.logs.samples],
     heedLoopDelayP99Ms: round(heed.loopDelayP99Ms),
     heedLoopDelayMaxMs: round(heed.loopDelayMaxMs),
@@ -227,7 +236,10 @@ export function printFigures(all: Figures[]): void {
  * The targets that need no baseline beside their figure, met or missed, for Heed's rows; returns them
  * for the JSON. The ratios against the baseline are checked in compare.ts.
  */
-export function printTargets(all: Figures[], platforms: readonly Platform[]): Record<string, { figure: string; met: boolean }> {
+export function printTargets(
+  all: Figures[],
+  platforms: readonly Platform[],
+): Record<string, { figure: string; met: boolean }> {
   const targets: Record<string, { figure: string; met: boolean }> = {};
   const heed = all.filter((f) => f.bot === 'heed');
   const streaming = heed.filter((f) => f.model === 'streaming');
@@ -257,15 +269,28 @@ export function printTargets(all: Figures[], platforms: readonly Platform[]): Re
   }
   targets['zero duplicate replies (both bots)'] = { figure: String(duplicates), met: duplicates === 0 };
   console.log('\nTargets without a baseline (2-core machine)');
-  printTable(['target', 'figure', ''], Object.entries(targets).map(([name, { figure, met }]) => [name, figure, verdict(met)]));
+  printTable(
+    ['target', 'figure', ''],
+    Object.entries(targets).map(([name, { figure, met }]) => [name, figure, verdict(met)]),
+  );
   return targets;
 }
 
 /** Where the overhead goes, and each process's CPU. */
 export function printPhases(all: Figures[]): void {
-  console.log('\nWhere the overhead goes (p50 / p99 ms): in = event sent → the bot has read it; before = → model request; after = model done → reply ended');
+  console.log(
+    '\nWhere the overhead goes (p50 / p99 ms): in = event sent → the bot has read it; before = → model request; after = model done → reply ended',
+  );
   printTable(
-    ['run', 'in flight', 'in', 'before model', 'after model', 'bot loop delay p99 / max', 'CPU ms/reply bot / model / load / platform'],
+    [
+      'run',
+      'in flight',
+      'in',
+      'before model',
+      'after model',
+      'bot loop delay p99 / max',
+      'CPU ms/reply bot / model / load / platform',
+    ],
     all.map((f) => [
       f.label,
       String(f.inFlight),

@@ -33,7 +33,8 @@ const databasePath = process.env.DATABASE_PATH ?? '';
 // first mark, once Heed has created the file.
 let reader: BetterSqlite3.Database | undefined;
 const database = (): BetterSqlite3.Database => (reader ??= new BetterSqlite3(databasePath, { readonly: true }));
-const dbBytes = (): number => Number(database().pragma('page_count', { simple: true })) * Number(database().pragma('page_size', { simple: true }));
+const dbBytes = (): number =>
+  Number(database().pragma('page_count', { simple: true })) * Number(database().pragma('page_size', { simple: true }));
 const storedReplies = (): number => (database().prepare('SELECT count(*) AS n FROM replies').get() as { n: number }).n;
 
 // When each tagged request reached the HTTP server, to tell the time spent getting in (connection,
@@ -52,7 +53,8 @@ loopDelay.enable();
 const memoryPeaks = { heapTotal: 0, heapUsed: 0, external: 0, arrayBuffers: 0 };
 setInterval(() => {
   const usage = process.memoryUsage();
-  for (const key of Object.keys(memoryPeaks) as (keyof typeof memoryPeaks)[]) memoryPeaks[key] = Math.max(memoryPeaks[key], usage[key]);
+  for (const key of Object.keys(memoryPeaks) as (keyof typeof memoryPeaks)[])
+    memoryPeaks[key] = Math.max(memoryPeaks[key], usage[key]);
 }, 500).unref();
 
 let mark: { cpu: NodeJS.CpuUsage; bytes: number; replies: number } | undefined;

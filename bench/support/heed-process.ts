@@ -63,7 +63,9 @@ export async function startHeedProcess(options: HeedProcessOptions): Promise<Hee
   // npm start runs the TypeScript through tsx; a compiled build (BENCH_RUNTIME=node) runs plain node.
   const compiled = options.compiledDir;
   const loader = compiled ? [] : ['--import', import.meta.resolve('tsx')];
-  const probe = compiled ? pathToFileURL(join(compiled, 'bench/support/heed-probe.js')).href : import.meta.resolve('./heed-probe.ts');
+  const probe = compiled
+    ? pathToFileURL(join(compiled, 'bench/support/heed-probe.js')).href
+    : import.meta.resolve('./heed-probe.ts');
   const source = options.entry ?? 'src/main';
   const entry = compiled
     ? join(compiled, `${source}.js`)

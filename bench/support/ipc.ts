@@ -37,7 +37,12 @@ export function nextMessage<T>(child: ChildProcess, type: string, timeoutMs = 60
 }
 
 /** Send `{ type, ...payload }` and wait for the child's answer of the same type. */
-export async function ask<T>(child: ChildProcess, type: string, payload: Record<string, unknown> = {}, timeoutMs?: number): Promise<T> {
+export async function ask<T>(
+  child: ChildProcess,
+  type: string,
+  payload: Record<string, unknown> = {},
+  timeoutMs?: number,
+): Promise<T> {
   const answer = nextMessage<T>(child, type, timeoutMs);
   child.send({ type, ...payload });
   return answer;
@@ -54,7 +59,10 @@ export function answerClock(message: { type?: string; id?: number }): boolean {
  * How far the child's `absoluteNow()` runs ahead of the parent's (ms): the probe with the shortest
  * round trip wins, assuming its answer was stamped half-way.
  */
-export async function clockOffset(child: ChildProcess, probes = 20): Promise<{ offsetMs: number; roundTripMs: number }> {
+export async function clockOffset(
+  child: ChildProcess,
+  probes = 20,
+): Promise<{ offsetMs: number; roundTripMs: number }> {
   let best = { offsetMs: 0, roundTripMs: Number.POSITIVE_INFINITY };
   for (let id = 0; id < probes; id++) {
     const sentAt = absoluteNow();

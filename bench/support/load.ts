@@ -83,7 +83,10 @@ export interface LoadResult {
  * Run the plan; `send` delivers one turn's message to the platform (it returns once the platform
  * acknowledged it) and the driver calls `turn.complete()` when the reply has ended.
  */
-export async function runConversations(plan: ConversationPlan, send: (conversation: Conversation, turn: Turn) => Promise<void>): Promise<LoadResult> {
+export async function runConversations(
+  plan: ConversationPlan,
+  send: (conversation: Conversation, turn: Turn) => Promise<void>,
+): Promise<LoadResult> {
   const random = seededRandom(plan.conversations * 7919 + plan.turns);
   const turns: Turn[] = [];
   const errors: string[] = [];
@@ -102,7 +105,8 @@ export async function runConversations(plan: ConversationPlan, send: (conversati
       });
       try {
         await send(conversation, turn);
-        if ((await Promise.race([turn.done, timedOut])) === 'timeout') turn.errors.push(`no reply within ${plan.turnTimeoutMs} ms`);
+        if ((await Promise.race([turn.done, timedOut])) === 'timeout')
+          turn.errors.push(`no reply within ${plan.turnTimeoutMs} ms`);
       } catch (error) {
         turn.errors.push(`sending failed: ${error instanceof Error ? error.message : String(error)}`);
       } finally {

@@ -54,7 +54,11 @@ export async function startPlatformProcess(
     if (message.type === 'answer' && message.rid !== undefined) {
       pending.get(message.rid)?.(message.answer);
       pending.delete(message.rid);
-    } else if ((message.type === 'text' || message.type === 'done') && message.turn !== undefined && message.at !== undefined) {
+    } else if (
+      (message.type === 'text' || message.type === 'done') &&
+      message.turn !== undefined &&
+      message.at !== undefined
+    ) {
       const event: ReplyEvent = { type: message.type, turn: message.turn, at: message.at - offsetMs };
       for (const listener of listeners) listener(event);
     }

@@ -17,18 +17,21 @@ const watch: PlatformWatch =
     ? await discordWatch(expectedReply, emit)
     : await slackWatch(expectedReply, emit, process.env.BENCH_REPLY_ENDS_AT_STOP === '1');
 
-process.on('message', (message: { type: string; rid?: number; request?: Record<string, unknown>; answered?: Record<string, number> }) => {
-  if (answerClock(message)) return;
-  if (message.type === 'turn') {
-    process.send?.({ type: 'answer', rid: message.rid, answer: watch.turn(message.request ?? {}) });
-  } else if (message.type === 'summary') {
-    process.send?.({ type: 'answer', rid: message.rid, answer: watch.summary(message.answered ?? {}) });
-  } else if (message.type === 'cpu') {
-    const usage = process.cpuUsage();
-    process.send?.({ type: 'answer', rid: message.rid, answer: (usage.user + usage.system) / 1000 });
-  } else if (message.type === 'close') {
-    void watch.close().then(() => process.exit(0));
-  }
-});
+process.on(
+  'message',
+  (message: { type: string; rid?: number; request?: Record<string, unknown>; answered?: Record<string, number> }) => {
+    if (answerClock(message)) return;
+    if (message.type === 'turn') {
+      process.send?.({ type: 'answer', rid: message.rid, answer: watch.turn(message.request ?? {}) });
+    } else if (message.type === 'summary') {
+      process.send?.({ type: 'answer', rid: message.rid, answer: watch.summary(message.answered ?? {}) });
+    } else if (message.type === 'cpu') {
+      const usage = process.cpuUsage();
+      process.send?.({ type: 'answer', rid: message.rid, answer: (usage.user + usage.system) / 1000 });
+    } else if (message.type === 'close') {
+      void watch.close().then(() => process.exit(0));
+    }
+  },
+);
 process.on('disconnect', () => process.exit(0));
 process.send?.({ type: 'ready', env: watch.env });

@@ -23,7 +23,10 @@ export interface WatchSummary {
 export interface PlatformWatch {
   /** Configuration variables that point Heed's adapter at the fake. */
   env: Record<string, string>;
-  /** Put a person's message on the platform (Slack: into the fake's store; Discord: dispatched to Heed) and watch for its reply. */
+  /**
+   * Put a person's message on the platform (Slack: into the fake's store; Discord: dispatched to Heed) and watch for
+   * its reply.
+   */
   turn(request: Record<string, unknown>): Record<string, unknown>;
   /** Check the channels of a run: `answered` is the count of answered questions per channel. */
   summary(answered: Record<string, number>): WatchSummary;

@@ -23,7 +23,9 @@ function freePort(): Promise<number> {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -75,7 +77,12 @@ export async function slackDriver(expectedReply: string, baseline = false): Prom
   let runs = 0;
 
   return {
-    env: { SLACK_BOT_TOKEN: 'xoxb-bench-token', SLACK_SIGNING_SECRET: SIGNING_SECRET, PORT: String(port), ...platform.env },
+    env: {
+      SLACK_BOT_TOKEN: 'xoxb-bench-token',
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      PORT: String(port),
+      ...platform.env,
+    },
     async run(plan: ConversationPlan): Promise<LoadResult> {
       // Each run gets channels of its own, so a late reply from an earlier run is never mistaken.
       const prefix = `C${String.fromCharCode(65 + runs++)}`;
@@ -86,22 +93,48 @@ export async function slackDriver(expectedReply: string, baseline = false): Prom
         const text = `<@${FAKE_BOT_USER_ID}> ${turn.question}`;
         turns.set(turn.id, turn);
         // The first question of each thread is a new top-level mention; the rest are asked in its thread.
-        const request: SlackTurnRequest = { turn: turn.id, channel, user, text, newThread: turn.index % plan.turnsPerThread === 0 };
+        const request: SlackTurnRequest = {
+          turn: turn.id,
+          channel,
+          user,
+          text,
+          newThread: turn.index % plan.turnsPerThread === 0,
+        };
         const { ts, root } = await platform.turn<SlackTurnAnswer>(request);
-        const event = { user, text, ts, channel, event_ts: ts, team: FAKE_TEAM_ID, ...(root !== ts ? { thread_ts: root } : {}) };
+        const event = {
+          user,
+          text,
+          ts,
+          channel,
+          event_ts: ts,
+          team: FAKE_TEAM_ID,
+          ...(root !== ts ? { thread_ts: root } : {}),
+        };
         turn.sentAt = absoluteNow();
         const [mention, twin] = await Promise.all([
           postEvent(agent, port, eventEnvelope({ type: 'app_mention', ...event }, nextEventId()), turn.id),
-          postEvent(agent, port, eventEnvelope({ type: 'message', channel_type: 'channel', ...event }, nextEventId()), `${turn.id}/twin`),
+          postEvent(
+            agent,
+            port,
+            eventEnvelope({ type: 'message', channel_type: 'channel', ...event }, nextEventId()),
+            `${turn.id}/twin`,
+          ),
         ]);
         turn.ackMs = absoluteNow() - turn.sentAt;
         if (mention !== 200 || twin !== 200) turn.errors.push(`event acknowledged with HTTP ${mention}/${twin}`);
       });
       const answered: Record<string, number> = {};
       for (let index = 0; index < plan.conversations; index++) answered[channelOf(index)] = 0;
-      for (const turn of result.turns) if (turn.doneAt !== undefined) answered[channelOf(turn.conversation)] = (answered[channelOf(turn.conversation)] ?? 0) + 1;
+      for (const turn of result.turns)
+        if (turn.doneAt !== undefined)
+          answered[channelOf(turn.conversation)] = (answered[channelOf(turn.conversation)] ?? 0) + 1;
       const summary = await platform.summary(answered);
-      return { ...result, duplicates: summary.duplicates, platformCalls: summary.calls, errors: [...result.errors, ...summary.errors] };
+      return {
+        ...result,
+        duplicates: summary.duplicates,
+        platformCalls: summary.calls,
+        errors: [...result.errors, ...summary.errors],
+      };
     },
     cpuMs: () => platform.cpuMs(),
     async close() {

@@ -9,7 +9,13 @@ import { absoluteNow } from './ipc.js';
 import { tapCalls, type PlatformWatch, type ReplyEvent } from './platform-watch.js';
 
 /** Calls that put reply text on the platform. */
-const TEXT_METHODS = new Set(['chat.startStream', 'chat.appendStream', 'chat.stopStream', 'chat.postMessage', 'chat.update']);
+const TEXT_METHODS = new Set([
+  'chat.startStream',
+  'chat.appendStream',
+  'chat.stopStream',
+  'chat.postMessage',
+  'chat.update',
+]);
 /** Calls that open a new message of a reply. */
 const OPENING_METHODS = new Set(['chat.startStream', 'chat.postMessage']);
 
@@ -33,13 +39,15 @@ export interface SlackTurnAnswer {
 function streamedText(args: Record<string, unknown>): string {
   let text = typeof args.markdown_text === 'string' ? args.markdown_text : '';
   if (Array.isArray(args.chunks)) {
-    for (const chunk of args.chunks as { type?: string; text?: string }[]) if (chunk.type === 'markdown_text') text += chunk.text ?? '';
+    for (const chunk of args.chunks as { type?: string; text?: string }[])
+      if (chunk.type === 'markdown_text') text += chunk.text ?? '';
   }
   return text;
 }
 
 function carriesText(call: SlackCall): boolean {
-  if (call.method === 'chat.postMessage' || call.method === 'chat.update') return typeof call.args.text === 'string' && call.args.text.trim() !== '';
+  if (call.method === 'chat.postMessage' || call.method === 'chat.update')
+    return typeof call.args.text === 'string' && call.args.text.trim() !== '';
   return streamedText(call.args) !== '';
 }
 
@@ -75,7 +83,9 @@ export async function slackWatch(
     // in the channel afterwards catches it as a duplicate.
     const entry = waiting.get(channel);
     if (!entry) return;
-    const thread = OPENING_METHODS.has(call.method) ? call.args.thread_ts : slack.message(channel, String(call.args.ts ?? ''))?.thread_ts;
+    const thread = OPENING_METHODS.has(call.method)
+      ? call.args.thread_ts
+      : slack.message(channel, String(call.args.ts ?? ''))?.thread_ts;
     if (thread !== entry.root) return;
     if (!entry.texted && carriesText(call)) {
       entry.texted = true;
@@ -107,7 +117,10 @@ export async function slackWatch(
         const replies = slack.messagesIn(channel).filter((message) => message.user === FAKE_BOT_USER_ID);
         if (replies.length > count) duplicates += replies.length - count;
         for (const reply of replies) {
-          if (reply.text !== expectedReply) errors.push(`reply text differs from the model's in ${channel}: ${JSON.stringify(reply.text.slice(0, 80))}`);
+          if (reply.text !== expectedReply)
+            errors.push(
+              `reply text differs from the model's in ${channel}: ${JSON.stringify(reply.text.slice(0, 80))}`,
+            );
         }
       }
       const summary = { duplicates, errors, calls };

@@ -36,7 +36,14 @@ async function main(): Promise<void> {
   const logger = createLogger({ level: config.LOG_LEVEL === 'info' ? 'fatal' : config.LOG_LEVEL });
   const core = heedFromConfig(config, logger);
   const userId = process.env.USER ?? 'me';
-  const actor: Actor = { platform: 'terminal', workspaceId: 'local', channelId: 'terminal', userId, userName: userId, isPlatformAdmin: true };
+  const actor: Actor = {
+    platform: 'terminal',
+    workspaceId: 'local',
+    channelId: 'terminal',
+    userId,
+    userName: userId,
+    isPlatformAdmin: true,
+  };
   const session = randomUUID().slice(0, 8);
   const history: HistoryMessage[] = [];
   let turn = 0;
@@ -124,7 +131,13 @@ async function main(): Promise<void> {
       }
       const signal = rating[1]?.toLowerCase() === 'good' ? 'good' : 'bad';
       const note = rating[2];
-      const outcome = await core.report({ target: lastReply, reporter: actor, source: 'command', signal, ...(note ? { note } : {}) });
+      const outcome = await core.report({
+        target: lastReply,
+        reporter: actor,
+        source: 'command',
+        signal,
+        ...(note ? { note } : {}),
+      });
       write(
         outcome.status === 'filed'
           ? signal === 'bad'
@@ -177,7 +190,17 @@ async function main(): Promise<void> {
     };
     if (interactive) write('heed> ');
     const outcome = await core.respond(
-      { platform: 'terminal', workspaceId: 'local', channelId: 'terminal', messageId, userId, userName: userId, text: line, history: [...history], isDirect: true },
+      {
+        platform: 'terminal',
+        workspaceId: 'local',
+        channelId: 'terminal',
+        messageId,
+        userId,
+        userName: userId,
+        text: line,
+        history: [...history],
+        isDirect: true,
+      },
       sink,
     );
     history.push({ role: 'user', speaker: userId, text: line });

@@ -31,7 +31,9 @@ export function renderReport(report: ReportRecord, reply: ReplyRecord | undefine
     `  note: ${report.note ?? '(none)'}`,
   ];
   if (!reply) return [...head, '  The reply snapshot is no longer stored.'].join('\n');
-  const sent = reply.messages.map((message, index) => `--- message ${index + 1}: ${message.role} ---\n${message.content}`);
+  const sent = reply.messages.map(
+    (message, index) => `--- message ${index + 1}: ${message.role} ---\n${message.content}`,
+  );
   return [
     ...head,
     `Reply ${reply.id} (${reply.status}${reply.error ? `, ${reply.error}` : ''}) on ${reply.platform} ${reply.workspaceId} #${reply.channelId}, asked by ${reply.askerId} at ${reply.createdAt}`,

@@ -78,7 +78,10 @@ export function readFilter(values: { status?: string; since?: string; limit?: st
       ? new Date(now.getTime() - Number(relative[1]) * (relative[2] === 'd' ? 86_400_000 : 3_600_000))
       : new Date(values.since);
     if (Number.isNaN(date.getTime())) {
-      throw new HeedError('usage', `--since must be a date like 2026-11-01 or a span like 7d or 12h (got "${values.since}").`);
+      throw new HeedError(
+        'usage',
+        `--since must be a date like 2026-11-01 or a span like 7d or 12h (got "${values.since}").`,
+      );
     }
     filter.since = date.toISOString();
   }
@@ -123,7 +126,8 @@ export function runReportsCli(argv: string[], config: Config, write: (text: stri
         const id = rest[0];
         if (!id) throw usage('reports show needs a report id.');
         const report = reports.get(id);
-        if (!report) throw new HeedError('not_found', `There is no report ${id}. \`npm run heed -- reports list\` shows the ids.`);
+        if (!report)
+          throw new HeedError('not_found', `There is no report ${id}. \`npm run heed -- reports list\` shows the ids.`);
         const checks = renderChecks(compliance, replies, report.replyId);
         write(`${renderReport(report, replies.get(report.replyId))}${checks}\n`);
         return 0;

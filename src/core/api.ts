@@ -43,7 +43,10 @@ export interface CoreHealth {
 
 /** What adapters call. */
 export interface HeedCore {
-  /** Answer one message: claim it, build the prompt, stream the model's reply into `sink`, store the snapshot. Never throws. */
+  /**
+   * Answer one message: claim it, build the prompt, stream the model's reply into `sink`, store the snapshot. Never
+   * throws.
+   */
   respond(message: IncomingMessage, sink: ReplySink): Promise<RespondOutcome>;
   /** Run one `/instructions` command line (the text after the command name). Never throws. */
   command(actor: Actor, text: string): Promise<CommandResult>;
@@ -51,7 +54,9 @@ export interface HeedCore {
   saveEditor(actor: Actor, input: EditorInput): Promise<EditorResult>;
   /** The confirmed second step of `forget-me`: `forgotten`, or `failed` with nothing deleted. Never throws. */
   confirmForgetMe(actor: Actor): Promise<CommandResult>;
-  /** File feedback on a platform message; `not_a_reply` when it is not one of Heed's replies. A repeat is idempotent. */
+  /**
+   * File feedback on a platform message; `not_a_reply` when it is not one of Heed's replies. A repeat is idempotent.
+   */
   report(feedback: FeedbackSignal): Promise<ReportOutcome>;
   /** Withdraw the reporter's report of that signal on that message (a removed reaction). True if one was withdrawn. */
   withdraw(target: MessageRef, reporter: PersonRef, signal: ReportSignal): Promise<boolean>;

@@ -130,7 +130,12 @@ export class Heed implements HeedCore {
         link: (actor, code) => (code === undefined ? this.linking.issue(actor) : this.linking.redeem(actor, code)),
         unlink: (actor) => this.linking.unlink(actor),
         linkedPlatforms: (actor) => [
-          ...new Set(this.linking.identities(actor).slice(1).map((identity) => identity.platform)),
+          ...new Set(
+            this.linking
+              .identities(actor)
+              .slice(1)
+              .map((identity) => identity.platform),
+          ),
         ],
       },
     });
@@ -231,7 +236,9 @@ export class Heed implements HeedCore {
     this.compliance.forget(actor);
     const data = { db: this.options.db, instructions: this.store, replies: this.replies, reports: this.reports };
     const names = actor.userName ? [actor.userName] : [];
-    return forgetMe(data, actor, this.options.logger, () => forgetEverywhere(data, this.linking, this.profiles, actor, names));
+    return forgetMe(data, actor, this.options.logger, () =>
+      forgetEverywhere(data, this.linking, this.profiles, actor, names),
+    );
   }
 
   async report(signal: FeedbackSignal): Promise<T.ReportOutcome> {

@@ -9,5 +9,8 @@ export function shorten(text: string, max: number, options: { flatten?: boolean 
   const trimmed = source.trim();
   const chars = Array.from(trimmed);
   if (chars.length <= max) return trimmed;
-  return `${chars.slice(0, Math.max(0, max - 1)).join('').trimEnd()}…`;
+  return `${chars
+    .slice(0, Math.max(0, max - 1))
+    .join('')
+    .trimEnd()}…`;
 }

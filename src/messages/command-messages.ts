@@ -245,7 +245,10 @@ export function parseProblemMessage(problem: ParseProblem, m: Markup): string {
       return `${m.code(problem.form)} needs ${examples[problem.form]} ${validForms(m)}`;
     }
     case 'bad_version': {
-      const what = problem.given === '' ? `${m.code('restore')} needs a version number` : `“${m.text(echo(problem.given))}” is not a version number`;
+      const what =
+        problem.given === ''
+          ? `${m.code('restore')} needs a version number`
+          : `“${m.text(echo(problem.given))}” is not a version number`;
       return `${what}: use a positive whole number, for example ${m.code(`${command} restore 3`)}. ${m.code(`${command} history`)} lists your versions.`;
     }
     case 'unknown_subcommand': {
@@ -268,7 +271,10 @@ export function parseProblemMessage(problem: ParseProblem, m: Markup): string {
         `for example ${m.code(`${command} checks off`)}.`
       );
     case 'bad_layer_action': {
-      const what = problem.given === '' ? `${m.code(problem.word)} needs an action` : `“${m.text(echo(problem.given))}” is not an action for ${m.code(problem.word)}`;
+      const what =
+        problem.given === ''
+          ? `${m.code(problem.word)} needs an action`
+          : `“${m.text(echo(problem.given))}” is not an action for ${m.code(problem.word)}`;
       return `${what}: use ${m.code(`${problem.word} show|set <text>|clear`)}, for example ${m.code(`${command} ${problem.word} show`)}.`;
     }
     case 'bad_switch': {
@@ -284,7 +290,8 @@ export function parseProblemMessage(problem: ParseProblem, m: Markup): string {
 /** The sentence for a field or layer over the limit. */
 export function tooLongMessage(target: Field | Layer, length: number, limit: number, m: Markup): string {
   const counts = `${formatNumber(length)} characters; the limit is ${formatNumber(limit)}`;
-  if (target === 'about' || target === 'respond') return `${FIELD_NAMES[target]} is ${counts}. Shorten it and try again. Nothing was changed.`;
+  if (target === 'about' || target === 'respond')
+    return `${FIELD_NAMES[target]} is ${counts}. Shorten it and try again. Nothing was changed.`;
   return `The ${layerName(target, m)} are ${counts}. Shorten them and try again. Nothing was changed.`;
 }
 
@@ -483,7 +490,10 @@ export function commandMessage(result: CommandResult, m: Markup): string {
 }
 
 /** Per-field sentences for an editor whose fields are too long (modals show them under each field). */
-export function editorFieldProblems(result: Extract<EditorResult, { kind: 'editor_invalid' }>, m: Markup): Partial<Record<Field, string>> {
+export function editorFieldProblems(
+  result: Extract<EditorResult, { kind: 'editor_invalid' }>,
+  m: Markup,
+): Partial<Record<Field, string>> {
   const problems: Partial<Record<Field, string>> = {};
   for (const field of ['about', 'respond'] as const) {
     const problem = result.tooLong[field];
@@ -503,7 +513,10 @@ export function editorMessage(result: EditorResult, m: Markup): string {
     case 'editor_unchanged':
       return `Nothing changed; your instructions stay at version ${result.version}.`;
     case 'editor_invalid':
-      return ['Your instructions were not saved.', ...Object.values(editorFieldProblems(result, m)).map((problem) => m.bullet(problem))].join('\n');
+      return [
+        'Your instructions were not saved.',
+        ...Object.values(editorFieldProblems(result, m)).map((problem) => m.bullet(problem)),
+      ].join('\n');
     case 'failed':
       return 'Something went wrong on my side. Please try again in a moment. Nothing was saved.';
   }
@@ -540,7 +553,10 @@ export function assistantPrompts(view: AssistantView, m: Markup): SuggestedPromp
       message: `Help me write a short, clear message to post in ${m.channel(view.viewingChannel)}.`,
     });
   }
-  const firstRule = view.respond.split('\n').find((line) => line.trim() !== '')?.trim();
+  const firstRule = view.respond
+    .split('\n')
+    .find((line) => line.trim() !== '')
+    ?.trim();
   if (firstRule) {
     prompts.push({
       title: 'How will you answer me?',

@@ -113,14 +113,19 @@ describe('npm run chat: what shaped a reply (issue 15)', () => {
     const long = 'tell me more about this subject '.repeat(50);
     const input = `/instructions set Answer in French. RULE-MARKER\n${[1, 2, 3, 4].map((n) => `${long}${n}`).join('\n')}\n/quit\n`;
     const { stdout } = await chat(input, { ...env(), MODEL_CONTEXT_TOKENS: '1000', OPENAI_MAX_OUTPUT_TOKENS: '100' });
-    expect(stdout).toContain('Your instructions v1 · gpt-4o-mini · older messages left out · 1 check failed of 1 · /why explains');
+    expect(stdout).toContain(
+      'Your instructions v1 · gpt-4o-mini · older messages left out · 1 check failed of 1 · /why explains',
+    );
     const last = messagesOf(await model.waitForRequest(4));
     expect(last.at(-2)).toMatchObject({ role: 'system' });
     expect(last.at(-2)?.content).toContain('RULE-MARKER');
   });
 
   it('GIVEN /instructions link THEN a one-time code; a wrong code is refused; unlink without a link says so', async () => {
-    const { stdout } = await chat('/instructions link\n/instructions link AAAA-BBBB\n/instructions unlink\n/quit\n', env());
+    const { stdout } = await chat(
+      '/instructions link\n/instructions link AAAA-BBBB\n/instructions unlink\n/quit\n',
+      env(),
+    );
     expect(stdout).toMatch(/Your link code is `[A-Z2-9]{4}-[A-Z2-9]{4}`\. On the other platform/);
     expect(stdout).toContain('That code is not valid');
     expect(stdout).toContain('This account is not linked to another.');

@@ -27,7 +27,13 @@ beforeEach(async () => {
   await heed.core.command(ana, 'set Answer in exactly three bullet points.');
   model.enqueue({ reply: 'A long paragraph that ignores the bullet points.' });
   await heed.core.respond({ ...ana, messageId: 'Q1', text: 'How do I deploy?', history: [] }, recordingSink('R1'));
-  const outcome = await heed.core.report({ target: { ...ana, messageId: 'R1' }, reporter: ana, source: 'reaction', signal: 'bad', note: 'No bullet points at all.' });
+  const outcome = await heed.core.report({
+    target: { ...ana, messageId: 'R1' },
+    reporter: ana,
+    source: 'reaction',
+    signal: 'bad',
+    note: 'No bullet points at all.',
+  });
   if (outcome.status !== 'filed') throw new Error('report not filed');
   reportId = outcome.reportId;
 });
@@ -57,8 +63,16 @@ describe('npm run heed -- reports', () => {
   it('exports one self-contained JSON object per report', () => {
     const lines = cli('reports', 'export', '--format', 'jsonl').trim().split('\n');
     expect(lines).toHaveLength(1);
-    const exported = JSON.parse(lines[0]!) as Record<string, unknown> & { instructions: { system_prompt: string; versions: Record<string, number | null> }; messages: { role: string }[] };
-    expect(exported).toMatchObject({ report_id: reportId, signal: 'bad', note: 'No bullet points at all.', reply: 'A long paragraph that ignores the bullet points.' });
+    const exported = JSON.parse(lines[0]!) as Record<string, unknown> & {
+      instructions: { system_prompt: string; versions: Record<string, number | null> };
+      messages: { role: string }[];
+    };
+    expect(exported).toMatchObject({
+      report_id: reportId,
+      signal: 'bad',
+      note: 'No bullet points at all.',
+      reply: 'A long paragraph that ignores the bullet points.',
+    });
     expect(exported.instructions.system_prompt).toContain('three bullet points');
     expect(exported.instructions.versions.user).toBe(1);
     expect(exported.messages.map((message) => message.role)).toEqual(['system', 'user']);

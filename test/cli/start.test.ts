@@ -32,6 +32,8 @@ describe('npm start', () => {
   it('GIVEN a wrong setting THEN one line names the variable, exit non-zero', async () => {
     const { code, stderr } = await start({ DISCORD_TOKEN: 'x', OPENAI_TIMEOUT_MS: 'soon' });
     expect(code).not.toBe(0);
-    expect(stderr.trim()).toBe('Configuration error: OPENAI_TIMEOUT_MS: expects a whole number from 100 to 600000 (got "soon")');
+    expect(stderr.trim()).toBe(
+      'Configuration error: OPENAI_TIMEOUT_MS: expects a whole number from 100 to 600000 (got "soon")',
+    );
   });
 });

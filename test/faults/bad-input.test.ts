@@ -20,7 +20,9 @@ const TABLES = ['instruction_versions', 'message_claims', 'replies', 'reply_mess
 function rowCounts(): Record<(typeof TABLES)[number], number> {
   const db = new BetterSqlite3(h.test.dbPath, { timeout: 5000 });
   try {
-    return Object.fromEntries(TABLES.map((table) => [table, db.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number])) as Record<(typeof TABLES)[number], number>;
+    return Object.fromEntries(
+      TABLES.map((table) => [table, db.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number]),
+    ) as Record<(typeof TABLES)[number], number>;
   } finally {
     db.close();
   }
@@ -35,7 +37,8 @@ async function stillServes(): Promise<void> {
   expect(h.botReplies(ts).map((message) => message.text)).toEqual([FAKE_REPLY]);
 }
 
-const form = (payload: unknown) => new URLSearchParams({ payload: typeof payload === 'string' ? payload : JSON.stringify(payload) }).toString();
+const form = (payload: unknown) =>
+  new URLSearchParams({ payload: typeof payload === 'string' ? payload : JSON.stringify(payload) }).toString();
 
 describe('bad input', () => {
   it('answers a 40,000-character message once, sending the whole text to the model and storing the snapshot', async () => {
@@ -55,7 +58,10 @@ describe('bad input', () => {
     await h.idle();
     expect(h.botReplies(ts)).toEqual([]);
     expect(h.modelRequests()).toBe(0);
-    expect(h.logs.find((line) => line.msg === 'ignored a message longer than Slack allows')).toMatchObject({ level: 40, ts });
+    expect(h.logs.find((line) => line.msg === 'ignored a message longer than Slack allows')).toMatchObject({
+      level: 40,
+      ts,
+    });
     expect(rowCounts()).toEqual(NOTHING_STORED);
     await stillServes();
   });
@@ -74,7 +80,11 @@ describe('bad input', () => {
     h = await startWorld();
     expect((await h.post('{"type": "event_callback", "event": {', 'application/json')).status).toBe(400);
     expect((await h.post('payload=%7Bnot%20json', 'application/x-www-form-urlencoded')).status).toBe(400);
-    const unsigned = await fetch(`${h.baseUrl}/slack/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{nope' });
+    const unsigned = await fetch(`${h.baseUrl}/slack/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{nope',
+    });
     expect(unsigned.status).toBe(401);
     expect(h.slack.calls.filter((call) => call.method !== 'auth.test')).toEqual([]);
     expect(rowCounts()).toEqual(NOTHING_STORED);
@@ -87,7 +97,14 @@ describe('bad input', () => {
       { type: 'workflow_step_of_the_future', channel: CHANNEL },
       {},
       { type: 'app_mention' },
-      { type: 'message', channel: CHANNEL, ts: h.slack.nextTs(), subtype: 'a_subtype_slack_adds_next_year', user: 'U1', text: `<@${FAKE_BOT_USER_ID}> hi` },
+      {
+        type: 'message',
+        channel: CHANNEL,
+        ts: h.slack.nextTs(),
+        subtype: 'a_subtype_slack_adds_next_year',
+        user: 'U1',
+        text: `<@${FAKE_BOT_USER_ID}> hi`,
+      },
       { type: 'app_mention', channel: CHANNEL, ts: h.slack.nextTs(), user: 'U1', text: 42 },
     ];
     for (const event of events) expect((await h.event(event)).status).toBe(200);
@@ -102,7 +119,9 @@ describe('bad input', () => {
     h = await startWorld();
     const tooLong = await h.command('U1', `set ${'Be brief. '.repeat(1000)}`);
     expect(tooLong.response.status).toBe(200);
-    expect(String((await tooLong.answer()).text)).toMatch(/is 9,999 characters; the limit is 1,500\. .*Nothing was changed/);
+    expect(String((await tooLong.answer()).text)).toMatch(
+      /is 9,999 characters; the limit is 1,500\. .*Nothing was changed/,
+    );
     const unknown = await h.command('U1', 'z'.repeat(10_000));
     const answer = String((await unknown.answer()).text);
     expect(answer).toMatch(/no subcommand/);
@@ -136,21 +155,54 @@ describe('bad input', () => {
     h = await startWorld();
     const user = { id: 'U1', team_id: FAKE_TEAM_ID };
     const team = { id: FAKE_TEAM_ID, domain: 'fake' };
-    const feedback = { action_id: 'heed_feedback', block_id: 'fb', type: 'feedback_buttons', value: 'negative', action_ts: '1.2' };
+    const feedback = {
+      action_id: 'heed_feedback',
+      block_id: 'fb',
+      type: 'feedback_buttons',
+      value: 'negative',
+      action_ts: '1.2',
+    };
     const payloads: unknown[] = [
       {},
       { type: 'block_actions' },
       { type: 'block_actions', user, team, api_app_id: FAKE_APP_ID, actions: [feedback] },
-      { type: 'block_actions', user, team, api_app_id: FAKE_APP_ID, container: { type: 'message', channel_id: CHANNEL, message_ts: '1.000001' }, actions: [feedback] },
-      { type: 'block_actions', user, team, api_app_id: FAKE_APP_ID, actions: [{ action_id: 'heed_add_note', type: 'button' }] },
+      {
+        type: 'block_actions',
+        user,
+        team,
+        api_app_id: FAKE_APP_ID,
+        container: { type: 'message', channel_id: CHANNEL, message_ts: '1.000001' },
+        actions: [feedback],
+      },
+      {
+        type: 'block_actions',
+        user,
+        team,
+        api_app_id: FAKE_APP_ID,
+        actions: [{ action_id: 'heed_add_note', type: 'button' }],
+      },
       { type: 'view_submission', user, team, api_app_id: FAKE_APP_ID, view: { callback_id: 'heed_instructions' } },
-      { type: 'view_submission', user, team, api_app_id: FAKE_APP_ID, view: { callback_id: 'heed_instructions', private_metadata: '{broken', state: { values: { nope: {} } } } },
-      { type: 'view_submission', user, team, api_app_id: FAKE_APP_ID, view: { callback_id: 'heed_report_note', private_metadata: 'not json', state: { values: {} } } },
+      {
+        type: 'view_submission',
+        user,
+        team,
+        api_app_id: FAKE_APP_ID,
+        view: { callback_id: 'heed_instructions', private_metadata: '{broken', state: { values: { nope: {} } } },
+      },
+      {
+        type: 'view_submission',
+        user,
+        team,
+        api_app_id: FAKE_APP_ID,
+        view: { callback_id: 'heed_report_note', private_metadata: 'not json', state: { values: {} } },
+      },
       { type: 'shortcut', callback_id: 'not_ours', user, team, api_app_id: FAKE_APP_ID },
       { type: 'a_payload_type_nobody_knows', user, team },
     ];
     // Bolt leaves a payload no listener acknowledges unanswered for 3 seconds, then answers 404: send them together.
-    const statuses = await Promise.all(payloads.map(async (payload) => (await h.post(form(payload), 'application/x-www-form-urlencoded')).status));
+    const statuses = await Promise.all(
+      payloads.map(async (payload) => (await h.post(form(payload), 'application/x-www-form-urlencoded')).status),
+    );
     await h.idle();
     for (const status of statuses) expect([200, 400, 404, 500]).toContain(status);
     expect(h.slack.calls.filter((call) => call.method !== 'auth.test' && call.method !== 'views.open')).toEqual([]);

@@ -22,7 +22,10 @@ export interface ChildWorld {
   mention(user: string, text: string): { ts: string; event: Record<string, unknown> };
   /** POST the event to the bot as Slack would; `retry` sets X-Slack-Retry-Num. */
   deliver(bot: BotProcess, event: Record<string, unknown>, eventId: string, retry?: number): Promise<Response>;
-  /** Read the bot's database with a separate connection (after the bot exited, or beside it: under WAL a reader never waits for the writer). */
+  /**
+   * Read the bot's database with a separate connection (after the bot exited, or beside it: under WAL a reader never
+   * waits for the writer).
+   */
   query<T>(sql: string, ...params: unknown[]): T[];
   close(): Promise<void>;
 }
@@ -64,7 +67,9 @@ export async function startChildWorld(): Promise<ChildWorld> {
       return { ts, event: { type: 'app_mention', user, text: fullText, ts, channel: CHANNEL, event_ts: ts } };
     },
     deliver(bot, event, eventId, retry) {
-      const headers: Record<string, string> = retry ? { 'X-Slack-Retry-Num': String(retry), 'X-Slack-Retry-Reason': 'http_timeout' } : {};
+      const headers: Record<string, string> = retry
+        ? { 'X-Slack-Retry-Num': String(retry), 'X-Slack-Retry-Reason': 'http_timeout' }
+        : {};
       return postEvent(bot.baseUrl, SIGNING_SECRET, envelope(event, eventId), { headers });
     },
     query<T>(sql: string, ...params: unknown[]): T[] {

@@ -15,7 +15,9 @@ afterEach(async () => {
 it('answers 500 concurrent mentions exactly once each, with no SQLITE_BUSY', async () => {
   h = await startWorld();
   const people = 50;
-  const mentions = await Promise.all(Array.from({ length: 500 }, (_, i) => h.mention(`U${i % people}`, `question number ${i}`)));
+  const mentions = await Promise.all(
+    Array.from({ length: 500 }, (_, i) => h.mention(`U${i % people}`, `question number ${i}`)),
+  );
   expect(mentions.every(({ response }) => response.status === 200)).toBe(true);
   await h.idle();
 
@@ -28,8 +30,12 @@ it('answers 500 concurrent mentions exactly once each, with no SQLITE_BUSY', asy
 
   const db = new BetterSqlite3(h.test.dbPath, { timeout: 5000 });
   try {
-    expect(db.prepare("SELECT status, count(*) AS n FROM message_claims GROUP BY status").all()).toEqual([{ status: 'done', n: 500 }]);
-    expect(db.prepare("SELECT status, count(*) AS n FROM replies GROUP BY status").all()).toEqual([{ status: 'complete', n: 500 }]);
+    expect(db.prepare('SELECT status, count(*) AS n FROM message_claims GROUP BY status').all()).toEqual([
+      { status: 'done', n: 500 },
+    ]);
+    expect(db.prepare('SELECT status, count(*) AS n FROM replies GROUP BY status').all()).toEqual([
+      { status: 'complete', n: 500 },
+    ]);
   } finally {
     db.close();
   }

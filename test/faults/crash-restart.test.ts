@@ -18,7 +18,11 @@ it('answers once after a SIGKILL mid-reply and a redelivery; a completed event r
   world = await startChildWorld();
   const { slack, openai } = world;
   // The first words stream at once; the rest would take a minute, so the kill always lands mid-reply.
-  openai.enqueue({ reply: 'The first words arrive, and then the model stalls for a minute.', chunkSize: 16, tokenIntervalMs: 60_000 });
+  openai.enqueue({
+    reply: 'The first words arrive, and then the model stalls for a minute.',
+    chunkSize: 16,
+    tokenIntervalMs: 60_000,
+  });
   const first = await world.startBot();
   const { ts, event } = world.mention('U1', 'tell me something');
 
@@ -30,21 +34,29 @@ it('answers once after a SIGKILL mid-reply and a redelivery; a completed event r
   expect(world.query<{ status: string }>('SELECT status FROM message_claims')).toEqual([{ status: 'in_flight' }]);
 
   const second = await world.startBot();
-  const takeover = await second.waitForLog((line) => line.msg === 'took over replies a previous process left unfinished');
+  const takeover = await second.waitForLog(
+    (line) => line.msg === 'took over replies a previous process left unfinished',
+  );
   expect(takeover.abandoned).toBe(1);
   expect((await world.deliver(second, event, 'EvCRASH', 1)).status).toBe(200);
   const stop = await slack.waitForCall('chat.stopStream', 1);
   await second.waitForLog((line) => line.msg === 'message handled' && line.ts === ts);
 
-  const completed = slack.messagesIn(CHANNEL).filter((message) => message.user === FAKE_BOT_USER_ID && message.thread_ts === ts && message.streaming === false);
+  const completed = slack
+    .messagesIn(CHANNEL)
+    .filter((message) => message.user === FAKE_BOT_USER_ID && message.thread_ts === ts && message.streaming === false);
   expect(completed.map((message) => message.text)).toEqual([FAKE_REPLY]);
   expect(completed[0]?.ts).toBe(stop.args.ts);
   expect(openai.requests.filter((request) => request.path.endsWith('/chat/completions'))).toHaveLength(2);
-  expect(world.query<{ status: string }>("SELECT status FROM replies WHERE source_message_id = ?", ts)).toEqual([{ status: 'complete' }]);
+  expect(world.query<{ status: string }>('SELECT status FROM replies WHERE source_message_id = ?', ts)).toEqual([
+    { status: 'complete' },
+  ]);
 
   // Slack redelivers the same event again, after the reply completed: nothing new is posted.
   expect((await world.deliver(second, event, 'EvCRASH', 2)).status).toBe(200);
-  const handled = await second.waitForLog((line) => line.msg === 'message handled' && line.ts === ts && line.outcome === 'duplicate');
+  const handled = await second.waitForLog(
+    (line) => line.msg === 'message handled' && line.ts === ts && line.outcome === 'duplicate',
+  );
   expect(handled.via).toBe('app_mention');
   expect(slack.callsOf('chat.startStream')).toHaveLength(2);
   expect(slack.callsOf('chat.stopStream')).toHaveLength(1);

@@ -39,7 +39,10 @@ interface LockHolder {
   release(): void;
 }
 
-async function holdWriteLock(path: string, options: { flag?: Int32Array; releaseAfterMs?: number } = {}): Promise<LockHolder> {
+async function holdWriteLock(
+  path: string,
+  options: { flag?: Int32Array; releaseAfterMs?: number } = {},
+): Promise<LockHolder> {
   const worker = new Worker(LOCK_HOLDER, { eval: true, workerData: { path, ...options } });
   const messages: string[] = [];
   const waiters = new Map<string, () => void>();
@@ -48,9 +51,16 @@ async function holdWriteLock(path: string, options: { flag?: Int32Array; release
     waiters.get(message)?.();
   });
   const failed = new Promise<never>((_resolve, reject) => worker.once('error', reject));
-  const next = (message: string) => Promise.race([failed, new Promise<void>((resolve) => (messages.includes(message) ? resolve() : waiters.set(message, resolve)))]);
+  const next = (message: string) =>
+    Promise.race([
+      failed,
+      new Promise<void>((resolve) => (messages.includes(message) ? resolve() : waiters.set(message, resolve))),
+    ]);
   await next('locked');
-  return { released: next('released').then(() => worker.terminate().then(() => undefined)), release: () => worker.postMessage('release') };
+  return {
+    released: next('released').then(() => worker.terminate().then(() => undefined)),
+    release: () => worker.postMessage('release'),
+  };
 }
 
 let h: World;
@@ -78,7 +88,14 @@ it('waits for a write lock held briefly by another connection, then answers and 
 
   const replies = h.botReplies(ts);
   expect(replies.map((message) => message.text)).toEqual([FAKE_REPLY]);
-  expect(h.test.core.isReply({ platform: 'slack', workspaceId: FAKE_TEAM_ID, channelId: CHANNEL, messageId: replies[0]?.ts ?? '' })).toBe(true);
+  expect(
+    h.test.core.isReply({
+      platform: 'slack',
+      workspaceId: FAKE_TEAM_ID,
+      channelId: CHANNEL,
+      messageId: replies[0]?.ts ?? '',
+    }),
+  ).toBe(true);
   expect(h.logs.filter((line) => line.level >= 50)).toEqual([]);
 });
 
@@ -89,7 +106,9 @@ it('apologises when the lock is held past DATABASE_BUSY_TIMEOUT_MS, logs the err
   await h.idle();
 
   const apology = h.botReplies(first.ts);
-  expect(apology.map((message) => message.text)).toEqual(['Something went wrong on my side. Please try again in a moment.']);
+  expect(apology.map((message) => message.text)).toEqual([
+    'Something went wrong on my side. Please try again in a moment.',
+  ]);
   expect(apology[0]?.blocks ?? []).toEqual([]);
   expect(h.modelRequests()).toBe(0);
   const logged = h.logs.find((line) => line.msg === 'could not claim the message');
@@ -105,7 +124,14 @@ it('apologises when the lock is held past DATABASE_BUSY_TIMEOUT_MS, logs the err
   await h.idle();
   expect(h.botReplies(second.ts).map((message) => message.text)).toEqual([FAKE_REPLY]);
   await h.event(
-    { type: 'app_mention', channel: CHANNEL, user: 'U1', text: `<@${FAKE_BOT_USER_ID}> hello while the database is locked`, ts: first.ts, event_ts: first.ts },
+    {
+      type: 'app_mention',
+      channel: CHANNEL,
+      user: 'U1',
+      text: `<@${FAKE_BOT_USER_ID}> hello while the database is locked`,
+      ts: first.ts,
+      event_ts: first.ts,
+    },
     { headers: { 'X-Slack-Retry-Num': '1', 'X-Slack-Retry-Reason': 'http_timeout' } },
   );
   await h.idle();

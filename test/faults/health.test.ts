@@ -35,7 +35,11 @@ it('answers 200 when the database and Slack answer, and 503 naming Slack while S
   expect(await health()).toMatchObject({ status: 503, body: { ok: false, slack: 'ratelimited' } });
 
   expect(await health()).toMatchObject({ status: 200, body: { ok: true, slack: 'ok' } });
-  expect(h.logs.some((line) => line.msg === 'health check: Slack did not answer auth.test' && line.slackError === 'token_revoked')).toBe(true);
+  expect(
+    h.logs.some(
+      (line) => line.msg === 'health check: Slack did not answer auth.test' && line.slackError === 'token_revoked',
+    ),
+  ).toBe(true);
 });
 
 it('answers 503 naming Slack when the Slack API cannot be reached at all', async () => {

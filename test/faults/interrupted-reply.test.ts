@@ -21,15 +21,35 @@ const REPLY = 'Monads are a way to chain computations that carry context, such a
 function storedReplies(): Array<{ status: string; reply_text: string; error: string | null }> {
   const db = new BetterSqlite3(h.test.dbPath, { timeout: 5000 });
   try {
-    return db.prepare('SELECT status, reply_text, error FROM replies').all() as Array<{ status: string; reply_text: string; error: string | null }>;
+    return db.prepare('SELECT status, reply_text, error FROM replies').all() as Array<{
+      status: string;
+      reply_text: string;
+      error: string | null;
+    }>;
   } finally {
     db.close();
   }
 }
 
-const cases: Array<{ name: string; behaviour: Behaviour; partial: string; code: 'model_stream_cut' | 'model_timeout'; env?: Record<string, string> }> = [
-  { name: 'the connection is cut', behaviour: { cutAfterChunks: 5, reply: REPLY }, partial: REPLY.slice(0, 20), code: 'model_stream_cut' },
-  { name: 'the stream ends early without a finish reason', behaviour: { cutAfterChunks: 5, reply: REPLY, endCleanly: true }, partial: REPLY.slice(0, 20), code: 'model_stream_cut' },
+const cases: Array<{
+  name: string;
+  behaviour: Behaviour;
+  partial: string;
+  code: 'model_stream_cut' | 'model_timeout';
+  env?: Record<string, string>;
+}> = [
+  {
+    name: 'the connection is cut',
+    behaviour: { cutAfterChunks: 5, reply: REPLY },
+    partial: REPLY.slice(0, 20),
+    code: 'model_stream_cut',
+  },
+  {
+    name: 'the stream ends early without a finish reason',
+    behaviour: { cutAfterChunks: 5, reply: REPLY, endCleanly: true },
+    partial: REPLY.slice(0, 20),
+    code: 'model_stream_cut',
+  },
   {
     name: 'the stream stalls past OPENAI_TIMEOUT_MS',
     behaviour: { reply: REPLY, chunkSize: 20, tokenIntervalMs: 60_000 },
@@ -52,10 +72,19 @@ describe('interrupted replies', () => {
       const message = replies[0];
       expect(message?.streaming).toBe(false);
       expect(message?.text).toBe(`${partial}\n\n_${MODEL_ERROR_MESSAGES[code]}_`);
-      expect((message?.blocks as Array<{ type: string }> | undefined)?.map((block) => block.type)).toEqual(['context_actions']);
+      expect((message?.blocks as Array<{ type: string }> | undefined)?.map((block) => block.type)).toEqual([
+        'context_actions',
+      ]);
       expect(storedReplies()).toEqual([{ status: 'partial', reply_text: partial, error: code }]);
 
-      await h.event({ type: 'reaction_added', user: 'U2', reaction: '-1', item_user: FAKE_BOT_USER_ID, item: { type: 'message', channel: CHANNEL, ts: message?.ts }, event_ts: h.slack.nextTs() });
+      await h.event({
+        type: 'reaction_added',
+        user: 'U2',
+        reaction: '-1',
+        item_user: FAKE_BOT_USER_ID,
+        item: { type: 'message', channel: CHANNEL, ts: message?.ts },
+        event_ts: h.slack.nextTs(),
+      });
       await h.idle();
       const reports = h.test.core.recentReports({ platform: 'slack', workspaceId: FAKE_TEAM_ID, userId: 'U2' }, 10);
       expect(reports).toMatchObject([{ status: 'open', signal: 'bad', replyExcerpt: partial }]);

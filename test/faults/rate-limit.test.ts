@@ -41,7 +41,14 @@ it('answers 20 messages in a minute, sends one notice for the 21st without a mod
 
   // Slack redelivers the refused message: it stays refused, not answered late.
   await h.event(
-    { type: 'app_mention', channel: CHANNEL, user: 'U1', text: `<@${FAKE_BOT_USER_ID}> message 21`, ts: over.ts, event_ts: over.ts },
+    {
+      type: 'app_mention',
+      channel: CHANNEL,
+      user: 'U1',
+      text: `<@${FAKE_BOT_USER_ID}> message 21`,
+      ts: over.ts,
+      event_ts: over.ts,
+    },
     { headers: { 'X-Slack-Retry-Num': '1', 'X-Slack-Retry-Reason': 'http_timeout' } },
   );
   await h.idle();
@@ -51,5 +58,8 @@ it('answers 20 messages in a minute, sends one notice for the 21st without a mod
   await h.idle();
   expect(h.botReplies(other.ts).map((message) => message.text)).toEqual([FAKE_REPLY]);
   expect(h.modelRequests()).toBe(21);
-  expect(h.logs.filter((line) => line.msg === 'rate limit reached').map((line) => line.decision)).toEqual(['notify', 'silent']);
+  expect(h.logs.filter((line) => line.msg === 'rate limit reached').map((line) => line.decision)).toEqual([
+    'notify',
+    'silent',
+  ]);
 });

@@ -16,7 +16,11 @@ afterEach(async () => {
 });
 
 const completedReplies = (threadTs: string) =>
-  world.slack.messagesIn(CHANNEL).filter((message) => message.user === FAKE_BOT_USER_ID && message.thread_ts === threadTs && message.streaming === false);
+  world.slack
+    .messagesIn(CHANNEL)
+    .filter(
+      (message) => message.user === FAKE_BOT_USER_ID && message.thread_ts === threadTs && message.streaming === false,
+    );
 
 const modelRequests = () => world.openai.requests.filter((request) => request.path.endsWith('/chat/completions'));
 
@@ -54,8 +58,12 @@ it('on SIGTERM mid-reply finishes the reply, refuses new events, checkpoints the
   const db = openDatabase(world.dbPath);
   try {
     expect(db.prepare('PRAGMA integrity_check').pluck().get()).toBe('ok');
-    expect(db.prepare('SELECT status, reply_text FROM replies').all()).toEqual([{ status: 'complete', reply_text: reply }]);
-    expect(db.prepare('SELECT message_id, status FROM message_claims').all()).toEqual([{ message_id: ts, status: 'done' }]);
+    expect(db.prepare('SELECT status, reply_text FROM replies').all()).toEqual([
+      { status: 'complete', reply_text: reply },
+    ]);
+    expect(db.prepare('SELECT message_id, status FROM message_claims').all()).toEqual([
+      { message_id: ts, status: 'done' },
+    ]);
   } finally {
     db.close();
   }
@@ -71,7 +79,11 @@ it('at HEED_SHUTDOWN_TIMEOUT_MS cuts a hanging reply short with a restart notice
 
   bot.signal('SIGTERM');
   expect(await bot.exited).toEqual({ code: 0, signal: null });
-  expect(completedReplies(ts).map((message) => message.text).join('\n')).toMatch(/I am restarting\. Please ask again/);
+  expect(
+    completedReplies(ts)
+      .map((message) => message.text)
+      .join('\n'),
+  ).toMatch(/I am restarting\. Please ask again/);
   expect(world.query('SELECT message_id, status FROM message_claims')).toEqual([{ message_id: ts, status: 'done' }]);
   expect(world.query('SELECT status, error FROM replies')).toEqual([{ status: 'failed', error: 'model_cancelled' }]);
 

@@ -51,5 +51,8 @@ it('retries rate-limited chat.postMessage and chat.update where Slack refuses st
   expect(answers('chat.update').slice(0, 2)).toEqual(['http 429', 'ok']);
   const replies = h.botReplies(CHANNEL, ts);
   expect(replies).toHaveLength(1);
-  expect(replies[0]?.blocks).toEqual([{ type: 'markdown', text: FAKE_REPLY }, expect.objectContaining({ type: 'context_actions' })]);
+  expect(replies[0]?.blocks).toEqual([
+    { type: 'markdown', text: FAKE_REPLY },
+    expect.objectContaining({ type: 'context_actions' }),
+  ]);
 });

@@ -30,7 +30,17 @@ const ALL_KINDS: CommandResult[] = [
   { kind: 'preview', prompt: 'You are Heed.' },
   {
     kind: 'history',
-    lines: [{ version: 2, current: true, createdAt: '2026-11-30T10:00:00.000Z', action: 'set', restoredFrom: null, enabled: true, respond: 'x' }],
+    lines: [
+      {
+        version: 2,
+        current: true,
+        createdAt: '2026-11-30T10:00:00.000Z',
+        action: 'set',
+        restoredFrom: null,
+        enabled: true,
+        respond: 'x',
+      },
+    ],
     older: 1,
   },
   { kind: 'undo_exhausted' },
@@ -76,7 +86,15 @@ const ALL_KINDS: CommandResult[] = [
   { kind: 'not_linked' },
   {
     kind: 'why',
-    applied: { layers: [{ layer: 'channel', version: 2 }, { layer: 'user', version: 5 }], model: 'gpt-4o-mini', olderLeftOut: true, restated: true },
+    applied: {
+      layers: [
+        { layer: 'channel', version: 2 },
+        { layer: 'user', version: 5 },
+      ],
+      model: 'gpt-4o-mini',
+      olderLeftOut: true,
+      restated: true,
+    },
     layers: [
       { layer: 'channel', version: 2, text: { about: '', respond: 'Use English.' } },
       { layer: 'user', version: 5, text: { about: 'I <3 maps', respond: 'Be *brief*' } },
@@ -84,7 +102,13 @@ const ALL_KINDS: CommandResult[] = [
     leftOut: ['Ana: the first question'],
     leftOutCount: 3,
   },
-  { kind: 'why', applied: { layers: [], model: 'm', olderLeftOut: false, restated: false }, layers: [], leftOut: [], leftOutCount: 0 },
+  {
+    kind: 'why',
+    applied: { layers: [], model: 'm', olderLeftOut: false, restated: false },
+    layers: [],
+    leftOut: [],
+    leftOutCount: 0,
+  },
   { kind: 'why_unavailable', reason: 'not_yours' },
   { kind: 'why_unavailable', reason: 'not_a_reply' },
   { kind: 'why_unavailable', reason: 'not_recorded' },
@@ -97,8 +121,22 @@ const ALL_KINDS: CommandResult[] = [
 ];
 
 const APPLIED_LINES: AppliedSummary[] = [
-  { layers: [{ layer: 'user', version: 5 }, { layer: 'channel', version: 2 }], model: 'gpt-4o-mini', olderLeftOut: false, restated: false },
-  { layers: [{ layer: 'workspace', version: 1 }], model: 'gpt-4o-mini', olderLeftOut: true, restated: true, checks: { passed: 3, failed: 0 } },
+  {
+    layers: [
+      { layer: 'user', version: 5 },
+      { layer: 'channel', version: 2 },
+    ],
+    model: 'gpt-4o-mini',
+    olderLeftOut: false,
+    restated: false,
+  },
+  {
+    layers: [{ layer: 'workspace', version: 1 }],
+    model: 'gpt-4o-mini',
+    olderLeftOut: true,
+    restated: true,
+    checks: { passed: 3, failed: 0 },
+  },
   { layers: [], model: 'llama3.2', olderLeftOut: false, restated: false, checks: { passed: 2, failed: 1 } },
 ];
 
@@ -128,18 +166,36 @@ describe.each(PLATFORMS)('the message table on %s', (platform, markup) => {
     expect(text).toMatchSnapshot(platform);
   });
 
-  it.each(APPLIED_LINES.map((summary, index) => [index, summary] as const))('renders applied line %s', (_index, summary) => {
-    expect(appliedLine(summary, markup)).toMatchSnapshot(platform);
-  });
+  it.each(APPLIED_LINES.map((summary, index) => [index, summary] as const))(
+    'renders applied line %s',
+    (_index, summary) => {
+      expect(appliedLine(summary, markup)).toMatchSnapshot(platform);
+    },
+  );
 
-  it.each(EDITOR_RESULTS.map((result) => [result.kind, result] as const))('renders the editor result %s', (_kind, result) => {
-    expect(editorMessage(result, markup)).toMatchSnapshot(platform);
-  });
+  it.each(EDITOR_RESULTS.map((result) => [result.kind, result] as const))(
+    'renders the editor result %s',
+    (_kind, result) => {
+      expect(editorMessage(result, markup)).toMatchSnapshot(platform);
+    },
+  );
 });
 
 describe('platform formatting', () => {
-  const shown: CommandResult = { kind: 'shown', about: 'I <3 maps & <@U2>', respond: 'Be brief', enabled: true, version: 1 };
-  const setBy: CommandResult = { kind: 'layer_shown', layer: 'channel', text: 'Use English.', version: 2, setBy: 'U_ADMIN' };
+  const shown: CommandResult = {
+    kind: 'shown',
+    about: 'I <3 maps & <@U2>',
+    respond: 'Be brief',
+    enabled: true,
+    version: 1,
+  };
+  const setBy: CommandResult = {
+    kind: 'layer_shown',
+    layer: 'channel',
+    text: 'Use English.',
+    version: 2,
+    setBy: 'U_ADMIN',
+  };
 
   it('GIVEN Slack THEN a mention renders as a mention and person text cannot form one', () => {
     expect(commandMessage(setBy, slackMarkup)).toContain('set by <@U_ADMIN>');
@@ -163,6 +219,8 @@ describe('platform formatting', () => {
   });
 
   it('GIVEN Slack THEN placeholders in fixed text are escaped so they show as written', () => {
-    expect(commandMessage({ kind: 'nothing_set', command: 'toggle' }, slackMarkup)).toContain('`/instructions set &lt;text&gt;`');
+    expect(commandMessage({ kind: 'nothing_set', command: 'toggle' }, slackMarkup)).toContain(
+      '`/instructions set &lt;text&gt;`',
+    );
   });
 });

@@ -170,7 +170,13 @@ afterEach(async () => {
 });
 
 describe('the nonce in a running core', () => {
-  const actor = { platform: 'slack' as const, workspaceId: 'T1', channelId: 'C1', userId: 'U1', isPlatformAdmin: false };
+  const actor = {
+    platform: 'slack' as const,
+    workspaceId: 'T1',
+    channelId: 'C1',
+    userId: 'U1',
+    isPlatformAdmin: false,
+  };
   const previewText = async (core: TestCore['core']) => {
     const result = await core.command(actor, 'preview');
     return result.kind === 'preview' ? result.prompt : '';
@@ -195,7 +201,10 @@ describe('the nonce in a running core', () => {
     });
     await test.core.command(actor, 'set Be brief.');
     const preview = await previewText(test.core);
-    const { messages } = test.core.prompts.prepare({ ...actor, messageId: '1', text: 'hi', history: [], isDirect: false }, silentLogger());
+    const { messages } = test.core.prompts.prepare(
+      { ...actor, messageId: '1', text: 'hi', history: [], isDirect: false },
+      silentLogger(),
+    );
     expect(preview).toContain(messages[0]?.content ?? 'missing');
   });
 });

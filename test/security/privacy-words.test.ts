@@ -41,7 +41,13 @@ describe('what the instructions editors say about who reads them', () => {
 
   it('GIVEN /instructions help (both platforms share it) THEN it says what operators can read', async () => {
     h = await startHarness();
-    const actor = { platform: 'discord' as const, workspaceId: 'G1', channelId: 'C1', userId: 'U1', isPlatformAdmin: false };
+    const actor = {
+      platform: 'discord' as const,
+      workspaceId: 'G1',
+      channelId: 'C1',
+      userId: 'U1',
+      isPlatformAdmin: false,
+    };
     const help = await h.test.core.command(actor, 'help');
     expect(help.kind).toBe('help');
     expect(helpText(discordMarkup)).toMatch(OPERATORS_SEE);

@@ -7,7 +7,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ADD_NOTE_ACTION_ID } from '../../src/adapters/slack/feedback.js';
 import { FAKE_APP_ID, FAKE_TEAM_ID } from '../support/fake-slack.js';
 import { postCommand, postInteraction } from '../support/slack-signing.js';
-import { CHANNEL, ephemeralButtonClick, SIGNING_SECRET, startHarness, type Harness } from '../adapters/slack/harness.js';
+import {
+  CHANNEL,
+  ephemeralButtonClick,
+  SIGNING_SECRET,
+  startHarness,
+  type Harness,
+} from '../adapters/slack/harness.js';
 
 let h: Harness | undefined;
 afterEach(async () => {

@@ -62,21 +62,30 @@ export interface StartBotOptions {
  */
 export async function startBotProcess(options: StartBotOptions): Promise<BotProcess> {
   const cwd = mkdtempSync(join(tmpdir(), 'heed-bot-cwd-'));
-  const child: ChildProcess = spawn(process.execPath, ['--import', TSX_LOADER, join(ROOT, options.entry ?? 'src/main.ts')], {
-    cwd,
-    env: { PATH: process.env.PATH ?? '', ...options.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['--import', TSX_LOADER, join(ROOT, options.entry ?? 'src/main.ts')],
+    {
+      cwd,
+      env: { PATH: process.env.PATH ?? '', ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const logs: ChildLog[] = [];
   const other: string[] = [];
-  const waiters: Array<{ match: (line: ChildLog) => boolean; resolve: (line: ChildLog) => void; reject: (error: Error) => void }> = [];
+  const waiters: Array<{
+    match: (line: ChildLog) => boolean;
+    resolve: (line: ChildLog) => void;
+    reject: (error: Error) => void;
+  }> = [];
   let exit: ChildExit | undefined;
 
   const exited = new Promise<ChildExit>((resolve) => {
     child.once('exit', (code, signal) => {
       exit = { code, signal };
       rmSync(cwd, { recursive: true, force: true });
-      for (const waiter of waiters.splice(0)) waiter.reject(new Error(`the bot exited (${code ?? signal}) before the awaited log line:\n${otherOutput()}`));
+      for (const waiter of waiters.splice(0))
+        waiter.reject(new Error(`the bot exited (${code ?? signal}) before the awaited log line:\n${otherOutput()}`));
       resolve(exit);
     });
   });

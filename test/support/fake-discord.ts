@@ -5,7 +5,8 @@
  * partials, caching and the REST payloads discord.js builds are all exercised rather than mocked.
  *
  * It holds a small world with fixed ids (FAKE_IDS: one guild with #general, #reports and an active
- * thread; users alice, bob and dana; DM channels made on demand), stores every message posted either way, records every REST
+ * thread; users alice, bob and dana; DM channels made on demand), stores every message posted either way, records every
+ * REST
  * call (method, path, query, parsed body), lets a test await "the n-th call matching X" instead of
  * sleeping, and can dispatch MESSAGE_CREATE, MESSAGE_REACTION_ADD/REMOVE and INTERACTION_CREATE.
  * Like Discord, it strips message content from events when the MessageContent intent is missing
@@ -240,7 +241,11 @@ function json(res: ServerResponse, status: number, body: unknown, headers: Recor
 export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promise<FakeDiscord> {
   const bot = user(FAKE_IDS.bot, 'heed', 'Heed', true);
   const applicationId = bot.id;
-  const users = { alice: user(FAKE_IDS.alice, 'alice', 'Alice'), bob: user(FAKE_IDS.bob, 'bob', 'Bob'), dana: user(FAKE_IDS.dana, 'dana', 'Dana') };
+  const users = {
+    alice: user(FAKE_IDS.alice, 'alice', 'Alice'),
+    bob: user(FAKE_IDS.bob, 'bob', 'Bob'),
+    dana: user(FAKE_IDS.dana, 'dana', 'Dana'),
+  };
   const guildId = FAKE_IDS.guild;
   const channels = { general: FAKE_IDS.general, reports: FAKE_IDS.reports, thread: FAKE_IDS.thread };
   const sessionId = `session-${snowflake()}`;
@@ -284,7 +289,9 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     flags: 0,
   });
   /** Thread id → its parent channel and name; the fixed thread exists from the start. */
-  const threads = new Map<string, { parentId: string; name: string }>([[channels.thread, { parentId: channels.general, name: 'a thread' }]]);
+  const threads = new Map<string, { parentId: string; name: string }>([
+    [channels.thread, { parentId: channels.general, name: 'a thread' }],
+  ]);
   const threadChannel = (id: string): Json => ({
     id,
     type: ChannelType.PublicThread,
@@ -383,7 +390,8 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
   /** What a client with the identified intents may see of a message (Discord's Message Content rule). */
   const visible = (message: APIMessage): APIMessage => {
     if (intents === undefined || (intents & GatewayIntentBits.MessageContent) !== 0) return message;
-    if (isDm(message.channel_id) || message.author.id === bot.id || message.mentions.some((m) => m.id === bot.id)) return message;
+    if (isDm(message.channel_id) || message.author.id === bot.id || message.mentions.some((m) => m.id === bot.id))
+      return message;
     return { ...message, content: '', embeds: [], attachments: [], components: [] };
   };
 
@@ -428,7 +436,12 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     }
     const session: GatewaySession = { socket, seq: 0, identified: false };
     gateway = session;
-    send(session, { op: GatewayOpcodes.Hello, d: { heartbeat_interval: options.heartbeatIntervalMs ?? 41_250 }, s: null, t: null });
+    send(session, {
+      op: GatewayOpcodes.Hello,
+      d: { heartbeat_interval: options.heartbeatIntervalMs ?? 41_250 },
+      s: null,
+      t: null,
+    });
     socket.on('message', (raw) => {
       const payload = JSON.parse(String(raw)) as { op: number; d: Json };
       if (payload.op === GatewayOpcodes.Heartbeat) {
@@ -529,7 +542,11 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
   /** The gateway shape of a message: plus guild_id, member and channel_type. */
   const gatewayMessage = (message: APIMessage): Json => {
     const dm = isDm(message.channel_id);
-    const channelType = dm ? ChannelType.DM : threads.has(message.channel_id) ? ChannelType.PublicThread : ChannelType.GuildText;
+    const channelType = dm
+      ? ChannelType.DM
+      : threads.has(message.channel_id)
+        ? ChannelType.PublicThread
+        : ChannelType.GuildText;
     return {
       ...visible(message),
       channel_type: channelType,
@@ -544,8 +561,11 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     if (opts.replyTo && !reference) throw new Error(`fake-discord: no message ${opts.replyTo} to reply to`);
     const content = opts.mention ? `<@${bot.id}> ${opts.content}` : opts.content;
     // Like Discord: everyone written as <@id> is mentioned, and so is the author of a pinging reply.
-    const mentions = [bot, ...Object.values(users)].filter((u) => content.includes(`<@${u.id}>`) || content.includes(`<@!${u.id}>`));
-    if (reference && opts.ping !== false && !mentions.some((m) => m.id === reference.author.id)) mentions.push(reference.author);
+    const mentions = [bot, ...Object.values(users)].filter(
+      (u) => content.includes(`<@${u.id}>`) || content.includes(`<@!${u.id}>`),
+    );
+    if (reference && opts.ping !== false && !mentions.some((m) => m.id === reference.author.id))
+      mentions.push(reference.author);
     const message = store(buildMessage({ channelId, author, content, mentions, ...(reference ? { reference } : {}) }));
     dispatch(GatewayDispatchEvents.MessageCreate, gatewayMessage(message));
     return message;
@@ -571,7 +591,13 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
       message_id: target.id,
       ...(dm ? {} : { guild_id: guildId }),
       ...(event === GatewayDispatchEvents.MessageReactionAdd
-        ? { message_author_id: target.author.id, burst: false, burst_colors: [], type: 0, ...(dm ? {} : { member: member(reactor, true) }) }
+        ? {
+            message_author_id: target.author.id,
+            burst: false,
+            burst_colors: [],
+            type: 0,
+            ...(dm ? {} : { member: member(reactor, true) }),
+          }
         : { burst: false, type: 0 }),
       emoji: { id: null, name: opts.emoji ?? '👎' },
     });
@@ -627,7 +653,9 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
       value,
     }));
     const sub = { name: opts.subcommand, type: ApplicationCommandOptionType.Subcommand, options: values };
-    const options = opts.group ? [{ name: opts.group, type: ApplicationCommandOptionType.SubcommandGroup, options: [sub] }] : [sub];
+    const options = opts.group
+      ? [{ name: opts.group, type: ApplicationCommandOptionType.SubcommandGroup, options: [sub] }]
+      : [sub];
     return interaction(opts, InteractionType.ApplicationCommand, {
       id: snowflake(),
       name: opts.name ?? 'instructions',
@@ -639,13 +667,17 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
   const messageCommand = (opts: MessageCommandOptions): FakeInteraction => {
     const target = byId.get(opts.targetMessageId);
     if (!target) throw new Error(`fake-discord: no message ${opts.targetMessageId} to target`);
-    return interaction({ ...opts, channelId: target.channel_id, dm: isDm(target.channel_id) }, InteractionType.ApplicationCommand, {
-      id: snowflake(),
-      name: opts.name,
-      type: ApplicationCommandType.Message,
-      target_id: target.id,
-      resolved: { messages: { [target.id]: visible(target) } },
-    });
+    return interaction(
+      { ...opts, channelId: target.channel_id, dm: isDm(target.channel_id) },
+      InteractionType.ApplicationCommand,
+      {
+        id: snowflake(),
+        name: opts.name,
+        type: ApplicationCommandType.Message,
+        target_id: target.id,
+        resolved: { messages: { [target.id]: visible(target) } },
+      },
+    );
   };
 
   const modalSubmit = (opts: ModalSubmitOptions): FakeInteraction => {
@@ -659,7 +691,12 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
   };
 
   const button = (opts: ButtonOptions): FakeInteraction =>
-    interaction(opts, InteractionType.MessageComponent, { custom_id: opts.customId, component_type: ComponentType.Button }, { message: opts.message });
+    interaction(
+      opts,
+      InteractionType.MessageComponent,
+      { custom_id: opts.customId, component_type: ComponentType.Button },
+      { message: opts.message },
+    );
 
   // ---- REST -------------------------------------------------------------------------------------------
 
@@ -698,8 +735,10 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
       throw new HttpFailure(400, 50035, 'Invalid Form Body (message_reference: Unknown message)');
     }
     const content = typeof body.content === 'string' ? body.content : '';
-    if (content.length > 2000) throw new HttpFailure(400, 50035, 'Invalid Form Body (content: Must be 2000 or fewer in length.)');
-    if (content.trim() === '' && !Array.isArray(body.embeds)) throw new HttpFailure(400, 50006, 'Cannot send an empty message');
+    if (content.length > 2000)
+      throw new HttpFailure(400, 50035, 'Invalid Form Body (content: Must be 2000 or fewer in length.)');
+    if (content.trim() === '' && !Array.isArray(body.embeds))
+      throw new HttpFailure(400, 50006, 'Cannot send an empty message');
     const message = buildMessage({
       channelId,
       author: bot,
@@ -714,7 +753,8 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
 
   const editMessage = (message: APIMessage, body: Json): APIMessage => {
     if (typeof body.content === 'string') {
-      if (body.content.length > 2000) throw new HttpFailure(400, 50035, 'Invalid Form Body (content: Must be 2000 or fewer in length.)');
+      if (body.content.length > 2000)
+        throw new HttpFailure(400, 50035, 'Invalid Form Body (content: Must be 2000 or fewer in length.)');
       message.content = body.content;
     }
     if (Array.isArray(body.components)) message.components = body.components as NonNullable<APIMessage['components']>;
@@ -722,19 +762,39 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     return message;
   };
 
-  const route = (method: string, path: string, query: Record<string, string>, body: unknown): { status: number; body?: unknown } => {
+  const route = (
+    method: string,
+    path: string,
+    query: Record<string, string>,
+    body: unknown,
+  ): { status: number; body?: unknown } => {
     const payload = (body ?? {}) as Json;
     let match: RegExpExecArray | null;
 
     if (method === 'GET' && path === '/gateway/bot') {
       return {
         status: 200,
-        body: { url: gatewayUrl, shards: 1, session_start_limit: { total: 1000, remaining: 999, reset_after: 14_400_000, max_concurrency: 1 } },
+        body: {
+          url: gatewayUrl,
+          shards: 1,
+          session_start_limit: { total: 1000, remaining: 999, reset_after: 14_400_000, max_concurrency: 1 },
+        },
       };
     }
     if (method === 'GET' && path === '/users/@me') return { status: 200, body: bot };
     if (method === 'GET' && path === '/applications/@me') {
-      return { status: 200, body: { id: applicationId, name: 'Heed', description: '', bot_public: true, bot_require_code_grant: false, flags: 0, bot } };
+      return {
+        status: 200,
+        body: {
+          id: applicationId,
+          name: 'Heed',
+          description: '',
+          bot_public: true,
+          bot_require_code_grant: false,
+          flags: 0,
+          bot,
+        },
+      };
     }
     if ((match = /^\/applications\/(\d+)(?:\/guilds\/(\d+))?\/commands$/.exec(path))) {
       if (match[1] !== applicationId) throw new HttpFailure(403, 50001, 'Missing Access');
@@ -830,7 +890,10 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
         return { status: 204 };
       }
     }
-    if (/^\/channels\/(\d+)\/messages\/(\d+)\/reactions\/[^/]+\/@me$/.test(path) && (method === 'PUT' || method === 'DELETE')) {
+    if (
+      /^\/channels\/(\d+)\/messages\/(\d+)\/reactions\/[^/]+\/@me$/.test(path) &&
+      (method === 'PUT' || method === 'DELETE')
+    ) {
       return { status: 204 };
     }
     if ((match = /^\/channels\/(\d+)$/.exec(path)) && method === 'GET') {
@@ -853,7 +916,14 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     const method = (req.method ?? 'GET').toUpperCase();
     const path = url.pathname.startsWith(API_PREFIX) ? url.pathname.slice(API_PREFIX.length) : url.pathname;
     const body = await readBody(req);
-    const call: RecordedCall = { method, path, query: Object.fromEntries(url.searchParams), headers: req.headers, body, status: 0 };
+    const call: RecordedCall = {
+      method,
+      path,
+      query: Object.fromEntries(url.searchParams),
+      headers: req.headers,
+      body,
+      status: 0,
+    };
 
     let status: number;
     let answer: unknown;

@@ -16,7 +16,9 @@ export interface RecordedRequest {
   body: unknown;
   /** `performance.now()` when the request arrived (same clock as the test process: the fake runs in-process). */
   receivedAt: number;
-  /** `performance.now()` when the fake wrote the end of its response; unset for hangs, cuts and answers still streaming. */
+  /**
+   * `performance.now()` when the fake wrote the end of its response; unset for hangs, cuts and answers still streaming.
+   */
   completedAt?: number;
 }
 
@@ -160,7 +162,13 @@ export async function startFakeOpenAI(options: { fallback?: Behaviour } = {}): P
     const receivedAt = performance.now();
     const raw = await readBody(req);
     const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
-    const recorded: RecordedRequest = { method: req.method ?? 'GET', path, headers: req.headers, body: parseJson(raw), receivedAt };
+    const recorded: RecordedRequest = {
+      method: req.method ?? 'GET',
+      path,
+      headers: req.headers,
+      body: parseJson(raw),
+      receivedAt,
+    };
     requests.push(recorded);
     await route(req, res, recorded);
     // Stamped when the fake has written its last byte, before the client can see it, so a test or a
@@ -194,7 +202,13 @@ export async function startFakeOpenAI(options: { fallback?: Behaviour } = {}): P
     const body = req.body;
     // Validate as the real API does, so a malformed request shows up as a 400 rather than a fake success.
     if (!isRecord(body) || !Array.isArray(body.messages) || body.messages.length === 0) {
-      sendError(res, 400, "Missing required parameter: 'messages'.", 'invalid_request_error', 'missing_required_parameter');
+      sendError(
+        res,
+        400,
+        "Missing required parameter: 'messages'.",
+        'invalid_request_error',
+        'missing_required_parameter',
+      );
       return;
     }
     const behaviour = queue.shift() ?? state.fallback;
@@ -210,7 +224,14 @@ export async function startFakeOpenAI(options: { fallback?: Behaviour } = {}): P
       if (status === 429) res.setHeader('Retry-After', String(behaviour.retryAfterSeconds ?? 0));
       const [type, code, fallbackMessage] = ERRORS[status];
       const message = behaviour.message ?? fallbackMessage;
-      sendError(res, status, message, type, behaviour.code === undefined ? code : behaviour.code, behaviour.param ?? null);
+      sendError(
+        res,
+        status,
+        message,
+        type,
+        behaviour.code === undefined ? code : behaviour.code,
+        behaviour.param ?? null,
+      );
       return;
     }
 
@@ -257,7 +278,14 @@ export async function startFakeOpenAI(options: { fallback?: Behaviour } = {}): P
         object: 'chat.completion',
         created: nowSeconds(),
         model,
-        choices: [{ index: 0, message: { role: 'assistant', content: text, refusal: null }, logprobs: null, finish_reason: 'stop' }],
+        choices: [
+          {
+            index: 0,
+            message: { role: 'assistant', content: text, refusal: null },
+            logprobs: null,
+            finish_reason: 'stop',
+          },
+        ],
         usage: fullUsage,
       });
       return;
@@ -274,7 +302,14 @@ export async function startFakeOpenAI(options: { fallback?: Behaviour } = {}): P
     }
     void writeEvent(res, chunk(id, model, {}, 'stop'));
     if (includeUsage) {
-      void writeEvent(res, { id, object: 'chat.completion.chunk', created: nowSeconds(), model, choices: [], usage: fullUsage });
+      void writeEvent(res, {
+        id,
+        object: 'chat.completion.chunk',
+        created: nowSeconds(),
+        model,
+        choices: [],
+        usage: fullUsage,
+      });
     }
     res.end('data: [DONE]\n\n');
   }
@@ -317,7 +352,8 @@ export async function startFakeOpenAI(options: { fallback?: Behaviour } = {}): P
       for (const timer of timers) clearTimeout(timer);
       timers.clear();
       for (const [target, list] of waiters) {
-        for (const waiter of list) waiter.reject(new Error(`fake OpenAI closed before chat request #${target} arrived`));
+        for (const waiter of list)
+          waiter.reject(new Error(`fake OpenAI closed before chat request #${target} arrived`));
       }
       waiters.clear();
       const done = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -338,7 +374,12 @@ const ERRORS: Record<StatusBehaviour['status'], [string, string | null, string]>
   503: ['server_error', 'service_unavailable', 'The server is overloaded or not ready yet.'],
 };
 
-function chunk(id: string, model: string, delta: Record<string, unknown>, finishReason: string | null): Record<string, unknown> {
+function chunk(
+  id: string,
+  model: string,
+  delta: Record<string, unknown>,
+  finishReason: string | null,
+): Record<string, unknown> {
   return {
     id,
     object: 'chat.completion.chunk',
@@ -364,7 +405,14 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.end(JSON.stringify(body));
 }
 
-function sendError(res: ServerResponse, status: number, message: string, type: string, code: string | null, param: string | null = null): void {
+function sendError(
+  res: ServerResponse,
+  status: number,
+  message: string,
+  type: string,
+  code: string | null,
+  param: string | null = null,
+): void {
   sendJson(res, status, { error: { message, type, param, code } });
 }
 

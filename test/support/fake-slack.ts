@@ -155,7 +155,11 @@ function streamedText(args: Record<string, unknown>): string {
 
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    ...headers,
+  });
   res.end(text);
 }
 
@@ -185,7 +189,8 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     }
     return list;
   };
-  const findMessage = (channel: string, ts: string): FakeMessage | undefined => channels.get(channel)?.find((message) => message.ts === ts);
+  const findMessage = (channel: string, ts: string): FakeMessage | undefined =>
+    channels.get(channel)?.find((message) => message.ts === ts);
 
   const settle = <T>(waiters: Waiter<T>[], key: string, n: number, value: T): void => {
     for (let index = waiters.length - 1; index >= 0; index--) {
@@ -197,10 +202,27 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     }
   };
 
-  const userOf = (id: string): FakeUser => users.get(id) ?? { id, name: id.toLowerCase(), real_name: `User ${id}`, profile: { display_name: '', real_name: `User ${id}` } };
+  const userOf = (id: string): FakeUser =>
+    users.get(id) ?? {
+      id,
+      name: id.toLowerCase(),
+      real_name: `User ${id}`,
+      profile: { display_name: '', real_name: `User ${id}` },
+    };
 
-  const postBot = (channel: string, fields: Omit<FakeMessage, 'type' | 'ts' | 'text'> & { text?: string }): FakeMessage => {
-    const message: FakeMessage = { type: 'message', user: FAKE_BOT_USER_ID, bot_id: FAKE_BOT_ID, app_id: FAKE_APP_ID, ts: nextTs(), ...fields, text: fields.text ?? '' };
+  const postBot = (
+    channel: string,
+    fields: Omit<FakeMessage, 'type' | 'ts' | 'text'> & { text?: string },
+  ): FakeMessage => {
+    const message: FakeMessage = {
+      type: 'message',
+      user: FAKE_BOT_USER_ID,
+      bot_id: FAKE_BOT_ID,
+      app_id: FAKE_APP_ID,
+      ts: nextTs(),
+      ...fields,
+      text: fields.text ?? '',
+    };
     channelMessages(channel).push(message);
     return message;
   };
@@ -211,10 +233,24 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     const ts = typeof args.ts === 'string' ? args.ts : '';
     switch (method) {
       case 'auth.test':
-        return { ok: true, url: 'https://fake.slack.test/', team: 'Fake Team', user: 'heed', team_id: FAKE_TEAM_ID, user_id: FAKE_BOT_USER_ID, bot_id: FAKE_BOT_ID, is_enterprise_install: false };
+        return {
+          ok: true,
+          url: 'https://fake.slack.test/',
+          team: 'Fake Team',
+          user: 'heed',
+          team_id: FAKE_TEAM_ID,
+          user_id: FAKE_BOT_USER_ID,
+          bot_id: FAKE_BOT_ID,
+          is_enterprise_install: false,
+        };
       case 'chat.postMessage': {
         const message = postBot(channel, {
-          text: typeof args.text === 'string' ? args.text : typeof args.markdown_text === 'string' ? args.markdown_text : '',
+          text:
+            typeof args.text === 'string'
+              ? args.text
+              : typeof args.markdown_text === 'string'
+                ? args.markdown_text
+                : '',
           ...(typeof args.thread_ts === 'string' ? { thread_ts: args.thread_ts } : {}),
           ...(Array.isArray(args.blocks) ? { blocks: args.blocks } : {}),
         });
@@ -269,15 +305,33 @@ export async function startFakeSlack(): Promise<FakeSlack> {
         return { ok: true, messages: page, has_more: next !== '', response_metadata: { next_cursor: next } };
       }
       case 'conversations.history': {
-        const top = channelMessages(channel).filter((message) => message.thread_ts === undefined || message.thread_ts === message.ts);
+        const top = channelMessages(channel).filter(
+          (message) => message.thread_ts === undefined || message.thread_ts === message.ts,
+        );
         const limit = Number(args.limit ?? 100) || 100;
-        return { ok: true, messages: [...top].reverse().slice(0, limit), has_more: top.length > limit, response_metadata: { next_cursor: '' } };
+        return {
+          ok: true,
+          messages: [...top].reverse().slice(0, limit),
+          has_more: top.length > limit,
+          response_metadata: { next_cursor: '' },
+        };
       }
       case 'users.info': {
         const id = typeof args.user === 'string' ? args.user : '';
         if (id === '') return { ok: false, error: 'user_not_found' };
         const user = userOf(id);
-        return { ok: true, user: { team_id: FAKE_TEAM_ID, deleted: false, is_bot: false, is_admin: false, is_owner: false, is_primary_owner: false, ...user } };
+        return {
+          ok: true,
+          user: {
+            team_id: FAKE_TEAM_ID,
+            deleted: false,
+            is_bot: false,
+            is_admin: false,
+            is_owner: false,
+            is_primary_owner: false,
+            ...user,
+          },
+        };
       }
       case 'views.open':
       case 'views.push':
@@ -296,7 +350,12 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     const raw = await readBody(req);
     const args = parseArgs(raw, req.headers['content-type']);
     const auth = req.headers.authorization;
-    const token = typeof auth === 'string' && auth.startsWith('Bearer ') ? auth.slice('Bearer '.length) : typeof args.token === 'string' ? args.token : undefined;
+    const token =
+      typeof auth === 'string' && auth.startsWith('Bearer ')
+        ? auth.slice('Bearer '.length)
+        : typeof args.token === 'string'
+          ? args.token
+          : undefined;
     const queue = scripted.get(method);
     const answer = queue?.shift();
 
@@ -372,7 +431,8 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     origin,
     calls,
     callsOf: (method) => calls.filter((call) => call.method === method),
-    waitForCall: (method, n = 1) => waitFor(callWaiters, () => calls.filter((call) => call.method === method)[n - 1], method, n),
+    waitForCall: (method, n = 1) =>
+      waitFor(callWaiters, () => calls.filter((call) => call.method === method)[n - 1], method, n),
     enqueue(method, ...answers) {
       const queue = scripted.get(method) ?? [];
       queue.push(...answers);
@@ -380,7 +440,8 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     },
     responseUrl: (id) => `${origin}/response/${encodeURIComponent(id)}`,
     responsePosts,
-    waitForResponse: (id, n = 1) => waitFor(responseWaiters, () => responsePosts.filter((post) => post.id === id)[n - 1], id, n),
+    waitForResponse: (id, n = 1) =>
+      waitFor(responseWaiters, () => responsePosts.filter((post) => post.id === id)[n - 1], id, n),
     addUser(user) {
       users.set(user.id, user);
     },
@@ -412,11 +473,18 @@ export function eventEnvelope(event: Record<string, unknown>, eventId: string): 
     type: 'event_callback',
     event_id: eventId,
     event_time: Math.floor(Date.now() / 1000),
-    authorizations: [{ enterprise_id: null, team_id: FAKE_TEAM_ID, user_id: FAKE_BOT_USER_ID, is_bot: true, is_enterprise_install: false }],
+    authorizations: [
+      {
+        enterprise_id: null,
+        team_id: FAKE_TEAM_ID,
+        user_id: FAKE_BOT_USER_ID,
+        is_bot: true,
+        is_enterprise_install: false,
+      },
+    ],
     is_ext_shared_channel: false,
   };
 }
-
 
 /**
  * The `assistant_thread_started` event Slack sends when someone opens Heed's assistant panel; `viewing`

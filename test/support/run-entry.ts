@@ -14,13 +14,20 @@ export interface EntryResult {
 }
 
 /** Run `entry` (relative to the repository root) to completion, with `input` on standard input. */
-export function runEntry(entry: string, options: { cwd: string; env: Record<string, string>; input?: string }): Promise<EntryResult> {
+export function runEntry(
+  entry: string,
+  options: { cwd: string; env: Record<string, string>; input?: string },
+): Promise<EntryResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), join(import.meta.dirname, '../..', entry)], {
-      cwd: options.cwd,
-      env: { PATH: process.env.PATH ?? '', ...options.env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', import.meta.resolve('tsx'), join(import.meta.dirname, '../..', entry)],
+      {
+        cwd: options.cwd,
+        env: { PATH: process.env.PATH ?? '', ...options.env },
+        stdio: ['pipe', 'pipe', 'pipe'],
+      },
+    );
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => {

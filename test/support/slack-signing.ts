@@ -46,16 +46,43 @@ export async function postSigned(
 }
 
 /** POST an Events API envelope (JSON). */
-export function postEvent(baseUrl: string, signingSecret: string, envelope: unknown, options?: SignedPostOptions): Promise<Response> {
+export function postEvent(
+  baseUrl: string,
+  signingSecret: string,
+  envelope: unknown,
+  options?: SignedPostOptions,
+): Promise<Response> {
   return postSigned(baseUrl, signingSecret, JSON.stringify(envelope), 'application/json', options);
 }
 
 /** POST a slash command (form fields). */
-export function postCommand(baseUrl: string, signingSecret: string, fields: Record<string, string>, options?: SignedPostOptions): Promise<Response> {
-  return postSigned(baseUrl, signingSecret, new URLSearchParams(fields).toString(), 'application/x-www-form-urlencoded', options);
+export function postCommand(
+  baseUrl: string,
+  signingSecret: string,
+  fields: Record<string, string>,
+  options?: SignedPostOptions,
+): Promise<Response> {
+  return postSigned(
+    baseUrl,
+    signingSecret,
+    new URLSearchParams(fields).toString(),
+    'application/x-www-form-urlencoded',
+    options,
+  );
 }
 
 /** POST an interaction payload (block_actions, view_submission …) as the form field `payload`. */
-export function postInteraction(baseUrl: string, signingSecret: string, payload: unknown, options?: SignedPostOptions): Promise<Response> {
-  return postSigned(baseUrl, signingSecret, new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), 'application/x-www-form-urlencoded', options);
+export function postInteraction(
+  baseUrl: string,
+  signingSecret: string,
+  payload: unknown,
+  options?: SignedPostOptions,
+): Promise<Response> {
+  return postSigned(
+    baseUrl,
+    signingSecret,
+    new URLSearchParams({ payload: JSON.stringify(payload) }).toString(),
+    'application/x-www-form-urlencoded',
+    options,
+  );
 }

@@ -22,7 +22,11 @@ export interface TestCore {
  * Open a core on a new temporary database. `env` overrides any configuration variable, for example
  * `{ HEED_ADMINS: 'U_ADMIN' }`; the model client talks to `openaiUrl` with no retries.
  */
-export async function createTestCore(options: { openaiUrl: string; env?: Record<string, string>; logger?: Logger }): Promise<TestCore> {
+export async function createTestCore(options: {
+  openaiUrl: string;
+  env?: Record<string, string>;
+  logger?: Logger;
+}): Promise<TestCore> {
   const dir = mkdtempSync(join(tmpdir(), 'heed-test-'));
   const dbPath = join(dir, 'heed.db');
   const config = parseConfig({

@@ -41,7 +41,11 @@ interface Form {
 const FORMS: Form[] = [
   { name: 'edit', description: 'Edit both fields of your instructions in a dialog' },
   { name: 'show', description: 'Show your instructions, their version and whether they are on' },
-  { name: 'set', description: 'Replace how I should respond to you', text: 'How I should respond (style, format, length, language)' },
+  {
+    name: 'set',
+    description: 'Replace how I should respond to you',
+    text: 'How I should respond (style, format, length, language)',
+  },
   { name: 'about', description: 'Replace what I should know about you', text: 'What I should know about you' },
   { name: 'add', description: 'Add a line to how I should respond', text: 'The line to add' },
   { name: 'clear', description: 'Remove your instructions (their history is kept)' },
@@ -73,13 +77,22 @@ function subcommand(sub: SlashCommandSubcommandBuilder, form: Form): SlashComman
   const text = form.text;
   if (text) {
     sub.addStringOption((option) => {
-      option.setName(TEXT_OPTION).setDescription(text).setRequired(form.optional !== true);
+      option
+        .setName(TEXT_OPTION)
+        .setDescription(text)
+        .setRequired(form.optional !== true);
       if (form.choices) option.addChoices(...form.choices.map((choice) => ({ name: choice, value: choice })));
       return option;
     });
   }
   if (form.version) {
-    sub.addIntegerOption((option) => option.setName(VERSION_OPTION).setDescription('The version number (see history)').setMinValue(1).setRequired(true));
+    sub.addIntegerOption((option) =>
+      option
+        .setName(VERSION_OPTION)
+        .setDescription('The version number (see history)')
+        .setMinValue(1)
+        .setRequired(true),
+    );
   }
   return sub;
 }
@@ -101,7 +114,9 @@ function instructionsCommand(): SlashCommandBuilder {
         .setName(group)
         .setDescription(`Rules for ${what} (changing them needs the Manage Server permission)`)
         .addSubcommand((sub) => subcommand(sub, { name: 'show', description: `Show the rules for ${what}` }))
-        .addSubcommand((sub) => subcommand(sub, { name: 'set', description: `Replace the rules for ${what}`, text: `The rules for ${what}` }))
+        .addSubcommand((sub) =>
+          subcommand(sub, { name: 'set', description: `Replace the rules for ${what}`, text: `The rules for ${what}` }),
+        )
         .addSubcommand((sub) => subcommand(sub, { name: 'clear', description: `Remove the rules for ${what}` })),
     );
   }

@@ -38,7 +38,8 @@ export const FORGET_ME_CANCEL_ID = 'heed:forget-me:cancel';
 export function commandLine(interaction: ChatInputCommandInteraction): string {
   const group = interaction.options.getSubcommandGroup(false);
   const subcommand = interaction.options.getSubcommand(true);
-  const argument = interaction.options.getString(TEXT_OPTION) ?? interaction.options.getInteger(VERSION_OPTION)?.toString() ?? '';
+  const argument =
+    interaction.options.getString(TEXT_OPTION) ?? interaction.options.getInteger(VERSION_OPTION)?.toString() ?? '';
   return [group, subcommand, argument].filter((part) => part !== null && part !== '').join(' ');
 }
 
@@ -46,7 +47,8 @@ export function commandLine(interaction: ChatInputCommandInteraction): string {
 export async function answerPrivately(interaction: RepliableInteraction, text: string): Promise<void> {
   const [first = '', ...rest] = splitMessage(text);
   await interaction.reply({ content: first, flags: MessageFlags.Ephemeral, allowedMentions: NO_MENTIONS });
-  for (const content of rest) await interaction.followUp({ content, flags: MessageFlags.Ephemeral, allowedMentions: NO_MENTIONS });
+  for (const content of rest)
+    await interaction.followUp({ content, flags: MessageFlags.Ephemeral, allowedMentions: NO_MENTIONS });
 }
 
 async function render(interaction: ChatInputCommandInteraction, result: CommandResult): Promise<void> {
@@ -62,8 +64,14 @@ async function render(interaction: ChatInputCommandInteraction, result: CommandR
     }
   } else if (result.kind === 'confirm_forget_me') {
     const buttons = new ActionRowBuilder<ButtonBuilder>().addComponents(
-      new ButtonBuilder().setCustomId(FORGET_ME_CONFIRM_ID).setLabel(FORGET_ME_CONFIRM_LABEL).setStyle(ButtonStyle.Danger),
-      new ButtonBuilder().setCustomId(FORGET_ME_CANCEL_ID).setLabel(FORGET_ME_CANCEL_LABEL).setStyle(ButtonStyle.Secondary),
+      new ButtonBuilder()
+        .setCustomId(FORGET_ME_CONFIRM_ID)
+        .setLabel(FORGET_ME_CONFIRM_LABEL)
+        .setStyle(ButtonStyle.Danger),
+      new ButtonBuilder()
+        .setCustomId(FORGET_ME_CANCEL_ID)
+        .setLabel(FORGET_ME_CANCEL_LABEL)
+        .setStyle(ButtonStyle.Secondary),
     );
     await interaction.reply({
       content: forgetMeConfirmText(discordMarkup, result.elsewhere),
@@ -77,7 +85,10 @@ async function render(interaction: ChatInputCommandInteraction, result: CommandR
 }
 
 /** `/instructions …`: run the command line through the core and render its result. */
-export async function handleInstructionsCommand(ctx: DiscordContext, interaction: ChatInputCommandInteraction): Promise<void> {
+export async function handleInstructionsCommand(
+  ctx: DiscordContext,
+  interaction: ChatInputCommandInteraction,
+): Promise<void> {
   const result = await ctx.core.command(actorOf(interaction), commandLine(interaction));
   await render(interaction, result);
 }
@@ -96,5 +107,9 @@ export async function handleForgetMeButton(ctx: DiscordContext, interaction: But
     return;
   }
   const result = await ctx.core.confirmForgetMe(actorOf(interaction));
-  await interaction.update({ content: commandMessage(result, discordMarkup), components: [], allowedMentions: NO_MENTIONS });
+  await interaction.update({
+    content: commandMessage(result, discordMarkup),
+    components: [],
+    allowedMentions: NO_MENTIONS,
+  });
 }

@@ -28,7 +28,8 @@ export function triggerOf(ctx: DiscordContext, message: Message): Trigger | unde
   const botId = ctx.client.user.id;
   if (!message.inGuild()) return 'direct';
   const roleId = botRoleId(message);
-  if (message.mentions.users.has(botId) || (roleId !== undefined && message.mentions.roles.has(roleId))) return 'mention';
+  if (message.mentions.users.has(botId) || (roleId !== undefined && message.mentions.roles.has(roleId)))
+    return 'mention';
   if (message.mentions.repliedUser?.id === botId) return 'reply';
   if (ctx.config.HEED_THREAD_FOLLOWUPS && message.channel.isThread() && message.mentions.users.size === 0) {
     const place = placeOf(message.channel, message.guildId, message.channelId);
@@ -60,7 +61,11 @@ export async function handleMessage(ctx: DiscordContext, message: Message): Prom
       userName: speakerName(message),
       text,
       // Over the rate limit respond() only sends the notice: no history is fetched for it.
-      history: ctx.core.isRateLimited({ platform: 'discord', workspaceId: place.workspaceId, userId: message.author.id })
+      history: ctx.core.isRateLimited({
+        platform: 'discord',
+        workspaceId: place.workspaceId,
+        userId: message.author.id,
+      })
         ? []
         : await conversationHistory(message, botId, logger),
       ...(place.threadId ? { threadId: place.threadId } : {}),

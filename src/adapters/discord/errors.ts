@@ -9,19 +9,22 @@ import { attempt } from '../../core/attempt.js';
 import { HeedError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 
-const TOKEN_FIX = 'DISCORD_TOKEN was rejected; reset the bot token in the Developer Portal (Bot → Reset Token) and update DISCORD_TOKEN.';
+const TOKEN_FIX =
+  'DISCORD_TOKEN was rejected; reset the bot token in the Developer Portal (Bot → Reset Token) and update DISCORD_TOKEN.';
 const PERMISSION_FIX =
   'the bot lacks a permission in this channel: give its role View Channel, Send Messages, Send Messages in Threads, ' +
-  'Read Message History and Add Reactions (Server Settings → Roles, or the channel\'s Permissions).';
+  "Read Message History and Add Reactions (Server Settings → Roles, or the channel's Permissions).";
 
 /** What to do about a Discord JSON error code, for the log line. */
 const FIXES: Record<number, string> = {
   10003: 'the channel no longer exists or its id is wrong (if this was a report post, check HEED_REPORTS_CHANNEL).',
   10008: 'the message was deleted before Heed could reply to it or edit it; nothing to fix.',
-  10062: 'the interaction expired before Heed answered (Discord allows 3 seconds) or was answered elsewhere; if it repeats, the host is overloaded.',
+  10062:
+    'the interaction expired before Heed answered (Discord allows 3 seconds) or was answered elsewhere; if it repeats, the host is overloaded.',
   40001: TOKEN_FIX,
   40060: 'the interaction had already been answered; this is a bug in Heed, please report it with this log line.',
-  50001: 'the bot cannot see this channel: give its role View Channel and Read Message History there, or add it to the private channel or thread.',
+  50001:
+    'the bot cannot see this channel: give its role View Channel and Read Message History there, or add it to the private channel or thread.',
   50006: 'Discord refused an empty message; this is a bug in Heed, please report it with this log line.',
   50007: 'the person does not accept direct messages from the bot (their privacy settings).',
   50013: PERMISSION_FIX,
@@ -61,10 +64,16 @@ function classify(error: unknown): { discordCode?: number | string; status?: num
     return { discordCode: error.code, status: error.status, fix };
   }
   if (error instanceof RateLimitError) {
-    return { status: 429, fix: `Discord rate-limited ${error.method} ${error.route} for ${error.retryAfter} ms; wait, or reply less often.` };
+    return {
+      status: 429,
+      fix: `Discord rate-limited ${error.method} ${error.route} for ${error.retryAfter} ms; wait, or reply less often.`,
+    };
   }
   if (error instanceof HTTPError) {
-    return { status: error.status, fix: `Discord had a server error (${error.status}) even after retries; it is usually temporary.` };
+    return {
+      status: error.status,
+      fix: `Discord had a server error (${error.status}) even after retries; it is usually temporary.`,
+    };
   }
   if (error instanceof Error && 'code' in error && error.code === DiscordjsErrorCodes.TokenInvalid) {
     return { discordCode: DiscordjsErrorCodes.TokenInvalid, fix: TOKEN_FIX };
@@ -77,7 +86,11 @@ function classify(error: unknown): { discordCode?: number | string; status?: num
 }
 
 /** Log a failed Discord call at warn level with its cause and fix. `action` completes "could not …". */
-export function logDiscordError(logger: Logger, error: unknown, context: { action: string } & Record<string, unknown>): void {
+export function logDiscordError(
+  logger: Logger,
+  error: unknown,
+  context: { action: string } & Record<string, unknown>,
+): void {
   const failure = toDiscordApiError(error);
   logger.warn({ err: error, ...context, ...failure.detail }, `Discord: could not ${context.action}: ${failure.fix}`);
 }
@@ -101,14 +114,21 @@ export function startErrorOf(error: unknown, apiUrl: string | undefined): Discor
       error,
     );
   }
-  if (/Authentication failed/i.test(message) || toDiscordApiError(error).discordCode === DiscordjsErrorCodes.TokenInvalid) {
+  if (
+    /Authentication failed/i.test(message) ||
+    toDiscordApiError(error).discordCode === DiscordjsErrorCodes.TokenInvalid
+  ) {
     return new DiscordStartError(
       'DISCORD_TOKEN was rejected by Discord. Copy the token from the Developer Portal (your application → Bot → Reset Token) into DISCORD_TOKEN.',
       {},
       error,
     );
   }
-  return new DiscordStartError(`Could not connect to Discord${apiUrl ? ` at ${apiUrl}` : ''}: ${toDiscordApiError(error).fix}`, {}, error);
+  return new DiscordStartError(
+    `Could not connect to Discord${apiUrl ? ` at ${apiUrl}` : ''}: ${toDiscordApiError(error).fix}`,
+    {},
+    error,
+  );
 }
 
 /**

@@ -6,7 +6,12 @@
  * context command "Report instruction failure" asks for a note in a modal and answers ephemerally.
  * Each new report is posted to HEED_REPORTS_CHANNEL when it is set.
  */
-import type { GatewayMessageReactionAddDispatchData, GatewayMessageReactionRemoveDispatchData, MessageContextMenuCommandInteraction, ModalSubmitInteraction } from 'discord.js';
+import type {
+  GatewayMessageReactionAddDispatchData,
+  GatewayMessageReactionRemoveDispatchData,
+  MessageContextMenuCommandInteraction,
+  ModalSubmitInteraction,
+} from 'discord.js';
 import { reportReactions, reportsChannel } from '../../config.js';
 import { shorten } from '../../core/text.js';
 import type { MessageRef, PersonRef, ReportSummary } from '../../core/types.js';
@@ -20,7 +25,8 @@ import { DM_WORKSPACE } from '../../core/types.js';
 import { placeOf, resolvePlace } from './place.js';
 import { NO_MENTIONS } from './reply-stream.js';
 
-const NOT_A_REPLY = 'That message is not one of my replies, so there is nothing to report. Use this on a message I wrote.';
+const NOT_A_REPLY =
+  'That message is not one of my replies, so there is nothing to report. Use this on a message I wrote.';
 
 type ReactionEvent = GatewayMessageReactionAddDispatchData | GatewayMessageReactionRemoveDispatchData;
 
@@ -43,7 +49,10 @@ async function postReport(ctx: DiscordContext, summary: ReportSummary, workspace
   try {
     const channel = await ctx.client.channels.fetch(channelId);
     if (!channel?.isSendable()) {
-      ctx.logger.warn({ channel: channelId }, 'HEED_REPORTS_CHANNEL is not a text channel the bot can post in; set it to a text channel id');
+      ctx.logger.warn(
+        { channel: channelId },
+        'HEED_REPORTS_CHANNEL is not a text channel the bot can post in; set it to a text channel id',
+      );
       return;
     }
     await channel.send({ content: reportPost(summary, workspaceId), allowedMentions: NO_MENTIONS });
@@ -60,7 +69,12 @@ export async function handleReaction(ctx: DiscordContext, event: ReactionEvent, 
   if ('message_author_id' in event && event.message_author_id && event.message_author_id !== ctx.client.user.id) return;
 
   const place = await resolvePlace(ctx.client, event.guild_id, event.channel_id);
-  const target: MessageRef = { platform: 'discord', workspaceId: place.workspaceId, channelId: place.channelId, messageId: event.message_id };
+  const target: MessageRef = {
+    platform: 'discord',
+    workspaceId: place.workspaceId,
+    channelId: place.channelId,
+    messageId: event.message_id,
+  };
   const reporter: PersonRef = { platform: 'discord', workspaceId: place.workspaceId, userId: event.user_id };
   if (!added) {
     await ctx.core.withdraw(target, reporter, 'bad');
@@ -72,9 +86,17 @@ export async function handleReaction(ctx: DiscordContext, event: ReactionEvent, 
 }
 
 /** "Report instruction failure" on a message: ask for a note, unless the message is not one of Heed's replies. */
-export async function handleReportCommand(ctx: DiscordContext, interaction: MessageContextMenuCommandInteraction): Promise<void> {
+export async function handleReportCommand(
+  ctx: DiscordContext,
+  interaction: MessageContextMenuCommandInteraction,
+): Promise<void> {
   const place = placeOf(interaction.channel, interaction.guildId, interaction.targetMessage.channelId);
-  const target: MessageRef = { platform: 'discord', workspaceId: place.workspaceId, channelId: place.channelId, messageId: interaction.targetId };
+  const target: MessageRef = {
+    platform: 'discord',
+    workspaceId: place.workspaceId,
+    channelId: place.channelId,
+    messageId: interaction.targetId,
+  };
   if (!ctx.core.isReply(target)) {
     await answerPrivately(interaction, NOT_A_REPLY);
     return;
@@ -105,7 +127,8 @@ export async function handleReportSubmit(ctx: DiscordContext, interaction: Modal
     interaction,
     outcome.thankReporter
       ? 'Thanks, I filed a report on that reply so the operators can see where I missed your instructions.'
-      : 'You had already reported that reply; I kept the one report' + (outcome.noteUpdated ? ' and updated its note.' : '.'),
+      : 'You had already reported that reply; I kept the one report' +
+          (outcome.noteUpdated ? ' and updated its note.' : '.'),
   );
   if (outcome.notifyOperators) await postReport(ctx, outcome.summary, actor.workspaceId);
   if (note.trim() !== '') await offerEdit(ctx, interaction, reporter, outcome.reportId);

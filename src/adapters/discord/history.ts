@@ -37,7 +37,10 @@ async function replyChain(message: Message, logger: Logger): Promise<Message[]> 
     try {
       cursor = await cursor.fetchReference();
     } catch (error) {
-      logger.debug({ err: error, message: reference.messageId }, 'reply chain ends at a message that could not be fetched');
+      logger.debug(
+        { err: error, message: reference.messageId },
+        'reply chain ends at a message that could not be fetched',
+      );
       break;
     }
     chain.push(cursor);
@@ -76,7 +79,10 @@ async function recentMessages(message: Message, logger: Logger): Promise<Message
     fetched.set(channelId, Date.now());
     return [...recent.values()].sort(byId);
   } catch (error) {
-    logger.warn({ err: error, channel: message.channelId }, 'could not read recent messages for context; answering without them');
+    logger.warn(
+      { err: error, channel: message.channelId },
+      'could not read recent messages for context; answering without them',
+    );
     return [];
   }
 }
@@ -87,7 +93,8 @@ async function recentMessages(message: Message, logger: Logger): Promise<Message
  */
 async function threadMessages(message: Message, logger: Logger): Promise<Message[]> {
   const recent = await recentMessages(message, logger);
-  if (!message.channel.isThread() || recent.length >= RECENT_LIMIT || recent.some((m) => m.id === message.channelId)) return recent;
+  if (!message.channel.isThread() || recent.length >= RECENT_LIMIT || recent.some((m) => m.id === message.channelId))
+    return recent;
   try {
     const starter = await message.channel.fetchStarterMessage();
     return starter ? [starter, ...recent] : recent;

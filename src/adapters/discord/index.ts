@@ -22,7 +22,13 @@ import { COMMAND_NAME } from '../../core/commands/command-name.js';
 import { handleEditButton, handleWhyButton, isEditButton, WHY_BUTTON_ID } from './applied.js';
 import { clientOptions } from './client-options.js';
 import { REPORT_COMMAND_NAME } from './command-definitions.js';
-import { FORGET_ME_CANCEL_ID, FORGET_ME_CONFIRM_ID, handleEditorSubmit, handleForgetMeButton, handleInstructionsCommand } from './commands.js';
+import {
+  FORGET_ME_CANCEL_ID,
+  FORGET_ME_CONFIRM_ID,
+  handleEditorSubmit,
+  handleForgetMeButton,
+  handleInstructionsCommand,
+} from './commands.js';
 import { handleRewriteButton, REWRITE_BUTTON_ID, watchAutoReports } from './compliance.js';
 import type { DiscordContext } from './context.js';
 import { handleMessage } from './conversation.js';
@@ -54,7 +60,10 @@ async function routeInteraction(ctx: DiscordContext, interaction: Interaction): 
     await handleEditorSubmit(ctx, interaction);
   } else if (interaction.isModalSubmit() && isReportModal(interaction.customId)) {
     await handleReportSubmit(ctx, interaction);
-  } else if (interaction.isButton() && (interaction.customId === FORGET_ME_CONFIRM_ID || interaction.customId === FORGET_ME_CANCEL_ID)) {
+  } else if (
+    interaction.isButton() &&
+    (interaction.customId === FORGET_ME_CONFIRM_ID || interaction.customId === FORGET_ME_CANCEL_ID)
+  ) {
     await handleForgetMeButton(ctx, interaction);
   } else if (interaction.isButton() && interaction.customId === REWRITE_BUTTON_ID) {
     await handleRewriteButton(ctx, interaction);
@@ -74,7 +83,9 @@ async function answerInteraction(ctx: DiscordContext, interaction: Interaction):
     await routeInteraction(ctx, interaction);
   } catch (error) {
     if (interaction.isRepliable() && !interaction.replied && !interaction.deferred) {
-      await interaction.reply({ content: asHeedError(error).userMessage, flags: MessageFlags.Ephemeral }).catch(() => undefined);
+      await interaction
+        .reply({ content: asHeedError(error).userMessage, flags: MessageFlags.Ephemeral })
+        .catch(() => undefined);
     }
     throw error;
   }
@@ -87,11 +98,18 @@ const RATE_LIMIT_LOG_INTERVAL_MS = 60_000;
 function watchConnection(client: Client, logger: Logger): void {
   client.on(Events.Error, (error) => logger.error({ err: error }, 'Discord client error; the bot keeps running'));
   client.on(Events.Warn, (message) => logger.warn(`Discord: ${message}`));
-  client.on(Events.ShardError, (error, shardId) => logger.warn({ err: error, shardId }, 'Discord gateway connection error; discord.js reconnects'));
+  client.on(Events.ShardError, (error, shardId) =>
+    logger.warn({ err: error, shardId }, 'Discord gateway connection error; discord.js reconnects'),
+  );
   client.on(Events.ShardReconnecting, (shardId) => logger.info({ shardId }, 'Discord gateway reconnecting'));
-  client.on(Events.ShardResume, (shardId, replayed) => logger.info({ shardId, replayed }, 'Discord gateway session resumed'));
+  client.on(Events.ShardResume, (shardId, replayed) =>
+    logger.info({ shardId, replayed }, 'Discord gateway session resumed'),
+  );
   client.on(Events.ShardDisconnect, (event, shardId) =>
-    logger.error({ code: event.code, shardId }, 'Discord closed the gateway for good; check DISCORD_TOKEN and the intents, then restart Heed'),
+    logger.error(
+      { code: event.code, shardId },
+      'Discord closed the gateway for good; check DISCORD_TOKEN and the intents, then restart Heed',
+    ),
   );
   // Under load every queued request reports the limit; one line per route a minute says the same.
   const rateLimitLines = new Map<string, { at: number; suppressed: number }>();
@@ -105,7 +123,13 @@ function watchConnection(client: Client, logger: Logger): void {
     }
     rateLimitLines.set(key, { at: now, suppressed: 0 });
     logger.warn(
-      { route: info.route, method: info.method, retryAfterMs: info.retryAfter, global: info.global, alsoLimitedSinceLastLine: last?.suppressed ?? 0 },
+      {
+        route: info.route,
+        method: info.method,
+        retryAfterMs: info.retryAfter,
+        global: info.global,
+        alsoLimitedSinceLastLine: last?.suppressed ?? 0,
+      },
       'Discord rate limit reached; discord.js waits and retries. Frequent limits mean too many replies or edits at once.',
     );
   });
@@ -127,7 +151,9 @@ export async function startDiscord(options: StartDiscordOptions): Promise<Discor
   const { config, core } = options;
   const logger = options.logger.child({ platform: 'discord' });
   if (!config.DISCORD_TOKEN) {
-    throw new DiscordStartError('DISCORD_TOKEN is not set. Copy the bot token from the Developer Portal (your application → Bot → Reset Token).');
+    throw new DiscordStartError(
+      'DISCORD_TOKEN is not set. Copy the bot token from the Developer Portal (your application → Bot → Reset Token).',
+    );
   }
 
   const client = new Client(clientOptions(config));
@@ -143,7 +169,9 @@ export async function startDiscord(options: StartDiscordOptions): Promise<Discor
   };
   const flushAutoReports = watchAutoReports(ctx);
   client.on(Events.MessageCreate, (message) => handle('message', () => handleMessage(ctx, message)));
-  client.on(Events.InteractionCreate, (interaction) => handle('interaction', () => answerInteraction(ctx, interaction)));
+  client.on(Events.InteractionCreate, (interaction) =>
+    handle('interaction', () => answerInteraction(ctx, interaction)),
+  );
   client.ws.on(GatewayDispatchEvents.MessageReactionAdd, (event: GatewayMessageReactionAddDispatchData) =>
     handle('reaction', () => handleReaction(ctx, event, true)),
   );

@@ -47,11 +47,20 @@ export function editorModal(editor: EditorResult): ModalBuilder | undefined {
       new LabelBuilder()
         .setLabel(FIELD_LABELS.about)
         .setDescription(`Your role, expertise, context (up to ${aboutMax.toLocaleString('en-US')} characters)`)
-        .setTextInputComponent(paragraph(ABOUT_FIELD, editor.about, aboutMax, 'e.g. I am a backend developer working mostly in Go.')),
+        .setTextInputComponent(
+          paragraph(ABOUT_FIELD, editor.about, aboutMax, 'e.g. I am a backend developer working mostly in Go.'),
+        ),
       new LabelBuilder()
         .setLabel(FIELD_LABELS.respond)
         .setDescription(`Style, format, length, language (up to ${respondMax.toLocaleString('en-US')} characters)`)
-        .setTextInputComponent(paragraph(RESPOND_FIELD, editor.respond, respondMax, 'e.g. Answer briefly, in British English, with code first.')),
+        .setTextInputComponent(
+          paragraph(
+            RESPOND_FIELD,
+            editor.respond,
+            respondMax,
+            'e.g. Answer briefly, in British English, with code first.',
+          ),
+        ),
     );
 }
 

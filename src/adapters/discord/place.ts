@@ -18,7 +18,8 @@ export interface Place {
 /** The place of an event in `channelId` (resolved to `channel` if discord.js has it) of `guildId` (null in DMs). */
 export function placeOf(channel: Channel | null, guildId: string | null, channelId: string): Place {
   if (!guildId) return { workspaceId: DM_WORKSPACE, channelId, isDirect: true };
-  if (channel?.isThread()) return { workspaceId: guildId, channelId: channel.parentId ?? channel.id, threadId: channel.id, isDirect: false };
+  if (channel?.isThread())
+    return { workspaceId: guildId, channelId: channel.parentId ?? channel.id, threadId: channel.id, isDirect: false };
   return { workspaceId: guildId, channelId, isDirect: false };
 }
 

@@ -27,16 +27,26 @@ export interface RegisteredCommands {
 export async function registerCommands(options: { config: Config; logger: Logger }): Promise<RegisteredCommands> {
   const { config, logger } = options;
   if (!config.DISCORD_TOKEN) {
-    throw new DiscordStartError('DISCORD_TOKEN is not set. Copy the bot token from the Developer Portal (your application → Bot → Reset Token).');
+    throw new DiscordStartError(
+      'DISCORD_TOKEN is not set. Copy the bot token from the Developer Portal (your application → Bot → Reset Token).',
+    );
   }
-  const rest = new REST(config.DISCORD_API_URL ? { api: restApiBase(config.DISCORD_API_URL) } : {}).setToken(config.DISCORD_TOKEN);
+  const rest = new REST(config.DISCORD_API_URL ? { api: restApiBase(config.DISCORD_API_URL) } : {}).setToken(
+    config.DISCORD_TOKEN,
+  );
   const guildId = config.DISCORD_GUILD_ID;
   try {
-    const applicationId = config.DISCORD_APPLICATION_ID ?? ((await rest.get(Routes.currentApplication())) as APIApplication).id;
-    const route = guildId ? Routes.applicationGuildCommands(applicationId, guildId) : Routes.applicationCommands(applicationId);
+    const applicationId =
+      config.DISCORD_APPLICATION_ID ?? ((await rest.get(Routes.currentApplication())) as APIApplication).id;
+    const route = guildId
+      ? Routes.applicationGuildCommands(applicationId, guildId)
+      : Routes.applicationCommands(applicationId);
     const registered = (await rest.put(route, { body: commandDefinitions() })) as RESTPutAPIApplicationCommandsResult;
     const names = registered.map((command) => command.name);
-    logger.info({ applicationId, guildId, commands: names }, guildId ? 'commands registered to the server' : 'commands registered globally');
+    logger.info(
+      { applicationId, guildId, commands: names },
+      guildId ? 'commands registered to the server' : 'commands registered globally',
+    );
     return { applicationId, ...(guildId ? { guildId } : {}), names };
   } catch (error) {
     const failure = toDiscordApiError(error);
@@ -53,6 +63,8 @@ if (isMain) {
   await runEntry(async () => {
     const config = loadConfig();
     const result = await registerCommands({ config, logger: createLogger({ level: config.LOG_LEVEL }) });
-    console.log(`Registered ${result.names.join(' and ')} ${result.guildId ? `to server ${result.guildId}` : 'globally'}.`);
+    console.log(
+      `Registered ${result.names.join(' and ')} ${result.guildId ? `to server ${result.guildId}` : 'globally'}.`,
+    );
   });
 }

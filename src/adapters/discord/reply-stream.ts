@@ -46,7 +46,10 @@ export function globalBudgetBusy(rest: REST, now = Date.now()): boolean {
   return now < rest.globalReset && rest.globalRemaining < rest.options.globalRequestsPerSecond / 2;
 }
 
-/** A ReplySink that posts into the channel of `source`. Call `startTyping()` when work begins and `close()` when it ends. */
+/**
+ * A ReplySink that posts into the channel of `source`. Call `startTyping()` when work begins and `close()` when it
+ * ends.
+ */
 export class DiscordReplyStream implements ReplySink {
   private readonly source: Message;
   private readonly logger: Logger;
@@ -174,7 +177,11 @@ export class DiscordReplyStream implements ReplySink {
     } catch (error) {
       this.broken = true;
       this.stopTyping();
-      logDiscordError(this.logger, error, { action: 'post the reply', channel: this.source.channelId, message: this.source.id });
+      logDiscordError(this.logger, error, {
+        action: 'post the reply',
+        channel: this.source.channelId,
+        message: this.source.id,
+      });
     }
   }
 }

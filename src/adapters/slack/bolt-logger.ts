@@ -18,9 +18,11 @@ const FROM_PINO: Record<string, LogLevel> = {
 
 /** A Bolt Logger writing to `logger` (its level stays the one pino was given). */
 export function boltLogger(logger: Logger): BoltLogger {
-  const write = (level: 'debug' | 'info' | 'warn' | 'error') => (...message: unknown[]) => {
-    if (logger.isLevelEnabled(level)) logger[level](format(...message));
-  };
+  const write =
+    (level: 'debug' | 'info' | 'warn' | 'error') =>
+    (...message: unknown[]) => {
+      if (logger.isLevelEnabled(level)) logger[level](format(...message));
+    };
   return {
     debug: write('debug'),
     info: write('info'),

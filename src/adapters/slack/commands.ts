@@ -124,7 +124,12 @@ export function registerCommands(app: App, ctx: SlackAdapterContext): void {
       userName: await people.name(body.user.id),
     };
     const text = commandMessage(await core.confirmForgetMe(actor), slackMarkup);
-    await attempt(logger, 'response_url', () => respond({ response_type: 'ephemeral', replace_original: true, text }), 'error');
+    await attempt(
+      logger,
+      'response_url',
+      () => respond({ response_type: 'ephemeral', replace_original: true, text }),
+      'error',
+    );
   });
 
   app.action<BlockAction<ButtonAction>>(FORGET_CANCEL_ACTION, async ({ ack, respond }) => {

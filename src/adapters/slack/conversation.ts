@@ -93,7 +93,10 @@ export function registerConversation(app: App, ctx: SlackAdapterContext): Answer
     if (message.hidden || message.botId || !message.user || message.user === bot.userId) return false;
     // The size limit comes before any parsing of the text.
     if (message.text.length > MAX_TEXT_LENGTH) {
-      logger.warn({ channel: message.channel, ts: message.ts, length: message.text.length }, 'ignored a message longer than Slack allows');
+      logger.warn(
+        { channel: message.channel, ts: message.ts, length: message.text.length },
+        'ignored a message longer than Slack allows',
+      );
       return false;
     }
     if (!hasVisibleText(withoutBotMention(message.text, bot.userId))) return false;
@@ -115,7 +118,10 @@ export function registerConversation(app: App, ctx: SlackAdapterContext): Answer
     if (answering.has(key)) return;
     // A twin or redelivery of a message already answered: no status, no history, no calls at all.
     if (core.isHandled({ platform: 'slack', workspaceId, channelId: message.channel, messageId: message.ts })) {
-      logger.debug({ channel: message.channel, ts: message.ts, via: message.kind, outcome: 'duplicate' }, 'message handled');
+      logger.debug(
+        { channel: message.channel, ts: message.ts, via: message.kind, outcome: 'duplicate' },
+        'message handled',
+      );
       return;
     }
     answering.add(key);
@@ -165,7 +171,10 @@ export function registerConversation(app: App, ctx: SlackAdapterContext): Answer
       });
       const revision = new SlackRevision({ client, logger, channel: message.channel, threadTs, askerId: userId });
       const outcome = await core.respond(incoming, withRevision(status.guard(sink), revision));
-      logger.debug({ channel: message.channel, ts: message.ts, via: message.kind, outcome: outcome.status }, 'message handled');
+      logger.debug(
+        { channel: message.channel, ts: message.ts, via: message.kind, outcome: outcome.status },
+        'message handled',
+      );
       if (outcome.status === 'duplicate' || outcome.status === 'rate_limited' || outcome.status === 'busy') {
         // Nothing was posted (or only a notice): take back a "thinking" status this copy showed.
         await status.clear();

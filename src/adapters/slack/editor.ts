@@ -61,7 +61,10 @@ export function registerEditor(app: App, ctx: SlackAdapterContext, afterSave: Af
     const input = readInstructionsSubmission(view);
     if (!input) {
       await ack();
-      ctx.logger.warn({ user: body.user.id, callbackId: view.callback_id }, 'ignored an instructions form submitted without its fields');
+      ctx.logger.warn(
+        { user: body.user.id, callbackId: view.callback_id },
+        'ignored an instructions form submitted without its fields',
+      );
       return;
     }
     // Saving is local and fast, so the result goes into the ack: errors appear on their fields.
@@ -71,7 +74,10 @@ export function registerEditor(app: App, ctx: SlackAdapterContext, afterSave: Af
       return;
     }
     if (result.kind === 'failed') {
-      await ack({ response_action: 'errors', errors: instructionsErrors({ respond: editorMessage(result, slackMarkup) }) });
+      await ack({
+        response_action: 'errors',
+        errors: instructionsErrors({ respond: editorMessage(result, slackMarkup) }),
+      });
       return;
     }
     await ack();

@@ -26,8 +26,16 @@ export function feedbackButtonsBlock(): types.ContextActionsBlock {
       {
         type: 'feedback_buttons',
         action_id: FEEDBACK_ACTION_ID,
-        positive_button: { text: { type: 'plain_text', text: '👍' }, value: 'positive', accessibility_label: 'This answer was good' },
-        negative_button: { text: { type: 'plain_text', text: '👎' }, value: 'negative', accessibility_label: 'This answer missed what I asked for' },
+        positive_button: {
+          text: { type: 'plain_text', text: '👍' },
+          value: 'positive',
+          accessibility_label: 'This answer was good',
+        },
+        negative_button: {
+          text: { type: 'plain_text', text: '👎' },
+          value: 'negative',
+          accessibility_label: 'This answer missed what I asked for',
+        },
       },
     ],
   };
@@ -48,7 +56,8 @@ const SIGNAL_LABEL: Record<ReportSignal, string> = { bad: '👎 missed', good: '
 
 /** The message posted to the operators' channel for a new report. */
 export function reportSummaryMessage(summary: ReportSummary): { text: string; blocks: types.KnownBlock[] } {
-  const clean = (text: string, limit: number) => escapeMrkdwn(neutralizeBroadcasts(shorten(text, limit))).replace(/\n/g, '\n>');
+  const clean = (text: string, limit: number) =>
+    escapeMrkdwn(neutralizeBroadcasts(shorten(text, limit))).replace(/\n/g, '\n>');
   const lines = [
     `*New report* \`${summary.reportId}\`: ${SIGNAL_LABEL[summary.signal]} (${summary.source}) by <@${summary.reporterId}>`,
     `Asked by <@${summary.askerId}> in <#${summary.channelId}>`,
@@ -71,11 +80,22 @@ export function registerFeedback(app: App, ctx: SlackAdapterContext): void {
     const channel = reportsChannel(config, 'slack');
     if (!channel) return;
     const message = reportSummaryMessage(summary);
-    await attempt(logger, 'chat.postMessage', () => client.chat.postMessage({ channel, ...message, unfurl_links: false }), 'error');
+    await attempt(
+      logger,
+      'chat.postMessage',
+      () => client.chat.postMessage({ channel, ...message, unfurl_links: false }),
+      'error',
+    );
   };
 
-  const thankReporter = async (client: webApi.WebClient, reporter: PersonRef, place: ThankYouPlace, reportId: string): Promise<void> => {
-    const text = 'Thanks: I filed that as a report on my reply, so it can be reviewed and learned from. You can add what was wrong.';
+  const thankReporter = async (
+    client: webApi.WebClient,
+    reporter: PersonRef,
+    place: ThankYouPlace,
+    reportId: string,
+  ): Promise<void> => {
+    const text =
+      'Thanks: I filed that as a report on my reply, so it can be reviewed and learned from. You can add what was wrong.';
     await attempt(logger, 'chat.postEphemeral', () =>
       client.chat.postEphemeral({
         channel: place.channel,
@@ -86,7 +106,14 @@ export function registerFeedback(app: App, ctx: SlackAdapterContext): void {
           { type: 'section', text: { type: 'mrkdwn', text } },
           {
             type: 'actions',
-            elements: [{ type: 'button', action_id: ADD_NOTE_ACTION_ID, value: reportId, text: { type: 'plain_text', text: 'Add details' } }],
+            elements: [
+              {
+                type: 'button',
+                action_id: ADD_NOTE_ACTION_ID,
+                value: reportId,
+                text: { type: 'plain_text', text: 'Add details' },
+              },
+            ],
           },
         ],
       }),
@@ -94,7 +121,11 @@ export function registerFeedback(app: App, ctx: SlackAdapterContext): void {
   };
 
   /** File one signal and follow up as the core says: a thank-you, a post to the operators. */
-  const file = async (client: webApi.WebClient, feedback: FeedbackSignal, place: () => Promise<ThankYouPlace>): Promise<void> => {
+  const file = async (
+    client: webApi.WebClient,
+    feedback: FeedbackSignal,
+    place: () => Promise<ThankYouPlace>,
+  ): Promise<void> => {
     const outcome = await core.report(feedback);
     if (outcome.status !== 'filed') return;
     if (outcome.thankReporter) await thankReporter(client, feedback.reporter, await place(), outcome.reportId);
@@ -103,7 +134,12 @@ export function registerFeedback(app: App, ctx: SlackAdapterContext): void {
 
   /** The thread a reacted-to reply sits in (a reply's ts alone does not say), best effort. */
   const threadOf = async (client: webApi.WebClient, channel: string, ts: string): Promise<ThankYouPlace> => {
-    const found = await attempt(logger, 'conversations.replies', () => client.conversations.replies({ channel, ts, limit: 1 }), 'debug');
+    const found = await attempt(
+      logger,
+      'conversations.replies',
+      () => client.conversations.replies({ channel, ts, limit: 1 }),
+      'debug',
+    );
     const first = found?.messages?.[0];
     const threadTs = first?.thread_ts ?? first?.ts;
     return { channel, ...(threadTs ? { threadTs } : {}) };
@@ -114,18 +150,31 @@ export function registerFeedback(app: App, ctx: SlackAdapterContext): void {
     // Reactions on other people's messages cannot be feedback on Heed.
     if (event.item_user && event.item_user !== bot.userId) return;
     const workspaceId = workspaceOf(context, bot);
-    const target: MessageRef = { platform: 'slack', workspaceId, channelId: event.item.channel, messageId: event.item.ts };
+    const target: MessageRef = {
+      platform: 'slack',
+      workspaceId,
+      channelId: event.item.channel,
+      messageId: event.item.ts,
+    };
     const reporter = personRef(workspaceId, event.user);
-    await file(client, { target, reporter, source: 'reaction', signal: 'bad' }, () => threadOf(client, event.item.channel, event.item.ts));
+    await file(client, { target, reporter, source: 'reaction', signal: 'bad' }, () =>
+      threadOf(client, event.item.channel, event.item.ts),
+    );
   });
 
   app.event('reaction_removed', async ({ event, context }) => {
     if (event.item.type !== 'message' || !reactions.has(baseReaction(event.reaction))) return;
     if (event.item_user && event.item_user !== bot.userId) return;
     const workspaceId = workspaceOf(context, bot);
-    const target: MessageRef = { platform: 'slack', workspaceId, channelId: event.item.channel, messageId: event.item.ts };
+    const target: MessageRef = {
+      platform: 'slack',
+      workspaceId,
+      channelId: event.item.channel,
+      messageId: event.item.ts,
+    };
     const withdrawn = await core.withdraw(target, personRef(workspaceId, event.user), 'bad');
-    if (withdrawn) logger.info({ channel: event.item.channel, ts: event.item.ts }, 'report withdrawn: reaction removed');
+    if (withdrawn)
+      logger.info({ channel: event.item.channel, ts: event.item.ts }, 'report withdrawn: reaction removed');
   });
 
   app.action<BlockFeedbackButtonsAction>(FEEDBACK_ACTION_ID, async ({ ack, body, action, context, client }) => {
@@ -138,7 +187,10 @@ export function registerFeedback(app: App, ctx: SlackAdapterContext): void {
     const threadTs = typeof body.container.thread_ts === 'string' ? body.container.thread_ts : undefined;
     const target: MessageRef = { platform: 'slack', workspaceId, channelId: channel, messageId: ts };
     const reporter = personRef(workspaceId, body.user.id);
-    await file(client, { target, reporter, source: 'button', signal }, async () => ({ channel, ...(threadTs ? { threadTs } : {}) }));
+    await file(client, { target, reporter, source: 'button', signal }, async () => ({
+      channel,
+      ...(threadTs ? { threadTs } : {}),
+    }));
   });
 
   app.action<BlockAction<ButtonAction>>(ADD_NOTE_ACTION_ID, async ({ ack, body, action, client }) => {
@@ -159,7 +211,10 @@ export function registerFeedback(app: App, ctx: SlackAdapterContext): void {
     }
     const saved = reportId !== '' && (await core.addNote(reportId, personRef(workspaceId, body.user.id), note));
     if (!saved) {
-      await ack({ response_action: 'errors', errors: noteError('I could not attach a note to that report: it may have been withdrawn or deleted.') });
+      await ack({
+        response_action: 'errors',
+        errors: noteError('I could not attach a note to that report: it may have been withdrawn or deleted.'),
+      });
       return;
     }
     await ack();
@@ -167,7 +222,12 @@ export function registerFeedback(app: App, ctx: SlackAdapterContext): void {
     const channel = reportsChannel(config, 'slack');
     if (channel) {
       const text = `Note added to report \`${reportId}\` by <@${body.user.id}>:\n>${escapeMrkdwn(neutralizeBroadcasts(shorten(note, 1_500))).replace(/\n/g, '\n>')}`;
-      await attempt(logger, 'chat.postMessage', () => client.chat.postMessage({ channel, text, unfurl_links: false }), 'error');
+      await attempt(
+        logger,
+        'chat.postMessage',
+        () => client.chat.postMessage({ channel, text, unfurl_links: false }),
+        'error',
+      );
     }
   });
 }

@@ -38,7 +38,10 @@ const MAX_HELD = 500;
 export function neutralizeBroadcasts(text: string): string {
   return text
     .replace(/<!(channel|here|everyone)(?:\|[^<>]*)?>/gi, (_match, word: string) => `@${WORD_JOINER}${word}`)
-    .replace(/<!subteam\^[A-Za-z0-9]+(?:\|@?([^<>]*))?>/g, (_match, handle: string | undefined) => `@${WORD_JOINER}${handle ?? 'group'}`)
+    .replace(
+      /<!subteam\^[A-Za-z0-9]+(?:\|@?([^<>]*))?>/g,
+      (_match, handle: string | undefined) => `@${WORD_JOINER}${handle ?? 'group'}`,
+    )
     .replace(/<!date\^[^<>|]*\|([^<>]*)>/g, '$1')
     .replace(/<((?:https?|mailto):[^<>|\s]+)\|([^<>]*)>/gi, (_match, url: string, label: string) =>
       label.trim() === url || label.trim() === '' ? url : `${label} (${url})`,
@@ -114,7 +117,6 @@ export function escapeMrkdwn(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-
 /** Convert one line of Markdown prose (outside code) to mrkdwn. */
 function inlineToMrkdwn(line: string): string {
   const codeSpans: string[] = [];
@@ -132,7 +134,10 @@ function inlineToMrkdwn(line: string): string {
     )
     .replace(/^(\s{0,3})#{1,6}\s+(.+?)\s*#*\s*$/, '$1\u0001$2\u0001')
     .replace(/^(\s*)[-*+]\s+/, '$1• ')
-    .replace(/\*\*(.+?)\*\*|__(.+?)__/g, (_m, a: string | undefined, b: string | undefined) => `\u0001${a ?? b ?? ''}\u0001`)
+    .replace(
+      /\*\*(.+?)\*\*|__(.+?)__/g,
+      (_m, a: string | undefined, b: string | undefined) => `\u0001${a ?? b ?? ''}\u0001`,
+    )
     .replace(/(^|[^*\w])\*(?!\s)([^*]+?)\*(?!\w)/g, '$1_$2_')
     .replace(/~~(.+?)~~/g, '~$1~')
     .replace(/\u0001/g, '*');
@@ -224,7 +229,9 @@ export function cutMarkdown(text: string, room: number, before = ''): { part: st
 
 /** The user ids mentioned as `<@U…>` in Slack text. */
 export function mentionedUserIds(text: string): string[] {
-  return [...new Set([...text.matchAll(/<@([A-Z0-9]+)(?:\|[^<>]*)?>/g)].map((match) => match[1] ?? ''))].filter((id) => id !== '');
+  return [...new Set([...text.matchAll(/<@([A-Z0-9]+)(?:\|[^<>]*)?>/g)].map((match) => match[1] ?? ''))].filter(
+    (id) => id !== '',
+  );
 }
 
 /**
@@ -233,11 +240,16 @@ export function mentionedUserIds(text: string): string[] {
  */
 export function slackToPlain(text: string, names: ReadonlyMap<string, string>): string {
   return text
-    .replace(/<@([A-Z0-9]+)(?:\|([^<>]*))?>/g, (_m, id: string, label: string | undefined) => `@${names.get(id) ?? label ?? id}`)
+    .replace(
+      /<@([A-Z0-9]+)(?:\|([^<>]*))?>/g,
+      (_m, id: string, label: string | undefined) => `@${names.get(id) ?? label ?? id}`,
+    )
     .replace(/<#([A-Z0-9]+)(?:\|([^<>]*))?>/g, (_m, id: string, name: string | undefined) => `#${name || id}`)
     .replace(/<!(channel|here|everyone)(?:\|[^<>]*)?>/g, '@$1')
     .replace(/<!subteam\^[A-Z0-9]+(?:\|([^<>]*))?>/g, (_m, handle: string | undefined) => handle ?? '@group')
-    .replace(/<((?:https?|mailto):[^|<>]+)\|([^<>]+)>/g, (_m, url: string, label: string) => (label === url ? url : `${label} (${url})`))
+    .replace(/<((?:https?|mailto):[^|<>]+)\|([^<>]+)>/g, (_m, url: string, label: string) =>
+      label === url ? url : `${label} (${url})`,
+    )
     .replace(/<((?:https?|mailto):[^<>]+)>/g, '$1')
     .replace(/&lt;/g, '<')
     .replace(/&gt;/g, '>')

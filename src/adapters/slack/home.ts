@@ -38,7 +38,11 @@ export function homeView(instructions: InstructionsView, reports: ReportListItem
       : `Version ${instructions.version}, ${instructions.enabled ? '*on*: I follow them in every answer to you.' : '*off*: kept, but not used until you turn them on.'}`;
   const reportBlocks: types.KnownBlock[] =
     reports.length === 0
-      ? [section('You have not reported any of my answers. React with :-1: (or press 👎) on an answer that missed your instructions, and it is filed here.')]
+      ? [
+          section(
+            'You have not reported any of my answers. React with :-1: (or press 👎) on an answer that missed your instructions, and it is filed here.',
+          ),
+        ]
       : reports.map((report) =>
           section(
             `${report.signal === 'bad' ? '👎' : '👍'} *${STATUS_LABEL[report.status]}* · ${escapeMrkdwn(report.createdAt.slice(0, 16).replace('T', ' '))}\n` +
@@ -50,14 +54,32 @@ export function homeView(instructions: InstructionsView, reports: ReportListItem
     type: 'home',
     blocks: [
       { type: 'header', text: { type: 'plain_text', text: 'Your custom instructions' } },
-      section(`${state}\nOnly you can change them; Heed's operators can read them, with the replies they shaped. Each field holds up to ${limit.toLocaleString('en-US')} characters.`),
+      section(
+        `${state}\nOnly you can change them; Heed's operators can read them, with the replies they shaped. Each field holds up to ${limit.toLocaleString('en-US')} characters.`,
+      ),
       section(`*What I know about you*\n${quoted(instructions.about)}`),
       section(`*How I respond to you*\n${quoted(instructions.respond)}`),
       {
         type: 'actions',
-        elements: [{ type: 'button', action_id: HOME_EDIT_ACTION, style: 'primary', value: 'edit', text: { type: 'plain_text', text: 'Edit' } }],
+        elements: [
+          {
+            type: 'button',
+            action_id: HOME_EDIT_ACTION,
+            style: 'primary',
+            value: 'edit',
+            text: { type: 'plain_text', text: 'Edit' },
+          },
+        ],
       },
-      { type: 'context', elements: [{ type: 'mrkdwn', text: 'Or use `/instructions` anywhere: `show`, `set`, `about`, `history`, `undo`, `help`…' }] },
+      {
+        type: 'context',
+        elements: [
+          {
+            type: 'mrkdwn',
+            text: 'Or use `/instructions` anywhere: `show`, `set`, `about`, `history`, `undo`, `help`…',
+          },
+        ],
+      },
       { type: 'divider' },
       { type: 'header', text: { type: 'plain_text', text: 'Your recent reports' } },
       ...reportBlocks,
@@ -66,8 +88,16 @@ export function homeView(instructions: InstructionsView, reports: ReportListItem
 }
 
 /** Publish the Home tab for a person. */
-export async function publishHome(client: webApi.WebClient, ctx: SlackAdapterContext, person: PersonRef): Promise<void> {
-  const view = homeView(ctx.core.instructions(person), ctx.core.recentReports(person, RECENT_REPORTS), ctx.config.HEED_INSTRUCTION_LIMIT);
+export async function publishHome(
+  client: webApi.WebClient,
+  ctx: SlackAdapterContext,
+  person: PersonRef,
+): Promise<void> {
+  const view = homeView(
+    ctx.core.instructions(person),
+    ctx.core.recentReports(person, RECENT_REPORTS),
+    ctx.config.HEED_INSTRUCTION_LIMIT,
+  );
   await attempt(ctx.logger, 'views.publish', () => client.views.publish({ user_id: person.userId, view }), 'error');
 }
 
@@ -83,9 +113,16 @@ export function registerHome(app: App, ctx: SlackAdapterContext): void {
   app.action<BlockAction<ButtonAction>>(HOME_EDIT_ACTION, async ({ ack, body, context, client }) => {
     await ack();
     // The core decides what the editor opens with, exactly as for `/instructions edit`.
-    const result = await core.command({ ...personRef(workspaceOf(context, bot), body.user.id), channelId: '', isPlatformAdmin: false }, 'edit');
+    const result = await core.command(
+      { ...personRef(workspaceOf(context, bot), body.user.id), channelId: '', isPlatformAdmin: false },
+      'edit',
+    );
     if (result.kind !== 'editor') return;
-    const problem = await openEditor(client, ctx, body.trigger_id, result, { channelId: '', isAdmin: false, from: 'home' });
+    const problem = await openEditor(client, ctx, body.trigger_id, result, {
+      channelId: '',
+      isAdmin: false,
+      from: 'home',
+    });
     if (problem) ctx.logger.info({ user: body.user.id }, 'the editor could not be opened from the App Home');
   });
 }

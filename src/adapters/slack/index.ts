@@ -83,13 +83,19 @@ async function identify(token: string, clientOptions: webApi.WebClientOptions): 
   try {
     const auth = await client.auth.test();
     if (!auth.user_id || !auth.bot_id) {
-      throw new SlackStartError('SLACK_BOT_TOKEN is not a bot token: use the Bot User OAuth Token (xoxb-…) from OAuth & Permissions.');
+      throw new SlackStartError(
+        'SLACK_BOT_TOKEN is not a bot token: use the Bot User OAuth Token (xoxb-…) from OAuth & Permissions.',
+      );
     }
     return { userId: auth.user_id, botId: auth.bot_id, teamId: auth.team_id ?? '' };
   } catch (error) {
     if (error instanceof SlackStartError) throw error;
     const failure = toSlackApiError('auth.test', error);
-    throw new SlackStartError(`Slack did not accept the bot token (${failure.slackError}): ${failure.fix}`, { slackError: failure.slackError }, error);
+    throw new SlackStartError(
+      `Slack did not accept the bot token (${failure.slackError}): ${failure.fix}`,
+      { slackError: failure.slackError },
+      error,
+    );
   }
 }
 
@@ -97,12 +103,17 @@ async function identify(token: string, clientOptions: webApi.WebClientOptions): 
 export async function startSlack(options: StartSlackOptions): Promise<SlackAdapter> {
   const { config, core, logger } = options;
   const token = config.SLACK_BOT_TOKEN;
-  if (!token) throw new SlackStartError('SLACK_BOT_TOKEN is not set: copy the Bot User OAuth Token (xoxb-…) from your Slack app\'s OAuth & Permissions page.');
+  if (!token)
+    throw new SlackStartError(
+      "SLACK_BOT_TOKEN is not set: copy the Bot User OAuth Token (xoxb-…) from your Slack app's OAuth & Permissions page.",
+    );
   const appToken = config.SLACK_APP_TOKEN;
   const signingSecret = config.SLACK_SIGNING_SECRET;
   const socketMode = appToken !== undefined;
   if (appToken === undefined && signingSecret === undefined) {
-    throw new SlackStartError('SLACK_SIGNING_SECRET is not set: copy it from your Slack app\'s Basic Information page, or set SLACK_APP_TOKEN for Socket Mode.');
+    throw new SlackStartError(
+      "SLACK_SIGNING_SECRET is not set: copy it from your Slack app's Basic Information page, or set SLACK_APP_TOKEN for Socket Mode.",
+    );
   }
 
   const clientOptions: webApi.WebClientOptions = {
@@ -204,9 +215,23 @@ export async function startSlack(options: StartSlackOptions): Promise<SlackAdapt
     }
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    throw new SlackStartError(socketMode ? `Could not connect to Slack in Socket Mode (${message}): check SLACK_APP_TOKEN (xapp-… with connections:write).` : `Could not listen on port ${config.PORT} (${message}): set PORT to a free port.`, {}, error);
+    throw new SlackStartError(
+      socketMode
+        ? `Could not connect to Slack in Socket Mode (${message}): check SLACK_APP_TOKEN (xapp-… with connections:write).`
+        : `Could not listen on port ${config.PORT} (${message}): set PORT to a free port.`,
+      {},
+      error,
+    );
   }
-  logger.info({ mode: socketMode ? 'socket' : 'http', ...(port !== undefined ? { port } : {}), bot: bot.userId, team: bot.teamId }, 'Slack adapter started');
+  logger.info(
+    {
+      mode: socketMode ? 'socket' : 'http',
+      ...(port !== undefined ? { port } : {}),
+      bot: bot.userId,
+      team: bot.teamId,
+    },
+    'Slack adapter started',
+  );
 
   let stopping: Promise<void> | undefined;
   return {

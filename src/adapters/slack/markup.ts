@@ -1,4 +1,7 @@
-/** Slack's mrkdwn for the message table: `*bold*`, `<@U…>` mentions that render, and `&`, `<`, `>` escaped everywhere else. */
+/**
+ * Slack's mrkdwn for the message table: `*bold*`, `<@U…>` mentions that render, and `&`, `<`, `>` escaped everywhere
+ * else.
+ */
 import type { Markup } from '../../messages/markup.js';
 import { quoteLines } from '../../messages/markup.js';
 import { escapeMrkdwn } from './format.js';

@@ -38,7 +38,13 @@ export interface EditorValues {
   limits: { about: number; respond: number };
 }
 
-function textInput(blockId: string, label: string, value: string, limit: number, placeholder: string): types.InputBlock {
+function textInput(
+  blockId: string,
+  label: string,
+  value: string,
+  limit: number,
+  placeholder: string,
+): types.InputBlock {
   return {
     type: 'input',
     block_id: blockId,
@@ -56,7 +62,10 @@ function textInput(blockId: string, label: string, value: string, limit: number,
 }
 
 const ON: types.Option = { text: { type: 'plain_text', text: 'On: use them in my answers' }, value: 'on' };
-const OFF: types.Option = { text: { type: 'plain_text', text: 'Off: keep them, but answer without them' }, value: 'off' };
+const OFF: types.Option = {
+  text: { type: 'plain_text', text: 'Off: keep them, but answer without them' },
+  value: 'off',
+};
 
 /** The instructions editor, prefilled. Over-long values are caught on submit, on their own field. */
 export function instructionsModal(values: EditorValues, origin: EditorOrigin): types.ModalView {
@@ -70,15 +79,37 @@ export function instructionsModal(values: EditorValues, origin: EditorOrigin): t
     blocks: [
       {
         type: 'context',
-        elements: [{ type: 'mrkdwn', text: "Only you can change these; Heed's operators can read them, with the replies they shaped. Workspace and channel rules set by admins come first where they conflict." }],
+        elements: [
+          {
+            type: 'mrkdwn',
+            text: "Only you can change these; Heed's operators can read them, with the replies they shaped. Workspace and channel rules set by admins come first where they conflict.",
+          },
+        ],
       },
-      textInput(ABOUT_BLOCK, 'What should Heed know about you?', values.about, values.limits.about, 'Your role, what you work on, what you already know…'),
-      textInput(RESPOND_BLOCK, 'How should Heed respond?', values.respond, values.limits.respond, 'Length, tone, format, language…'),
+      textInput(
+        ABOUT_BLOCK,
+        'What should Heed know about you?',
+        values.about,
+        values.limits.about,
+        'Your role, what you work on, what you already know…',
+      ),
+      textInput(
+        RESPOND_BLOCK,
+        'How should Heed respond?',
+        values.respond,
+        values.limits.respond,
+        'Length, tone, format, language…',
+      ),
       {
         type: 'input',
         block_id: ENABLED_BLOCK,
         label: { type: 'plain_text', text: 'Use these instructions' },
-        element: { type: 'radio_buttons', action_id: VALUE, options: [ON, OFF], initial_option: values.enabled ? ON : OFF },
+        element: {
+          type: 'radio_buttons',
+          action_id: VALUE,
+          options: [ON, OFF],
+          initial_option: values.enabled ? ON : OFF,
+        },
       },
     ],
   };
@@ -167,7 +198,11 @@ export function readNoteSubmission(view: ViewOutput): { reportId: string; note: 
   let place: NotePlace | undefined;
   try {
     const parsed: unknown = JSON.parse(view.private_metadata || '{}');
-    if (typeof parsed === 'object' && parsed !== null && typeof (parsed as Record<string, unknown>).reportId === 'string') {
+    if (
+      typeof parsed === 'object' &&
+      parsed !== null &&
+      typeof (parsed as Record<string, unknown>).reportId === 'string'
+    ) {
       reportId = (parsed as { reportId: string }).reportId;
       const stored = (parsed as { place?: { channel?: unknown; threadTs?: unknown } }).place;
       if (typeof stored?.channel === 'string') {

@@ -30,7 +30,13 @@ export interface ReplyTarget {
 export class StreamingSupport {
   private readonly refused = new Set<string>();
   /** Slack errors that mean "this workspace or token cannot stream", not "this one message failed". */
-  private static readonly PERMANENT = new Set(['unknown_method', 'feature_not_enabled', 'not_allowed_token_type', 'method_deprecated', 'team_not_allowed']);
+  private static readonly PERMANENT = new Set([
+    'unknown_method',
+    'feature_not_enabled',
+    'not_allowed_token_type',
+    'method_deprecated',
+    'team_not_allowed',
+  ]);
 
   allowed(teamId: string): boolean {
     return !this.refused.has(teamId);
@@ -141,7 +147,13 @@ class PostWriter implements MessageWriter {
     const method = this.ts === undefined ? 'chat.postMessage' : 'chat.update';
     try {
       if (this.ts === undefined) {
-        const posted = await this.client.chat.postMessage({ channel: this.target.channel, thread_ts: this.target.threadTs, text, blocks, unfurl_links: false });
+        const posted = await this.client.chat.postMessage({
+          channel: this.target.channel,
+          thread_ts: this.target.threadTs,
+          text,
+          blocks,
+          unfurl_links: false,
+        });
         this.ts = posted.ts;
       } else {
         await this.client.chat.update({ channel: this.target.channel, ts: this.ts, text, blocks });
@@ -215,7 +227,10 @@ export class ReplyStream implements ReplySink {
 
   private schedule(): void {
     if (this.closing || this.flushing || this.timer || this.pending === '') return;
-    const interval = this.writer?.streaming === false ? (this.options.updateIntervalMs ?? UPDATE_INTERVAL_MS) : (this.options.appendIntervalMs ?? APPEND_INTERVAL_MS);
+    const interval =
+      this.writer?.streaming === false
+        ? (this.options.updateIntervalMs ?? UPDATE_INTERVAL_MS)
+        : (this.options.appendIntervalMs ?? APPEND_INTERVAL_MS);
     // The first text of a message goes out at once; later text is coalesced.
     const wait = this.writer === undefined ? 0 : Math.max(0, this.lastFlushAt + interval - Date.now());
     if (wait === 0) {
@@ -273,8 +288,11 @@ export class ReplyStream implements ReplySink {
    */
   private async run(step: { close: boolean; text: string; blocks: Block[] }): Promise<void> {
     const { client, target, streaming, logger } = this.options;
-    const apply = (writer: MessageWriter, text = step.text) => (step.close ? writer.close(text, step.blocks) : writer.write(text));
-    this.writer ??= streaming.allowed(target.teamId) ? new StreamWriter(client, target) : new PostWriter(client, target);
+    const apply = (writer: MessageWriter, text = step.text) =>
+      step.close ? writer.close(text, step.blocks) : writer.write(text);
+    this.writer ??= streaming.allowed(target.teamId)
+      ? new StreamWriter(client, target)
+      : new PostWriter(client, target);
     const writer = this.writer;
     const before = writer.content.length;
     try {
@@ -284,10 +302,16 @@ export class ReplyStream implements ReplySink {
       const slackError = slackErrorCode(error);
       if (writer.ts === undefined) {
         streaming.noteRefusal(target.teamId, slackError);
-        logger.warn({ slackError, channel: target.channel }, 'Slack refused streaming; posting the reply and editing it instead');
+        logger.warn(
+          { slackError, channel: target.channel },
+          'Slack refused streaming; posting the reply and editing it instead',
+        );
         this.writer = new PostWriter(client, target);
       } else {
-        logger.warn({ slackError, channel: target.channel }, 'the Slack stream failed mid-reply; finishing it with chat.update');
+        logger.warn(
+          { slackError, channel: target.channel },
+          'the Slack stream failed mid-reply; finishing it with chat.update',
+        );
         this.writer = new PostWriter(client, target, writer.ts, writer.content);
       }
       // Replay only what the failed stream did not take.

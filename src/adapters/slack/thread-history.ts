@@ -65,7 +65,10 @@ export function compareTs(a: string, b: string): number {
 /** Remove mentions of the bot itself from the text. */
 export function withoutBotMention(text: string, botUserId: string): string {
   // Stops at the next `<` too, so a label that never closes costs one scan, not one per start (format.ts).
-  return text.replace(new RegExp(`<@${botUserId}(?:\\|[^<>]*)?>`, 'g'), ' ').replace(/[ \t]{2,}/g, ' ').trim();
+  return text
+    .replace(new RegExp(`<@${botUserId}(?:\\|[^<>]*)?>`, 'g'), ' ')
+    .replace(/[ \t]{2,}/g, ' ')
+    .trim();
 }
 
 /** A person's Slack text as the model should read it: the bot's mention removed, others as names. */
@@ -77,7 +80,13 @@ export async function modelText(text: string, ctx: { bot: BotIdentity; people: U
 }
 
 /** The thread's messages before `beforeTs`, oldest first; empty when Slack will not say (logged). */
-export async function threadHistory(client: webApi.WebClient, ctx: SlackAdapterContext, channel: string, threadTs: string, beforeTs: string): Promise<HistoryMessage[]> {
+export async function threadHistory(
+  client: webApi.WebClient,
+  ctx: SlackAdapterContext,
+  channel: string,
+  threadTs: string,
+  beforeTs: string,
+): Promise<HistoryMessage[]> {
   const { bot, people, logger } = ctx;
   const collected: object[] = [];
   let cursor: string | undefined;

@@ -53,7 +53,10 @@ export class UserDirectory {
       const failure = toSlackApiError('users.info', error);
       if (!this.reported.has(failure.slackError)) {
         this.reported.add(failure.slackError);
-        this.logger.warn({ method: 'users.info', slackError: failure.slackError, fix: failure.fix }, `Slack users.info failed (names and admin checks fall back): ${failure.fix}`);
+        this.logger.warn(
+          { method: 'users.info', slackError: failure.slackError, fix: failure.fix },
+          `Slack users.info failed (names and admin checks fall back): ${failure.fix}`,
+        );
       }
       // Do not cache the failure: the next call may succeed once the scope is added.
       this.cache.delete(userId);

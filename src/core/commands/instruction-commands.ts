@@ -7,7 +7,14 @@ import type { InstructionsView } from '../api.js';
 import { asHeedError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { InstructionAction, InstructionStore, InstructionVersion, ScopeKey } from '../storage/index.js';
-import { DM_WORKSPACE, type Actor, type ChannelRef, type EditorInput, type PersonRef, type Platform } from '../types.js';
+import {
+  DM_WORKSPACE,
+  type Actor,
+  type ChannelRef,
+  type EditorInput,
+  type PersonRef,
+  type Platform,
+} from '../types.js';
 import { parseCommand, type ParsedCommand } from './parse-command.js';
 import type { CommandResult, EditorResult, Field, Layer } from './results.js';
 
@@ -207,7 +214,8 @@ export class InstructionCommands {
 
   private replaceField(actor: Actor, field: Field, text: string, action: 'set' | 'about'): CommandResult {
     const length = visibleLength(text);
-    if (length > this.options.limit) return { kind: 'too_long', target: field, length, limit: this.options.limit, adding: false };
+    if (length > this.options.limit)
+      return { kind: 'too_long', target: field, length, limit: this.options.limit, adding: false };
     const current = this.options.store.current(this.scope(actor));
     if (current && current[field] === text) return { kind: 'unchanged', field, version: current.version };
     const saved = this.write(actor, {
@@ -226,7 +234,12 @@ export class InstructionCommands {
     if (length > this.options.limit) {
       return { kind: 'too_long', target: 'respond', length, limit: this.options.limit, adding: true };
     }
-    const saved = this.write(actor, { about: current?.about ?? '', respond, enabled: current?.enabled ?? true, action: 'add' });
+    const saved = this.write(actor, {
+      about: current?.about ?? '',
+      respond,
+      enabled: current?.enabled ?? true,
+      action: 'add',
+    });
     return { kind: 'added', respond, version: saved.version, paused: !saved.enabled };
   }
 
@@ -241,7 +254,12 @@ export class InstructionCommands {
     const current = this.options.store.current(this.scope(actor));
     if (!hasInstructions(current)) return { kind: 'nothing_set', command: 'toggle' };
     if (current.enabled === enabled) return { kind: 'already', enabled };
-    const saved = this.write(actor, { about: current.about, respond: current.respond, enabled, action: enabled ? 'on' : 'off' });
+    const saved = this.write(actor, {
+      about: current.about,
+      respond: current.respond,
+      enabled,
+      action: enabled ? 'on' : 'off',
+    });
     return { kind: 'toggled', enabled, version: saved.version };
   }
 
@@ -316,11 +334,18 @@ export class InstructionCommands {
     if (!this.isAdmin(actor)) return { kind: 'admins_only', layer };
     if (command.action === 'clear') {
       if (!isSet) return { kind: 'layer_empty', layer, command: 'clear' };
-      const saved = this.options.store.write(scope, { about: '', respond: '', enabled: true, action: 'clear', actorId: actor.userId });
+      const saved = this.options.store.write(scope, {
+        about: '',
+        respond: '',
+        enabled: true,
+        action: 'clear',
+        actorId: actor.userId,
+      });
       return { kind: 'layer_cleared', layer, version: saved.version };
     }
     const length = visibleLength(command.text);
-    if (length > this.options.limit) return { kind: 'too_long', target: layer, length, limit: this.options.limit, adding: false };
+    if (length > this.options.limit)
+      return { kind: 'too_long', target: layer, length, limit: this.options.limit, adding: false };
     const saved = this.options.store.write(scope, {
       about: '',
       respond: command.text,

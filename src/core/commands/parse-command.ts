@@ -32,17 +32,7 @@ export type ParsedCommand =
   | { kind: 'invalid'; problem: ParseProblem };
 
 type NoArgumentKind =
-  | 'edit'
-  | 'show'
-  | 'help'
-  | 'preview'
-  | 'history'
-  | 'undo'
-  | 'clear'
-  | 'off'
-  | 'on'
-  | 'forget-me'
-  | 'unlink';
+  'edit' | 'show' | 'help' | 'preview' | 'history' | 'undo' | 'clear' | 'off' | 'on' | 'forget-me' | 'unlink';
 type TextKind = 'set' | 'about' | 'add';
 
 // Maps, not object literals: a typed word such as "constructor" must not find Object.prototype.
@@ -72,7 +62,17 @@ const LAYERS = new Map<string, LayerName>([
   ['server', 'workspace'],
 ]);
 
-const KNOWN_WORDS = [...NO_ARGUMENT.keys(), 'set', 'about', 'add', 'restore', 'checks', 'applied', 'link', ...LAYERS.keys()]
+const KNOWN_WORDS = [
+  ...NO_ARGUMENT.keys(),
+  'set',
+  'about',
+  'add',
+  'restore',
+  'checks',
+  'applied',
+  'link',
+  ...LAYERS.keys(),
+]
   // Words of one or two characters (`?`, `on`) are too short to be what a typo meant.
   .filter((word) => word.length > 2);
 

@@ -21,7 +21,9 @@ export type ParseProblem =
   | { code: 'bad_version'; given: string }
   /** A first word that is not a subcommand; `suggestion` is the nearest known word. */
   | { code: 'unknown_subcommand'; given: string; suggestion?: string }
-  /** A form that takes nothing after it got text: `word` as typed (`forgetme`), `form` as it should be (`forget-me`). */
+  /**
+   * A form that takes nothing after it got text: `word` as typed (`forgetme`), `form` as it should be (`forget-me`).
+   */
   | { code: 'unexpected_text'; word: string; form: string; given: string }
   /** `checks` followed by something other than on or off. */
   | { code: 'bad_checks_setting'; given: string }

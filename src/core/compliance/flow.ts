@@ -169,7 +169,8 @@ export class ComplianceFlow {
       channelId: reply.channelId,
       userId: reply.askerId,
     };
-    const result = precomputed ?? this.options.service.check(where, reply.instructionVersions, reply.replyText, question);
+    const result =
+      precomputed ?? this.options.service.check(where, reply.instructionVersions, reply.replyText, question);
     if (!result) return undefined;
     this.options.store.recordResult(reply.id, result, rewriteOf);
     if (!result.passed) this.fileAutoReport(reply, failedChecks(result), question);

@@ -117,7 +117,9 @@ export class Feedback {
         status: report.status,
         signal: report.signal,
         ...(report.note ? { note: report.note } : {}),
-        replyExcerpt: Array.from(reply?.replyText ?? '').slice(0, 200).join(''),
+        replyExcerpt: Array.from(reply?.replyText ?? '')
+          .slice(0, 200)
+          .join(''),
       };
     });
   }

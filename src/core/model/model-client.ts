@@ -113,7 +113,10 @@ export class ModelClient {
     } catch (error) {
       if (this.maxTokensField === 'max_tokens' && rejectsMaxTokens(error)) {
         this.maxTokensField = 'max_completion_tokens';
-        this.logger.info({ model: this.settings.model }, 'model wants max_completion_tokens instead of max_tokens; switching');
+        this.logger.info(
+          { model: this.settings.model },
+          'model wants max_completion_tokens instead of max_tokens; switching',
+        );
         return this.streamOnce(messages, signal, started, emit);
       }
       throw error;
@@ -203,7 +206,9 @@ export class ModelClient {
 
   private abortReason(timedOut: boolean, signal: AbortSignal | undefined): ModelError | undefined {
     if (timedOut) {
-      return new ModelError('model_timeout', { detail: { reason: `no data from the model for ${this.settings.timeoutMs} ms mid-stream` } });
+      return new ModelError('model_timeout', {
+        detail: { reason: `no data from the model for ${this.settings.timeoutMs} ms mid-stream` },
+      });
     }
     if (signal?.aborted) return new ModelError('model_cancelled');
     return undefined;

@@ -35,12 +35,14 @@ export const MODEL_ERROR_MESSAGES: Readonly<Record<ModelErrorCode, string>> = {
   model_not_configured:
     "I'm not connected to a language model yet. An operator needs to set OPENAI_API_KEY (for OpenAI) or " +
     'OPENAI_BASE_URL (for an OpenAI-compatible server, e.g. Ollama at http://127.0.0.1:11434/v1).',
-  model_auth: "I can't reach my language model: the server rejected my API key. An operator needs to check OPENAI_API_KEY.",
+  model_auth:
+    "I can't reach my language model: the server rejected my API key. An operator needs to check OPENAI_API_KEY.",
   model_not_found:
     "I can't reach my language model: the server doesn't know the configured model. An operator needs to check " +
     'OPENAI_MODEL and OPENAI_BASE_URL.',
   model_rate_limited: 'The language model is busy right now (rate limited). Please try again in a minute.',
-  model_unavailable: 'The language model is having trouble right now (server error). Please try again in a few minutes.',
+  model_unavailable:
+    'The language model is having trouble right now (server error). Please try again in a few minutes.',
   model_timeout: 'The language model took too long to answer. Please try again.',
   model_stream_cut: 'My connection to the language model broke off mid-answer.',
   model_unreachable:
@@ -51,7 +53,8 @@ export const MODEL_ERROR_MESSAGES: Readonly<Record<ModelErrorCode, string>> = {
   model_failed: 'Something went wrong while talking to the language model. Please try again.',
 };
 
-const QUOTA_MESSAGE = 'The language model account has run out of quota. An operator needs to check its billing and limits.';
+const QUOTA_MESSAGE =
+  'The language model account has run out of quota. An operator needs to check its billing and limits.';
 const PERMISSION_MESSAGE =
   "I can't reach my language model: the server refused this API key access to the model. An operator needs to " +
   'check OPENAI_API_KEY and OPENAI_MODEL.';
@@ -115,10 +118,15 @@ export function toModelError(error: unknown, partialText: string): ModelError {
   const base = { partialText, cause: error };
 
   // Order matters: the timeout and abort errors are subclasses of APIError / APIConnectionError.
-  if (error instanceof APIConnectionTimeoutError) return new ModelError('model_timeout', { ...base, detail: apiDetail(error) });
-  if (error instanceof APIUserAbortError) return new ModelError('model_cancelled', { ...base, detail: apiDetail(error) });
+  if (error instanceof APIConnectionTimeoutError)
+    return new ModelError('model_timeout', { ...base, detail: apiDetail(error) });
+  if (error instanceof APIUserAbortError)
+    return new ModelError('model_cancelled', { ...base, detail: apiDetail(error) });
   if (error instanceof APIConnectionError) {
-    return new ModelError('model_unreachable', { ...base, detail: { ...apiDetail(error), reason: causeMessage(error) } });
+    return new ModelError('model_unreachable', {
+      ...base,
+      detail: { ...apiDetail(error), reason: causeMessage(error) },
+    });
   }
   if (error instanceof AuthenticationError) return new ModelError('model_auth', { ...base, detail: apiDetail(error) });
   if (error instanceof PermissionDeniedError) {
@@ -133,7 +141,8 @@ export function toModelError(error: unknown, partialText: string): ModelError {
     }
     return new ModelError('model_rate_limited', { ...base, detail });
   }
-  if (error instanceof InternalServerError) return new ModelError('model_unavailable', { ...base, detail: apiDetail(error) });
+  if (error instanceof InternalServerError)
+    return new ModelError('model_unavailable', { ...base, detail: apiDetail(error) });
   if (error instanceof BadRequestError) {
     const tooLong = error.code === 'context_length_exceeded';
     return new ModelError('model_bad_request', {
@@ -142,7 +151,8 @@ export function toModelError(error: unknown, partialText: string): ModelError {
       detail: apiDetail(error),
     });
   }
-  if (isStreamCut(error)) return new ModelError('model_stream_cut', { ...base, detail: { reason: causeMessage(error) } });
+  if (isStreamCut(error))
+    return new ModelError('model_stream_cut', { ...base, detail: { reason: causeMessage(error) } });
   if (error instanceof APIError) return new ModelError('model_failed', { ...base, detail: apiDetail(error) });
   const message = error instanceof Error ? error.message : String(error);
   return new ModelError('model_failed', { ...base, detail: { message: scrubSecrets(message) } });

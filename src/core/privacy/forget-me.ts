@@ -35,7 +35,8 @@ export interface PersonalData {
 }
 
 /**
- * In one transaction (the caller checkpoints after it): delete the person's instruction versions, the replies they asked for (and reports on them) and their
+ * In one transaction (the caller checkpoints after it): delete the person's instruction versions, the replies they
+ * asked for (and reports on them) and their
  * reports; redact their words and name (`names`) from other people's snapshots; then checkpoint the WAL
  * so the deleted bytes do not outlive the request there (secure_delete clears them in the file).
  */
@@ -44,7 +45,12 @@ export function deletePerson(data: PersonalData, person: PersonRef, names: reado
     const redacted = redactPerson(data.db, person, names);
     // Reports first: forgetting the asker's replies also removes reports on them, filed by anyone.
     const reports = data.reports.forgetReporter(person);
-    return { versions: data.instructions.forgetUser(person), replies: data.replies.forgetAsker(person), reports, redacted };
+    return {
+      versions: data.instructions.forgetUser(person),
+      replies: data.replies.forgetAsker(person),
+      reports,
+      redacted,
+    };
   })();
 }
 
@@ -52,9 +58,17 @@ export function deletePerson(data: PersonalData, person: PersonRef, names: reado
  * The confirmed second step of `/instructions forget-me`, as the person sees it; logged, never thrown.
  * `forget` deletes (in one transaction); the WAL is checkpointed after it, so no deleted byte stays there.
  */
-export function forgetMe(data: PersonalData, actor: Actor, logger: Logger, forget: () => ForgottenCounts & { elsewhere: Platform[] }): CommandResult {
+export function forgetMe(
+  data: PersonalData,
+  actor: Actor,
+  logger: Logger,
+  forget: () => ForgottenCounts & { elsewhere: Platform[] },
+): CommandResult {
   try {
-    const { versions, replies, reports, elsewhere, ...rest } = { ...forget(), checkpointed: checkpointAndTruncate(data.db) };
+    const { versions, replies, reports, elsewhere, ...rest } = {
+      ...forget(),
+      checkpointed: checkpointAndTruncate(data.db),
+    };
     const where = { platform: actor.platform, workspace: actor.workspaceId, user: actor.userId };
     logger.info({ ...where, versions, replies, reports, elsewhere, ...rest }, 'forgot a person');
     if (!rest.checkpointed) logger.warn('forget-me: the WAL checkpoint was held back; it completes later');

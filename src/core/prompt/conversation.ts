@@ -27,7 +27,9 @@ export interface AssembledConversation {
  * text: a display name is chosen by its owner and must not pass for a fence or a chat-template token.
  */
 function speakerLabel(speaker: string | undefined): string {
-  return neutralizeName((speaker ?? '').replace(/[[\]\p{Cc}]/gu, ' ')).replace(/\s+/g, ' ').trim();
+  return neutralizeName((speaker ?? '').replace(/[[\]\p{Cc}]/gu, ' '))
+    .replace(/\s+/g, ' ')
+    .trim();
 }
 
 /** A user turn labelled with its speaker (`[Ana] text`) so the model can tell people apart. */
@@ -37,7 +39,9 @@ function userTurn(text: string, speaker: string | undefined): ChatMessage {
 }
 
 function historyTurn(message: HistoryMessage): ChatMessage {
-  return message.role === 'assistant' ? { role: 'assistant', content: message.text } : userTurn(message.text, message.speaker);
+  return message.role === 'assistant'
+    ? { role: 'assistant', content: message.text }
+    : userTurn(message.text, message.speaker);
 }
 
 /**

@@ -10,7 +10,13 @@ import unhomoglyph from 'unhomoglyph';
  */
 
 /** The fence names in order of authority, highest first. */
-export const FENCE_NAMES = ['operator_rules', 'workspace_rules', 'channel_rules', 'about_user', 'user_instructions'] as const;
+export const FENCE_NAMES = [
+  'operator_rules',
+  'workspace_rules',
+  'channel_rules',
+  'about_user',
+  'user_instructions',
+] as const;
 export type FenceName = (typeof FENCE_NAMES)[number];
 
 /** How far a layer's author is trusted: the operator's own text keeps its markup. */
@@ -90,9 +96,28 @@ const FOLDED_FENCE_NAMES = FENCE_NAMES.map((name) => fold(name).replace(/[^a-z]/
 // Words that give a heading or a label the air of authority or of another speaker, compared as
 // skeletons (see fold), so they are folded the same way as the text they are compared with.
 const RESERVED_WORDS = [
-  'system', 'sys', 'inst', 'operator', 'developer', 'admin', 'administrator', 'administrators', 'assistant',
-  'heed', 'bot', 'model', 'human', 'workspace', 'server', 'channel', 'user', 'instruction', 'instructions',
-  'rule', 'rules', 'prompt',
+  'system',
+  'sys',
+  'inst',
+  'operator',
+  'developer',
+  'admin',
+  'administrator',
+  'administrators',
+  'assistant',
+  'heed',
+  'bot',
+  'model',
+  'human',
+  'workspace',
+  'server',
+  'channel',
+  'user',
+  'instruction',
+  'instructions',
+  'rule',
+  'rules',
+  'prompt',
 ];
 const RESERVED_PATTERN = `\\b(?:${RESERVED_WORDS.map((word) => fold(word)).join('|')})\\b`;
 const RESERVED = new RegExp(RESERVED_PATTERN);
@@ -115,7 +140,13 @@ const SPACED_LETTERS = /(?<=(?:^|[^\p{L}\p{N}])[\p{L}\p{N}])[\s._·-]+(?=[\p{L}\
  * ("m" → "rn", "l"/"1"/"I" → "l"), which is why the reserved words are folded the same way.
  */
 function fold(text: string): string {
-  return unhomoglyph(text.normalize('NFKC').replace(INVISIBLE, '').replace(/\p{Cf}/gu, '').toLowerCase()).toLowerCase();
+  return unhomoglyph(
+    text
+      .normalize('NFKC')
+      .replace(INVISIBLE, '')
+      .replace(/\p{Cf}/gu, '')
+      .toLowerCase(),
+  ).toLowerCase();
 }
 
 /** True for a tag whose name, read loosely, is one of our fence names. */

@@ -57,7 +57,10 @@ export class PromptAssembler {
     private readonly personalScope: (person: PersonRef) => ScopeKey = userScope,
   ) {}
 
-  /** The system prompt for this person in this channel. Layers that cannot be set there (a DM's channel rules) are absent. */
+  /**
+   * The system prompt for this person in this channel. Layers that cannot be set there (a DM's channel rules) are
+   * absent.
+   */
   systemPromptFor(asker: Asker): BuiltPrompt {
     const workspace = this.store.current(layerScope(asker, 'workspace'));
     const channel = this.store.current(layerScope(asker, 'channel'));

@@ -80,7 +80,11 @@ export function buildSystemPrompt(layers: PromptLayers): string {
   const bodies: [FenceName, string][] = [
     [
       'operator_rules',
-      [neutralizeLayerText(layers.base, 'operator'), formattingHints(layers.platform), `Today's date is ${layers.today}.`]
+      [
+        neutralizeLayerText(layers.base, 'operator'),
+        formattingHints(layers.platform),
+        `Today's date is ${layers.today}.`,
+      ]
         .filter(Boolean)
         .join('\n\n'),
     ],
@@ -91,19 +95,28 @@ export function buildSystemPrompt(layers: PromptLayers): string {
   ];
   const present = bodies.filter(([, body]) => body.length > 0);
 
-  return [preamble(present.map(([name]) => name), id), ...present.map(([name, body]) => fence(name, id, body))].join('\n\n');
+  return [
+    preamble(
+      present.map(([name]) => name),
+      id,
+    ),
+    ...present.map(([name, body]) => fence(name, id, body)),
+  ].join('\n\n');
 }
 
 /** The fence id of the prompt built from `layers`, so that text restated later can use the same fences. */
 export function promptFenceId(layers: PromptLayers): string {
-  return fenceId([
-    layers.base,
-    layers.platform,
-    layers.today,
-    layers.workspaceRules ?? '',
-    layers.channelRules ?? '',
-    layers.about ?? '',
-    layers.respond ?? '',
-    layers.askerName ?? '',
-  ], layers.fenceKey);
+  return fenceId(
+    [
+      layers.base,
+      layers.platform,
+      layers.today,
+      layers.workspaceRules ?? '',
+      layers.channelRules ?? '',
+      layers.about ?? '',
+      layers.respond ?? '',
+      layers.askerName ?? '',
+    ],
+    layers.fenceKey,
+  );
 }

@@ -40,7 +40,12 @@ export interface ResponderParts {
    * Runs after a complete reply is posted and its snapshot stored (compliance checks); awaited, so
    * that shutdown waits for it. Must not throw.
    */
-  afterReply?: (replyId: string, message: IncomingMessage, sink: ReplySink, checked: ReplyCheckResult | undefined) => Promise<void>;
+  afterReply?: (
+    replyId: string,
+    message: IncomingMessage,
+    sink: ReplySink,
+    checked: ReplyCheckResult | undefined,
+  ) => Promise<void>;
   /**
    * The automatic checks in force, run on the reply's final text before it is posted, so that the applied
    * line can say how they went; `afterReply` records the same result. Pure and fast; must not throw.
@@ -251,7 +256,10 @@ export class Responder {
       })();
       return { status: 'replied', snapshotStored: true, replyId, text: snapshot.replyText };
     } catch (error) {
-      log.error({ err: error, code: asHeedError(error).code }, 'the reply was posted but its snapshot could not be stored');
+      log.error(
+        { err: error, code: asHeedError(error).code },
+        'the reply was posted but its snapshot could not be stored',
+      );
       // The person has their answer: mark the message answered so a restart does not answer it again.
       try {
         claims.complete(message, null);

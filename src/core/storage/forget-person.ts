@@ -89,7 +89,8 @@ export function redactPerson(db: Database, person: PersonRef, names: readonly st
     );
     for (const row of others.all(person.platform, person.workspaceId, person.userId)) {
       const stored: Turn[] = pieces.load(row.messages_json);
-      const mentions = (trace: string) => stored.some((turn) => turn.content.includes(trace)) || row.reply_text.includes(trace);
+      const mentions = (trace: string) =>
+        stored.some((turn) => turn.content.includes(trace)) || row.reply_text.includes(trace);
       if (!traces.some(mentions)) continue;
       const turns = stored.map((turn) => {
         const spoken = turn.role === 'user' && [...speakers].some((speaker) => turn.content.startsWith(speaker));

@@ -152,7 +152,11 @@ export class InstructionStore {
       createdAt: this.now().toISOString(),
     });
     // INSERT … RETURNING always yields the inserted row; a failed insert throws instead.
-    if (!row) throw new HeedError('storage_failed', 'The instruction version was not found right after it was written.', { userMessage: 'I could not save your instructions. Please try again.', detail: { scope } });
+    if (!row)
+      throw new HeedError('storage_failed', 'The instruction version was not found right after it was written.', {
+        userMessage: 'I could not save your instructions. Please try again.',
+        detail: { scope },
+      });
     return toVersion(row);
   }
 

@@ -9,7 +9,8 @@ interface RefParams {
   messageId: string;
 }
 
-const REF = 'platform = @platform AND workspace_id = @workspaceId AND channel_id = @channelId AND message_id = @messageId';
+const REF =
+  'platform = @platform AND workspace_id = @workspaceId AND channel_id = @channelId AND message_id = @messageId';
 
 /**
  * The persisted dedupe of incoming messages: one row per message Heed has taken on, so that a
@@ -41,7 +42,9 @@ export class MessageClaims {
       `UPDATE message_claims SET status = 'done', reply_id = @replyId, completed_at = @now WHERE ${REF}`,
     );
     this.releaseStmt = db.prepare<RefParams>(`DELETE FROM message_claims WHERE ${REF}`);
-    this.takenStmt = db.prepare<RefParams>(`SELECT 1 FROM message_claims WHERE ${REF} AND status <> 'abandoned'`).pluck();
+    this.takenStmt = db
+      .prepare<RefParams>(`SELECT 1 FROM message_claims WHERE ${REF} AND status <> 'abandoned'`)
+      .pluck();
     this.abandonStmt = db.prepare<{ owner: string }>(
       `UPDATE message_claims SET status = 'abandoned' WHERE status = 'in_flight' AND owner <> @owner`,
     );

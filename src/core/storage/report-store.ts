@@ -241,9 +241,13 @@ function clampLimit(limit: number): number {
 function normalizeInstant(value: string): string {
   const date = new Date(value);
   if (Number.isNaN(date.getTime())) {
-    throw new HeedError('invalid_filter', `"${value}" is not a date I can read. Use a form like 2026-01-31 or 2026-01-31T12:00:00Z.`, {
-      detail: { since: value },
-    });
+    throw new HeedError(
+      'invalid_filter',
+      `"${value}" is not a date I can read. Use a form like 2026-01-31 or 2026-01-31T12:00:00Z.`,
+      {
+        detail: { since: value },
+      },
+    );
   }
   return date.toISOString();
 }

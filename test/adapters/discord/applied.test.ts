@@ -125,7 +125,9 @@ describe('the applied line on Discord', () => {
       await h.adapter.idle();
       previous = h.fake.botMessagesIn(channelId).at(-1);
     }
-    expect(subtext(previous!)).toBe('-# Your instructions v1 · fake-model · older messages left out · 1 check failed of 1');
+    expect(subtext(previous!)).toBe(
+      '-# Your instructions v1 · fake-model · older messages left out · 1 check failed of 1',
+    );
     const sent = messagesOf(h.openai.requests.at(-1)!);
     expect(sent.at(-2)?.role).toBe('system');
     expect(sent.at(-2)?.content).toContain('RULE-MARKER');

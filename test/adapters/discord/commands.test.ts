@@ -11,7 +11,11 @@ interface CallbackBody {
     flags?: number;
     custom_id?: string;
     title?: string;
-    components?: { type: number; label?: string; component?: { custom_id: string; style: number; value?: string; max_length?: number } }[];
+    components?: {
+      type: number;
+      label?: string;
+      component?: { custom_id: string; style: number; value?: string; max_length?: number };
+    }[];
   };
 }
 
@@ -53,24 +57,48 @@ describe('Discord /instructions', () => {
     expect(whole).toContain('system prompt');
     expect(whole).toContain('Answer in haiku.');
     for (const call of followUps) expect((call.body as { flags: number }).flags).toBe(EPHEMERAL);
-    expect([first, ...followUps.map((call) => String((call.body as { content: string }).content))].every((part) => part.length <= 2000)).toBe(true);
+    expect(
+      [first, ...followUps.map((call) => String((call.body as { content: string }).content))].every(
+        (part) => part.length <= 2000,
+      ),
+    ).toBe(true);
   });
 
   it('GIVEN a member without Manage Server WHEN they set channel rules THEN a clear refusal; a member with it may', async () => {
     h = await startHarness();
-    const refused = await answer(h.fake.slash({ subcommand: 'set', group: 'channel', options: { text: 'Be formal.' } }));
+    const refused = await answer(
+      h.fake.slash({ subcommand: 'set', group: 'channel', options: { text: 'Be formal.' } }),
+    );
     expect(refused).toMatch(/only members with the Manage Server permission can change the channel rules/i);
     expect(await answer(h.fake.slash({ subcommand: 'show', group: 'channel' }))).toMatch(/no channel rules/i);
 
-    const allowed = await answer(h.fake.slash({ user: h.fake.users.dana, manageGuild: true, subcommand: 'set', group: 'channel', options: { text: 'Be formal.' } }));
+    const allowed = await answer(
+      h.fake.slash({
+        user: h.fake.users.dana,
+        manageGuild: true,
+        subcommand: 'set',
+        group: 'channel',
+        options: { text: 'Be formal.' },
+      }),
+    );
     expect(allowed).toMatch(/saved the channel rules/i);
-    const server = await answer(h.fake.slash({ user: h.fake.users.dana, manageGuild: true, subcommand: 'set', group: 'server', options: { text: 'Use metric units.' } }));
+    const server = await answer(
+      h.fake.slash({
+        user: h.fake.users.dana,
+        manageGuild: true,
+        subcommand: 'set',
+        group: 'server',
+        options: { text: 'Use metric units.' },
+      }),
+    );
     expect(server).toMatch(/saved the server rules/i);
   });
 
   it('GIVEN HEED_ADMINS names a member THEN they may set channel rules without Manage Server', async () => {
     h = await startHarness({ env: { HEED_ADMINS: `discord:${FAKE_IDS.bob}` } });
-    const allowed = await answer(h.fake.slash({ user: h.fake.users.bob, subcommand: 'set', group: 'channel', options: { text: 'Be brief.' } }));
+    const allowed = await answer(
+      h.fake.slash({ user: h.fake.users.bob, subcommand: 'set', group: 'channel', options: { text: 'Be brief.' } }),
+    );
     expect(allowed).toMatch(/saved the channel rules/i);
   });
 
@@ -87,13 +115,20 @@ describe('Discord /instructions', () => {
     expect(inputs[0]?.value).toBeUndefined();
     expect(inputs[1]?.value).toBe('Use bullet points.');
 
-    const saved = await answer(h.fake.modalSubmit({ customId: EDITOR_MODAL_ID, fields: { about: 'I teach physics.', respond: 'Use bullet points.\nCite sources.' } }));
+    const saved = await answer(
+      h.fake.modalSubmit({
+        customId: EDITOR_MODAL_ID,
+        fields: { about: 'I teach physics.', respond: 'Use bullet points.\nCite sources.' },
+      }),
+    );
     expect(saved).toContain('version 2');
     const show = await answer(h.fake.slash({ subcommand: 'show' }));
     expect(show).toContain('I teach physics.');
     expect(show).toContain('Cite sources.');
 
-    const refused = await answer(h.fake.modalSubmit({ customId: EDITOR_MODAL_ID, fields: { about: 'x'.repeat(250), respond: 'short' } }));
+    const refused = await answer(
+      h.fake.modalSubmit({ customId: EDITOR_MODAL_ID, fields: { about: 'x'.repeat(250), respond: 'short' } }),
+    );
     expect(refused).toContain('not saved');
     expect(refused).toContain('limit is 200');
     const after = await answer(h.fake.slash({ subcommand: 'show' }));
@@ -105,8 +140,12 @@ describe('Discord /instructions', () => {
     h = await startHarness();
     await answer(h.fake.slash({ subcommand: 'set', options: { text: 'one' } }));
     await answer(h.fake.slash({ subcommand: 'set', options: { text: 'two' } }));
-    expect(await answer(h.fake.slash({ subcommand: 'restore', options: { version: 1 } }))).toContain('Restored version 1 as version 3');
-    expect(await answer(h.fake.slash({ subcommand: 'restore', options: { version: 9 } }))).toContain('There is no version 9');
+    expect(await answer(h.fake.slash({ subcommand: 'restore', options: { version: 1 } }))).toContain(
+      'Restored version 1 as version 3',
+    );
+    expect(await answer(h.fake.slash({ subcommand: 'restore', options: { version: 9 } }))).toContain(
+      'There is no version 9',
+    );
     expect(await answer(h.fake.slash({ subcommand: 'help' }))).toContain('/instructions');
   });
 
@@ -131,7 +170,9 @@ describe('Discord /instructions', () => {
 
   it('GIVEN a command in a DM THEN it answers ephemerally there too', async () => {
     h = await startHarness();
-    expect(await answer(h.fake.slash({ dm: true, subcommand: 'set', options: { text: 'Be terse.' } }))).toContain('version 1');
+    expect(await answer(h.fake.slash({ dm: true, subcommand: 'set', options: { text: 'Be terse.' } }))).toContain(
+      'version 1',
+    );
     expect(await answer(h.fake.slash({ dm: true, subcommand: 'show' }))).toContain('Be terse.');
   });
 });

@@ -21,7 +21,9 @@ const alice = (): Actor => ({
 /** Start Discord with HEED_COMPLIANCE=`mode`; alice asks for no commas. */
 async function start(mode: string): Promise<void> {
   // The applied line is issue 15's and tested there; here each reply ends with the compliance note alone.
-  h = await startHarness({ env: { HEED_COMPLIANCE: mode, HEED_REPORTS_CHANNEL: FAKE_IDS.reports, HEED_SHOW_APPLIED: 'never' } });
+  h = await startHarness({
+    env: { HEED_COMPLIANCE: mode, HEED_REPORTS_CHANNEL: FAKE_IDS.reports, HEED_SHOW_APPLIED: 'never' },
+  });
   await h.testCore.core.command(alice(), 'set no commas');
 }
 

@@ -37,7 +37,9 @@ describe('Discord conversations', () => {
     const post = await h.fake.waitForCall(postsTo(h.fake.channels.general));
     await h.adapter.idle();
 
-    expect(h.fake.callsMatching({ method: 'POST', path: `/channels/${h.fake.channels.general}/typing` }).length).toBeGreaterThanOrEqual(1);
+    expect(
+      h.fake.callsMatching({ method: 'POST', path: `/channels/${h.fake.channels.general}/typing` }).length,
+    ).toBeGreaterThanOrEqual(1);
     expect(h.fake.callsMatching(postsTo(h.fake.channels.general))).toHaveLength(1);
     expect(bodyOf(post).message_reference).toMatchObject({ message_id: question.id, fail_if_not_exists: false });
     const replies = h.fake.botMessagesIn(h.fake.channels.general);
@@ -113,7 +115,7 @@ describe('Discord conversations', () => {
     expect(second.message_reference?.message_id).not.toBe(botReply.id);
   });
 
-  it('GIVEN two people with different instructions THEN each reply follows only its asker\'s instructions', async () => {
+  it("GIVEN two people with different instructions THEN each reply follows only its asker's instructions", async () => {
     h.fake.slash({ user: h.fake.users.alice, subcommand: 'set', options: { text: 'Always answer in French.' } });
     h.fake.slash({ user: h.fake.users.bob, subcommand: 'set', options: { text: 'Answer like a pirate.' } });
     await h.settle();

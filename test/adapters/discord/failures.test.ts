@@ -20,9 +20,10 @@ describe('Discord failures', () => {
     h = undefined;
   });
 
-  const warnings = (harness: DiscordHarness) => harness.logs.filter((line) => (line.level ?? 0) >= 40).map((line) => String(line.msg));
+  const warnings = (harness: DiscordHarness) =>
+    harness.logs.filter((line) => (line.level ?? 0) >= 40).map((line) => String(line.msg));
 
-  it('GIVEN the model fails once THEN the core\'s sentence is the reply, and the next mention works', async () => {
+  it("GIVEN the model fails once THEN the core's sentence is the reply, and the next mention works", async () => {
     h = await startHarness();
     const general = h.fake.channels.general;
     h.openai.enqueue({ status: 500 });
@@ -71,7 +72,9 @@ describe('Discord failures', () => {
     const [reply] = h.fake.botMessagesIn(h.fake.channels.general);
     h.fake.react({ messageId: reply!.id });
     await h.settle();
-    expect(h.testCore.core.recentReports({ platform: 'discord', workspaceId: FAKE_IDS.guild, userId: FAKE_IDS.alice }, 5)).toHaveLength(1);
+    expect(
+      h.testCore.core.recentReports({ platform: 'discord', workspaceId: FAKE_IDS.guild, userId: FAKE_IDS.alice }, 5),
+    ).toHaveLength(1);
     expect(warnings(h).some((msg) => msg.includes('HEED_REPORTS_CHANNEL'))).toBe(true);
   });
 
@@ -100,7 +103,10 @@ describe('Discord failures', () => {
 
   it('GIVEN an interaction answered too late (Unknown interaction) THEN the failure is logged and nothing crashes', async () => {
     h = await startHarness();
-    h.fake.failNext({ method: 'POST', path: /^\/interactions\// }, { status: 404, code: 10062, message: 'Unknown interaction' });
+    h.fake.failNext(
+      { method: 'POST', path: /^\/interactions\// },
+      { status: 404, code: 10062, message: 'Unknown interaction' },
+    );
     await h.fake.slash({ subcommand: 'show' }).callback();
     await h.adapter.idle();
     expect(warnings(h).some((msg) => msg.includes('3 seconds'))).toBe(true);
@@ -109,7 +115,9 @@ describe('Discord failures', () => {
 
   it('GIVEN an interaction that cannot be handled (a malformed modal) THEN the person gets one sentence and the failure is logged', async () => {
     h = await startHarness();
-    const body = (await h.fake.modalSubmit({ customId: EDITOR_MODAL_ID, fields: { about: 'only one field' } }).callback()).body as {
+    const body = (
+      await h.fake.modalSubmit({ customId: EDITOR_MODAL_ID, fields: { about: 'only one field' } }).callback()
+    ).body as {
       data: { content: string; flags: number };
     };
     expect(body.data.flags).toBe(EPHEMERAL);
@@ -147,7 +155,9 @@ describe('Discord failures', () => {
     it('GIVEN the Message Content intent is not enabled THEN start-up says where to enable it', async () => {
       const failure = await start({ disallow: GatewayIntentBits.MessageContent }).catch((error: unknown) => error);
       expect(failure).toBeInstanceOf(DiscordStartError);
-      expect((failure as DiscordStartError).operatorMessage).toMatch(/Privileged Gateway Intents → Message Content Intent/);
+      expect((failure as DiscordStartError).operatorMessage).toMatch(
+        /Privileged Gateway Intents → Message Content Intent/,
+      );
     });
 
     it('GIVEN DISCORD_API_URL with a version and trailing slash THEN the client still reaches the fake', async () => {

@@ -5,7 +5,11 @@ import { CALLBACK, EPHEMERAL, FAKE_IDS, type RecordedCall } from '../../support/
 import { FAKE_REPLY } from '../../support/fake-openai.js';
 import { startHarness, type DiscordHarness } from './harness.js';
 
-const person = (userId: string, workspaceId: string = FAKE_IDS.guild): PersonRef => ({ platform: 'discord', workspaceId, userId });
+const person = (userId: string, workspaceId: string = FAKE_IDS.guild): PersonRef => ({
+  platform: 'discord',
+  workspaceId,
+  userId,
+});
 
 interface CallbackBody {
   type: number;
@@ -45,7 +49,9 @@ describe('Discord feedback', () => {
 
     h.fake.unreact({ user: h.fake.users.bob, messageId: reply.id });
     await h.settle();
-    expect(h.testCore.core.recentReports(person(FAKE_IDS.bob), 5)).toEqual([expect.objectContaining({ reportId: report?.reportId, status: 'withdrawn' })]);
+    expect(h.testCore.core.recentReports(person(FAKE_IDS.bob), 5)).toEqual([
+      expect.objectContaining({ reportId: report?.reportId, status: 'withdrawn' }),
+    ]);
   });
 
   it('GIVEN a restart (nothing cached) THEN 👎 on an earlier reply still files a report, in a guild and in a DM', async () => {
@@ -60,10 +66,12 @@ describe('Discord feedback', () => {
     h.fake.react({ messageId: inDm.id });
     await h.settle();
     expect(h.testCore.core.recentReports(person(FAKE_IDS.alice), 5)).toHaveLength(1);
-    expect(h.testCore.core.recentReports(person(FAKE_IDS.alice, 'dm'), 5)).toEqual([expect.objectContaining({ status: 'open', replyExcerpt: FAKE_REPLY })]);
+    expect(h.testCore.core.recentReports(person(FAKE_IDS.alice, 'dm'), 5)).toEqual([
+      expect.objectContaining({ status: 'open', replyExcerpt: FAKE_REPLY }),
+    ]);
   });
 
-  it('GIVEN reactions elsewhere (a person\'s message, another emoji, the bot\'s own) THEN nothing happens', async () => {
+  it("GIVEN reactions elsewhere (a person's message, another emoji, the bot's own) THEN nothing happens", async () => {
     h = await startHarness({ env: { HEED_REPORTS_CHANNEL: FAKE_IDS.reports } });
     const reply = await botReply();
     const question = h.fake.messagesIn(h.fake.channels.general)[0]!;
@@ -75,11 +83,15 @@ describe('Discord feedback', () => {
     await h.settle();
     expect(h.testCore.core.recentReports(person(FAKE_IDS.bob), 5)).toEqual([]);
     // Only the settle probe's own interaction callback reached the REST API.
-    expect(h.fake.calls.slice(callsBefore).map((call) => call.path)).toEqual([expect.stringMatching(/^\/interactions\//)]);
+    expect(h.fake.calls.slice(callsBefore).map((call) => call.path)).toEqual([
+      expect.stringMatching(/^\/interactions\//),
+    ]);
   });
 
   it('GIVEN HEED_REPORT_REACTIONS and HEED_REPORTS_CHANNEL THEN the configured emoji reports and each new report is posted there once', async () => {
-    h = await startHarness({ env: { HEED_REPORT_REACTIONS: 'discord:😕', HEED_REPORTS_CHANNEL: `slack:C1,discord:${FAKE_IDS.reports}` } });
+    h = await startHarness({
+      env: { HEED_REPORT_REACTIONS: 'discord:😕', HEED_REPORTS_CHANNEL: `slack:C1,discord:${FAKE_IDS.reports}` },
+    });
     const reply = await botReply({ content: 'summarise the plan' });
 
     h.fake.react({ user: h.fake.users.bob, messageId: reply.id, emoji: '👎' });
@@ -108,7 +120,9 @@ describe('Discord feedback', () => {
     expect(modal.type).toBe(CALLBACK.modal);
     const customId = modal.data.custom_id ?? '';
 
-    const submitted = callbackOf(await h.fake.modalSubmit({ customId, fields: { note: 'I asked for bullet points.' } }).callback());
+    const submitted = callbackOf(
+      await h.fake.modalSubmit({ customId, fields: { note: 'I asked for bullet points.' } }).callback(),
+    );
     expect(submitted.type).toBe(CALLBACK.message);
     expect(submitted.data.flags).toBe(EPHEMERAL);
     expect(submitted.data.content).toMatch(/filed a report/i);
@@ -118,13 +132,17 @@ describe('Discord feedback', () => {
 
     const again = callbackOf(await h.fake.modalSubmit({ customId, fields: { note: 'Also too long.' } }).callback());
     expect(again.data.content).toMatch(/already reported/i);
-    expect(h.testCore.core.recentReports(person(FAKE_IDS.alice), 5)).toEqual([expect.objectContaining({ note: 'Also too long.' })]);
+    expect(h.testCore.core.recentReports(person(FAKE_IDS.alice), 5)).toEqual([
+      expect.objectContaining({ note: 'Also too long.' }),
+    ]);
   });
 
   it('GIVEN "Report instruction failure" on someone else\'s message THEN an ephemeral explanation and no modal', async () => {
     h = await startHarness();
     const message = h.fake.userMessage({ content: 'not for the bot' });
-    const body = callbackOf(await h.fake.messageCommand({ name: REPORT_COMMAND_NAME, targetMessageId: message.id }).callback());
+    const body = callbackOf(
+      await h.fake.messageCommand({ name: REPORT_COMMAND_NAME, targetMessageId: message.id }).callback(),
+    );
     expect(body.type).toBe(CALLBACK.message);
     expect(body.data.flags).toBe(EPHEMERAL);
     expect(body.data.content).toMatch(/not one of my replies/i);

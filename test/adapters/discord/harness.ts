@@ -31,13 +31,16 @@ export interface DiscordHarness {
 }
 
 /** Start the world. `env` overrides configuration (e.g. `{ HEED_ADMINS: 'discord:123' }`). */
-export async function startHarness(options: { env?: Record<string, string>; fake?: FakeDiscordOptions } = {}): Promise<DiscordHarness> {
+export async function startHarness(
+  options: { env?: Record<string, string>; fake?: FakeDiscordOptions } = {},
+): Promise<DiscordHarness> {
   const fake = await startFakeDiscord(options.fake);
   const openai = await startFakeOpenAI();
   const logs: LogLine[] = [];
   const destination = new Writable({
     write(chunk: Buffer, _encoding, callback) {
-      for (const line of chunk.toString('utf8').split('\n')) if (line.trim() !== '') logs.push(JSON.parse(line) as LogLine);
+      for (const line of chunk.toString('utf8').split('\n'))
+        if (line.trim() !== '') logs.push(JSON.parse(line) as LogLine);
       callback();
     },
   });

@@ -15,7 +15,11 @@ import { FAKE_IDS, startFakeDiscord, type FakeDiscord } from '../../support/fake
 interface CommandJson {
   name: string;
   type?: number;
-  options?: { name: string; type: number; options?: { name: string; type: number; required?: boolean; choices?: unknown[] }[] }[];
+  options?: {
+    name: string;
+    type: number;
+    options?: { name: string; type: number; required?: boolean; choices?: unknown[] }[];
+  }[];
 }
 
 describe('npm run discord:register', () => {
@@ -33,12 +37,25 @@ describe('npm run discord:register', () => {
     parseConfig({ DISCORD_TOKEN: fake.token, DISCORD_API_URL: fake.apiUrl, ...env });
 
   it('GIVEN DISCORD_GUILD_ID THEN the commands go to that server, and running it again is the same bulk overwrite', async () => {
-    const first = await registerCommands({ config: config({ DISCORD_GUILD_ID: FAKE_IDS.guild, DISCORD_APPLICATION_ID: FAKE_IDS.bot }), logger: silentLogger() });
-    const second = await registerCommands({ config: config({ DISCORD_GUILD_ID: FAKE_IDS.guild, DISCORD_APPLICATION_ID: FAKE_IDS.bot }), logger: silentLogger() });
+    const first = await registerCommands({
+      config: config({ DISCORD_GUILD_ID: FAKE_IDS.guild, DISCORD_APPLICATION_ID: FAKE_IDS.bot }),
+      logger: silentLogger(),
+    });
+    const second = await registerCommands({
+      config: config({ DISCORD_GUILD_ID: FAKE_IDS.guild, DISCORD_APPLICATION_ID: FAKE_IDS.bot }),
+      logger: silentLogger(),
+    });
     expect(first).toEqual(second);
-    expect(first).toEqual({ applicationId: FAKE_IDS.bot, guildId: FAKE_IDS.guild, names: ['instructions', REPORT_COMMAND_NAME] });
+    expect(first).toEqual({
+      applicationId: FAKE_IDS.bot,
+      guildId: FAKE_IDS.guild,
+      names: ['instructions', REPORT_COMMAND_NAME],
+    });
 
-    const puts = fake.callsMatching({ method: 'PUT', path: `/applications/${FAKE_IDS.bot}/guilds/${FAKE_IDS.guild}/commands` });
+    const puts = fake.callsMatching({
+      method: 'PUT',
+      path: `/applications/${FAKE_IDS.bot}/guilds/${FAKE_IDS.guild}/commands`,
+    });
     expect(puts).toHaveLength(2);
     expect(puts[0]?.body).toEqual(puts[1]?.body);
     expect(fake.callsMatching({ method: 'GET', path: '/applications/@me' })).toHaveLength(0);
@@ -60,25 +77,47 @@ describe('npm run discord:register', () => {
       option.type === 2 ? `${option.name} ${(option.options ?? []).map((sub) => sub.name).join('|')}` : option.name,
     );
     expect(forms).toEqual([
-      'edit', 'show', 'set', 'about', 'add', 'clear', 'off', 'on', 'preview', 'history', 'undo', 'restore',
-      'applied', 'link', 'unlink', 'forget-me', 'help',
-      'channel show|set|clear', 'server show|set|clear',
+      'edit',
+      'show',
+      'set',
+      'about',
+      'add',
+      'clear',
+      'off',
+      'on',
+      'preview',
+      'history',
+      'undo',
+      'restore',
+      'applied',
+      'link',
+      'unlink',
+      'forget-me',
+      'help',
+      'channel show|set|clear',
+      'server show|set|clear',
     ]);
     const set = instructions?.options?.find((option) => option.name === 'set');
     expect(set?.options).toEqual([expect.objectContaining({ name: 'text', type: 3, required: true })]);
     const link = instructions?.options?.find((option) => option.name === 'link');
     expect(link?.options).toEqual([expect.objectContaining({ name: 'text', type: 3, required: false })]);
     const applied = instructions?.options?.find((option) => option.name === 'applied');
-    expect(applied?.options?.[0]).toMatchObject({ choices: [{ name: 'on', value: 'on' }, { name: 'off', value: 'off' }] });
+    expect(applied?.options?.[0]).toMatchObject({
+      choices: [
+        { name: 'on', value: 'on' },
+        { name: 'off', value: 'off' },
+      ],
+    });
     const restore = instructions?.options?.find((option) => option.name === 'restore');
     expect(restore?.options).toEqual([expect.objectContaining({ name: 'version', type: 4, required: true })]);
     expect(report).toMatchObject({ name: REPORT_COMMAND_NAME, type: 3 });
   });
 
   it('GIVEN a wrong token THEN a sentence about DISCORD_TOKEN', async () => {
-    const failure = await registerCommands({ config: parseConfig({ DISCORD_TOKEN: 'wrong', DISCORD_API_URL: fake.apiUrl }), logger: silentLogger() }).catch(
-      (error: unknown) => error,
-    );
+    const failure = await registerCommands({
+      config: parseConfig({ DISCORD_TOKEN: 'wrong', DISCORD_API_URL: fake.apiUrl }),
+      logger: silentLogger(),
+    }).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(DiscordStartError);
     expect((failure as DiscordStartError).operatorMessage).toContain('DISCORD_TOKEN');
   });
@@ -89,10 +128,18 @@ describe('npm run discord:register', () => {
     // An empty working directory: no .env of the developer's is read.
     const cwd = mkdtempSync(join(tmpdir(), 'heed-register-'));
     try {
-      const env = { PATH: process.env.PATH ?? '', DISCORD_TOKEN: fake.token, DISCORD_API_URL: fake.apiUrl, DISCORD_GUILD_ID: FAKE_IDS.guild, LOG_LEVEL: 'silent' };
+      const env = {
+        PATH: process.env.PATH ?? '',
+        DISCORD_TOKEN: fake.token,
+        DISCORD_API_URL: fake.apiUrl,
+        DISCORD_GUILD_ID: FAKE_IDS.guild,
+        LOG_LEVEL: 'silent',
+      };
       const { stdout } = await promisify(execFile)(tsx, [script], { cwd, env });
       expect(stdout.trim()).toBe(`Registered instructions and ${REPORT_COMMAND_NAME} to server ${FAKE_IDS.guild}.`);
-      expect(fake.callsMatching({ method: 'PUT', path: `/applications/${FAKE_IDS.bot}/guilds/${FAKE_IDS.guild}/commands` })).toHaveLength(1);
+      expect(
+        fake.callsMatching({ method: 'PUT', path: `/applications/${FAKE_IDS.bot}/guilds/${FAKE_IDS.guild}/commands` }),
+      ).toHaveLength(1);
     } finally {
       rmSync(cwd, { recursive: true, force: true });
     }

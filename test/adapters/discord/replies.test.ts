@@ -38,7 +38,14 @@ describe('Discord replies', () => {
     expect(words(parts.map((part) => part.content).join('\n'))).toBe(words(text));
 
     // A report on any part finds the whole reply.
-    expect(h.testCore.core.isReply({ platform: 'discord', workspaceId: h.fake.guildId, channelId: h.fake.channels.general, messageId: parts[2]!.id })).toBe(true);
+    expect(
+      h.testCore.core.isReply({
+        platform: 'discord',
+        workspaceId: h.fake.guildId,
+        channelId: h.fake.channels.general,
+        messageId: parts[2]!.id,
+      }),
+    ).toBe(true);
   });
 
   it('GIVEN a reply slow to start that streams a while THEN typing first, coalesced edits of the latest text, exact end', async () => {
@@ -54,7 +61,10 @@ describe('Discord replies', () => {
     expect(channelCalls[0]?.path).toBe(`/channels/${h.fake.channels.general}/typing`);
     const [reply] = h.fake.botMessagesIn(h.fake.channels.general);
     expect(reply?.content).toBe(text);
-    const edits = h.fake.callsMatching({ method: 'PATCH', path: `/channels/${h.fake.channels.general}/messages/${reply?.id}` });
+    const edits = h.fake.callsMatching({
+      method: 'PATCH',
+      path: `/channels/${h.fake.channels.general}/messages/${reply?.id}`,
+    });
     expect(edits.length).toBeLessThan(chunksOf(text, 5).length / 10);
     for (const edit of edits) expect(text.startsWith(String((edit.body as { content: string }).content))).toBe(true);
   });
@@ -67,7 +77,7 @@ describe('Discord replies', () => {
     expect(h.fake.botMessagesIn(h.fake.channels.general)).toHaveLength(1);
   });
 
-  it('GIVEN this second\'s global request budget more than half spent THEN the stream counts as busy', () => {
+  it("GIVEN this second's global request budget more than half spent THEN the stream counts as busy", () => {
     const rest = h.adapter.client.rest;
     const now = Date.now();
     rest.globalReset = now + 500;
@@ -87,6 +97,8 @@ describe('Discord replies', () => {
     await h.fake.waitForCall({ method: 'POST', path: `/channels/${h.fake.channels.general}/messages` }, 3);
     await h.adapter.idle();
     const replies = h.fake.botMessagesIn(h.fake.channels.general);
-    expect(replies.map((reply) => reply.message_reference?.message_id).sort()).toEqual(questions.map((q) => q.id).sort());
+    expect(replies.map((reply) => reply.message_reference?.message_id).sort()).toEqual(
+      questions.map((q) => q.id).sort(),
+    );
   });
 });

@@ -73,7 +73,10 @@ describe('splitMessage', () => {
   });
 
   it('GIVEN inline ```code``` on many lines THEN no block is opened or closed by the split', () => {
-    const text = Array.from({ length: 60 }, (_, i) => `step ${i}: run \`\`\`npm test\`\`\` then continue ${'.'.repeat(20)}`).join('\n');
+    const text = Array.from(
+      { length: 60 },
+      (_, i) => `step ${i}: run \`\`\`npm test\`\`\` then continue ${'.'.repeat(20)}`,
+    ).join('\n');
     const messages = splitMessage(text);
     expect(messages.length).toBe(2);
     expect(messages.join('\n')).toBe(text);
@@ -93,7 +96,14 @@ describe('splitMessage', () => {
     const line = fc.oneof(
       { weight: 6, arbitrary: fc.string({ maxLength: 120 }).map((s) => s.replace(/\n/g, ' ')) },
       { weight: 1, arbitrary: fc.constantFrom('```', '```ts', 'use ```x``` here', '', '    ') },
-      { weight: 1, arbitrary: fc.string({ minLength: 100, maxLength: 700, unit: fc.constantFrom('a', 'b', ' ', '😀', '<@1>', 'é', '`') }) },
+      {
+        weight: 1,
+        arbitrary: fc.string({
+          minLength: 100,
+          maxLength: 700,
+          unit: fc.constantFrom('a', 'b', ' ', '😀', '<@1>', 'é', '`'),
+        }),
+      },
     );
     fc.assert(
       fc.property(fc.array(line, { maxLength: 80 }), fc.integer({ min: 60, max: 2000 }), (lines, limit) => {

@@ -195,7 +195,12 @@ describe('the applied line on Slack', () => {
 describe('long threads keep their rules on Slack', () => {
   it('GIVEN history trimmed to fit THEN the rules are restated last and the line says so', async () => {
     h = await startHarness({
-      env: { MODEL_CONTEXT_TOKENS: '1500', OPENAI_MAX_OUTPUT_TOKENS: '100', HEED_ADMINS: 'U_ADMIN', HEED_COMPLIANCE: 'off' },
+      env: {
+        MODEL_CONTEXT_TOKENS: '1500',
+        OPENAI_MAX_OUTPUT_TOKENS: '100',
+        HEED_ADMINS: 'U_ADMIN',
+        HEED_COMPLIANCE: 'off',
+      },
     });
     await instructions('U1', 'set Always answer in French. RULE-MARKER');
     await instructions('U_ADMIN', 'channel set Never mention competitors. CHANNEL-MARKER');

@@ -20,7 +20,11 @@ async function run(user: string, text: string, channel = CHANNEL): Promise<strin
 const person = (userId: string) => ({ platform: 'slack' as const, workspaceId: FAKE_TEAM_ID, userId });
 
 /** A view_submission of the instructions editor as Slack sends it. */
-function editorSubmission(view: Record<string, unknown>, user: string, values: { about: string; respond: string; enabled: 'on' | 'off' }) {
+function editorSubmission(
+  view: Record<string, unknown>,
+  user: string,
+  values: { about: string; respond: string; enabled: 'on' | 'off' },
+) {
   return {
     type: 'view_submission',
     team: { id: FAKE_TEAM_ID, domain: 'fake' },
@@ -43,7 +47,12 @@ function editorSubmission(view: Record<string, unknown>, user: string, values: {
         values: {
           heed_about: { value: { type: 'plain_text_input', value: values.about } },
           heed_respond: { value: { type: 'plain_text_input', value: values.respond } },
-          heed_enabled: { value: { type: 'radio_buttons', selected_option: { text: { type: 'plain_text', text: values.enabled }, value: values.enabled } } },
+          heed_enabled: {
+            value: {
+              type: 'radio_buttons',
+              selected_option: { text: { type: 'plain_text', text: values.enabled }, value: values.enabled },
+            },
+          },
         },
       },
     },
@@ -70,7 +79,10 @@ describe('/instructions', () => {
     expect(history).toMatch(/2/);
 
     await run('U1', 'undo');
-    expect(h.test.core.instructions(person('U1'))).toMatchObject({ respond: 'Answer in three bullet points.', about: '' });
+    expect(h.test.core.instructions(person('U1'))).toMatchObject({
+      respond: 'Answer in three bullet points.',
+      about: '',
+    });
 
     await run('U1', 'clear');
     expect(h.test.core.instructions(person('U1'))).toMatchObject({ respond: '', about: '' });
@@ -79,7 +91,7 @@ describe('/instructions', () => {
     for (const post of h.slack.responsePosts) expect(post.body.response_type).toBe('ephemeral');
   });
 
-  it('refuses a non-admin\'s channel rules, and accepts a workspace admin\'s and a HEED_ADMINS member\'s', async () => {
+  it("refuses a non-admin's channel rules, and accepts a workspace admin's and a HEED_ADMINS member's", async () => {
     h = await startHarness({ env: { HEED_ADMINS: 'slack:U_OPS' } });
     h.slack.addUser({ id: 'U_ADMIN', name: 'ada', is_admin: true });
     const refused = await run('U1', 'channel set Be formal here.');
@@ -103,7 +115,14 @@ describe('/instructions', () => {
     const open = await h.slack.waitForCall('views.open');
     await h.idle();
     expect(open.args.trigger_id).toBe('trigger-abc');
-    const view = open.args.view as { type: string; callback_id: string; blocks: { block_id?: string; element?: { initial_value?: string; multiline?: boolean; initial_option?: { value: string } } }[] };
+    const view = open.args.view as {
+      type: string;
+      callback_id: string;
+      blocks: {
+        block_id?: string;
+        element?: { initial_value?: string; multiline?: boolean; initial_option?: { value: string } };
+      }[];
+    };
     expect(view).toMatchObject({ type: 'modal', callback_id: 'heed_instructions' });
     const block = (id: string) => view.blocks.find((candidate) => candidate.block_id === id)?.element;
     expect(block('heed_about')).toMatchObject({ initial_value: 'I like cats.', multiline: true });
@@ -116,11 +135,22 @@ describe('/instructions', () => {
     const command = await h.instructions('U1', 'edit');
     const open = await h.slack.waitForCall('views.open');
     await h.idle();
-    const response = await h.interaction(editorSubmission(open.args.view as Record<string, unknown>, 'U1', { about: 'I run the platform team.', respond: 'Use tables.', enabled: 'on' }));
+    const response = await h.interaction(
+      editorSubmission(open.args.view as Record<string, unknown>, 'U1', {
+        about: 'I run the platform team.',
+        respond: 'Use tables.',
+        enabled: 'on',
+      }),
+    );
     expect(response.status).toBe(200);
     expect(await response.text()).toBe('');
     await h.idle();
-    expect(h.test.core.instructions(person('U1'))).toMatchObject({ about: 'I run the platform team.', respond: 'Use tables.', enabled: true, version: 1 });
+    expect(h.test.core.instructions(person('U1'))).toMatchObject({
+      about: 'I run the platform team.',
+      respond: 'Use tables.',
+      enabled: true,
+      version: 1,
+    });
     const confirmation = await h.slack.waitForResponse(command.responseId);
     expect(confirmation.body).toMatchObject({ response_type: 'ephemeral' });
     expect(String(confirmation.body.text)).toMatch(/version 1/i);
@@ -131,7 +161,13 @@ describe('/instructions', () => {
     await h.instructions('U1', 'edit');
     const open = await h.slack.waitForCall('views.open');
     await h.idle();
-    const response = await h.interaction(editorSubmission(open.args.view as Record<string, unknown>, 'U1', { about: 'fine', respond: 'x'.repeat(101), enabled: 'on' }));
+    const response = await h.interaction(
+      editorSubmission(open.args.view as Record<string, unknown>, 'U1', {
+        about: 'fine',
+        respond: 'x'.repeat(101),
+        enabled: 'on',
+      }),
+    );
     expect(response.status).toBe(200);
     const body = (await response.json()) as { response_action: string; errors: Record<string, string> };
     expect(body.response_action).toBe('errors');
@@ -149,12 +185,19 @@ describe('/instructions', () => {
     await h.idle();
     expect(h.test.core.instructions(person('U1')).version).toBe(1);
     const blocks = ask.body.blocks as { type: string; elements?: { action_id: string; value: string }[] }[];
-    const confirm = blocks.find((block) => block.type === 'actions')?.elements?.find((element) => element.action_id === 'heed_forget_me_confirm');
+    const confirm = blocks
+      .find((block) => block.type === 'actions')
+      ?.elements?.find((element) => element.action_id === 'heed_forget_me_confirm');
     expect(confirm).toBeDefined();
 
     const responseUrl = h.slack.responseUrl('forget-confirm');
     const click = await h.interaction(
-      ephemeralButtonClick('U1', { actionId: 'heed_forget_me_confirm', value: String(confirm?.value), text: 'Delete everything' }, responseUrl, 'trigger-forget'),
+      ephemeralButtonClick(
+        'U1',
+        { actionId: 'heed_forget_me_confirm', value: String(confirm?.value), text: 'Delete everything' },
+        responseUrl,
+        'trigger-forget',
+      ),
     );
     expect(click.status).toBe(200);
     const done = await h.slack.waitForResponse('forget-confirm');

@@ -21,7 +21,7 @@ async function setInstructions(user: string, text: string): Promise<void> {
 }
 
 describe('conversations', () => {
-  it('answers a mention with exactly one threaded reply from the model, following the asker\'s instructions', async () => {
+  it("answers a mention with exactly one threaded reply from the model, following the asker's instructions", async () => {
     h = await startHarness();
     await setInstructions('U1', 'Always answer in French.');
     const { ts, response } = await h.mention('U1', 'what is the capital of Italy?');
@@ -32,7 +32,12 @@ describe('conversations', () => {
     expect(replies).toHaveLength(1);
     expect(replies[0]?.text).toBe(FAKE_REPLY);
     expect(h.slack.callsOf('chat.startStream')).toHaveLength(1);
-    expect(h.slack.callsOf('chat.startStream')[0]?.args).toMatchObject({ channel: CHANNEL, thread_ts: ts, recipient_user_id: 'U1', recipient_team_id: FAKE_TEAM_ID });
+    expect(h.slack.callsOf('chat.startStream')[0]?.args).toMatchObject({
+      channel: CHANNEL,
+      thread_ts: ts,
+      recipient_user_id: 'U1',
+      recipient_team_id: FAKE_TEAM_ID,
+    });
     expect(h.slack.callsOf('chat.stopStream')).toHaveLength(1);
     expect(h.slack.callsOf('chat.postMessage')).toHaveLength(0);
     // Every Web API call carries the bot token.
@@ -48,7 +53,15 @@ describe('conversations', () => {
   it('answers a direct message', async () => {
     h = await startHarness();
     const ts = h.slack.nextTs();
-    await h.event({ type: 'message', channel: DM, channel_type: 'im', user: 'U1', text: 'hello in private', ts, event_ts: ts });
+    await h.event({
+      type: 'message',
+      channel: DM,
+      channel_type: 'im',
+      user: 'U1',
+      text: 'hello in private',
+      ts,
+      event_ts: ts,
+    });
     await h.idle();
     expect(h.botReplies(DM, ts).map((message) => message.text)).toEqual([FAKE_REPLY]);
     expect(messagesOf(await h.openai.waitForRequest(1)).at(-1)?.content).toContain('hello in private');
@@ -60,7 +73,16 @@ describe('conversations', () => {
     await h.idle();
     const followTs = h.slack.nextTs();
     h.slack.addMessage(CHANNEL, { ts: followTs, user: 'U2', text: 'and a follow-up', thread_ts: root });
-    await h.event({ type: 'message', channel: CHANNEL, channel_type: 'channel', user: 'U2', text: 'and a follow-up', ts: followTs, thread_ts: root, event_ts: followTs });
+    await h.event({
+      type: 'message',
+      channel: CHANNEL,
+      channel_type: 'channel',
+      user: 'U2',
+      text: 'and a follow-up',
+      ts: followTs,
+      thread_ts: root,
+      event_ts: followTs,
+    });
     await h.idle();
 
     expect(h.botReplies(CHANNEL, root)).toHaveLength(2);
@@ -77,7 +99,16 @@ describe('conversations', () => {
     const { ts: root } = await h.mention('U1', 'first question');
     await h.idle();
     const followTs = h.slack.nextTs();
-    await h.event({ type: 'message', channel: CHANNEL, channel_type: 'channel', user: 'U1', text: 'thanks', ts: followTs, thread_ts: root, event_ts: followTs });
+    await h.event({
+      type: 'message',
+      channel: CHANNEL,
+      channel_type: 'channel',
+      user: 'U1',
+      text: 'thanks',
+      ts: followTs,
+      thread_ts: root,
+      event_ts: followTs,
+    });
     await h.idle();
     expect(h.botReplies(CHANNEL, root)).toHaveLength(1);
     expect(h.openai.requests.filter((request) => request.path.endsWith('/chat/completions'))).toHaveLength(1);
@@ -88,12 +119,21 @@ describe('conversations', () => {
     const { ts: root } = await h.mention('U1', 'first question');
     await h.idle();
     const followTs = h.slack.nextTs();
-    await h.event({ type: 'message', channel: CHANNEL, channel_type: 'channel', user: 'U1', text: '<@U2> what do you think?', ts: followTs, thread_ts: root, event_ts: followTs });
+    await h.event({
+      type: 'message',
+      channel: CHANNEL,
+      channel_type: 'channel',
+      user: 'U1',
+      text: '<@U2> what do you think?',
+      ts: followTs,
+      thread_ts: root,
+      event_ts: followTs,
+    });
     await h.idle();
     expect(h.botReplies(CHANNEL, root)).toHaveLength(1);
   });
 
-  it('gives two people in one thread replies that each follow only their own asker\'s instructions', async () => {
+  it("gives two people in one thread replies that each follow only their own asker's instructions", async () => {
     h = await startHarness();
     await setInstructions('U1', 'Always answer in French.');
     await setInstructions('U2', 'Always answer as a haiku.');
@@ -114,12 +154,55 @@ describe('conversations', () => {
   it('ignores bot messages (its own included), edits, deletions, joins and messages without text', async () => {
     h = await startHarness();
     const ignored: Record<string, unknown>[] = [
-      { type: 'message', channel: DM, channel_type: 'im', user: FAKE_BOT_USER_ID, bot_id: FAKE_BOT_ID, text: 'my own reply' },
-      { type: 'message', channel: DM, channel_type: 'im', subtype: 'bot_message', bot_id: 'B0OTHER', username: 'other bot', text: 'beep' },
-      { type: 'message', channel: DM, channel_type: 'im', user: 'U9', bot_id: 'B0OTHER', text: 'an app posting as a user' },
-      { type: 'message', channel: DM, channel_type: 'im', subtype: 'message_changed', hidden: true, message: { user: 'U1', text: 'edited' } },
-      { type: 'message', channel: DM, channel_type: 'im', subtype: 'message_deleted', hidden: true, deleted_ts: '1.000001' },
-      { type: 'message', channel: CHANNEL, channel_type: 'channel', subtype: 'channel_join', user: 'U1', text: `<@U1> has joined the channel` },
+      {
+        type: 'message',
+        channel: DM,
+        channel_type: 'im',
+        user: FAKE_BOT_USER_ID,
+        bot_id: FAKE_BOT_ID,
+        text: 'my own reply',
+      },
+      {
+        type: 'message',
+        channel: DM,
+        channel_type: 'im',
+        subtype: 'bot_message',
+        bot_id: 'B0OTHER',
+        username: 'other bot',
+        text: 'beep',
+      },
+      {
+        type: 'message',
+        channel: DM,
+        channel_type: 'im',
+        user: 'U9',
+        bot_id: 'B0OTHER',
+        text: 'an app posting as a user',
+      },
+      {
+        type: 'message',
+        channel: DM,
+        channel_type: 'im',
+        subtype: 'message_changed',
+        hidden: true,
+        message: { user: 'U1', text: 'edited' },
+      },
+      {
+        type: 'message',
+        channel: DM,
+        channel_type: 'im',
+        subtype: 'message_deleted',
+        hidden: true,
+        deleted_ts: '1.000001',
+      },
+      {
+        type: 'message',
+        channel: CHANNEL,
+        channel_type: 'channel',
+        subtype: 'channel_join',
+        user: 'U1',
+        text: `<@U1> has joined the channel`,
+      },
       { type: 'message', channel: DM, channel_type: 'im', user: 'U1', text: '' },
       { type: 'app_mention', channel: CHANNEL, user: 'U1', text: `<@${FAKE_BOT_USER_ID}>` },
     ];
@@ -138,12 +221,25 @@ describe('exactly one reply per message', () => {
   it('answers once when Slack retries the same event (X-Slack-Retry-Num)', async () => {
     h = await startHarness();
     const ts = h.slack.nextTs();
-    const event = { type: 'app_mention', channel: CHANNEL, user: 'U1', text: `<@${FAKE_BOT_USER_ID}> hi`, ts, event_ts: ts };
+    const event = {
+      type: 'app_mention',
+      channel: CHANNEL,
+      user: 'U1',
+      text: `<@${FAKE_BOT_USER_ID}> hi`,
+      ts,
+      event_ts: ts,
+    };
     await h.event(event, { eventId: 'EvRETRY1' });
-    await h.event(event, { eventId: 'EvRETRY1', headers: { 'X-Slack-Retry-Num': '1', 'X-Slack-Retry-Reason': 'http_timeout' } });
+    await h.event(event, {
+      eventId: 'EvRETRY1',
+      headers: { 'X-Slack-Retry-Num': '1', 'X-Slack-Retry-Reason': 'http_timeout' },
+    });
     await h.idle();
     const callsBefore = h.slack.calls.length;
-    await h.event(event, { eventId: 'EvRETRY1', headers: { 'X-Slack-Retry-Num': '2', 'X-Slack-Retry-Reason': 'http_timeout' } });
+    await h.event(event, {
+      eventId: 'EvRETRY1',
+      headers: { 'X-Slack-Retry-Num': '2', 'X-Slack-Retry-Reason': 'http_timeout' },
+    });
     await h.idle();
     expect(h.botReplies(CHANNEL, ts)).toHaveLength(1);
     expect(h.openai.requests.filter((request) => request.path.endsWith('/chat/completions'))).toHaveLength(1);
@@ -153,7 +249,10 @@ describe('exactly one reply per message', () => {
 
   it('answers once when a mention arrives both as app_mention and as message, in either order', async () => {
     h = await startHarness();
-    for (const order of [['app_mention', 'message'], ['message', 'app_mention']] as const) {
+    for (const order of [
+      ['app_mention', 'message'],
+      ['message', 'app_mention'],
+    ] as const) {
       const ts = h.slack.nextTs();
       const text = `<@${FAKE_BOT_USER_ID}> twin ${order[0]}`;
       for (const type of order) {
@@ -168,7 +267,14 @@ describe('exactly one reply per message', () => {
   it('still answers once after a restart: the dedupe is persisted', async () => {
     h = await startHarness();
     const ts = h.slack.nextTs();
-    const event = { type: 'app_mention', channel: CHANNEL, user: 'U1', text: `<@${FAKE_BOT_USER_ID}> hi`, ts, event_ts: ts };
+    const event = {
+      type: 'app_mention',
+      channel: CHANNEL,
+      user: 'U1',
+      text: `<@${FAKE_BOT_USER_ID}> hi`,
+      ts,
+      event_ts: ts,
+    };
     await h.event(event, { eventId: 'EvRESTART' });
     await h.idle();
     await h.adapter.stop();
@@ -177,9 +283,14 @@ describe('exactly one reply per message', () => {
     const core = heedFromConfig(h.test.config, silentLogger());
     const adapter = await startSlack({ config: h.test.config, core, logger: silentLogger(), host: '127.0.0.1' });
     try {
-      const response = await postEvent(`http://127.0.0.1:${adapter.port}`, SIGNING_SECRET, envelope(event, 'EvRESTART'), {
-        headers: { 'X-Slack-Retry-Num': '3', 'X-Slack-Retry-Reason': 'http_timeout' },
-      });
+      const response = await postEvent(
+        `http://127.0.0.1:${adapter.port}`,
+        SIGNING_SECRET,
+        envelope(event, 'EvRESTART'),
+        {
+          headers: { 'X-Slack-Retry-Num': '3', 'X-Slack-Retry-Reason': 'http_timeout' },
+        },
+      );
       expect(response.status).toBe(200);
       await adapter.idle();
     } finally {
@@ -195,7 +306,14 @@ describe('request verification', () => {
   it('rejects a bad signature and a stale timestamp with 401: no model call, nothing stored', async () => {
     h = await startHarness();
     const ts = h.slack.nextTs();
-    const event = { type: 'app_mention', channel: CHANNEL, user: 'U1', text: `<@${FAKE_BOT_USER_ID}> hi`, ts, event_ts: ts };
+    const event = {
+      type: 'app_mention',
+      channel: CHANNEL,
+      user: 'U1',
+      text: `<@${FAKE_BOT_USER_ID}> hi`,
+      ts,
+      event_ts: ts,
+    };
     const body = JSON.stringify(envelope(event, 'EvSIGNED'));
 
     const wrong = await fetch(`${h.baseUrl}/slack/events`, {
@@ -212,7 +330,11 @@ describe('request verification', () => {
     const stale = Math.floor(Date.now() / 1000) - 10 * 60;
     const old = await fetch(`${h.baseUrl}/slack/events`, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json', 'X-Slack-Request-Timestamp': String(stale), 'X-Slack-Signature': slackSignature(SIGNING_SECRET, stale, body) },
+      headers: {
+        'Content-Type': 'application/json',
+        'X-Slack-Request-Timestamp': String(stale),
+        'X-Slack-Signature': slackSignature(SIGNING_SECRET, stale, body),
+      },
       body,
     });
     expect(old.status).toBe(401);

@@ -19,8 +19,21 @@ async function askAndGetReply(user = 'U1'): Promise<{ thread: string; reply: str
   return { thread: ts, reply: reply?.ts ?? '' };
 }
 
-function reaction(type: 'reaction_added' | 'reaction_removed', user: string, ts: string, itemUser: string, name = '-1') {
-  return { type, user, reaction: name, item_user: itemUser, item: { type: 'message', channel: CHANNEL, ts }, event_ts: h.slack.nextTs() };
+function reaction(
+  type: 'reaction_added' | 'reaction_removed',
+  user: string,
+  ts: string,
+  itemUser: string,
+  name = '-1',
+) {
+  return {
+    type,
+    user,
+    reaction: name,
+    item_user: itemUser,
+    item: { type: 'message', channel: CHANNEL, ts },
+    event_ts: h.slack.nextTs(),
+  };
 }
 
 function feedbackClick(user: string, replyTs: string, threadTs: string, value: 'positive' | 'negative') {
@@ -34,17 +47,31 @@ function feedbackClick(user: string, replyTs: string, threadTs: string, value: '
     trigger_id: `trigger-feedback-${user}-${value}`,
     team: { id: FAKE_TEAM_ID, domain: 'fake' },
     channel: { id: CHANNEL, name: 'general' },
-    message: { type: 'message', user: FAKE_BOT_USER_ID, bot_id: FAKE_BOT_ID, text: FAKE_REPLY, ts: replyTs, thread_ts: threadTs },
+    message: {
+      type: 'message',
+      user: FAKE_BOT_USER_ID,
+      bot_id: FAKE_BOT_ID,
+      text: FAKE_REPLY,
+      ts: replyTs,
+      thread_ts: threadTs,
+    },
     state: { values: {} },
     response_url: h.slack.responseUrl('feedback'),
     actions: [
-      { type: 'feedback_buttons', action_id: 'heed_feedback', block_id: 'fb', value, text: { type: 'plain_text', text: value === 'negative' ? '👎' : '👍' }, action_ts: '1.2' },
+      {
+        type: 'feedback_buttons',
+        action_id: 'heed_feedback',
+        block_id: 'fb',
+        value,
+        text: { type: 'plain_text', text: value === 'negative' ? '👎' : '👍' },
+        action_ts: '1.2',
+      },
     ],
   };
 }
 
 describe('feedback', () => {
-  it('files a report tied to the reply\'s snapshot on 👎, thanks the reporter privately, and withdraws it when the reaction is removed', async () => {
+  it("files a report tied to the reply's snapshot on 👎, thanks the reporter privately, and withdraws it when the reaction is removed", async () => {
     h = await startHarness();
     const { thread, reply } = await askAndGetReply();
     await h.event(reaction('reaction_added', 'U2', reply, FAKE_BOT_USER_ID));
@@ -57,8 +84,9 @@ describe('feedback', () => {
     const thanks = h.slack.callsOf('chat.postEphemeral');
     expect(thanks).toHaveLength(1);
     expect(thanks[0]?.args).toMatchObject({ channel: CHANNEL, user: 'U2', thread_ts: thread });
-    const button = (thanks[0]?.args.blocks as { type: string; elements?: { action_id: string; value: string }[] }[])
-      .find((block) => block.type === 'actions')?.elements?.[0];
+    const button = (
+      thanks[0]?.args.blocks as { type: string; elements?: { action_id: string; value: string }[] }[]
+    ).find((block) => block.type === 'actions')?.elements?.[0];
     expect(button).toMatchObject({ action_id: 'heed_add_note', value: reports[0]?.reportId });
 
     await h.event(reaction('reaction_removed', 'U2', reply, FAKE_BOT_USER_ID));
@@ -76,7 +104,7 @@ describe('feedback', () => {
     expect(h.test.core.recentReports(person('U3'), 10)).toHaveLength(1);
   });
 
-  it('does nothing for 👎 on a person\'s message', async () => {
+  it("does nothing for 👎 on a person's message", async () => {
     h = await startHarness();
     const { thread } = await askAndGetReply();
     await h.event(reaction('reaction_added', 'U2', thread, 'U1'));
@@ -128,7 +156,14 @@ describe('feedback', () => {
     await h.idle();
     const reportId = h.test.core.recentReports(person('U2'), 10)[0]?.reportId ?? '';
 
-    await h.interaction(ephemeralButtonClick('U2', { actionId: 'heed_add_note', value: reportId, text: 'Add details' }, h.slack.responseUrl('note'), 'trigger-note'));
+    await h.interaction(
+      ephemeralButtonClick(
+        'U2',
+        { actionId: 'heed_add_note', value: reportId, text: 'Add details' },
+        h.slack.responseUrl('note'),
+        'trigger-note',
+      ),
+    );
     const open = await h.slack.waitForCall('views.open');
     await h.idle();
     expect(open.args.trigger_id).toBe('trigger-note');

@@ -8,7 +8,14 @@ import { pino } from 'pino';
 import { startSlack, type SlackAdapter, type StartSlackOptions } from '../../../src/adapters/slack/index.js';
 import type { Logger } from '../../../src/core/logger.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../../support/fake-openai.js';
-import { eventEnvelope, FAKE_APP_ID, FAKE_BOT_USER_ID, FAKE_TEAM_ID, startFakeSlack, type FakeSlack } from '../../support/fake-slack.js';
+import {
+  eventEnvelope,
+  FAKE_APP_ID,
+  FAKE_BOT_USER_ID,
+  FAKE_TEAM_ID,
+  startFakeSlack,
+  type FakeSlack,
+} from '../../support/fake-slack.js';
 import { postCommand, postEvent, postInteraction, type SignedPostOptions } from '../../support/slack-signing.js';
 import { createTestCore, type TestCore } from '../../support/test-core.js';
 
@@ -34,9 +41,17 @@ export interface Harness {
   /** POST an event envelope around `event`; resolves with the HTTP response (Bolt acks before working). */
   event(event: Record<string, unknown>, options?: SignedPostOptions & { eventId?: string }): Promise<Response>;
   /** A person's message in a channel or thread, stored in the fake (so history sees it) and sent as `app_mention`. */
-  mention(user: string, text: string, options?: { channel?: string; threadTs?: string }): Promise<{ ts: string; response: Response }>;
+  mention(
+    user: string,
+    text: string,
+    options?: { channel?: string; threadTs?: string },
+  ): Promise<{ ts: string; response: Response }>;
   /** POST `/instructions <text>`; `answer()` resolves with the first body posted to its response URL. */
-  instructions(user: string, text: string, options?: { channel?: string; triggerId?: string }): Promise<{ response: Response; answer: () => Promise<Record<string, unknown>>; responseId: string }>;
+  instructions(
+    user: string,
+    text: string,
+    options?: { channel?: string; triggerId?: string },
+  ): Promise<{ response: Response; answer: () => Promise<Record<string, unknown>>; responseId: string }>;
   interaction(payload: Record<string, unknown>): Promise<Response>;
   /** Wait until the app has finished every event it received. */
   idle(): Promise<void>;
@@ -49,7 +64,10 @@ let eventCounter = 0;
 let commandCounter = 0;
 
 /** The fields every Events API envelope carries, with a fresh event id unless one is given. */
-export function envelope(event: Record<string, unknown>, eventId = `Ev${String(++eventCounter).padStart(8, '0')}`): Record<string, unknown> {
+export function envelope(
+  event: Record<string, unknown>,
+  eventId = `Ev${String(++eventCounter).padStart(8, '0')}`,
+): Record<string, unknown> {
   return eventEnvelope(event, eventId);
 }
 
@@ -57,7 +75,12 @@ export function envelope(event: Record<string, unknown>, eventId = `Ev${String(+
  * The `block_actions` payload of a click on a button in one of Heed's ephemeral answers in CHANNEL;
  * `triggerId` is the trigger a modal opened by the click must use.
  */
-export function ephemeralButtonClick(user: string, action: { actionId: string; value: string; text: string }, responseUrl: string, triggerId: string): Record<string, unknown> {
+export function ephemeralButtonClick(
+  user: string,
+  action: { actionId: string; value: string; text: string },
+  responseUrl: string,
+  triggerId: string,
+): Record<string, unknown> {
   return {
     type: 'block_actions',
     user: { id: user, username: user.toLowerCase(), name: user.toLowerCase(), team_id: FAKE_TEAM_ID },
@@ -68,7 +91,16 @@ export function ephemeralButtonClick(user: string, action: { actionId: string; v
     team: { id: FAKE_TEAM_ID, domain: 'fake' },
     channel: { id: CHANNEL, name: 'general' },
     response_url: responseUrl,
-    actions: [{ type: 'button', action_id: action.actionId, block_id: 'b', value: action.value, text: { type: 'plain_text', text: action.text }, action_ts: '1.1' }],
+    actions: [
+      {
+        type: 'button',
+        action_id: action.actionId,
+        block_id: 'b',
+        value: action.value,
+        text: { type: 'plain_text', text: action.text },
+        action_ts: '1.1',
+      },
+    ],
   };
 }
 
@@ -107,7 +139,13 @@ export async function startHarness(
       ...options.env,
     },
   });
-  const adapter = await startSlack({ config: test.config, core: test.core, logger, host: '127.0.0.1', ...options.slack });
+  const adapter = await startSlack({
+    config: test.config,
+    core: test.core,
+    logger,
+    host: '127.0.0.1',
+    ...options.slack,
+  });
 
   const harness: Harness = {
     slack,
@@ -162,7 +200,10 @@ export async function startHarness(
       return postInteraction(harness.baseUrl, SIGNING_SECRET, payload);
     },
     idle: () => adapter.idle(),
-    botReplies: (channel, threadTs) => slack.messagesIn(channel).filter((message) => message.thread_ts === threadTs && message.user === FAKE_BOT_USER_ID),
+    botReplies: (channel, threadTs) =>
+      slack
+        .messagesIn(channel)
+        .filter((message) => message.thread_ts === threadTs && message.user === FAKE_BOT_USER_ID),
     async close() {
       await adapter.stop();
       await test.close();

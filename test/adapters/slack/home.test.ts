@@ -8,14 +8,21 @@ afterEach(async () => {
 });
 
 describe('App Home', () => {
-  it('shows the person\'s instructions with an Edit button and their recent reports', async () => {
+  it("shows the person's instructions with an Edit button and their recent reports", async () => {
     h = await startHarness();
     const set = await h.instructions('U1', 'set Keep it under 50 words.');
     await set.answer();
     const { ts } = await h.mention('U1', 'hello');
     await h.idle();
     const reply = h.botReplies(CHANNEL, ts)[0]?.ts ?? '';
-    await h.event({ type: 'reaction_added', user: 'U1', reaction: '-1', item_user: FAKE_BOT_USER_ID, item: { type: 'message', channel: CHANNEL, ts: reply }, event_ts: h.slack.nextTs() });
+    await h.event({
+      type: 'reaction_added',
+      user: 'U1',
+      reaction: '-1',
+      item_user: FAKE_BOT_USER_ID,
+      item: { type: 'message', channel: CHANNEL, ts: reply },
+      event_ts: h.slack.nextTs(),
+    });
     await h.idle();
 
     await h.event({ type: 'app_home_opened', user: 'U1', channel: 'D0HOME', tab: 'home', event_ts: h.slack.nextTs() });
@@ -43,14 +50,36 @@ describe('App Home', () => {
       container: { type: 'view', view_id: 'VHOME' },
       trigger_id: 'trigger-home',
       team: { id: FAKE_TEAM_ID, domain: 'fake' },
-      view: { id: 'VHOME', type: 'home', callback_id: '', private_metadata: '', state: { values: {} }, hash: 'h', team_id: FAKE_TEAM_ID, app_id: FAKE_APP_ID, bot_id: 'B0BOT', blocks: [] },
-      actions: [{ type: 'button', action_id: 'heed_home_edit', block_id: 'b', value: 'edit', text: { type: 'plain_text', text: 'Edit' }, action_ts: '1.4' }],
+      view: {
+        id: 'VHOME',
+        type: 'home',
+        callback_id: '',
+        private_metadata: '',
+        state: { values: {} },
+        hash: 'h',
+        team_id: FAKE_TEAM_ID,
+        app_id: FAKE_APP_ID,
+        bot_id: 'B0BOT',
+        blocks: [],
+      },
+      actions: [
+        {
+          type: 'button',
+          action_id: 'heed_home_edit',
+          block_id: 'b',
+          value: 'edit',
+          text: { type: 'plain_text', text: 'Edit' },
+          action_ts: '1.4',
+        },
+      ],
     });
     expect(click.status).toBe(200);
     const open = await h.slack.waitForCall('views.open');
     await h.idle();
     expect(open.args.trigger_id).toBe('trigger-home');
     expect(JSON.stringify(open.args.view)).toContain('Be brief.');
-    expect(JSON.parse((open.args.view as { private_metadata: string }).private_metadata)).toMatchObject({ from: 'home' });
+    expect(JSON.parse((open.args.view as { private_metadata: string }).private_metadata)).toMatchObject({
+      from: 'home',
+    });
   });
 });

@@ -12,7 +12,10 @@ afterEach(async () => {
 /** The markdown text a streaming call carried. */
 function streamedText(call: SlackCall | undefined): string {
   const chunks = Array.isArray(call?.args.chunks) ? (call.args.chunks as { type?: string; text?: string }[]) : [];
-  const fromChunks = chunks.filter((chunk) => chunk.type === 'markdown_text').map((chunk) => chunk.text ?? '').join('');
+  const fromChunks = chunks
+    .filter((chunk) => chunk.type === 'markdown_text')
+    .map((chunk) => chunk.text ?? '')
+    .join('');
   return (typeof call?.args.markdown_text === 'string' ? call.args.markdown_text : '') + fromChunks;
 }
 
@@ -29,7 +32,9 @@ describe('streamed replies', () => {
     // The SDK's default 256-character buffer would start this short reply empty.
     expect(streamedText(start)).not.toBe('');
     expect(FAKE_REPLY.startsWith(streamedText(start))).toBe(true);
-    const streamed = [start, ...h.slack.callsOf('chat.appendStream'), ...h.slack.callsOf('chat.stopStream')].map(streamedText).join('');
+    const streamed = [start, ...h.slack.callsOf('chat.appendStream'), ...h.slack.callsOf('chat.stopStream')]
+      .map(streamedText)
+      .join('');
     expect(streamed).toBe(FAKE_REPLY);
     expect(h.botReplies(CHANNEL, ts).map((message) => message.text)).toEqual([FAKE_REPLY]);
   });
@@ -54,7 +59,7 @@ describe('streamed replies', () => {
     expect(h.slack.callsOf('chat.startStream')).toHaveLength(1);
   });
 
-  it('carries Slack\'s native feedback buttons on every reply', async () => {
+  it("carries Slack's native feedback buttons on every reply", async () => {
     h = await startHarness();
     await h.mention('U1', 'hello');
     await h.idle();
@@ -64,7 +69,7 @@ describe('streamed replies', () => {
     expect(blocks[0]?.elements[0]).toMatchObject({ type: 'feedback_buttons', action_id: 'heed_feedback' });
   });
 
-  it('passes the model\'s Markdown through to Slack\'s markdown rendering unchanged', async () => {
+  it("passes the model's Markdown through to Slack's markdown rendering unchanged", async () => {
     h = await startHarness();
     const markdown = '## Plan\n\n**Bold** step and *emphasis*\n\n- one\n- two\n\n```js\nconst a = 1 < 2;\n```';
     h.openai.enqueue({ reply: markdown, chunkSize: 7 });
@@ -84,7 +89,7 @@ describe('streamed replies', () => {
     expect(text.replaceAll('\u2060', '')).toBe('Attention @channel and @here, also @everyone and @here!');
   });
 
-  it('splits a long reply into several messages within Slack\'s limits, feedback buttons on the last', async () => {
+  it("splits a long reply into several messages within Slack's limits, feedback buttons on the last", async () => {
     h = await startHarness();
     const paragraph = `${'All work and no play makes a long answer. '.repeat(40).trim()}\n\n`;
     const reply = paragraph.repeat(15).trim();
@@ -96,7 +101,12 @@ describe('streamed replies', () => {
     // Where each cut falls depends on how the deltas were coalesced; the limits do not.
     expect(messages.length).toBeGreaterThanOrEqual(3);
     for (const message of messages) expect(message.text.length).toBeLessThanOrEqual(11_000);
-    expect(messages.map((message) => message.text).join('').replace(/\s+/g, '')).toBe(reply.replace(/\s+/g, ''));
+    expect(
+      messages
+        .map((message) => message.text)
+        .join('')
+        .replace(/\s+/g, ''),
+    ).toBe(reply.replace(/\s+/g, ''));
     const stops = h.slack.callsOf('chat.stopStream').map((call) => blockTypes(call.args.blocks));
     expect(stops).toHaveLength(messages.length);
     expect(stops.at(-1)).toEqual(['context_actions']);
@@ -152,7 +162,7 @@ describe('fallback when Slack refuses streaming', () => {
 });
 
 describe('failures', () => {
-  it('answers a model error in the thread with the core\'s sentence, and the next mention works', async () => {
+  it("answers a model error in the thread with the core's sentence, and the next mention works", async () => {
     h = await startHarness();
     h.openai.enqueue({ status: 500 });
     const first = await h.mention('U1', 'hello');
@@ -173,13 +183,22 @@ describe('failures', () => {
     const { ts } = await h.mention('U1', 'say nothing');
     await h.idle();
     expect(h.botReplies(CHANNEL, ts)).toHaveLength(0);
-    expect(h.slack.callsOf('assistant.threads.setStatus').map((call) => call.args.status)).toEqual(['is thinking…', '']);
+    expect(h.slack.callsOf('assistant.threads.setStatus').map((call) => call.args.status)).toEqual([
+      'is thinking…',
+      '',
+    ]);
   });
 
   it('logs a Slack API error with what to fix (missing_scope names the scope) and keeps running', async () => {
     h = await startHarness();
-    h.slack.enqueue('chat.startStream', { error: 'missing_scope', extra: { needed: 'chat:write', provided: 'commands' } });
-    h.slack.enqueue('chat.postMessage', { error: 'missing_scope', extra: { needed: 'chat:write', provided: 'commands' } });
+    h.slack.enqueue('chat.startStream', {
+      error: 'missing_scope',
+      extra: { needed: 'chat:write', provided: 'commands' },
+    });
+    h.slack.enqueue('chat.postMessage', {
+      error: 'missing_scope',
+      extra: { needed: 'chat:write', provided: 'commands' },
+    });
     const first = await h.mention('U1', 'hello');
     expect(first.response.status).toBe(200);
     await h.idle();

@@ -17,7 +17,12 @@ afterEach(async () => {
 });
 
 /** A Socket Mode endpoint: says hello to each connection and hands over the messages it receives. */
-async function startSocketServer(): Promise<{ url: string; socket: Promise<WebSocket>; received: (envelopeId: string) => Promise<Record<string, unknown>>; close(): Promise<void> }> {
+async function startSocketServer(): Promise<{
+  url: string;
+  socket: Promise<WebSocket>;
+  received: (envelopeId: string) => Promise<Record<string, unknown>>;
+  close(): Promise<void>;
+}> {
   const server = new WebSocketServer({ port: 0, host: '127.0.0.1' });
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
   const messages: Record<string, unknown>[] = [];
@@ -27,9 +32,17 @@ async function startSocketServer(): Promise<{ url: string; socket: Promise<WebSo
       ws.on('message', (data: Buffer) => {
         const message = JSON.parse(data.toString('utf8')) as Record<string, unknown>;
         messages.push(message);
-        for (const waiter of waiters.filter((candidate) => candidate.id === message.envelope_id)) waiter.resolve(message);
+        for (const waiter of waiters.filter((candidate) => candidate.id === message.envelope_id))
+          waiter.resolve(message);
       });
-      ws.send(JSON.stringify({ type: 'hello', num_connections: 1, debug_info: { host: 'fake' }, connection_info: { app_id: 'A0APP' } }));
+      ws.send(
+        JSON.stringify({
+          type: 'hello',
+          num_connections: 1,
+          debug_info: { host: 'fake' },
+          connection_info: { app_id: 'A0APP' },
+        }),
+      );
       resolve(ws);
     });
   });
@@ -76,11 +89,20 @@ it('runs in Socket Mode when SLACK_APP_TOKEN is set: connects through SLACK_API_
       accepts_response_payload: false,
       retry_attempt: 0,
       retry_reason: '',
-      payload: envelope({ type: 'app_mention', user: 'U1', text: `<@${FAKE_BOT_USER_ID}> hi over the socket`, ts, channel: CHANNEL, event_ts: ts }),
+      payload: envelope({
+        type: 'app_mention',
+        user: 'U1',
+        text: `<@${FAKE_BOT_USER_ID}> hi over the socket`,
+        ts,
+        channel: CHANNEL,
+        event_ts: ts,
+      }),
     }),
   );
   expect(await sockets.received('env-1')).toMatchObject({ envelope_id: 'env-1' });
   await adapter.idle();
-  const replies = slack.messagesIn(CHANNEL).filter((message) => message.thread_ts === ts && message.user === FAKE_BOT_USER_ID);
+  const replies = slack
+    .messagesIn(CHANNEL)
+    .filter((message) => message.thread_ts === ts && message.user === FAKE_BOT_USER_ID);
   expect(replies.map((message) => message.text)).toEqual([FAKE_REPLY]);
 });

@@ -39,7 +39,11 @@ describe('/instructions versions', () => {
       about: 'I am a nurse.',
       respond: 'Be brief.\nUse bullet points.',
     });
-    expect(heed.core.instructions(ana)).toMatchObject({ respond: 'Be brief.\nUse bullet points.', about: 'I am a nurse.', version: 3 });
+    expect(heed.core.instructions(ana)).toMatchObject({
+      respond: 'Be brief.\nUse bullet points.',
+      about: 'I am a nurse.',
+      version: 3,
+    });
   });
 
   it('GIVEN changes THEN undo walks back and restore goes to any version', async () => {
@@ -56,7 +60,8 @@ describe('/instructions versions', () => {
     expect(heed.core.instructions(ana).respond).toBe('three');
     const history = await run(ana, 'history');
     expect(history).toMatchObject({ kind: 'history', older: 0 });
-    if (history.kind === 'history') expect(history.lines[0]).toMatchObject({ version: 6, current: true, action: 'restore', restoredFrom: 3 });
+    if (history.kind === 'history')
+      expect(history.lines[0]).toMatchObject({ version: 6, current: true, action: 'restore', restoredFrom: 3 });
   });
 
   it('GIVEN clear THEN instructions are empty but history is kept and undo brings them back', async () => {
@@ -69,7 +74,13 @@ describe('/instructions versions', () => {
 
   it('GIVEN text at the limit THEN saved; one over THEN refused and nothing changes', async () => {
     expect(await run(ana, `set ${'a'.repeat(100)}`)).toMatchObject({ kind: 'saved', version: 1 });
-    expect(await run(ana, `set ${'b'.repeat(101)}`)).toEqual({ kind: 'too_long', target: 'respond', length: 101, limit: 100, adding: false });
+    expect(await run(ana, `set ${'b'.repeat(101)}`)).toEqual({
+      kind: 'too_long',
+      target: 'respond',
+      length: 101,
+      limit: 100,
+      adding: false,
+    });
     expect(heed.core.instructions(ana)).toMatchObject({ respond: 'a'.repeat(100), version: 1 });
     expect(await run(ana, 'add x')).toMatchObject({ kind: 'too_long', target: 'respond', adding: true });
     expect(heed.core.instructions(ana).version).toBe(1);
@@ -79,7 +90,11 @@ describe('/instructions versions', () => {
     const emoji = '👍'.repeat(100);
     expect(await run(ana, `set ${emoji}`)).toMatchObject({ kind: 'saved', version: 1 });
     expect(heed.core.instructions(ana).respond).toBe(emoji);
-    expect(await run(ana, `about ${'日本'.repeat(51)}`)).toMatchObject({ kind: 'too_long', target: 'about', length: 102 });
+    expect(await run(ana, `about ${'日本'.repeat(51)}`)).toMatchObject({
+      kind: 'too_long',
+      target: 'about',
+      length: 102,
+    });
   });
 
   it('keeps people, workspaces and platforms apart', async () => {
@@ -94,7 +109,13 @@ describe('/instructions editor', () => {
   it('opens prefilled and saves both fields as one version', async () => {
     await run(ana, 'set old');
     const editor = await heed.core.command(ana, '');
-    expect(editor).toMatchObject({ kind: 'editor', respond: 'old', about: '', enabled: true, limits: { about: 100, respond: 100 } });
+    expect(editor).toMatchObject({
+      kind: 'editor',
+      respond: 'old',
+      about: '',
+      enabled: true,
+      limits: { about: 100, respond: 100 },
+    });
     expect(await heed.core.saveEditor(ana, { about: 'new about', respond: 'new respond', enabled: false })).toEqual({
       kind: 'editor_saved',
       version: 2,
@@ -114,7 +135,13 @@ describe('operator layers', () => {
   it('refuses a non-admin and keeps the rules; an admin can set and clear them', async () => {
     expect(await run(admin, 'channel set Use English.')).toEqual({ kind: 'layer_saved', layer: 'channel', version: 1 });
     expect(await run(ana, 'channel set Use Klingon.')).toEqual({ kind: 'admins_only', layer: 'channel' });
-    expect(await run(ana, 'channel show')).toEqual({ kind: 'layer_shown', layer: 'channel', text: 'Use English.', version: 1, setBy: 'U_ADMIN' });
+    expect(await run(ana, 'channel show')).toEqual({
+      kind: 'layer_shown',
+      layer: 'channel',
+      text: 'Use English.',
+      version: 1,
+      setBy: 'U_ADMIN',
+    });
     expect(await run(ana, 'workspace clear')).toEqual({ kind: 'admins_only', layer: 'workspace' });
     expect(await run(admin, 'channel clear')).toEqual({ kind: 'layer_cleared', layer: 'channel', version: 2 });
     expect(await run(ana, 'channel show')).toEqual({ kind: 'layer_empty', layer: 'channel', command: 'show' });
@@ -139,14 +166,28 @@ describe('forget-me', () => {
   it('asks first, then deletes instructions, replies and reports', async () => {
     await run(ana, 'set secret preference');
     await heed.core.respond(
-      { platform: 'slack', workspaceId: 'T1', channelId: 'C1', messageId: 'Q1', userId: 'U_ANA', text: 'hi', history: [] },
+      {
+        platform: 'slack',
+        workspaceId: 'T1',
+        channelId: 'C1',
+        messageId: 'Q1',
+        userId: 'U_ANA',
+        text: 'hi',
+        history: [],
+      },
       recordingSink('R1'),
     );
     const ref = { platform: 'slack' as const, workspaceId: 'T1', channelId: 'C1', messageId: 'R1' };
     await heed.core.report({ target: ref, reporter: ana, source: 'reaction', signal: 'bad' });
     expect(await heed.core.command(ana, 'forget-me')).toEqual({ kind: 'confirm_forget_me', elsewhere: [] });
     expect(heed.core.instructions(ana).version).toBe(1);
-    expect(await heed.core.confirmForgetMe(ana)).toEqual({ kind: 'forgotten', versions: 1, replies: 1, reports: 1, elsewhere: [] });
+    expect(await heed.core.confirmForgetMe(ana)).toEqual({
+      kind: 'forgotten',
+      versions: 1,
+      replies: 1,
+      reports: 1,
+      elsewhere: [],
+    });
     expect(heed.core.instructions(ana).version).toBe(0);
     expect(heed.core.isReply(ref)).toBe(false);
   });
@@ -160,7 +201,13 @@ describe('bad input', () => {
       const answer = await run(ana, line);
       if (answer.kind === 'invalid') problems.push(answer.problem.code);
     }
-    expect(problems).toEqual(['unknown_subcommand', 'missing_text', 'bad_version', 'bad_layer_action', 'unexpected_text']);
+    expect(problems).toEqual([
+      'unknown_subcommand',
+      'missing_text',
+      'bad_version',
+      'bad_layer_action',
+      'unexpected_text',
+    ]);
     expect(heed.core.instructions(ana)).toMatchObject({ respond: 'keep', version: 1 });
   });
 });

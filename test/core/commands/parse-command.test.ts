@@ -7,8 +7,35 @@ import { terminalMarkup } from '../../../src/cli/markup.js';
 const HELP_TEXT = helpText(terminalMarkup);
 import { type ParsedCommand, parseCommand } from '../../../src/core/commands/parse-command.js';
 
-const KINDS = new Set(['edit', 'show', 'help', 'preview', 'history', 'undo', 'clear', 'off', 'on', 'forget-me', 'set', 'about', 'add', 'restore', 'layer', 'invalid', 'applied', 'link', 'unlink']);
-const CODES = new Set(['missing_text', 'bad_version', 'unknown_subcommand', 'unexpected_text', 'bad_layer_action', 'bad_switch']);
+const KINDS = new Set([
+  'edit',
+  'show',
+  'help',
+  'preview',
+  'history',
+  'undo',
+  'clear',
+  'off',
+  'on',
+  'forget-me',
+  'set',
+  'about',
+  'add',
+  'restore',
+  'layer',
+  'invalid',
+  'applied',
+  'link',
+  'unlink',
+]);
+const CODES = new Set([
+  'missing_text',
+  'bad_version',
+  'unknown_subcommand',
+  'unexpected_text',
+  'bad_layer_action',
+  'bad_switch',
+]);
 
 const valid: [string, ParsedCommand][] = [
   ['', { kind: 'edit' }],
@@ -38,9 +65,15 @@ const valid: [string, ParsedCommand][] = [
   ['restore #4', { kind: 'restore', version: 4 }],
   ['channel show', { kind: 'layer', layer: 'channel', action: 'show' }],
   ['channel CLEAR', { kind: 'layer', layer: 'channel', action: 'clear' }],
-  ['channel set Only billing questions here.', { kind: 'layer', layer: 'channel', action: 'set', text: 'Only billing questions here.' }],
+  [
+    'channel set Only billing questions here.',
+    { kind: 'layer', layer: 'channel', action: 'set', text: 'Only billing questions here.' },
+  ],
   ['workspace show', { kind: 'layer', layer: 'workspace', action: 'show' }],
-  ['workspace set Be kind.\nNo gossip.', { kind: 'layer', layer: 'workspace', action: 'set', text: 'Be kind.\nNo gossip.' }],
+  [
+    'workspace set Be kind.\nNo gossip.',
+    { kind: 'layer', layer: 'workspace', action: 'set', text: 'Be kind.\nNo gossip.' },
+  ],
   ['server clear', { kind: 'layer', layer: 'workspace', action: 'clear' }],
   ['Server Set Stay on topic.', { kind: 'layer', layer: 'workspace', action: 'set', text: 'Stay on topic.' }],
   ['/instructions show', { kind: 'show' }],
@@ -57,7 +90,11 @@ const valid: [string, ParsedCommand][] = [
 ];
 
 const invalidInputs: [string, string, RegExp][] = [
-  ['set', 'missing_text', /`set` needs the text of your instructions, for example `\/instructions set Answer in British English.`/],
+  [
+    'set',
+    'missing_text',
+    /`set` needs the text of your instructions, for example `\/instructions set Answer in British English.`/,
+  ],
   ['set    \n ', 'missing_text', /`set` needs/],
   ['about', 'missing_text', /`about` needs/],
   ['add \u200B', 'missing_text', /`add` needs/],
@@ -80,7 +117,11 @@ const invalidInputs: [string, string, RegExp][] = [
   ['channel', 'bad_layer_action', /`channel` needs an action: use `channel show\|set <text>\|clear`/],
   ['workspace', 'bad_layer_action', /`workspace` needs an action/],
   ['server', 'bad_layer_action', /`server` needs an action/],
-  ['channel delete', 'bad_layer_action', /“delete” is not an action for `channel`: use `channel show\|set <text>\|clear`/],
+  [
+    'channel delete',
+    'bad_layer_action',
+    /“delete” is not an action for `channel`: use `channel show\|set <text>\|clear`/,
+  ],
   ['channel constructor', 'bad_layer_action', /“constructor”/],
   ['channel show me', 'unexpected_text', /`channel show` takes nothing after it/],
   ['workspace clear everything', 'unexpected_text', /`workspace clear` takes nothing/],
@@ -131,15 +172,51 @@ describe('parseCommand: invalid input', () => {
 
 describe('parseCommand: any input (property)', () => {
   const tokens = fc.constantFrom(
-    'set', 'SET', 'about', 'add', 'restore', 'applied', 'link', 'unlink', 'on', 'v3', '0', '-1', 'channel', 'workspace', 'server', 'show', 'clear', 'forget-me', 'forget', 'me',
-    '/instructions', '\u200B', '\uFEFF', '\u0000', '\u0007', '\u202E', ' ', '\n', '\t', '\u00A0', '`', '“', '😀', '日本', 'constructor', '__proto__',
+    'set',
+    'SET',
+    'about',
+    'add',
+    'restore',
+    'applied',
+    'link',
+    'unlink',
+    'on',
+    'v3',
+    '0',
+    '-1',
+    'channel',
+    'workspace',
+    'server',
+    'show',
+    'clear',
+    'forget-me',
+    'forget',
+    'me',
+    '/instructions',
+    '\u200B',
+    '\uFEFF',
+    '\u0000',
+    '\u0007',
+    '\u202E',
+    ' ',
+    '\n',
+    '\t',
+    '\u00A0',
+    '`',
+    '“',
+    '😀',
+    '日本',
+    'constructor',
+    '__proto__',
   );
   const anyText = fc.oneof(
     fc.string({ unit: 'binary', maxLength: 300 }),
     fc.string({ unit: 'binary-ascii', maxLength: 300 }),
     fc.array(tokens, { maxLength: 20 }).map((parts) => parts.join(' ')),
     fc.array(tokens, { maxLength: 20 }).map((parts) => parts.join('')),
-    fc.tuple(tokens, fc.string({ unit: 'binary', minLength: 10_000, maxLength: 12_000 })).map(([head, tail]) => `${head} ${tail}`),
+    fc
+      .tuple(tokens, fc.string({ unit: 'binary', minLength: 10_000, maxLength: 12_000 }))
+      .map(([head, tail]) => `${head} ${tail}`),
     fc.string({ unit: fc.constantFrom(' ', '\u200B', 'a', '\n'), minLength: 10_000, maxLength: 20_000 }),
   );
 
@@ -167,11 +244,23 @@ describe('parseCommand: any input (property)', () => {
   });
 
   it('keeps the text after `set` exactly, apart from its ends', () => {
-    const text = fc.string({ unit: 'binary', minLength: 1, maxLength: 500 }).filter((value) => value.trim() === value && /^[^\s\u200B-\u200D\u2060\uFEFF\u00AD]/u.test(value) && /[^\s\u200B-\u200D\u2060\uFEFF\u00AD]$/u.test(value));
+    const text = fc
+      .string({ unit: 'binary', minLength: 1, maxLength: 500 })
+      .filter(
+        (value) =>
+          value.trim() === value &&
+          /^[^\s\u200B-\u200D\u2060\uFEFF\u00AD]/u.test(value) &&
+          /[^\s\u200B-\u200D\u2060\uFEFF\u00AD]$/u.test(value),
+      );
     fc.assert(
-      fc.property(fc.constantFrom('set', 'Set', 'about', 'ADD'), fc.constantFrom(' ', '\n', '  \t'), text, (word, gap, value) => {
-        expect(parseCommand(`${word}${gap}${value}`)).toEqual({ kind: word.toLowerCase(), text: value });
-      }),
+      fc.property(
+        fc.constantFrom('set', 'Set', 'about', 'ADD'),
+        fc.constantFrom(' ', '\n', '  \t'),
+        text,
+        (word, gap, value) => {
+          expect(parseCommand(`${word}${gap}${value}`)).toEqual({ kind: word.toLowerCase(), text: value });
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -180,8 +269,30 @@ describe('parseCommand: any input (property)', () => {
 describe('HELP_TEXT', () => {
   it('lists every form on a line of its own', () => {
     const lines: string[] = HELP_TEXT.split('\n');
-    for (const form of ['edit', 'show', 'set <text>', 'about <text>', 'add <text>', 'clear', 'off', 'on', 'preview', 'history', 'undo', 'restore <version>', 'channel show|set <text>|clear', 'workspace show|set <text>|clear', 'applied off', 'link', 'unlink', 'forget-me', 'help']) {
-      expect(lines.some((line) => line.includes(`/${COMMAND_NAME} ${form}`) || line.includes(`\`${form}\``))).toBe(true);
+    for (const form of [
+      'edit',
+      'show',
+      'set <text>',
+      'about <text>',
+      'add <text>',
+      'clear',
+      'off',
+      'on',
+      'preview',
+      'history',
+      'undo',
+      'restore <version>',
+      'channel show|set <text>|clear',
+      'workspace show|set <text>|clear',
+      'applied off',
+      'link',
+      'unlink',
+      'forget-me',
+      'help',
+    ]) {
+      expect(lines.some((line) => line.includes(`/${COMMAND_NAME} ${form}`) || line.includes(`\`${form}\``))).toBe(
+        true,
+      );
     }
     expect(COMMAND_NAME).toBe('instructions');
   });
@@ -190,7 +301,10 @@ describe('HELP_TEXT', () => {
     const examples = [...HELP_TEXT.matchAll(/`(\/instructions[^`]*)`/g)].map((match) => match[1] ?? '');
     expect(examples.length).toBeGreaterThan(10);
     for (const example of examples) {
-      const filled = example.replace('<text>', 'Be brief.').replace('<version>', '2').replace(/ show\|set Be brief\.\|clear$/, ' show');
+      const filled = example
+        .replace('<text>', 'Be brief.')
+        .replace('<version>', '2')
+        .replace(/ show\|set Be brief\.\|clear$/, ' show');
       expect(parseCommand(filled).kind, filled).not.toBe('invalid');
     }
   });

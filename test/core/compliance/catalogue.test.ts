@@ -71,7 +71,11 @@ describe('the catalogue', () => {
       error: expect.stringContaining('unknown parameter "comma"'),
     });
     expect(
-      parseCheck('length_constraints:nth_paragraph_first_word', { num_paragraphs: 2, nth_paragraph: 0, first_word: 'a' }),
+      parseCheck('length_constraints:nth_paragraph_first_word', {
+        num_paragraphs: 2,
+        nth_paragraph: 0,
+        first_word: 'a',
+      }),
     ).toMatchObject({ ok: false, error: expect.stringContaining('"nth_paragraph" must be 1 or more') });
     expect(parseCheck('language:response_language', { language: 'xx' })).toMatchObject({ ok: false });
   });

@@ -1,6 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CORRECTION_HEADING } from '../../../src/core/compliance/reply-checks.js';
-import { openDatabase, ReportStore, ComplianceStore, ReplyLog, type Database } from '../../../src/core/storage/index.js';
+import {
+  openDatabase,
+  ReportStore,
+  ComplianceStore,
+  ReplyLog,
+  type Database,
+} from '../../../src/core/storage/index.js';
 import type { CommandResult, EditorResult } from '../../../src/core/api.js';
 import type {
   Actor,

@@ -5,7 +5,12 @@ describe('RateLimiter', () => {
   it('GIVEN a person past the limit THEN one notice per window, then silence', () => {
     let now = 0;
     const limiter = new RateLimiter(2, () => now);
-    expect([limiter.check('a'), limiter.check('a'), limiter.check('a'), limiter.check('a')]).toEqual(['allow', 'allow', 'notify', 'silent']);
+    expect([limiter.check('a'), limiter.check('a'), limiter.check('a'), limiter.check('a')]).toEqual([
+      'allow',
+      'allow',
+      'notify',
+      'silent',
+    ]);
     now = 60_000;
     expect(limiter.check('a')).toBe('allow');
   });

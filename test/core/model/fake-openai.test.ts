@@ -54,7 +54,10 @@ describe('fake OpenAI server', () => {
   });
 
   it('answers without streaming as a chat.completion and records the request', async () => {
-    fake.enqueue({ reply: (req) => `echo: ${messagesOf(req).at(-1)?.content ?? ''}`, usage: { prompt_tokens: 7, completion_tokens: 3 } });
+    fake.enqueue({
+      reply: (req) => `echo: ${messagesOf(req).at(-1)?.content ?? ''}`,
+      usage: { prompt_tokens: 7, completion_tokens: 3 },
+    });
     const completion = await client.chat.completions.create({ model: 'm', messages });
     expect(completion.choices[0]?.message.content).toBe('echo: Hi there');
     expect(completion.usage).toMatchObject({ prompt_tokens: 7, completion_tokens: 3, total_tokens: 10 });
@@ -100,7 +103,9 @@ describe('fake OpenAI server', () => {
   });
 
   it('rejects a request without messages with 400', async () => {
-    await expect(client.chat.completions.create({ model: 'm', messages: [] })).rejects.toBeInstanceOf(OpenAI.BadRequestError);
+    await expect(client.chat.completions.create({ model: 'm', messages: [] })).rejects.toBeInstanceOf(
+      OpenAI.BadRequestError,
+    );
   });
 
   it('close() ends a hanging request and rejects pending waiters', async () => {

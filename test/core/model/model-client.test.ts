@@ -25,8 +25,20 @@ afterEach(async () => {
 });
 
 /** Settings for the fake server; an override of `undefined` leaves that setting out. */
-function clientFor(overrides: { [K in keyof ModelSettings]?: ModelSettings[K] | undefined } = {}, logger: Logger = silentLogger()): ModelClient {
-  const settings = { baseURL: fake.url, apiKey: API_KEY, model: 'test-model', temperature: 0.3, maxOutputTokens: 256, timeoutMs: 5_000, maxRetries: 0, ...overrides };
+function clientFor(
+  overrides: { [K in keyof ModelSettings]?: ModelSettings[K] | undefined } = {},
+  logger: Logger = silentLogger(),
+): ModelClient {
+  const settings = {
+    baseURL: fake.url,
+    apiKey: API_KEY,
+    model: 'test-model',
+    temperature: 0.3,
+    maxOutputTokens: 256,
+    timeoutMs: 5_000,
+    maxRetries: 0,
+    ...overrides,
+  };
   const defined = Object.fromEntries(Object.entries(settings).filter(([, value]) => value !== undefined));
   return new ModelClient(defined as unknown as ModelSettings, logger);
 }
@@ -53,12 +65,17 @@ function capturingLogger(): { logger: Logger; lines: () => Array<Record<string, 
 }
 
 /** Run a stream that must fail; returns the ModelError and the deltas seen. */
-async function failingStream(client: ModelClient, signal?: AbortSignal): Promise<{ error: ModelError; deltas: string[] }> {
+async function failingStream(
+  client: ModelClient,
+  signal?: AbortSignal,
+): Promise<{ error: ModelError; deltas: string[] }> {
   const deltas: string[] = [];
-  const outcome = await client.stream(MESSAGES, (delta) => void deltas.push(delta), signal).then(
-    (result) => result,
-    (error: unknown) => error,
-  );
+  const outcome = await client
+    .stream(MESSAGES, (delta) => void deltas.push(delta), signal)
+    .then(
+      (result) => result,
+      (error: unknown) => error,
+    );
   if (!(outcome instanceof ModelError)) throw new Error(`expected a ModelError, got ${JSON.stringify(outcome)}`);
   return { error: outcome, deltas };
 }
@@ -100,7 +117,12 @@ describe('ModelClient.stream', () => {
 
   it('records its parameters without the key', () => {
     const params = clientFor().params();
-    expect(params).toEqual({ model: 'test-model', temperature: 0.3, max_tokens: 256, baseURLHost: new URL(fake.url).host });
+    expect(params).toEqual({
+      model: 'test-model',
+      temperature: 0.3,
+      max_tokens: 256,
+      baseURLHost: new URL(fake.url).host,
+    });
     expect(JSON.stringify(params)).not.toContain(API_KEY);
   });
 
@@ -117,7 +139,8 @@ describe('ModelClient.stream', () => {
       status: 400,
       param: 'max_tokens',
       code: 'unsupported_parameter',
-      message: "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.",
+      message:
+        "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.",
     });
     const client = clientFor();
     const result = await client.stream(MESSAGES, () => undefined);
@@ -161,7 +184,9 @@ describe('ModelClient failures', () => {
     fake.enqueue({ status: 429, retryAfterSeconds: 30 });
     const { error } = await failingStream(clientFor());
     expect(error.code).toBe('model_rate_limited');
-    expect(error.userMessage).toBe('The language model is busy right now (rate limited). Please try again in a minute.');
+    expect(error.userMessage).toBe(
+      'The language model is busy right now (rate limited). Please try again in a minute.',
+    );
     expect(error.retryable).toBe(true);
     expect(error.detail).toMatchObject({ status: 429, retryAfterSeconds: 30 });
     expect(fake.requests).toHaveLength(1);
@@ -198,7 +223,11 @@ describe('ModelClient failures', () => {
   });
 
   it('400 context_length_exceeded → model_bad_request asking for a new thread', async () => {
-    fake.enqueue({ status: 400, code: 'context_length_exceeded', message: "This model's maximum context length is 8192 tokens." });
+    fake.enqueue({
+      status: 400,
+      code: 'context_length_exceeded',
+      message: "This model's maximum context length is 8192 tokens.",
+    });
     const { error } = await failingStream(clientFor());
     expect(error.code).toBe('model_bad_request');
     expect(error.retryable).toBe(false);

@@ -2,7 +2,13 @@ import fc from 'fast-check';
 import { Tiktoken } from 'js-tiktoken/lite';
 import o200kBase from 'js-tiktoken/ranks/o200k_base';
 import { describe, expect, it } from 'vitest';
-import { REPLY_PRIMING_TOKENS, TOKENS_PER_MESSAGE, countMessageTokens, countTokens, tokensOfMessage } from '../../../src/core/prompt/tokens.js';
+import {
+  REPLY_PRIMING_TOKENS,
+  TOKENS_PER_MESSAGE,
+  countMessageTokens,
+  countTokens,
+  tokensOfMessage,
+} from '../../../src/core/prompt/tokens.js';
 
 const reference = new Tiktoken(o200kBase);
 const exact = (text: string) => reference.encode(text, [], []).length;
@@ -10,8 +16,31 @@ const exact = (text: string) => reference.encode(text, [], []).length;
 // Words of ordinary length, punctuation and every kind of spacing between them: text whose pieces
 // are all short, where the count must be exact.
 const word = fc.constantFrom(
-  'hello', 'World', "it's", 'naïve', 'émigré', 'Straße', '東京', 'こんにちは', '😀', '👩‍💻', '12345678', '3.14',
-  'e.g.', '...', '!', '?', ',', ';', '—', '#', '`code`', '**bold**', '<tag>', '<|endoftext|>', 'https://ex.com/a?b=c',
+  'hello',
+  'World',
+  "it's",
+  'naïve',
+  'émigré',
+  'Straße',
+  '東京',
+  'こんにちは',
+  '😀',
+  '👩‍💻',
+  '12345678',
+  '3.14',
+  'e.g.',
+  '...',
+  '!',
+  '?',
+  ',',
+  ';',
+  '—',
+  '#',
+  '`code`',
+  '**bold**',
+  '<tag>',
+  '<|endoftext|>',
+  'https://ex.com/a?b=c',
 );
 const spacing = fc.constantFrom(' ', '  ', '\t', '\n', '\n\n', '\r\n', ' \n ', '   \n');
 const ordinaryText = fc

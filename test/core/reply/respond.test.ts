@@ -10,7 +10,16 @@ let counter = 0;
 
 function message(userId: string, text: string, extra: Partial<IncomingMessage> = {}): IncomingMessage {
   counter += 1;
-  return { platform: 'slack', workspaceId: 'T1', channelId: 'C1', messageId: `m${counter}`, userId, text, history: [], ...extra };
+  return {
+    platform: 'slack',
+    workspaceId: 'T1',
+    channelId: 'C1',
+    messageId: `m${counter}`,
+    userId,
+    text,
+    history: [],
+    ...extra,
+  };
 }
 
 function actor(userId: string, extra: Partial<Actor> = {}): Actor {
@@ -28,7 +37,7 @@ afterEach(async () => {
 });
 
 describe('respond', () => {
-  it('GIVEN two people with instructions THEN each request carries only the asker\'s own', async () => {
+  it("GIVEN two people with instructions THEN each request carries only the asker's own", async () => {
     await heed.core.command(actor('U_ANA'), 'set Answer only in French. ANA-MARKER');
     await heed.core.command(actor('U_BO'), 'set Answer in pirate speak. BO-MARKER');
     await heed.core.respond(message('U_ANA', 'hello'), recordingSink());
@@ -129,7 +138,12 @@ describe('respond when the model fails', () => {
   const cases = [
     { name: '401', behaviour: { status: 401 as const }, code: 'model_auth', words: /API key/i },
     { name: '404', behaviour: { status: 404 as const }, code: 'model_not_found', words: /model/i },
-    { name: '429', behaviour: { status: 429 as const, retryAfterSeconds: 1 }, code: 'model_rate_limited', words: /busy|rate/i },
+    {
+      name: '429',
+      behaviour: { status: 429 as const, retryAfterSeconds: 1 },
+      code: 'model_rate_limited',
+      words: /busy|rate/i,
+    },
     { name: '500', behaviour: { status: 500 as const }, code: 'model_unavailable', words: /./ },
   ];
   for (const { name, behaviour, code, words } of cases) {
@@ -150,7 +164,10 @@ describe('respond when the model fails', () => {
     heed = await createTestCore({ openaiUrl: model.url, env: { OPENAI_TIMEOUT_MS: '300' } });
     model.enqueue({ hang: true });
     const sink = recordingSink();
-    expect(await heed.core.respond(message('U_ANA', 'hi'), sink)).toMatchObject({ status: 'failed', error: 'model_timeout' });
+    expect(await heed.core.respond(message('U_ANA', 'hi'), sink)).toMatchObject({
+      status: 'failed',
+      error: 'model_timeout',
+    });
     expect(sink.failed?.userMessage).toMatch(/too long/i);
   });
 

@@ -32,10 +32,7 @@ function track(db: Database): Database {
 }
 
 function tables(db: Database): string[] {
-  return db
-    .prepare<[], string>("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
-    .pluck()
-    .all();
+  return db.prepare<[], string>("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
 }
 
 function migrationsDir(files: Record<string, string>): string {
@@ -130,7 +127,7 @@ describe('migrate', () => {
     db.prepare('INSERT INTO a VALUES (1)').run();
 
     writeFileSync(join(dir, '010_c.sql'), 'ALTER TABLE b ADD COLUMN z TEXT;');
-    writeFileSync(join(dir, '002_b.sql'), 'CREATE TABLE b (y TEXT); INSERT INTO b VALUES (\'from 002\');');
+    writeFileSync(join(dir, '002_b.sql'), "CREATE TABLE b (y TEXT); INSERT INTO b VALUES ('from 002');");
     writeFileSync(join(dir, 'README.md'), 'not a migration');
     migrate(db, dir);
 
@@ -146,7 +143,9 @@ describe('migrate', () => {
   it('refuses a database that records a version this build does not know', () => {
     temp = tempDbPath();
     const db = openDatabase(temp.path);
-    db.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, 'future', '2030-01-01T00:00:00.000Z')").run();
+    db.prepare(
+      "INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, 'future', '2030-01-01T00:00:00.000Z')",
+    ).run();
     db.close();
 
     const error = catchError(() => openDatabase(temp.path));

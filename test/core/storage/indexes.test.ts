@@ -26,9 +26,10 @@ function repositorySql(db: Database): string[] {
 function queryPlan(db: Database, sql: string): string[] {
   const named = [...sql.matchAll(/@(\w+)/g)].map((m) => m[1] ?? '');
   const explain = db.prepare<unknown[], { detail: string }>(`EXPLAIN QUERY PLAN ${sql}`);
-  const rows = named.length > 0
-    ? explain.all(Object.fromEntries(named.map((name) => [name, 'x'])))
-    : explain.all(...Array.from({ length: (sql.match(/\?/g) ?? []).length }, () => 'x'));
+  const rows =
+    named.length > 0
+      ? explain.all(Object.fromEntries(named.map((name) => [name, 'x'])))
+      : explain.all(...Array.from({ length: (sql.match(/\?/g) ?? []).length }, () => 'x'));
   return rows.map((row) => row.detail);
 }
 
@@ -38,7 +39,8 @@ function expectEveryLookupIndexed(db: Database): void {
   expect(sources.length).toBeGreaterThan(20);
   for (const sql of sources) {
     for (const step of queryPlan(db, sql)) {
-      // "SCAN t USING INDEX i" walks an index in order (a LIMITed listing, a partial index); a bare "SCAN t" reads the table.
+      // "SCAN t USING INDEX i" walks an index in order (a LIMITed listing, a partial index); a bare "SCAN t" reads the
+      // table.
       expect(step, sql).not.toMatch(/^SCAN \w+$/);
       expect(step, sql).not.toMatch(/TEMP B-TREE/);
     }
@@ -74,9 +76,18 @@ describe('indexes', () => {
     for (const i of [0, 4_242, 99_999]) {
       expect(store.current({ platform: 'slack', workspaceId: 'T1', kind: 'user', id: `U${i}` })?.version).toBe(2);
     }
-    expect(store.write({ platform: 'slack', workspaceId: 'T1', kind: 'user', id: 'U4242' }, {
-      about: '', respond: 'new', enabled: true, action: 'set', actorId: 'U4242',
-    }).version).toBe(3);
+    expect(
+      store.write(
+        { platform: 'slack', workspaceId: 'T1', kind: 'user', id: 'U4242' },
+        {
+          about: '',
+          respond: 'new',
+          enabled: true,
+          action: 'set',
+          actorId: 'U4242',
+        },
+      ).version,
+    ).toBe(3);
     expectEveryLookupIndexed(temp.db);
   });
 });

@@ -10,7 +10,14 @@ import type { TestClock } from './fixtures.js';
 const alice: ScopeKey = { platform: 'slack', workspaceId: 'T1', kind: 'user', id: 'U1' };
 
 function change(overrides: Partial<InstructionChange> = {}): InstructionChange {
-  return { about: 'I am a data engineer.', respond: 'Be brief.', enabled: true, action: 'set', actorId: 'U1', ...overrides };
+  return {
+    about: 'I am a data engineer.',
+    respond: 'Be brief.',
+    enabled: true,
+    action: 'set',
+    actorId: 'U1',
+    ...overrides,
+  };
 }
 
 let temp: TempDatabase;
@@ -85,7 +92,11 @@ describe('InstructionStore', () => {
       { ...alice, kind: 'workspace' },
     ];
     scopes.forEach((scope, i) => {
-      for (let n = 0; n <= i; n++) store.write(scope, change({ respond: `${scope.platform}/${scope.workspaceId}/${scope.kind}/${scope.id}#${n}` }));
+      for (let n = 0; n <= i; n++)
+        store.write(
+          scope,
+          change({ respond: `${scope.platform}/${scope.workspaceId}/${scope.kind}/${scope.id}#${n}` }),
+        );
     });
 
     scopes.forEach((scope, i) => {
@@ -116,7 +127,13 @@ describe('InstructionStore', () => {
   });
 
   it('round-trips any text, multi-byte included', () => {
-    const samples = ['Réponds en français, s’il te plaît.', '日本語で答えてください。', 'Emoji ok 👍🏽👨‍👩‍👧', 'quotes \' " and \\ back\nslash\ttab', '\u0000nul'];
+    const samples = [
+      'Réponds en français, s’il te plaît.',
+      '日本語で答えてください。',
+      'Emoji ok 👍🏽👨‍👩‍👧',
+      'quotes \' " and \\ back\nslash\ttab',
+      '\u0000nul',
+    ];
     for (const text of samples) {
       store.write(alice, change({ about: text, respond: text }));
       expect(store.current(alice)).toMatchObject({ about: text, respond: text });

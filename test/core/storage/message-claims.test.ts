@@ -23,7 +23,9 @@ const others: Database[] = [];
 
 function row(db: Database, messageId: string): ClaimRow | undefined {
   return db
-    .prepare<[string], ClaimRow>('SELECT owner, status, reply_id, claimed_at, completed_at FROM message_claims WHERE message_id = ?')
+    .prepare<[string], ClaimRow>(
+      'SELECT owner, status, reply_id, claimed_at, completed_at FROM message_claims WHERE message_id = ?',
+    )
     .get(messageId);
 }
 
@@ -71,7 +73,11 @@ describe('MessageClaims', () => {
     claims.claim(ref, 'a');
     clock.advanceMs(2500);
     claims.complete(ref, 'reply-1');
-    expect(row(temp.db, '1')).toMatchObject({ status: 'done', reply_id: 'reply-1', completed_at: '2026-03-01T12:00:02.500Z' });
+    expect(row(temp.db, '1')).toMatchObject({
+      status: 'done',
+      reply_id: 'reply-1',
+      completed_at: '2026-03-01T12:00:02.500Z',
+    });
     expect(claims.claim(ref, 'b')).toBe('duplicate');
   });
 
@@ -111,7 +117,11 @@ describe('MessageClaims', () => {
 
     clock.advanceMs(60_000);
     expect(claims.claim(messageRef('old-in-flight'), 'new')).toBe('claimed');
-    expect(row(temp.db, 'old-in-flight')).toMatchObject({ owner: 'new', status: 'in_flight', claimed_at: '2026-03-01T12:01:00.000Z' });
+    expect(row(temp.db, 'old-in-flight')).toMatchObject({
+      owner: 'new',
+      status: 'in_flight',
+      claimed_at: '2026-03-01T12:01:00.000Z',
+    });
     // Taken over once: the next delivery is a duplicate again.
     expect(claims.claim(messageRef('old-in-flight'), 'other')).toBe('duplicate');
     expect(claims.claim(messageRef('old-done'), 'new')).toBe('duplicate');
@@ -136,7 +146,12 @@ describe('MessageClaims', () => {
   it('agrees with a simple model under any interleaving of two connections', () => {
     const connections = [claims, new MessageClaims(secondConnection(), clock.now)];
     const op = fc.oneof(
-      fc.record({ kind: fc.constant('claim' as const), conn: fc.nat(1), msg: fc.nat(2), owner: fc.constantFrom('a', 'b', 'c') }),
+      fc.record({
+        kind: fc.constant('claim' as const),
+        conn: fc.nat(1),
+        msg: fc.nat(2),
+        owner: fc.constantFrom('a', 'b', 'c'),
+      }),
       fc.record({ kind: fc.constant('complete' as const), conn: fc.nat(1), msg: fc.nat(2) }),
       fc.record({ kind: fc.constant('release' as const), conn: fc.nat(1), msg: fc.nat(2) }),
       fc.record({ kind: fc.constant('abandon' as const), conn: fc.nat(1), owner: fc.constantFrom('a', 'b', 'c') }),

@@ -15,7 +15,15 @@ let replyId: string;
 let otherReplyId: string;
 
 function input(overrides: Partial<FileReportInput> = {}): FileReportInput {
-  return { replyId, platform: 'slack', workspaceId: 'T1', reporterId: 'U9', source: 'reaction', signal: 'bad', ...overrides };
+  return {
+    replyId,
+    platform: 'slack',
+    workspaceId: 'T1',
+    reporterId: 'U9',
+    source: 'reaction',
+    signal: 'bad',
+    ...overrides,
+  };
 }
 
 beforeEach(() => {
@@ -59,7 +67,11 @@ describe('ReportStore', () => {
 
     const renoted = reports.file(input({ note: 'way too long' }));
     expect(renoted.isNew).toBe(false);
-    expect(renoted.report).toMatchObject({ id: first.report.id, note: 'way too long', updatedAt: '2026-03-01T12:00:01.000Z' });
+    expect(renoted.report).toMatchObject({
+      id: first.report.id,
+      note: 'way too long',
+      updatedAt: '2026-03-01T12:00:01.000Z',
+    });
 
     // Another signal, reporter or reply is another report.
     expect(reports.file(input({ signal: 'good' })).isNew).toBe(true);
@@ -172,6 +184,11 @@ describe('ReportStore', () => {
 
     expect(reports.forgetReporter(person('U1'))).toBe(2);
     expect(reports.forReporter(person('U1'), 10)).toEqual([]);
-    expect(reports.list().map((r) => r.reporterId).sort()).toEqual(['U1', 'U2']);
+    expect(
+      reports
+        .list()
+        .map((r) => r.reporterId)
+        .sort(),
+    ).toEqual(['U1', 'U2']);
   });
 });
