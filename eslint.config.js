@@ -7,7 +7,7 @@ import tseslint from 'typescript-eslint';
 const PLATFORM_SDKS = ['@slack/bolt', '@slack/*', 'discord.js', '@discordjs/*'];
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'data/', 'bench/results/', 'test/**/__snapshots__/'] },
+  { ignores: ['node_modules/', 'dist/', 'data/', 'bench/results/', 'test/**/__snapshots__/', 'test-output/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
