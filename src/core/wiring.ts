@@ -1,0 +1,201 @@
+/**
+ * How Heed's core is put together: every capability built once over one database, model client and
+ * clock, and connected to the others. The facade (`heed.ts`) only delegates to these parts.
+ */
+import { InstructionCommands } from './commands/instruction-commands.js';
+import { ComplianceFlow } from './compliance/flow.js';
+import { checksCommand } from './compliance/commands.js';
+import { ComplianceService, modelCompletion, type ComplianceMode } from './compliance/service.js';
+import { Feedback } from './feedback/feedback.js';
+import { EditSuggestions } from './feedback/suggest-edit.js';
+import type { Logger } from './logger.js';
+import type { ModelClient } from './model/model-client.js';
+import { Linking } from './profile/linking.js';
+import { ProfileStore } from './profile/profile-store.js';
+import { PromptAssembler } from './prompt/prompt-assembler.js';
+import type { AdmissionLimits } from './reply/admission.js';
+import { AppliedLines, AppliedLog, type ShowAppliedMode } from './reply/applied.js';
+import { Responder } from './reply/responder.js';
+import { Retention } from './reply/retention.js';
+import {
+  ComplianceStore,
+  deploymentSecret,
+  InstructionStore,
+  MessageClaims,
+  ReplyLog,
+  ReportStore,
+  RequestClaims,
+} from './storage/index.js';
+import type { Database, InstructionVersions } from './storage/index.js';
+import type { ReplyCheckResult } from './compliance/reply-checks.js';
+import type * as T from './types.js';
+
+/** The settings the core needs, independent of where they came from. */
+export interface HeedSettings {
+  basePrompt: string;
+  instructionLimit: number;
+  contextTokens: number;
+  maxOutputTokens: number;
+  ratePerMinute: number;
+  /** Replies generated at once, and how many more may wait for a turn (backpressure). */
+  admission: AdmissionLimits;
+  retentionDays: number;
+  /** People who may change channel and workspace rules besides each platform's own admins (HEED_ADMINS). */
+  admins: Readonly<Partial<Record<T.Platform, readonly string[]>>>;
+  /** The prompt fences' secret (HEED_FENCE_SECRET); when absent, one generated once and kept in the database. */
+  fenceSecret?: string | undefined;
+  /** HEED_COMPLIANCE; default `flag`. */
+  compliance?: ComplianceMode;
+  /** HEED_CHECK_EXTRACTOR: `model` adds one model call per saved instruction version. Default `rules`. */
+  checkExtractor?: 'rules' | 'model';
+  /** HEED_SHOW_APPLIED. Default `with-instructions`. */
+  showApplied?: ShowAppliedMode;
+  /** HEED_RESTATE_AFTER_TURNS: restate the rules once a thread has this many earlier messages (0: when trimmed). */
+  restateAfterTurns?: number;
+}
+
+export interface HeedOptions {
+  db: Database;
+  logger: Logger;
+  model: ModelClient;
+  settings: HeedSettings;
+  /** Clock, injectable for tests. */
+  now?: () => Date;
+}
+
+/** The capabilities of one core, wired together. */
+export interface CoreParts {
+  store: InstructionStore;
+  claims: MessageClaims;
+  requests: RequestClaims;
+  replies: ReplyLog;
+  reports: ReportStore;
+  profiles: ProfileStore;
+  linking: Linking;
+  prompts: PromptAssembler;
+  commands: InstructionCommands;
+  appliedLog: AppliedLog;
+  edits: EditSuggestions;
+  feedback: Feedback;
+  compliance: ComplianceService;
+  complianceFlow: ComplianceFlow;
+  responder: Responder;
+  retention: Retention;
+}
+
+/** Build and connect the capabilities. `owner` identifies this process's message claims. */
+export function wireCore(options: HeedOptions, owner: string): CoreParts {
+  const { db, logger, settings } = options;
+  const now = options.now ?? (() => new Date());
+  const store = new InstructionStore(db, now);
+  const claims = new MessageClaims(db, now);
+  const replies = new ReplyLog(db, now);
+  const reports = new ReportStore(db, now);
+  const requests = new RequestClaims(db, now, logger);
+  const fenceKey = settings.fenceSecret ?? deploymentSecret(db, 'fence', now);
+  const profiles = new ProfileStore(db);
+  const linking = new Linking(profiles, store, now);
+  const scopeOf = (person: T.PersonRef) => linking.scopeOf(person);
+  const prompts = new PromptAssembler(store, { ...settings, fenceKey }, now, scopeOf);
+  const showApplied = settings.showApplied ?? 'with-instructions';
+  const { instructionLimit: limit, admins, ratePerMinute } = settings;
+  const preview = (actor: T.Actor) => prompts.systemPromptFor(actor).prompt;
+  const checks = (actor: T.Actor, setting: 'on' | 'off' | undefined) => checksCommand(compliance, actor, setting);
+  const commands = new InstructionCommands({
+    store: store,
+    logger,
+    limit,
+    admins,
+    preview,
+    checks,
+    scopeOf,
+    profile: {
+      setApplied: (actor, show) => {
+        profiles.setShowApplied(linking.settingsKey(actor), show, now());
+        return { kind: 'applied_set', show, mode: showApplied };
+      },
+      link: (actor, code) => (code === undefined ? linking.issue(actor) : linking.redeem(actor, code)),
+      unlink: (actor) => linking.unlink(actor),
+      linkedPlatforms: (actor) => [
+        ...new Set(
+          linking
+            .identities(actor)
+            .slice(1)
+            .map((identity) => identity.platform),
+        ),
+      ],
+    },
+  });
+  const appliedLog = new AppliedLog(db);
+  const edits = new EditSuggestions({
+    db,
+    model: options.model,
+    replies: replies,
+    reports: reports,
+    store: store,
+    scopeOf,
+    limit,
+    logger,
+    now,
+  });
+  const feedback = new Feedback(replies, reports, logger);
+  const complianceStore = new ComplianceStore(db, now);
+  const compliance = new ComplianceService({
+    store: complianceStore,
+    instructions: store,
+    logger,
+    basePrompt: settings.basePrompt,
+    ...(settings.checkExtractor === 'model' && options.model.configured
+      ? { complete: modelCompletion(options.model) }
+      : {}),
+  });
+  const complianceFlow = new ComplianceFlow({
+    db,
+    logger,
+    mode: settings.compliance ?? 'flag',
+    service: compliance,
+    store: complianceStore,
+    replies: replies,
+    reports: reports,
+    model: options.model,
+  });
+  // Checked once the whole reply is posted and stored: never on partial text.
+  const afterReply = (replyId: string, message: T.IncomingMessage, sink: T.ReplySink, checked?: ReplyCheckResult) =>
+    complianceFlow.afterReply(replyId, message.text, sink, checked);
+  const checkReply = (message: T.IncomingMessage, versions: InstructionVersions, text: string) =>
+    complianceFlow.evaluate(message, versions, text);
+  const responder = new Responder({
+    db,
+    logger,
+    model: options.model,
+    claims,
+    replies,
+    prompts,
+    ratePerMinute,
+    admission: settings.admission,
+    owner,
+    now,
+    afterReply,
+    checkReply,
+    applied: new AppliedLines(appliedLog, showApplied, (person) => profiles.showApplied(linking.settingsKey(person))),
+  });
+  const retention = new Retention(replies, claims, settings.retentionDays, logger);
+  return {
+    store,
+    claims,
+    requests,
+    replies,
+    reports,
+    profiles,
+    linking,
+    prompts,
+    commands,
+    appliedLog,
+    edits,
+    feedback,
+    compliance,
+    complianceFlow,
+    responder,
+    retention,
+  };
+}
