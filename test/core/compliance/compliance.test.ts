@@ -8,24 +8,17 @@ import {
   type Database,
 } from '../../../src/core/storage/index.js';
 import type { CommandResult, EditorResult } from '../../../src/core/api.js';
-import type {
-  Actor,
-  ComplianceNotice,
-  IncomingMessage,
-  MessageRef,
-  ReportSummary,
-  RewriteSink,
-} from '../../../src/core/types.js';
+import type { Actor, ComplianceNotice, MessageRef, ReportSummary, RewriteSink } from '../../../src/core/types.js';
 import { terminalMarkup } from '../../../src/cli/markup.js';
 import { commandMessage, editorMessage } from '../../../src/messages/command-messages.js';
 import { messagesOf, startFakeOpenAI, type FakeOpenAI } from '../../support/fake-openai.js';
 import { recordingSink, type RecordingSink } from '../../support/recording-sink.js';
 import { createTestCore, type TestCore } from '../../support/test-core.js';
+import { actor, message } from '../../support/core-messages.js';
 
 let model: FakeOpenAI;
 let heed: TestCore;
 let db: Database | undefined;
-let counter = 0;
 let autoReports: ReportSummary[];
 
 /** A recording sink that also takes compliance flags and in-place replacements, like the adapters' sinks. */
@@ -45,24 +38,6 @@ function complianceSink(messageId: string): ComplianceSink {
       return [messageId];
     },
   });
-}
-
-function message(userId: string, text: string, extra: Partial<IncomingMessage> = {}): IncomingMessage {
-  counter += 1;
-  return {
-    platform: 'slack',
-    workspaceId: 'T1',
-    channelId: 'C1',
-    messageId: `m${counter}`,
-    userId,
-    text,
-    history: [],
-    ...extra,
-  };
-}
-
-function actor(userId: string, extra: Partial<Actor> = {}): Actor {
-  return { platform: 'slack', workspaceId: 'T1', channelId: 'C1', userId, isPlatformAdmin: false, ...extra };
 }
 
 /** A command's answer as the terminal words it. */

@@ -1,31 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Actor, IncomingMessage } from '../../../src/core/types.js';
 import { startFakeOpenAI, systemPromptOf, messagesOf, type FakeOpenAI } from '../../support/fake-openai.js';
 import { recordingSink } from '../../support/recording-sink.js';
 import { createTestCore, type TestCore } from '../../support/test-core.js';
+import { actor, message } from '../../support/core-messages.js';
 
 let model: FakeOpenAI;
 let heed: TestCore;
-let counter = 0;
-
-function message(userId: string, text: string, extra: Partial<IncomingMessage> = {}): IncomingMessage {
-  counter += 1;
-  return {
-    platform: 'slack',
-    workspaceId: 'T1',
-    channelId: 'C1',
-    messageId: `m${counter}`,
-    userId,
-    text,
-    history: [],
-    ...extra,
-  };
-}
-
-function actor(userId: string, extra: Partial<Actor> = {}): Actor {
-  return { platform: 'slack', workspaceId: 'T1', channelId: 'C1', userId, isPlatformAdmin: false, ...extra };
-}
-
 beforeEach(async () => {
   model = await startFakeOpenAI();
   heed = await createTestCore({ openaiUrl: model.url });
