@@ -5,7 +5,7 @@
 import { InstructionCommands } from './commands/instruction-commands.js';
 import { ComplianceFlow } from './compliance/flow.js';
 import { checksCommand } from './compliance/commands.js';
-import { ComplianceService, modelCompletion, type ComplianceMode } from './compliance/service.js';
+import { complianceService, type ComplianceMode, type ComplianceService } from './compliance/service.js';
 import { Feedback } from './feedback/feedback.js';
 import { EditSuggestions } from './feedback/suggest-edit.js';
 import type { Logger } from './logger.js';
@@ -140,14 +140,13 @@ export function wireCore(options: HeedOptions, owner: string): CoreParts {
   });
   const feedback = new Feedback(replies, reports, logger);
   const complianceStore = new ComplianceStore(db, now);
-  const compliance = new ComplianceService({
+  const compliance = complianceService({
     store: complianceStore,
     instructions: store,
     logger,
     basePrompt: settings.basePrompt,
-    ...(settings.checkExtractor === 'model' && options.model.configured
-      ? { complete: modelCompletion(options.model) }
-      : {}),
+    model: options.model,
+    extractor: settings.checkExtractor ?? 'rules',
   });
   const complianceFlow = new ComplianceFlow({
     db,

@@ -6,7 +6,7 @@
 import { isIP } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import type { Config } from '../config.js';
-import { ComplianceService, modelCompletion } from '../core/compliance/service.js';
+import { complianceService } from '../core/compliance/service.js';
 import { HeedError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { modelFromConfig, promptsFromConfig } from '../app.js';
@@ -67,12 +67,13 @@ export async function startDashboard(options: StartDashboardOptions): Promise<Ru
   const log = logger.child({ component: 'dashboard' });
   const model = modelFromConfig(config, logger);
   // The operator's checks as the bot derives them (by the model too, when HEED_CHECK_EXTRACTOR says so).
-  const compliance = new ComplianceService({
+  const compliance = complianceService({
     store: new ComplianceStore(db),
     instructions: new InstructionStore(db),
     logger,
     basePrompt: config.HEED_BASE_PROMPT,
-    ...(config.HEED_CHECK_EXTRACTOR === 'model' && model.configured ? { complete: modelCompletion(model) } : {}),
+    model,
+    extractor: config.HEED_CHECK_EXTRACTOR,
   });
   const app = createDashboardApp({ db, token, model, prompts: promptsFromConfig(config, db), compliance, logger });
 

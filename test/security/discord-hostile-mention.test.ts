@@ -9,21 +9,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { promptText } from '../../src/adapters/discord/history.js';
 import { FAKE_IDS } from '../support/fake-discord.js';
 import { startHarness, type DiscordHarness } from '../adapters/discord/harness.js';
+import { cpuMs } from '../support/cpu-time.js';
 
 const LENGTH = 40_000;
 const hostile = (unit: string) => unit.repeat(Math.ceil(LENGTH / unit.length)).slice(0, LENGTH);
-
-/** CPU milliseconds of the fastest of three runs. */
-function cpuMs(work: () => unknown): number {
-  let best = Number.POSITIVE_INFINITY;
-  for (let run = 0; run < 3; run++) {
-    const start = process.cpuUsage();
-    work();
-    const used = process.cpuUsage(start);
-    best = Math.min(best, (used.user + used.system) / 1000);
-  }
-  return best;
-}
 
 let h: DiscordHarness | undefined;
 afterEach(async () => {

@@ -10,6 +10,7 @@ import { mentionedUserIds, neutralizeBroadcasts, slackToPlain } from '../../src/
 import { withoutBotMention } from '../../src/adapters/slack/thread-history.js';
 import { FAKE_BOT_USER_ID } from '../support/fake-slack.js';
 import { CHANNEL, startHarness, type Harness } from '../adapters/slack/harness.js';
+import { cpuMs } from '../support/cpu-time.js';
 
 const LENGTH = 40_000;
 const hostile = (unit: string) => unit.repeat(Math.ceil(LENGTH / unit.length)).slice(0, LENGTH);
@@ -19,18 +20,6 @@ function parseAll(text: string): number {
   const stripped = withoutBotMention(text, FAKE_BOT_USER_ID);
   const ids = mentionedUserIds(stripped);
   return slackToPlain(stripped, new Map(ids.map((id) => [id, 'Name']))).length + neutralizeBroadcasts(text).length;
-}
-
-/** CPU milliseconds of the fastest of three runs (the least disturbed by the other processes on the machine). */
-function cpuMs(work: () => unknown): number {
-  let best = Number.POSITIVE_INFINITY;
-  for (let run = 0; run < 3; run++) {
-    const start = process.cpuUsage();
-    work();
-    const used = process.cpuUsage(start);
-    best = Math.min(best, (used.user + used.system) / 1000);
-  }
-  return best;
 }
 
 describe('linear-time parsing of Slack text', () => {

@@ -43,6 +43,18 @@ export function modelCompletion(model: ModelClient): CompleteText {
   return async (messages) => (await model.stream(messages, () => undefined)).text;
 }
 
+/**
+ * The service as HEED_CHECK_EXTRACTOR asks for it: the rules alone, or the rules plus the model when one
+ * is configured. The bot and the dashboard build theirs here, so both derive the same checks.
+ */
+export function complianceService(
+  options: Omit<ComplianceServiceOptions, 'complete'> & { model: ModelClient; extractor: 'rules' | 'model' },
+): ComplianceService {
+  const { model, extractor, ...rest } = options;
+  const useModel = extractor === 'model' && model.configured;
+  return new ComplianceService({ ...rest, ...(useModel ? { complete: modelCompletion(model) } : {}) });
+}
+
 /** Derives, stores and runs the checks of instruction layers. */
 export class ComplianceService {
   private operator: DerivedCheck[];
