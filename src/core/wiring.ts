@@ -159,8 +159,16 @@ export function wireCore(options: HeedOptions, owner: string): CoreParts {
     model: options.model,
   });
   // Checked once the whole reply is posted and stored: never on partial text.
-  const afterReply = (replyId: string, message: T.IncomingMessage, sink: T.ReplySink, checked?: ReplyCheckResult) =>
-    complianceFlow.afterReply(replyId, message.text, sink, checked);
+  // `checked` was run on the final text before posting; undefined means nothing is checked for this reply,
+  // so there is nothing to record and the stored reply need not be read back.
+  const afterReply = async (
+    replyId: string,
+    message: T.IncomingMessage,
+    sink: T.ReplySink,
+    checked?: ReplyCheckResult,
+  ): Promise<void> => {
+    if (checked) await complianceFlow.afterReply(replyId, message.text, sink, checked);
+  };
   const checkReply = (message: T.IncomingMessage, versions: InstructionVersions, text: string) =>
     complianceFlow.evaluate(message, versions, text);
   const responder = new Responder({
