@@ -66,27 +66,27 @@ export interface HeedCore {
    * True when this incoming message is already being answered or was answered, so an adapter can skip
    * a twin or a redelivery before doing any platform work. `respond` decides authoritatively either way.
    */
-  isHandled(message: MessageRef): boolean;
+  isHandled(message: MessageRef): Promise<boolean>;
   /**
    * Claim a command or interaction by the id its platform gave it: true the first time, false for a
    * replayed copy (persisted, so it holds across restarts and processes).
    */
-  claimRequest(request: RequestRef): boolean;
+  claimRequest(request: RequestRef): Promise<boolean>;
   /**
    * True when this person is over the rate limit now, so an adapter can skip reading and parsing the
    * message (respond() still sends the notice). Counts nothing.
    */
-  isRateLimited(person: PersonRef): boolean;
+  isRateLimited(person: PersonRef): Promise<boolean>;
   /** True when the platform message is (part of) one of Heed's stored replies. */
-  isReply(target: MessageRef): boolean;
+  isReply(target: MessageRef): Promise<boolean>;
   /** True when Heed has replied in that thread before, so follow-ups there are answered without a mention. */
-  hasRepliedInThread(channel: ChannelRef, threadId: string): boolean;
+  hasRepliedInThread(channel: ChannelRef, threadId: string): Promise<boolean>;
   /** The person's current instructions. */
-  instructions(person: PersonRef): InstructionsView;
+  instructions(person: PersonRef): Promise<InstructionsView>;
   /** The person's most recent reports, newest first. */
-  recentReports(person: PersonRef, limit: number): ReportListItem[];
+  recentReports(person: PersonRef, limit: number): Promise<ReportListItem[]>;
   /** Whether the core's storage answers, for health checks. Never throws. */
-  health(): CoreHealth;
+  health(): Promise<CoreHealth>;
   /**
    * Rewrite a reply that missed checked instructions (the Rewrite button, `/rewrite`): only its asker
    * may. The revision replaces the reply in `sink` and is stored as a new snapshot linked to the first.

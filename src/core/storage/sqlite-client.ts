@@ -1,0 +1,139 @@
+import BetterSqlite3 from 'better-sqlite3';
+import type { SqlClient, SqlExecutor, SqlParams, SqlRunResult, SqlValue } from './sql.js';
+
+type Statement = BetterSqlite3.Statement<unknown[], unknown>;
+
+/**
+ * {@link SqlClient} over one better-sqlite3 connection. better-sqlite3 is synchronous, so each call
+ * resolves at once; what needs care is a transaction whose work awaits: while it is open, statements
+ * from other callers wait for it (they would otherwise run inside it and share its rollback), and a
+ * second transaction waits its turn.
+ */
+export class SqliteClient implements SqlClient {
+  readonly dialect = 'sqlite' as const;
+  private readonly statements = new Map<string, Statement>();
+  /** Settles when the transaction now open (if any) has committed or rolled back. */
+  private turn: Promise<void> = Promise.resolve();
+  private inTransaction = false;
+
+  constructor(
+    /** The open connection; the client owns it from now on. */
+    readonly connection: BetterSqlite3.Database,
+  ) {}
+
+  get location(): string {
+    return this.connection.name;
+  }
+
+  async all<Row>(sql: string, params?: SqlParams): Promise<Row[]> {
+    await this.waitForTransaction();
+    return this.allNow<Row>(sql, params);
+  }
+
+  async get<Row>(sql: string, params?: SqlParams): Promise<Row | undefined> {
+    await this.waitForTransaction();
+    return this.getNow<Row>(sql, params);
+  }
+
+  async value<T extends SqlValue>(sql: string, params?: SqlParams): Promise<T | undefined> {
+    await this.waitForTransaction();
+    return this.valueNow<T>(sql, params);
+  }
+
+  async run(sql: string, params?: SqlParams): Promise<SqlRunResult> {
+    await this.waitForTransaction();
+    return this.runNow(sql, params);
+  }
+
+  async exec(script: string): Promise<void> {
+    await this.waitForTransaction();
+    this.connection.exec(script);
+  }
+
+  async transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    const previous = this.turn;
+    let release!: () => void;
+    this.turn = new Promise<void>((resolve) => (release = resolve));
+    await previous;
+    this.inTransaction = true;
+    try {
+      // IMMEDIATE takes the write lock at once, so two processes on one file cannot both read-then-write.
+      this.connection.exec('BEGIN IMMEDIATE');
+      try {
+        const result = await work(this.inside);
+        this.connection.exec('COMMIT');
+        return result;
+      } catch (error) {
+        if (this.connection.inTransaction) this.connection.exec('ROLLBACK');
+        throw error;
+      }
+    } finally {
+      this.inTransaction = false;
+      release();
+    }
+  }
+
+  async ping(): Promise<boolean> {
+    try {
+      if (!this.connection.open) return false;
+      await this.value('SELECT 1');
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.waitForTransaction();
+    if (this.connection.open) this.connection.close();
+  }
+
+  /** The executor a transaction's work runs on: straight to the connection, no waiting for itself. */
+  private readonly inside: SqlExecutor = {
+    dialect: 'sqlite',
+    all: (sql, params) => Promise.resolve().then(() => this.allNow(sql, params)),
+    get: (sql, params) => Promise.resolve().then(() => this.getNow(sql, params)),
+    value: (sql, params) => Promise.resolve().then(() => this.valueNow(sql, params)),
+    run: (sql, params) => Promise.resolve().then(() => this.runNow(sql, params)),
+    exec: (script) => Promise.resolve().then(() => void this.connection.exec(script)),
+    transaction: (work) => work(this.inside),
+  };
+
+  private async waitForTransaction(): Promise<void> {
+    while (this.inTransaction) await this.turn;
+  }
+
+  /** Prepared once per text; `raw` statements (first column reads) are kept apart, as raw mode sticks. */
+  private statement(sql: string, raw = false): Statement {
+    const key = raw ? `raw\u0000${sql}` : sql;
+    let statement = this.statements.get(key);
+    if (!statement) {
+      statement = this.connection.prepare(sql);
+      if (raw) statement.raw(true);
+      this.statements.set(key, statement);
+    }
+    return statement;
+  }
+
+  private allNow<Row>(sql: string, params?: SqlParams): Row[] {
+    return this.statement(sql).all(...bind(params)) as Row[];
+  }
+
+  private getNow<Row>(sql: string, params?: SqlParams): Row | undefined {
+    return this.statement(sql).get(...bind(params)) as Row | undefined;
+  }
+
+  private valueNow<T extends SqlValue>(sql: string, params?: SqlParams): T | undefined {
+    const row = this.statement(sql, true).get(...bind(params)) as SqlValue[] | undefined;
+    return row?.[0] as T | undefined;
+  }
+
+  private runNow(sql: string, params?: SqlParams): SqlRunResult {
+    return { changes: this.statement(sql).run(...bind(params)).changes };
+  }
+}
+
+function bind(params: SqlParams | undefined): unknown[] {
+  if (params === undefined) return [];
+  return Array.isArray(params) ? params : [params];
+}
