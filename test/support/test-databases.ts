@@ -105,14 +105,26 @@ export function eachBackend(name: string, fn: (database: () => SqlClient, dialec
 }
 
 /**
- * Apply every `NNN_name.sql` in `dir` in order with `exec`, without recording them: for tests that need
- * the schema and nothing of the migrator.
+ * Apply every `NNN_name.sql` in `dir` in order with `exec` and record each in `schema_migrations` as the
+ * migrator does. A stand-in for `migrate` from database.ts until its generic (SqlClient) version is merged.
  */
 export async function applyMigrationFiles(client: SqlClient, dir: string): Promise<void> {
+  await client.exec(
+    'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)',
+  );
   const files = readdirSync(dir)
     .filter((file) => /^\d{3}_.*\.sql$/.test(file))
     .sort();
-  for (const file of files) await client.exec(readFileSync(join(dir, file), 'utf8'));
+  for (const file of files) {
+    await client.transaction(async (tx) => {
+      await tx.exec(readFileSync(join(dir, file), 'utf8'));
+      await tx.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [
+        Number(file.slice(0, 3)),
+        file.slice(4, -4),
+        new Date().toISOString(),
+      ]);
+    });
+  }
 }
 
 /** `url` with its database (path) replaced by `database`. */
