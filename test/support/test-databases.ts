@@ -4,19 +4,13 @@
  * a database of its own on it, dropped afterwards, as each SQLite test gets a file of its own.
  */
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterEach, beforeEach, describe, inject } from 'vitest';
-import { openDatabase } from '../../src/core/storage/database.js';
+import { migrate, migrationsDirFor, openDatabase } from '../../src/core/storage/database.js';
 import { openPostgres, type PostgresClient } from '../../src/core/storage/postgres-client.js';
 import type { SqlClient, SqlDialect } from '../../src/core/storage/sql.js';
-import { SqliteClient } from '../../src/core/storage/sqlite-client.js';
+import type { SqliteClient } from '../../src/core/storage/sqlite-client.js';
 import { tempDbPath } from './temp-db.js';
-
-/** The project's PostgreSQL migrations. */
-export const POSTGRES_MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations/postgres/', import.meta.url));
 
 /** A database made for one test. */
 export interface FreshDatabase<Client extends SqlClient = SqlClient> {
@@ -49,7 +43,7 @@ export async function freshPostgres(options: { migrate?: boolean } = {}): Promis
   };
   try {
     client = await openPostgres(url, { poolSize: 4 });
-    if (options.migrate !== false) await applyMigrationFiles(client, POSTGRES_MIGRATIONS_DIR);
+    if (options.migrate !== false) await migrate(client, migrationsDirFor('postgres'));
     return { url, client, drop };
   } catch (error) {
     await drop();
@@ -61,7 +55,7 @@ export async function freshPostgres(options: { migrate?: boolean } = {}): Promis
 export async function freshSqlite(): Promise<FreshDatabase<SqliteClient>> {
   const temp = tempDbPath();
   try {
-    const client = new SqliteClient(openDatabase(temp.path));
+    const client = await openDatabase(temp.path);
     return {
       url: temp.path,
       client,
@@ -100,29 +94,6 @@ export function eachBackend(name: string, fn: (database: () => SqlClient, dialec
         if (!current) throw new Error('The database exists only while a test runs.');
         return current.client;
       }, dialect);
-    });
-  }
-}
-
-/**
- * Apply every `NNN_name.sql` in `dir` in order with `exec` and record each in `schema_migrations` as the
- * migrator does. A stand-in for `migrate` from database.ts until its generic (SqlClient) version is merged.
- */
-export async function applyMigrationFiles(client: SqlClient, dir: string): Promise<void> {
-  await client.exec(
-    'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)',
-  );
-  const files = readdirSync(dir)
-    .filter((file) => /^\d{3}_.*\.sql$/.test(file))
-    .sort();
-  for (const file of files) {
-    await client.transaction(async (tx) => {
-      await tx.exec(readFileSync(join(dir, file), 'utf8'));
-      await tx.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [
-        Number(file.slice(0, 3)),
-        file.slice(4, -4),
-        new Date().toISOString(),
-      ]);
     });
   }
 }
