@@ -23,7 +23,10 @@ export interface FreshDatabase<Client extends SqlClient = SqlClient> {
 
 /** The URL of the test run's PostgreSQL server (its maintenance database; make your own with {@link freshPostgres}). */
 export async function postgresUrl(): Promise<string> {
-  return inject('postgresUrl');
+  const url = inject('postgresUrl');
+  if (!url)
+    throw new Error(inject('postgresProblem') || 'No PostgreSQL server for the tests (see postgres-server.ts).');
+  return url;
 }
 
 /**
