@@ -41,7 +41,8 @@ export interface CopyOptions {
  * Copy every table of `source` into the migrated, empty `target`: one transaction per table, parents
  * before children, triggers of the target's own tables off while loading (the rows they would derive —
  * search text, check types — are copied as they are), identity sequences moved past the largest id. Then
- * count every table on both sides. Both databases must be at the same schema version.
+ * count every table on both sides. Both databases must be at the same schema version, and be two different
+ * clients (the source is read while the target's transaction is open).
  *
  * Throws `HeedError` `usage` when the target already holds rows or the schemas differ (nothing is
  * copied then), and `storage_failed` when a count differs after the copy.

@@ -164,6 +164,8 @@ function describeUrl(url: string): UrlTarget {
   const database = decodeURIComponent(parsed.pathname.replace(/^\//, ''));
   if (parsed.hostname === '') throw badUrl('it names no host');
   parsed.password = '';
+  // libpq-style URLs may also carry it as a parameter.
+  if (parsed.searchParams.has('password')) parsed.searchParams.set('password', '***');
   return {
     location: parsed.toString(),
     host: parsed.hostname,
@@ -193,8 +195,11 @@ function connectError(target: UrlTarget, error: unknown, url: string): HeedError
   const code = (error as { code?: unknown } | null)?.code;
   const raw = error instanceof Error ? error.message : String(error);
   // The driver's own words never contain the password, but a URL echoed back by a proxy might.
-  const password = safeDecode(new URL(url).password);
-  const reason = password ? raw.split(password).join('***') : raw;
+  const parsed = new URL(url);
+  let reason = raw;
+  for (const password of [safeDecode(parsed.password), parsed.searchParams.get('password') ?? '']) {
+    if (password) reason = reason.split(password).join('***');
+  }
   const where = `PostgreSQL at ${target.host}:${target.port}, database ${target.database}, user ${target.user}`;
   const refusal = typeof code === 'string' ? REFUSALS[code] : undefined;
   if (refusal !== undefined) {

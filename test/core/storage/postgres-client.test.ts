@@ -172,6 +172,14 @@ describe('openPostgres', () => {
     expect(JSON.stringify(error.detail)).not.toContain('s3cret-pw');
   });
 
+  it('never shows a password given as a URL parameter either', async () => {
+    const port = await closedPort();
+    const failure = await openPostgres(`postgres://heed@127.0.0.1:${port}/heed_db?password=p4ram-pw`, {
+      connectTimeoutMs: 2000,
+    }).catch((error: unknown) => error);
+    expect((failure as HeedError).operatorMessage).not.toContain('p4ram-pw');
+  });
+
   it('says the database does not exist, as a setting to fix', async () => {
     const { url, drop } = await freshPostgres({ migrate: false });
     await drop();
