@@ -157,6 +157,23 @@ describe('PostgresClient', () => {
 });
 
 describe('openPostgres', () => {
+  it('reports a pooled connection the server drops to onError, and keeps working', async () => {
+    const { url, client: admin, drop } = await freshPostgres({ migrate: false });
+    let reported!: (error: Error) => void;
+    const dropped = new Promise<Error>((resolve) => (reported = resolve));
+    const sql = await openPostgres(url, { onError: (error) => reported(error) });
+    try {
+      // The pool now holds one idle connection; the server ends it as it would on a restart.
+      const pid = await sql.value<number>('SELECT pg_backend_pid()');
+      await admin.value('SELECT pg_terminate_backend(?)', [pid ?? 0]);
+      expect((await dropped).message).toMatch(/terminat/i);
+      expect(await sql.ping()).toBe(true);
+    } finally {
+      await sql.close();
+      await drop();
+    }
+  });
+
   it('says which server could not be reached and what to do, never the password', async () => {
     const port = await closedPort();
     const failure = await openPostgres(`postgres://heed:s3cret-pw@127.0.0.1:${port}/heed_db`, {
