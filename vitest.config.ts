@@ -6,6 +6,8 @@ export default defineConfig({
     testTimeout: 20_000,
     hookTimeout: 20_000,
     pool: 'forks',
+    // One PostgreSQL server for the run: TEST_DATABASE_URL's, or a throwaway one (see the file).
+    globalSetup: ['./test/support/postgres-server.ts'],
     reporters: ['default', './test/support/summary-reporter.ts'],
   },
 });

@@ -20,6 +20,12 @@ await runEntry(async () => {
     }
     case 'eval':
       return runEvalCli(argv.slice(1), { stdout, stderr: process.stderr, loadConfig: () => loadConfig() });
+    case 'migrate':
+    case 'migrate-data': {
+      const { runMigrateCli, runMigrateDataCli } = await import('./migrate-cli.js');
+      const run = argv[0] === 'migrate' ? runMigrateCli : runMigrateDataCli;
+      return run(argv.slice(1), loadConfig(), stdout);
+    }
     case 'compliance':
       return runComplianceCli(argv.slice(1), loadConfig(), stdout);
     default:
