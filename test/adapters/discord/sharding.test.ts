@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { APIMessage } from 'discord.js';
 import { startBotProcess, type BotProcess, type ChildLog } from '../../support/bot-process.js';
+import { runEntry } from '../../support/run-entry.js';
 import { shardForGuild, startFakeDiscord, type FakeDiscord } from '../../support/fake-discord.js';
 import { FAKE_REPLY, startFakeOpenAI, type FakeOpenAI } from '../../support/fake-openai.js';
 import { startFakeSlack, type FakeSlack } from '../../support/fake-slack.js';
@@ -111,6 +112,32 @@ function running(pid: number): boolean {
 }
 
 describe('Discord sharding (DISCORD_SHARDS)', () => {
+  it('GIVEN auto and a wrong token THEN the manager stops at start-up with one line about DISCORD_TOKEN, no shard started', async () => {
+    const discord = await startFakeDiscord();
+    const dir = mkdtempSync(join(tmpdir(), 'heed-shards-'));
+    try {
+      const { code, stderr } = await runEntry('src/main.ts', {
+        cwd: dir,
+        env: {
+          DATABASE_PATH: join(dir, 'heed.db'),
+          DISCORD_TOKEN: 'not-the-token',
+          DISCORD_API_URL: discord.apiUrl,
+          DISCORD_SHARDS: 'auto',
+        },
+      });
+      expect(code).toBe(1);
+      // The log lines are JSON; the operator's one line is the rest.
+      const plain = stderr.split('\n').filter((line) => line.trim() !== '' && !line.startsWith('{'));
+      expect(plain).toHaveLength(1);
+      expect(plain[0]).toMatch(/^Heed could not start: DISCORD_TOKEN was rejected by Discord/);
+      expect(stderr).not.toContain('Discord shard process started');
+      expect(discord.identified).toEqual([]);
+    } finally {
+      await discord.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it.each(['auto', '2'])(
     'GIVEN DISCORD_SHARDS=%s and two shards THEN each guild and the DMs are answered once by their own shard, as are slash commands',
     async (shards) => {
