@@ -45,7 +45,7 @@ export interface RunningShards {
  * Discord's recommended shard count (`GET /gateway/bot` → `shards`), asked at DISCORD_API_URL when it is
  * set: discord.js's own `fetchRecommendedShardCount` (ShardingManager's `auto`) always asks discord.com.
  */
-export async function recommendedShardCount(config: Config, token: string): Promise<number> {
+async function recommendedShardCount(config: Config, token: string): Promise<number> {
   const rest = new REST(config.DISCORD_API_URL ? { api: restApiBase(config.DISCORD_API_URL) } : {}).setToken(token);
   try {
     const gateway = (await rest.get(Routes.gatewayBot())) as RESTGetAPIGatewayBotResult;
@@ -72,9 +72,9 @@ function watchShard(shard: Shard, logger: Logger, stopping: () => boolean): void
     );
   });
   // A respawned shard that dies or times out before it is ready; without a listener this would end the manager.
-  shard.on('error', (error) =>
-    log.warn({ err: error }, 'Discord shard not ready after a restart; see its own lines for why'),
-  );
+  shard.on('error', (error) => {
+    if (!stopping()) log.warn({ err: error }, 'Discord shard not ready after a restart; see its own lines for why');
+  });
 }
 
 /** SIGTERM one shard (its own shutdown finishes its replies) and wait for it to exit; SIGKILL past `deadlineMs`. */

@@ -12,7 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { APIMessage } from 'discord.js';
 import { startBotProcess, type BotProcess, type ChildLog } from '../../support/bot-process.js';
 import { runEntry } from '../../support/run-entry.js';
-import { shardForGuild, startFakeDiscord, type FakeDiscord } from '../../support/fake-discord.js';
+import { CALLBACK, EPHEMERAL, shardForGuild, startFakeDiscord, type FakeDiscord } from '../../support/fake-discord.js';
 import { FAKE_REPLY, startFakeOpenAI, type FakeOpenAI } from '../../support/fake-openai.js';
 import { startFakeSlack, type FakeSlack } from '../../support/fake-slack.js';
 import { BOT_TOKEN, SIGNING_SECRET } from '../slack/harness.js';
@@ -170,8 +170,11 @@ describe('Discord sharding (DISCORD_SHARDS)', () => {
 
       const slashZero = discord.slash({ subcommand: 'help', channelId: discord.otherGuild.lounge });
       const slashOne = discord.slash({ subcommand: 'help', channelId: discord.channels.general });
-      expect((await slashZero.callback()).status).toBe(204);
-      expect((await slashOne.callback()).status).toBe(204);
+      for (const interaction of [slashZero, slashOne]) {
+        const { body } = await interaction.callback();
+        expect(body).toMatchObject({ type: CALLBACK.message, data: { flags: EPHEMERAL } });
+        expect((body as { data: { content: string } }).data.content).toContain('/instructions');
+      }
 
       // Slack, the dashboard and command registration happen once: Slack and the dashboard in the manager,
       // commands only through `npm run discord:register`.
@@ -185,6 +188,9 @@ describe('Discord sharding (DISCORD_SHARDS)', () => {
           .map((line) => line.shard)
           .sort(),
       ).toEqual([0, 1]);
+
+      bot.signal('SIGTERM');
+      expect(await bot.exited).toEqual({ code: 0, signal: null });
     },
     TIMEOUT_MS,
   );
