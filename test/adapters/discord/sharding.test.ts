@@ -3,9 +3,10 @@
  * one child process per shard against the fake Discord (recommending two shards) and the fake OpenAI, with
  * Slack and the dashboard configured too. Each message is answered once, by the shard Discord sent it to;
  * a message dispatched to both sessions is answered once (the database claims hold across processes); a
- * killed shard is started again and answers; SIGTERM to the manager stops every shard and exits 0.
+ * killed shard is started again and answers; SIGTERM to the manager stops every shard and exits 0, and the
+ * shards of a manager killed outright stop on their own.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -33,6 +34,8 @@ let world: World | undefined;
 afterEach(async () => {
   if (!world) return;
   await world.bot?.kill();
+  // Shards left behind by a killed manager stop on their own; the fakes and the database outlive them.
+  await world.bot?.closed;
   await Promise.all([world.discord.close(), world.openai.close(), world.slack.close()]);
   rmSync(world.dir, { recursive: true, force: true });
   world = undefined;
@@ -102,13 +105,15 @@ function shardPids(bot: BotProcess): Map<number, number[]> {
   return pids;
 }
 
+/** True while `pid` runs; an exited process that its new parent has not reaped yet (a zombie) does not count. */
 function running(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
   }
+  const stat = `/proc/${pid}/stat`;
+  return !existsSync(stat) || !/^\d+ \(.*\) Z /.test(readFileSync(stat, 'utf8'));
 }
 
 describe('Discord sharding (DISCORD_SHARDS)', () => {
@@ -138,9 +143,12 @@ describe('Discord sharding (DISCORD_SHARDS)', () => {
     }
   });
 
-  it.each(['auto', '2'])(
-    'GIVEN DISCORD_SHARDS=%s and two shards THEN each guild and the DMs are answered once by their own shard, as are slash commands',
-    async (shards) => {
+  it.each([
+    ['auto', 'SIGTERM'],
+    ['2', 'SIGKILL'],
+  ] as const)(
+    'GIVEN DISCORD_SHARDS=%s and two shards THEN each guild and the DMs are answered once by their own shard, as are slash commands; %s to the manager stops every shard',
+    async (shards, signal) => {
       const { w, bot } = await startSharded(shards);
       const { discord } = w;
       expect(shardForGuild(discord.otherGuild.id, 2)).toBe(0);
@@ -189,8 +197,18 @@ describe('Discord sharding (DISCORD_SHARDS)', () => {
           .sort(),
       ).toEqual([0, 1]);
 
-      bot.signal('SIGTERM');
-      expect(await bot.exited).toEqual({ code: 0, signal: null });
+      const pids = [...shardPids(bot).values()].flat();
+      bot.signal(signal);
+      expect(await bot.exited).toEqual(signal === 'SIGTERM' ? { code: 0, signal: null } : { code: null, signal });
+      // Killed outright, the manager leaves its shards behind; each sees the manager gone and stops as on SIGTERM.
+      await bot.closed;
+      expect(pids.filter(running)).toEqual([]);
+      expect(
+        bot.logs
+          .filter((line) => line.msg === 'stopped' && line.role === 'shard')
+          .map((line) => line.shard)
+          .sort(),
+      ).toEqual([0, 1]);
     },
     TIMEOUT_MS,
   );
@@ -231,6 +249,7 @@ describe('Discord sharding (DISCORD_SHARDS)', () => {
       expect(pids).toHaveLength(3);
       bot.signal('SIGTERM');
       expect(await bot.exited).toEqual({ code: 0, signal: null });
+      await bot.closed;
       expect(pids.filter(running)).toEqual([]);
       expect(
         bot.logs
