@@ -40,11 +40,12 @@ async function startAdapters(
       const slack = await startSlack({ config, core, logger: logger.child({ adapter: 'slack' }) });
       running.push({ name: 'slack', stop: () => slack.stop() });
     }
-    if (config.DISCORD_TOKEN && config.DISCORD_SHARDS !== undefined && role.kind === 'manager') {
+    if (config.DISCORD_TOKEN && role.kind === 'manager') {
       const { startShardManager } = await import('./adapters/discord/shard-manager.js');
       const shards = await startShardManager({
         config,
-        shards: config.DISCORD_SHARDS,
+        token: config.DISCORD_TOKEN,
+        shards: role.shards,
         logger: logger.child({ adapter: 'discord' }),
         // Every shard runs this same entry, with the same Node options (the tsx loader when run from source).
         script: fileURLToPath(import.meta.url),

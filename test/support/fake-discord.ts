@@ -475,7 +475,9 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     for (const session of open) dispatchTo(session, t, d);
     if (open.length === 0) {
       const shard = shardForGuild(guild, shardCount);
-      missed.set(shard, [...(missed.get(shard) ?? []), { t, d }]);
+      const held = missed.get(shard) ?? [];
+      held.push({ t, d });
+      missed.set(shard, held);
     }
   };
   const sessionsOf = (shard?: number): number => (shard === undefined ? sessions : (shardSessions.get(shard) ?? 0));

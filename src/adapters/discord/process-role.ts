@@ -8,7 +8,8 @@ import type { Config } from '../../config.js';
  * `single`: no DISCORD_SHARDS, one process does everything, as always. `manager`: runs the shards, and
  * Slack and the dashboard when configured. `shard`: one Discord shard, started by the manager.
  */
-export type ProcessRole = { kind: 'single' } | { kind: 'manager' } | { kind: 'shard'; shard: number; count: number };
+export type ProcessRole =
+  { kind: 'single' } | { kind: 'manager'; shards: 'auto' | number } | { kind: 'shard'; shard: number; count: number };
 
 /**
  * This process's role. discord.js's ShardingManager starts each shard with SHARDING_MANAGER, SHARDS and
@@ -21,7 +22,7 @@ export function processRole(config: Pick<Config, 'DISCORD_SHARDS'>, env = proces
   if (env.SHARDING_MANAGER === 'true' && Number.isInteger(shard) && Number.isInteger(count)) {
     return { kind: 'shard', shard, count };
   }
-  return { kind: 'manager' };
+  return { kind: 'manager', shards: config.DISCORD_SHARDS };
 }
 
 /** What every log line of this process carries, so that a line says which process wrote it. */

@@ -25,6 +25,8 @@ const SHARD_EXIT_GRACE_MS = 10_000;
 
 export interface ShardManagerOptions {
   config: Config;
+  /** DISCORD_TOKEN, given to every shard. */
+  token: string;
   /** DISCORD_SHARDS: `auto` asks Discord, a number is used as it is. */
   shards: 'auto' | number;
   logger: Logger;
@@ -94,13 +96,7 @@ async function stopShard(shard: Shard, deadlineMs: number): Promise<void> {
  * ready. Rejects with a DiscordStartError, after stopping those already started, when one does not start.
  */
 export async function startShardManager(options: ShardManagerOptions): Promise<RunningShards> {
-  const { config, logger } = options;
-  const token = config.DISCORD_TOKEN;
-  if (!token) {
-    throw new DiscordStartError(
-      'DISCORD_TOKEN is not set. Copy the bot token from the Developer Portal (your application → Bot → Reset Token).',
-    );
-  }
+  const { config, logger, token } = options;
   const count = options.shards === 'auto' ? await recommendedShardCount(config, token) : options.shards;
   const manager = new ShardingManager(options.script, {
     totalShards: count,

@@ -44,7 +44,7 @@ describe('processRole', () => {
 
   it('GIVEN DISCORD_SHARDS and no shard environment THEN the manager', () => {
     const role = processRole({ DISCORD_SHARDS: 'auto' }, {});
-    expect(role).toEqual({ kind: 'manager' });
+    expect(role).toEqual({ kind: 'manager', shards: 'auto' });
     expect(roleLogFields(role)).toEqual({ role: 'manager' });
   });
 
