@@ -124,6 +124,15 @@ export const configSchema = z.object({
   DISCORD_APPLICATION_ID: optionalText,
   DISCORD_GUILD_ID: optionalText,
   DISCORD_API_URL: url,
+  /** Unset: one process, one gateway session. `auto` (Discord's recommended count) or a count: a process per shard. */
+  DISCORD_SHARDS: z
+    .string()
+    .trim()
+    .regex(/^(?:auto|[1-9]\d{0,4})$/i, { message: 'expects auto or a whole number of shards from 1 to 99999' })
+    .transform((value) => (value.toLowerCase() === 'auto' ? ('auto' as const) : Number(value)))
+    .optional(),
+  // Discord accepts one IDENTIFY per 5 seconds (max_concurrency 1): shards start this far apart.
+  DISCORD_SHARD_SPAWN_DELAY_MS: intIn(0, 600_000, 5500),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -151,6 +160,11 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     if (config.SLACK_BOT_TOKEN && !config.SLACK_APP_TOKEN && !config.SLACK_SIGNING_SECRET) {
       throw new ConfigError(
         "SLACK_SIGNING_SECRET: expects the Signing Secret from your Slack app's Basic Information page (or set SLACK_APP_TOKEN for Socket Mode)",
+      );
+    }
+    if (config.DISCORD_SHARDS !== undefined && !config.DISCORD_TOKEN) {
+      throw new ConfigError(
+        'DISCORD_SHARDS: applies to Discord only; set DISCORD_TOKEN too, or leave DISCORD_SHARDS empty',
       );
     }
     if (config.SLACK_APP_TOKEN && !config.SLACK_APP_TOKEN.startsWith('xapp-')) {

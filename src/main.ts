@@ -2,12 +2,15 @@
  * `npm start`: validate the configuration, open the core, and start every adapter whose credentials
  * are configured, and the operator dashboard when HEED_DASHBOARD_PORT is set. SIGTERM and SIGINT
  * stop taking new work, let replies in flight finish (bounded by HEED_SHUTDOWN_TIMEOUT_MS), close the
- * database and exit 0.
+ * database and exit 0. With DISCORD_SHARDS the same entry runs as the shard manager (Slack, the dashboard
+ * and one child process per Discord shard) and, in each child, as one shard (Discord only).
  */
+import { fileURLToPath } from 'node:url';
 import { loadConfig, type Config } from './config.js';
 import { heedFromConfig } from './app.js';
 import { createLogger, type Logger } from './core/logger.js';
 import { runEntry } from './entry.js';
+import { processRole, roleLogFields, type ProcessRole } from './adapters/discord/process-role.js';
 
 interface Running {
   name: string;
@@ -25,17 +28,31 @@ function nothingConfigured(): never {
 async function startAdapters(
   config: Config,
   logger: Logger,
+  role: ProcessRole,
 ): Promise<{ running: Running[]; shutdown: (signal: string) => Promise<void> }> {
   const core = await heedFromConfig(config, logger);
   const running: Running[] = [];
   try {
     // Each platform's SDK is loaded only when it is configured: discord.js alone is about 30 MB resident.
-    if (config.SLACK_BOT_TOKEN) {
+    // Slack runs in one process only: the shard manager, which outlives any shard it restarts.
+    if (config.SLACK_BOT_TOKEN && role.kind !== 'shard') {
       const { startSlack } = await import('./adapters/slack/index.js');
       const slack = await startSlack({ config, core, logger: logger.child({ adapter: 'slack' }) });
       running.push({ name: 'slack', stop: () => slack.stop() });
     }
-    if (config.DISCORD_TOKEN) {
+    if (config.DISCORD_TOKEN && role.kind === 'manager') {
+      const { startShardManager } = await import('./adapters/discord/shard-manager.js');
+      const shards = await startShardManager({
+        config,
+        token: config.DISCORD_TOKEN,
+        shards: role.shards,
+        logger: logger.child({ adapter: 'discord' }),
+        // Every shard runs this same entry, with the same Node options (the tsx loader when run from source).
+        script: fileURLToPath(import.meta.url),
+        execArgv: process.execArgv,
+      });
+      running.push({ name: 'discord', stop: () => shards.stop() });
+    } else if (config.DISCORD_TOKEN) {
       const { startDiscord } = await import('./adapters/discord/index.js');
       const discord = await startDiscord({ config, core, logger: logger.child({ adapter: 'discord' }) });
       running.push({ name: 'discord', stop: () => discord.stop() });
@@ -71,17 +88,18 @@ async function startAdapters(
 async function main(): Promise<void> {
   const config = loadConfig();
   if (!config.SLACK_BOT_TOKEN && !config.DISCORD_TOKEN) nothingConfigured();
-  const logger = createLogger({ level: config.LOG_LEVEL });
+  const role = processRole(config);
+  const logger = createLogger({ level: config.LOG_LEVEL }).child(roleLogFields(role));
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection (kept running)'));
 
   // The dashboard first: a refusal (say, a public address without a token) stops start-up cleanly.
   let dashboard: { close(): Promise<void> } | undefined;
-  if (config.HEED_DASHBOARD_PORT !== undefined) {
+  if (config.HEED_DASHBOARD_PORT !== undefined && role.kind !== 'shard') {
     const { startDashboard } = await import('./dashboard/server.js');
     dashboard = await startDashboard({ config, logger });
   }
 
-  const started = await startAdapters(config, logger).catch(async (error: unknown) => {
+  const started = await startAdapters(config, logger, role).catch(async (error: unknown) => {
     await dashboard?.close();
     logger.fatal({ err: error }, 'start-up failed');
     throw error;
@@ -97,6 +115,11 @@ async function main(): Promise<void> {
         },
       );
     });
+  }
+  // A shard whose manager is gone (killed outright) stops as on SIGTERM, rather than hold a session nobody supervises.
+  if (role.kind === 'shard') {
+    if (process.connected) process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'));
+    else process.kill(process.pid, 'SIGTERM');
   }
 }
 

@@ -43,6 +43,8 @@ export interface BotProcess {
   waitForLog(match: (line: ChildLog) => boolean): Promise<ChildLog>;
   /** Resolves when the child has exited. */
   exited: Promise<ChildExit>;
+  /** Resolves when the child's output has closed: it and every process it started that shares it have exited. */
+  closed: Promise<void>;
   /** Send a signal (SIGKILL, SIGTERM …). */
   signal(signal: NodeJS.Signals): void;
   /** SIGKILL the child if it still runs, and wait for it to be gone. */
@@ -124,6 +126,7 @@ export async function startBotProcess(options: StartBotOptions): Promise<BotProc
   };
   readLines(child.stdout);
   readLines(child.stderr);
+  const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
 
   const waitForLog = (match: (line: ChildLog) => boolean): Promise<ChildLog> => {
     const seen = logs.find(match);
@@ -156,6 +159,7 @@ export async function startBotProcess(options: StartBotOptions): Promise<BotProc
     otherOutput,
     waitForLog,
     exited,
+    closed,
     signal,
     kill,
   };

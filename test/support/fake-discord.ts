@@ -11,6 +11,10 @@
  * sleeping, and can dispatch MESSAGE_CREATE, MESSAGE_REACTION_ADD/REMOVE and INTERACTION_CREATE.
  * Like Discord, it strips message content from events when the MessageContent intent is missing
  * (except in DMs, mentions of the bot and the bot's own messages), and echoes the bot's own messages.
+ *
+ * It shards like Discord: each IDENTIFY's `shard: [id, count]` is kept with its session, a guild's events
+ * go only to the session whose id is `shardForGuild(guild, count)`, DMs only to shard 0, and READY and
+ * GUILD_CREATE list only that shard's guilds. A client that sends no `shard` is `[0, 1]` and sees everything.
  */
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -79,6 +83,8 @@ export interface FakeInteraction {
 
 export interface UserMessageOptions {
   author?: APIUser;
+  /** Dispatch it on every open session, not only its shard's, as a duplicated delivery would. */
+  everyShard?: boolean;
   content: string;
   /** Channel id; defaults to #general. Ignored with `dm`. */
   channelId?: string;
@@ -133,6 +139,10 @@ export interface FakeDiscordOptions {
   /** Intent bits the fake refuses at IDENTIFY with close code 4014, like an app without a privileged intent enabled. */
   disallowedIntents?: number;
   heartbeatIntervalMs?: number;
+  /** The `shards` that `GET /gateway/bot` recommends; default 1. */
+  recommendedShards?: number;
+  /** Add a second guild (FAKE_IDS.otherGuild, with #lounge), which falls on the other shard of two. */
+  otherGuild?: boolean;
 }
 
 export interface FakeDiscord {
@@ -144,13 +154,20 @@ export interface FakeDiscord {
   users: { alice: APIUser; bob: APIUser; dana: APIUser };
   guildId: string;
   channels: { general: string; reports: string; thread: string };
+  /** The second guild and its one channel; in the world only with the `otherGuild` option. */
+  otherGuild: { id: string; lounge: string };
+  /** The `shard` of every IDENTIFY, in order (`[0, 1]` when the client sent none). */
+  identified: [number, number][];
   /** Every REST call, in order. */
   calls: RecordedCall[];
   callsMatching(matcher: CallMatcher): RecordedCall[];
   /** Resolves with the n-th call (1-based, counting from start) matching `matcher`, whenever it arrives. */
   waitForCall(matcher: CallMatcher, n?: number): Promise<RecordedCall>;
-  /** Resolves when a client has identified and been sent READY (the n-th time, counting resumes too). */
-  waitForSession(n?: number): Promise<void>;
+  /**
+   * Resolves when a client has identified and been sent READY (the n-th time, counting resumes too); with
+   * `shard`, counting only that shard's sessions.
+   */
+  waitForSession(n?: number, shard?: number): Promise<void>;
   /** Intents of the last IDENTIFY. */
   readonly intents: number | undefined;
   /** Messages of a channel in the order posted (user and bot alike). */
@@ -171,8 +188,11 @@ export interface FakeDiscord {
   button(options: ButtonOptions): FakeInteraction;
   /** Fail the next call(s) matching `matcher` with this answer. */
   failNext(matcher: CallMatcher, failure: ScriptedFailure): void;
-  /** Close the gateway connection with `code` (default 4000: the client resumes), as Discord does now and then. */
-  dropGateway(code?: number): void;
+  /**
+   * Close the gateway connection of `shard` (default 0) with `code` (default 4000: the client resumes), as
+   * Discord does now and then.
+   */
+  dropGateway(code?: number, shard?: number): void;
   close(): Promise<void>;
 }
 
@@ -211,7 +231,19 @@ export const FAKE_IDS = {
   general: '1400000000000000001',
   reports: '1400000000000000002',
   thread: '1450000000000000001',
+  /** A second guild: of two shards it falls on shard 0, while `guild` falls on shard 1. */
+  otherGuild: '1250000000000000001',
+  lounge: '1400000000000000003',
 } as const;
+
+/**
+ * The shard that receives a guild's events, by Discord's rule `(guild_id >> 22) % count`; events without a
+ * guild (DMs) go to shard 0.
+ */
+export function shardForGuild(guildId: string | undefined, count: number): number {
+  if (guildId === undefined) return 0;
+  return Number((BigInt(guildId) >> 22n) % BigInt(count));
+}
 
 function user(id: string, username: string, globalName: string, bot = false): APIUser {
   return { id, username, discriminator: '0', global_name: globalName, avatar: null, bot };
@@ -248,7 +280,18 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
   };
   const guildId = FAKE_IDS.guild;
   const channels = { general: FAKE_IDS.general, reports: FAKE_IDS.reports, thread: FAKE_IDS.thread };
-  const sessionId = `session-${snowflake()}`;
+  const otherGuild = { id: FAKE_IDS.otherGuild, lounge: FAKE_IDS.lounge };
+  /** Every guild of the world → its text channels (id → name). */
+  const guildChannels = new Map<string, Map<string, string>>([
+    [
+      guildId,
+      new Map([
+        [channels.general, 'general'],
+        [channels.reports, 'reports'],
+      ]),
+    ],
+  ]);
+  if (options.otherGuild) guildChannels.set(otherGuild.id, new Map([[otherGuild.lounge, 'lounge']]));
 
   const calls: RecordedCall[] = [];
   const waiters: { matcher: CallMatcher; n: number; seen: number; resolve: (call: RecordedCall) => void }[] = [];
@@ -261,23 +304,32 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
   /** Interaction token → the channel it was invoked in, where its responses appear. */
   const interactionChannels = new Map<string, string>();
   const commands = new Map<string, Json[]>();
+  /** Sessions started (IDENTIFY or RESUME), in all and per shard id. */
   let sessions = 0;
-  const sessionWaiters: { n: number; resolve: () => void }[] = [];
+  const shardSessions = new Map<number, number>();
+  const sessionWaiters: { n: number; shard?: number; resolve: () => void }[] = [];
   let intents: number | undefined;
+  const identified: [number, number][] = [];
 
   interface GatewaySession {
     socket: WebSocket;
     seq: number;
     identified: boolean;
+    /** `[id, count]` from IDENTIFY. */
+    shard: [number, number];
   }
-  let gateway: GatewaySession | undefined;
-  /** Dispatches sent while no session was open, replayed on RESUME like Discord does. */
-  const missed: { t: string; d: unknown }[] = [];
+  const gateways = new Set<GatewaySession>();
+  /** Session id (from READY) → its shard `[id, count]`, so that a RESUME continues the same shard. */
+  const sessionShards = new Map<string, [number, number]>();
+  /** The count of the latest IDENTIFY: how events are routed while a shard has no open session. */
+  let shardCount = 1;
+  /** Per shard id, dispatches sent while it had no open session, replayed on RESUME like Discord does. */
+  const missed = new Map<number, { t: string; d: unknown }[]>();
 
   const guildChannel = (id: string, name: string): Json => ({
     id,
     type: ChannelType.GuildText,
-    guild_id: guildId,
+    guild_id: guildOf(id),
     name,
     position: 0,
     parent_id: null,
@@ -292,10 +344,16 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
   const threads = new Map<string, { parentId: string; name: string }>([
     [channels.thread, { parentId: channels.general, name: 'a thread' }],
   ]);
+  /** The guild of a channel or thread; undefined for a DM. */
+  const guildOf = (channelId: string): string | undefined => {
+    const parent = threads.get(channelId)?.parentId ?? channelId;
+    for (const [guild, named] of guildChannels) if (named.has(parent)) return guild;
+    return undefined;
+  };
   const threadChannel = (id: string): Json => ({
     id,
     type: ChannelType.PublicThread,
-    guild_id: guildId,
+    guild_id: guildOf(id),
     parent_id: threads.get(id)?.parentId,
     owner_id: users.alice.id,
     name: threads.get(id)?.name,
@@ -315,8 +373,9 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     recipients: [dmRecipients.get(id)],
   });
   const channelObject = (id: string): Json | undefined => {
-    if (id === channels.general) return guildChannel(id, 'general');
-    if (id === channels.reports) return guildChannel(id, 'reports');
+    const guild = guildOf(id);
+    const name = guild === undefined ? undefined : guildChannels.get(guild)?.get(id);
+    if (name !== undefined) return guildChannel(id, name);
     if (threads.has(id)) return threadChannel(id);
     if (dmRecipients.has(id)) return dmChannel(id);
     return undefined;
@@ -343,9 +402,9 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     ...(permissions === undefined ? {} : { permissions: permissions.toString() }),
   });
 
-  const guildCreate = (): Json => ({
-    id: guildId,
-    name: 'Test Guild',
+  const guildCreate = (id: string): Json => ({
+    id,
+    name: id === guildId ? 'Test Guild' : 'Other Guild',
     icon: null,
     owner_id: users.dana.id,
     unavailable: false,
@@ -371,7 +430,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     nsfw_level: 0,
     roles: [
       {
-        id: guildId,
+        id,
         name: '@everyone',
         permissions: EVERYONE_PERMISSIONS.toString(),
         position: 0,
@@ -382,8 +441,8 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
         flags: 0,
       },
     ],
-    channels: [guildChannel(channels.general, 'general'), guildChannel(channels.reports, 'reports')],
-    threads: [...threads.keys()].map(threadChannel),
+    channels: [...(guildChannels.get(id) ?? [])].map(([channel, name]) => guildChannel(channel, name)),
+    threads: [...threads.keys()].filter((thread) => guildOf(thread) === id).map(threadChannel),
     members: [member(bot, true)],
   });
 
@@ -404,14 +463,29 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     session.seq += 1;
     send(session, { op: GatewayOpcodes.Dispatch, t, s: session.seq, d });
   };
-  const dispatch = (t: string, d: unknown): void => {
-    if (gateway?.identified) dispatchTo(gateway, t, d);
-    else missed.push({ t, d });
+  /**
+   * Send an event to the session of its guild's shard (`guild_id`; none: shard 0), or with `everyShard` to
+   * every open session. Held for a RESUME while that shard has no open session.
+   */
+  const dispatch = (t: string, d: Json, everyShard = false): void => {
+    const guild = typeof d.guild_id === 'string' ? d.guild_id : undefined;
+    const open = [...gateways].filter(
+      (session) => session.identified && (everyShard || shardForGuild(guild, session.shard[1]) === session.shard[0]),
+    );
+    for (const session of open) dispatchTo(session, t, d);
+    if (open.length === 0) {
+      const shard = shardForGuild(guild, shardCount);
+      const held = missed.get(shard) ?? [];
+      held.push({ t, d });
+      missed.set(shard, held);
+    }
   };
-  const sessionStarted = (): void => {
+  const sessionsOf = (shard?: number): number => (shard === undefined ? sessions : (shardSessions.get(shard) ?? 0));
+  const sessionStarted = (shard: number): void => {
     sessions += 1;
+    shardSessions.set(shard, sessionsOf(shard) + 1);
     for (const waiter of [...sessionWaiters]) {
-      if (sessions >= waiter.n) {
+      if (sessionsOf(waiter.shard) >= waiter.n) {
         sessionWaiters.splice(sessionWaiters.indexOf(waiter), 1);
         waiter.resolve();
       }
@@ -434,8 +508,8 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
       socket.close(4000, 'the fake speaks uncompressed JSON only');
       return;
     }
-    const session: GatewaySession = { socket, seq: 0, identified: false };
-    gateway = session;
+    const session: GatewaySession = { socket, seq: 0, identified: false, shard: [0, 1] };
+    gateways.add(session);
     send(session, {
       op: GatewayOpcodes.Hello,
       d: { heartbeat_interval: options.heartbeatIntervalMs ?? 41_250 },
@@ -456,33 +530,47 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
           socket.close(4014, 'Disallowed intent(s).');
           return;
         }
+        const [id = NaN, count = NaN] = Array.isArray(payload.d.shard) ? payload.d.shard.map(Number) : [0, 1];
+        if (!Number.isInteger(id) || !Number.isInteger(count) || id < 0 || id >= count) {
+          socket.close(4010, 'Invalid shard.');
+          return;
+        }
+        session.shard = [id, count];
         session.identified = true;
-        missed.length = 0;
+        shardCount = count;
+        identified.push([id, count]);
+        missed.delete(id);
+        const sessionId = `session-${snowflake()}`;
+        sessionShards.set(sessionId, session.shard);
+        const guilds = [...guildChannels.keys()].filter((guild) => shardForGuild(guild, count) === id);
         dispatchTo(session, GatewayDispatchEvents.Ready, {
           v: 10,
           user: { ...bot, flags: 0, verified: true, mfa_enabled: false },
-          guilds: [{ id: guildId, unavailable: true }],
+          guilds: guilds.map((guild) => ({ id: guild, unavailable: true })),
           session_id: sessionId,
           resume_gateway_url: gatewayUrl,
-          shard: [0, 1],
+          shard: session.shard,
           application: { id: applicationId, flags: 0 },
         });
-        dispatchTo(session, GatewayDispatchEvents.GuildCreate, guildCreate());
-        sessionStarted();
+        for (const guild of guilds) dispatchTo(session, GatewayDispatchEvents.GuildCreate, guildCreate(guild));
+        sessionStarted(id);
       } else if (payload.op === GatewayOpcodes.Resume) {
-        if (payload.d.session_id !== sessionId || payload.d.token !== FAKE_DISCORD_TOKEN) {
+        const shard = sessionShards.get(String(payload.d.session_id));
+        if (!shard || payload.d.token !== FAKE_DISCORD_TOKEN) {
           send(session, { op: GatewayOpcodes.InvalidSession, d: false });
           return;
         }
+        session.shard = shard;
         session.identified = true;
         session.seq = Number(payload.d.seq);
-        for (const event of missed.splice(0)) dispatchTo(session, event.t, event.d);
+        for (const event of missed.get(shard[0]) ?? []) dispatchTo(session, event.t, event.d);
+        missed.delete(shard[0]);
         dispatchTo(session, GatewayDispatchEvents.Resumed, {});
-        sessionStarted();
+        sessionStarted(shard[0]);
       }
     });
     socket.on('close', () => {
-      if (gateway === session) gateway = undefined;
+      gateways.delete(session);
     });
   });
 
@@ -530,7 +618,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
               type: 0,
               message_id: reference.id,
               channel_id: reference.channel_id,
-              ...(isDm(reference.channel_id) ? {} : { guild_id: guildId }),
+              ...(isDm(reference.channel_id) ? {} : { guild_id: guildOf(reference.channel_id) }),
             },
             referenced_message: reference,
           }
@@ -550,7 +638,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     return {
       ...visible(message),
       channel_type: channelType,
-      ...(dm ? {} : { guild_id: guildId, member: member(message.author, false) }),
+      ...(dm ? {} : { guild_id: guildOf(message.channel_id), member: member(message.author, false) }),
     };
   };
 
@@ -567,7 +655,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     if (reference && opts.ping !== false && !mentions.some((m) => m.id === reference.author.id))
       mentions.push(reference.author);
     const message = store(buildMessage({ channelId, author, content, mentions, ...(reference ? { reference } : {}) }));
-    dispatch(GatewayDispatchEvents.MessageCreate, gatewayMessage(message));
+    dispatch(GatewayDispatchEvents.MessageCreate, gatewayMessage(message), opts.everyShard);
     return message;
   };
 
@@ -589,7 +677,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
       user_id: reactor.id,
       channel_id: target.channel_id,
       message_id: target.id,
-      ...(dm ? {} : { guild_id: guildId }),
+      ...(dm ? {} : { guild_id: guildOf(target.channel_id) }),
       ...(event === GatewayDispatchEvents.MessageReactionAdd
         ? {
             message_author_id: target.author.id,
@@ -612,6 +700,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     const permissions = (base.manageGuild ? ADMIN_PERMISSIONS : EVERYONE_PERMISSIONS).toString();
     const channelId = base.dm ? dmChannelOf(invoker) : (base.channelId ?? channels.general);
     const channel = { ...channelObject(channelId), ...(base.dm ? {} : { permissions }) };
+    const guild = guildOf(channelId);
     interactionChannels.set(token, channelId);
     dispatch(GatewayDispatchEvents.InteractionCreate, {
       id,
@@ -624,10 +713,10 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
       ...(base.dm
         ? { user: invoker, context: 1, authorizing_integration_owners: { 0: '0' } }
         : {
-            guild_id: guildId,
+            guild_id: guild,
             member: member(invoker, true, base.manageGuild ? ADMIN_PERMISSIONS : EVERYONE_PERMISSIONS),
             context: 0,
-            authorizing_integration_owners: { 0: guildId },
+            authorizing_integration_owners: { 0: guild },
             guild_locale: 'en-US',
           }),
       app_permissions: permissions,
@@ -776,7 +865,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
         status: 200,
         body: {
           url: gatewayUrl,
-          shards: 1,
+          shards: options.recommendedShards ?? 1,
           session_start_limit: { total: 1000, remaining: 999, reset_after: 14_400_000, max_concurrency: 1 },
         },
       };
@@ -971,15 +1060,17 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     users,
     guildId,
     channels,
+    otherGuild,
+    identified,
     calls,
     get intents() {
       return intents;
     },
     callsMatching: (matcher) => calls.filter((call) => matches(call, matcher)),
     waitForCall,
-    waitForSession(n = 1) {
-      if (sessions >= n) return Promise.resolve();
-      return new Promise((resolve) => sessionWaiters.push({ n, resolve }));
+    waitForSession(n = 1, shard) {
+      if (sessionsOf(shard) >= n) return Promise.resolve();
+      return new Promise((resolve) => sessionWaiters.push({ n, ...(shard === undefined ? {} : { shard }), resolve }));
     },
     messagesIn: (channelId) => [...(messages.get(channelId) ?? [])],
     message: (id) => byId.get(id),
@@ -996,10 +1087,11 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     failNext(matcher, failure) {
       failures.push({ matcher, failure, left: failure.times ?? 1 });
     },
-    dropGateway(code = 4000) {
-      if (gateway) {
-        gateway.identified = false;
-        gateway.socket.close(code, 'dropped by the test');
+    dropGateway(code = 4000, shard = 0) {
+      for (const session of gateways) {
+        if (session.shard[0] !== shard) continue;
+        session.identified = false;
+        session.socket.close(code, 'dropped by the test');
       }
     },
     async close() {

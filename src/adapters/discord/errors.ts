@@ -114,9 +114,12 @@ export function startErrorOf(error: unknown, apiUrl: string | undefined): Discor
       error,
     );
   }
+  const failure = toDiscordApiError(error);
+  // A 401 comes from REST (the shard manager's `GET /gateway/bot`), the rest from the gateway.
   if (
     /Authentication failed/i.test(message) ||
-    toDiscordApiError(error).discordCode === DiscordjsErrorCodes.TokenInvalid
+    failure.discordCode === DiscordjsErrorCodes.TokenInvalid ||
+    failure.status === 401
   ) {
     return new DiscordStartError(
       'DISCORD_TOKEN was rejected by Discord. Copy the token from the Developer Portal (your application → Bot → Reset Token) into DISCORD_TOKEN.',
@@ -125,7 +128,7 @@ export function startErrorOf(error: unknown, apiUrl: string | undefined): Discor
     );
   }
   return new DiscordStartError(
-    `Could not connect to Discord${apiUrl ? ` at ${apiUrl}` : ''}: ${toDiscordApiError(error).fix}`,
+    `Could not connect to Discord${apiUrl ? ` at ${apiUrl}` : ''}: ${failure.fix}`,
     {},
     error,
   );
