@@ -78,6 +78,7 @@ async function startHeed(config: Config, logger: Logger, db: SqlClient): Promise
       contextTokens: config.MODEL_CONTEXT_TOKENS,
       maxOutputTokens: config.OPENAI_MAX_OUTPUT_TOKENS,
       ratePerMinute: config.HEED_RATE_LIMIT_PER_MINUTE,
+      claimLeaseMs: config.HEED_CLAIM_LEASE_MS,
       admission: { maxInFlight: config.HEED_MAX_REPLIES_IN_FLIGHT, maxQueued: config.HEED_REPLY_QUEUE },
       retentionDays: config.REPLY_RETENTION_DAYS,
       fenceSecret: config.HEED_FENCE_SECRET,

@@ -79,6 +79,7 @@ export const configSchema = z.object({
   HEED_REPORT_REACTIONS: list,
   HEED_REPORTS_CHANNEL: optionalText,
   HEED_RATE_LIMIT_PER_MINUTE: intIn(0, 100_000, 20),
+  HEED_CLAIM_LEASE_MS: intIn(500, 600_000, 30_000),
   HEED_THREAD_FOLLOWUPS: flag(true),
   HEED_SHOW_APPLIED: z
     .enum(['always', 'with-instructions', 'never'], { message: 'expects always, with-instructions or never' })

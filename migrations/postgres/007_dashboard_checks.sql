@@ -46,7 +46,11 @@ BEGIN
   INSERT INTO reply_check_types (reply_id, check_id, ok, rewrite, checked_at)
     SELECT NEW.reply_id, e ->> 'id', min(((e ->> 'ok')::boolean)::integer), (NEW.rewrite_of IS NOT NULL)::integer,
            NEW.checked_at
-      FROM jsonb_array_elements(NEW.results_json::jsonb) e GROUP BY e ->> 'id';
+      FROM jsonb_array_elements(NEW.results_json::jsonb) e
+     -- Unlike SQLite, PostgreSQL runs this after the whole statement: a forget-me deleting a reply and its
+     -- rewrite together clears rewrite_of on a row whose reply is gone by then, which must add nothing.
+     WHERE EXISTS (SELECT 1 FROM replies WHERE id = NEW.reply_id)
+     GROUP BY e ->> 'id';
   RETURN NULL;
 END
 $$;

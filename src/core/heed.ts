@@ -23,7 +23,7 @@ export type { HeedOptions, HeedSettings } from './wiring.js';
 
 /** Heed's core. Build it with `Heed.create`, call `start()` before use and `drain()` then `close()` to stop. */
 export class Heed implements HeedCore {
-  /** Identifies this process's claims, so a restart can take over what a dead process left in flight. */
+  /** Identifies this process's claims and their leases. */
   readonly owner = randomUUID();
   readonly prompts: PromptAssembler;
   private readonly parts: CoreParts;
@@ -44,10 +44,9 @@ export class Heed implements HeedCore {
     return new Heed(options, fenceKey);
   }
 
-  /** Take over replies a dead process left in flight, and start the retention purge (its first run is awaited). */
+  /** Start renewing this process's claim leases and the retention purge (its first run is awaited). */
   async start(): Promise<this> {
-    const abandoned = await this.parts.claims.abandonInFlight(this.owner);
-    if (abandoned > 0) this.options.logger.warn({ abandoned }, 'took over replies a previous process left unfinished');
+    this.parts.leases.start();
     await this.parts.retention.start();
     return this;
   }
@@ -186,6 +185,7 @@ export class Heed implements HeedCore {
     if (this.closed) return;
     this.closed = true;
     this.parts.retention.stop();
+    this.parts.leases.stop();
     await this.options.db.close();
   }
 }

@@ -28,6 +28,7 @@ import {
 import type { InstructionVersions, SqlClient, SqlExecutor } from './storage/index.js';
 import type { ReplyCheckResult } from './compliance/reply-checks.js';
 import type * as T from './types.js';
+import { ClaimLeases } from './reply/claim-leases.js';
 
 /** The settings the core needs, independent of where they came from. */
 export interface HeedSettings {
@@ -39,6 +40,8 @@ export interface HeedSettings {
   /** Replies generated at once, and how many more may wait for a turn (backpressure). */
   admission: AdmissionLimits;
   retentionDays: number;
+  /** HEED_CLAIM_LEASE_MS: how long a claim stays this process's without renewal. */
+  claimLeaseMs?: number;
   /** People who may change channel and workspace rules besides each platform's own admins (HEED_ADMINS). */
   admins: Readonly<Partial<Record<T.Platform, readonly string[]>>>;
   /** The prompt fences' secret (HEED_FENCE_SECRET); when absent, one generated once and kept in the database. */
@@ -66,6 +69,7 @@ export interface HeedOptions {
 export interface CoreParts {
   store: InstructionStore;
   claims: MessageClaims;
+  leases: ClaimLeases;
   requests: RequestClaims;
   replies: ReplyLog;
   reports: ReportStore;
@@ -90,7 +94,7 @@ export function wireCore(options: HeedOptions, owner: string, fenceKey: string):
   const { db, logger, settings } = options;
   const now = options.now ?? (() => new Date());
   const store = new InstructionStore(db, now);
-  const claims = new MessageClaims(db, now);
+  const claims = new MessageClaims(db, now, settings.claimLeaseMs);
   const replies = new ReplyLog(db, now);
   const reports = new ReportStore(db, now);
   const requests = new RequestClaims(db, now, logger);
@@ -188,6 +192,7 @@ export function wireCore(options: HeedOptions, owner: string, fenceKey: string):
   return {
     store,
     claims,
+    leases: new ClaimLeases(claims, owner, logger),
     requests,
     replies,
     reports,

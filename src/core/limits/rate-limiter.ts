@@ -1,8 +1,9 @@
 /**
- * Per-person message rate limit: a sliding one-minute window per platform + workspace + user, kept in
- * memory (a restart forgives everyone, which is the friendly failure). Past the limit the person gets
- * one notice per window, not one per message.
+ * Per-person message rate limit: a sliding one-minute window per platform + workspace + user, counted
+ * in the database so that every replica on it sees the same count (and a restart forgives nobody).
+ * Past the limit the person gets one notice per window, not one per message.
  */
+import type { SqlExecutor } from '../storage/sql.js';
 
 /** What the limiter decided for one message. */
 export type RateDecision = 'allow' | 'notify' | 'silent';
@@ -10,14 +11,15 @@ export type RateDecision = 'allow' | 'notify' | 'silent';
 const WINDOW_MS = 60_000;
 
 export class RateLimiter {
-  private readonly hits = new Map<string, { times: number[]; notifiedAt: number | null }>();
   private sweptAt: number;
 
   /**
+   * @param sql where the counts live (shared by every replica on that database).
    * @param perMinute messages allowed per person per minute; 0 turns the limit off.
    * @param now clock, injectable for tests.
    */
   constructor(
+    private readonly sql: SqlExecutor,
     private readonly perMinute: number,
     private readonly now: () => number = Date.now,
   ) {
@@ -25,46 +27,53 @@ export class RateLimiter {
   }
 
   /** Count one message from `key` and decide whether it may be answered. */
-  check(key: string): RateDecision {
+  async check(key: string): Promise<RateDecision> {
     if (this.perMinute <= 0) return 'allow';
     const now = this.now();
-    // At most once a window, forget people who have been quiet for a whole window.
-    if (now - this.sweptAt >= WINDOW_MS) this.sweep(now);
-    const entry = this.hits.get(key) ?? { times: [], notifiedAt: null };
-    entry.times = entry.times.filter((time) => now - time < WINDOW_MS);
-    if (entry.notifiedAt !== null && now - entry.notifiedAt >= WINDOW_MS) entry.notifiedAt = null;
-    this.hits.set(key, entry);
-    if (entry.times.length < this.perMinute) {
-      entry.times.push(now);
-      return 'allow';
-    }
-    if (entry.notifiedAt === null) {
-      entry.notifiedAt = now;
-      return 'notify';
-    }
-    return 'silent';
-  }
-
-  /** People being tracked: those who wrote within about the last two windows. */
-  get size(): number {
-    return this.hits.size;
+    const since = now - WINDOW_MS;
+    if (since >= this.sweptAt) await this.sweep(now);
+    return this.sql.transaction(async (tx) => {
+      // Two replicas counting the same person at once must not both see room for one more message.
+      // SQLite's transaction already holds the only write lock; PostgreSQL locks this person alone.
+      if (tx.dialect === 'postgres') await tx.run('SELECT pg_advisory_xact_lock(hashtext(@key))', { key });
+      const hits = await this.count(tx, key, since);
+      if (hits < this.perMinute) {
+        await tx.run('INSERT INTO rate_hits (person_key, hit_at) VALUES (@key, @now)', { key, now });
+        return 'allow';
+      }
+      // The notice goes to the first message over the limit in a window; a notice older than a window is over.
+      const noticed = await tx.run(
+        `INSERT INTO rate_notices (person_key, notified_at) VALUES (@key, @now)
+         ON CONFLICT (person_key) DO UPDATE SET notified_at = excluded.notified_at
+           WHERE rate_notices.notified_at <= @since`,
+        { key, now, since },
+      );
+      return noticed.changes === 1 ? 'notify' : 'silent';
+    });
   }
 
   /** True when the next `check` of `key` would not allow a message; counts nothing. */
-  isLimited(key: string): boolean {
+  async isLimited(key: string): Promise<boolean> {
     if (this.perMinute <= 0) return false;
-    const now = this.now();
-    const times = this.hits.get(key)?.times ?? [];
-    return times.filter((time) => now - time < WINDOW_MS).length >= this.perMinute;
+    return (await this.count(this.sql, key, this.now() - WINDOW_MS)) >= this.perMinute;
   }
 
-  /** Drop idle people so the map does not grow without bound. */
-  private sweep(now: number): void {
+  private async count(sql: SqlExecutor, key: string, since: number): Promise<number> {
+    return (
+      (await sql.value<number>('SELECT COUNT(*) FROM rate_hits WHERE person_key = @key AND hit_at > @since', {
+        key,
+        since,
+      })) ?? 0
+    );
+  }
+
+  /** At most once a window (per process), forget hits and notices a whole window old. */
+  private async sweep(now: number): Promise<void> {
     this.sweptAt = now;
-    for (const [key, entry] of this.hits) {
-      const idle = entry.times.every((time) => now - time >= WINDOW_MS);
-      const noticeOver = entry.notifiedAt === null || now - entry.notifiedAt >= WINDOW_MS;
-      if (idle && noticeOver) this.hits.delete(key);
-    }
+    const since = now - WINDOW_MS;
+    await this.sql.transaction(async (tx) => {
+      await tx.run('DELETE FROM rate_hits WHERE hit_at <= @since', { since });
+      await tx.run('DELETE FROM rate_notices WHERE notified_at <= @since', { since });
+    });
   }
 }

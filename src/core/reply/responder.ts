@@ -7,7 +7,7 @@ import type { Logger } from '../logger.js';
 import type { ModelClient } from '../model/model-client.js';
 import { ModelError } from '../model/model-error.js';
 import type { PromptAssembler } from '../prompt/prompt-assembler.js';
-import { RateLimiter } from '../limits/rate-limiter.js';
+import { RateLimiter, type RateDecision } from '../limits/rate-limiter.js';
 import { attempt } from '../attempt.js';
 import { asHeedError } from '../errors.js';
 import { checkCounts, type ReplyCheckResult } from '../compliance/reply-checks.js';
@@ -71,7 +71,7 @@ export class Responder {
   private draining = false;
 
   constructor(private readonly parts: ResponderParts) {
-    this.limiter = new RateLimiter(parts.ratePerMinute, () => parts.now().getTime());
+    this.limiter = new RateLimiter(parts.db, parts.ratePerMinute, () => parts.now().getTime());
     this.admission = new Admission(parts.admission);
   }
 
@@ -102,6 +102,16 @@ export class Responder {
     return this.inFlight.drain(graceMs);
   }
 
+  /** The rate limit's decision; a database that cannot count lets the message through (the friendly failure). */
+  private async rateDecision(message: IncomingMessage, log: Logger): Promise<RateDecision> {
+    try {
+      return await this.limiter.check(`${message.platform}:${message.workspaceId}:${message.userId}`);
+    } catch (error) {
+      log.warn({ err: error }, 'could not count the message against the rate limit; answering it');
+      return 'allow';
+    }
+  }
+
   private async respondOnce(message: IncomingMessage, sink: ReplySink): Promise<RespondOutcome> {
     const { claims, logger } = this.parts;
     const log = logger.child({
@@ -119,7 +129,7 @@ export class Responder {
       return this.apologise(log, sink, error, 'could not claim the message');
     }
 
-    const decision = this.limiter.check(`${message.platform}:${message.workspaceId}:${message.userId}`);
+    const decision = await this.rateDecision(message, log);
     if (decision !== 'allow') {
       try {
         await claims.complete(message, null);

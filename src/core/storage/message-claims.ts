@@ -12,47 +12,74 @@ type RefParams = {
 const REF =
   'platform = @platform AND workspace_id = @workspaceId AND channel_id = @channelId AND message_id = @messageId';
 
+/** How long a claim stays its owner's without renewal, unless configured. */
+export const DEFAULT_CLAIM_LEASE_MS = 30_000;
+
 /**
  * The persisted dedupe of incoming messages: one row per message Heed has taken on, so that a
- * platform's retry, a twin event (Slack `message` + `app_mention`) or a second process never answers
- * the same message twice.
+ * platform's retry, a twin event (Slack `message` + `app_mention`) or another replica never answers
+ * the same message twice. A claim in flight carries its owner's lease, which the owner renews while it
+ * works ({@link MessageClaims.renew}); a claim whose lease ran out belongs to a dead process and is
+ * taken over by whichever replica receives the message again. A live owner's claim is never taken.
  */
 export class MessageClaims {
   constructor(
     private readonly sql: SqlExecutor,
     private readonly now: () => Date = () => new Date(),
+    /** How long a claim holds without renewal. */
+    readonly leaseMs: number = DEFAULT_CLAIM_LEASE_MS,
   ) {}
 
-  /** The same store, with the same clock, on another executor (a transaction's). */
+  /** The same store, with the same clock and lease, on another executor (a transaction's). */
   on(sql: SqlExecutor): MessageClaims {
-    return new MessageClaims(sql, this.now);
+    return new MessageClaims(sql, this.now, this.leaseMs);
   }
 
   /**
-   * Take on a message. `claimed` when it is new or its previous owner died mid-way (status
-   * `abandoned`); `duplicate` when it is in flight or done elsewhere.
+   * Take on a message. `claimed` when it is new or its previous owner's lease ran out (or it was
+   * marked `abandoned` by an older Heed); `duplicate` when it is done, or in flight under a live lease.
    */
   async claim(ref: MessageRef, owner: string): Promise<'claimed' | 'duplicate'> {
+    const now = this.now();
     // A single upsert is atomic across connections: of two concurrent deliveries exactly one inserts
-    // (or takes over an abandoned row); the other hits the conflict with the WHERE false and changes nothing.
+    // (or takes over an expired row); the other hits the conflict with the WHERE false and changes nothing.
+    // A claim without a lease was written before leases existed, by a process that is gone.
     const { changes } = await this.sql.run(
-      `INSERT INTO message_claims (platform, workspace_id, channel_id, message_id, owner, status, reply_id, claimed_at, completed_at)
-       VALUES (@platform, @workspaceId, @channelId, @messageId, @owner, 'in_flight', NULL, @now, NULL)
+      `INSERT INTO message_claims
+         (platform, workspace_id, channel_id, message_id, owner, status, reply_id, claimed_at, completed_at, lease_until)
+       VALUES (@platform, @workspaceId, @channelId, @messageId, @owner, 'in_flight', NULL, @now, NULL, @leaseUntil)
        ON CONFLICT (platform, workspace_id, channel_id, message_id) DO UPDATE
-         SET owner = excluded.owner, status = 'in_flight', reply_id = NULL, claimed_at = excluded.claimed_at, completed_at = NULL
-         WHERE message_claims.status = 'abandoned'`,
-      { ...refParams(ref), owner, now: this.now().toISOString() },
+         SET owner = excluded.owner, status = 'in_flight', reply_id = NULL, claimed_at = excluded.claimed_at,
+             completed_at = NULL, lease_until = excluded.lease_until
+         WHERE message_claims.status = 'abandoned'
+            OR (message_claims.status = 'in_flight'
+                AND (message_claims.lease_until IS NULL OR message_claims.lease_until < @now))`,
+      { ...refParams(ref), owner, now: now.toISOString(), leaseUntil: this.leaseFrom(now) },
     );
     return changes === 1 ? 'claimed' : 'duplicate';
   }
 
-  /** True when the message is being answered or was answered: a claim now would be a duplicate. */
+  /** True when the message is being answered under a live lease, or was answered: a claim now would be a duplicate. */
   async isTaken(ref: MessageRef): Promise<boolean> {
     const taken = await this.sql.value(
-      `SELECT 1 FROM message_claims WHERE ${REF} AND status <> 'abandoned'`,
-      refParams(ref),
+      `SELECT 1 FROM message_claims WHERE ${REF}
+         AND (status = 'done' OR (status = 'in_flight' AND lease_until >= @now))`,
+      { ...refParams(ref), now: this.now().toISOString() },
     );
     return taken !== undefined;
+  }
+
+  /**
+   * Extend the lease of every claim `owner` still has in flight, in one statement. Returns how many were
+   * renewed and until when.
+   */
+  async renew(owner: string): Promise<{ renewed: number; until: string }> {
+    const until = this.leaseFrom(this.now());
+    const { changes } = await this.sql.run(
+      `UPDATE message_claims SET lease_until = @until WHERE owner = @owner AND status = 'in_flight'`,
+      { owner, until },
+    );
+    return { renewed: changes, until };
   }
 
   /** Mark the message answered (`done`), with the reply's id if one was stored. */
@@ -75,24 +102,16 @@ export class MessageClaims {
     await this.sql.run(`DELETE FROM message_claims WHERE ${REF}`, refParams(ref));
   }
 
-  /**
-   * At start-up: mark other owners' unfinished claims `abandoned`, so that a redelivery of those
-   * messages is answered. The caller's own owner id is left alone. Returns how many were marked.
-   */
-  async abandonInFlight(exceptOwner: string): Promise<number> {
-    const { changes } = await this.sql.run(
-      `UPDATE message_claims SET status = 'abandoned' WHERE status = 'in_flight' AND owner <> @owner`,
-      { owner: exceptOwner },
-    );
-    return changes;
-  }
-
   /** Delete claims made more than `olderThanDays` days ago. Returns how many were deleted. */
   async purge(olderThanDays: number): Promise<number> {
     const { changes } = await this.sql.run('DELETE FROM message_claims WHERE claimed_at < @cutoff', {
       cutoff: daysBefore(this.now(), olderThanDays),
     });
     return changes;
+  }
+
+  private leaseFrom(now: Date): string {
+    return new Date(now.getTime() + this.leaseMs).toISOString();
   }
 }
 

@@ -46,7 +46,7 @@ async function exerciseRepositories(db: SqliteClient): Promise<void> {
   await claims.claim(ref, 'a');
   await claims.isTaken(ref);
   await claims.complete(ref, null);
-  await claims.abandonInFlight('b');
+  await claims.renew('b');
   await claims.release(ref);
   await claims.purge(30);
 

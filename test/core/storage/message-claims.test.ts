@@ -88,42 +88,53 @@ describe('MessageClaims', () => {
     expect(await claims.claim(ref, 'a')).toBe('claimed');
   });
 
-  it('says a message is taken while in flight or done, and not when new, released or abandoned', async () => {
+  it('says a message is taken while in flight under a live lease or done, and not when new, released or expired', async () => {
     const ref = messageRef('taken');
     expect(await claims.isTaken(ref)).toBe(false);
     await claims.claim(ref, 'old');
     expect(await claims.isTaken(ref)).toBe(true);
-    await claims.abandonInFlight('new');
+    clock.advanceMs(claims.leaseMs + 1);
     expect(await claims.isTaken(ref)).toBe(false);
     await claims.claim(ref, 'new');
     await claims.complete(ref, null);
+    clock.advanceMs(claims.leaseMs + 1);
     expect(await claims.isTaken(ref)).toBe(true);
     await claims.release(ref);
     expect(await claims.isTaken(ref)).toBe(false);
   });
 
-  it('marks only other owners\u2019 in-flight claims abandoned at start-up, and lets them be taken over', async () => {
-    await claims.claim(messageRef('old-in-flight'), 'old');
+  it('never takes a claim whose owner keeps renewing it, and takes it over once the lease has run out', async () => {
+    const ref = messageRef('leased');
+    expect(await claims.claim(ref, 'old')).toBe('claimed');
     await claims.claim(messageRef('old-done'), 'old');
     await claims.complete(messageRef('old-done'), null);
-    await claims.claim(messageRef('mine'), 'new');
+    await claims.claim(messageRef('other-owner'), 'someone');
 
-    expect(await claims.abandonInFlight('new')).toBe(1);
-    expect((await row(temp.db, 'old-in-flight'))?.status).toBe('abandoned');
-    expect((await row(temp.db, 'old-done'))?.status).toBe('done');
-    expect((await row(temp.db, 'mine'))?.status).toBe('in_flight');
-    expect(await claims.abandonInFlight('new')).toBe(0);
+    clock.advanceMs(claims.leaseMs - 1);
+    expect(await claims.claim(ref, 'new')).toBe('duplicate');
+    // The owner renews only its own claims still in flight.
+    const renewal = await claims.renew('old');
+    expect(renewal).toEqual({ renewed: 1, until: new Date(clock.now().getTime() + claims.leaseMs).toISOString() });
+    clock.advanceMs(claims.leaseMs - 1);
+    // Older than one lease since the claim, but renewed: still the live owner's.
+    expect(await claims.claim(ref, 'new')).toBe('duplicate');
 
-    clock.advanceMs(60_000);
-    expect(await claims.claim(messageRef('old-in-flight'), 'new')).toBe('claimed');
-    expect(await row(temp.db, 'old-in-flight')).toMatchObject({
-      owner: 'new',
-      status: 'in_flight',
-      claimed_at: '2026-03-01T12:01:00.000Z',
-    });
-    // Taken over once: the next delivery is a duplicate again.
-    expect(await claims.claim(messageRef('old-in-flight'), 'other')).toBe('duplicate');
+    clock.advanceMs(2);
+    expect(await claims.claim(ref, 'new')).toBe('claimed');
+    expect(await row(temp.db, 'leased')).toMatchObject({ owner: 'new', status: 'in_flight' });
+    // Taken over once: the next delivery is a duplicate again; a done claim never expires.
+    expect(await claims.claim(ref, 'other')).toBe('duplicate');
     expect(await claims.claim(messageRef('old-done'), 'new')).toBe('duplicate');
+    expect(await claims.renew('old')).toMatchObject({ renewed: 0 });
+  });
+
+  it('takes over a claim an older Heed marked abandoned, or left without a lease', async () => {
+    await claims.claim(messageRef('abandoned'), 'old');
+    await claims.claim(messageRef('no-lease'), 'old');
+    await temp.db.run("UPDATE message_claims SET status = 'abandoned' WHERE message_id = 'abandoned'");
+    await temp.db.run("UPDATE message_claims SET lease_until = NULL WHERE message_id = 'no-lease'");
+    expect(await claims.claim(messageRef('abandoned'), 'new')).toBe('claimed');
+    expect(await claims.claim(messageRef('no-lease'), 'new')).toBe('claimed');
   });
 
   it('never lets two connections on the same file both claim a message', async () => {
@@ -135,15 +146,15 @@ describe('MessageClaims', () => {
     expect(await other.claim(messageRef('2'), 'b')).toBe('claimed');
     expect(await claims.claim(messageRef('2'), 'a')).toBe('duplicate');
 
-    // An abandoned claim is taken over by exactly one of them.
-    await other.abandonInFlight('b');
-    expect((await row(temp.db, '1'))?.status).toBe('abandoned');
+    // An expired claim is taken over by exactly one of them.
+    clock.advanceMs(claims.leaseMs + 1);
     expect(await other.claim(ref, 'b')).toBe('claimed');
     expect(await claims.claim(ref, 'a')).toBe('duplicate');
   });
 
-  it('agrees with a simple model under any interleaving of two connections', async () => {
+  it('agrees with a simple model under any interleaving of two connections and the clock', async () => {
     const connections = [claims, new MessageClaims(await secondConnection(), clock.now)];
+    const lease = claims.leaseMs;
     const op = fc.oneof(
       fc.record({
         kind: fc.constant('claim' as const),
@@ -153,43 +164,48 @@ describe('MessageClaims', () => {
       }),
       fc.record({ kind: fc.constant('complete' as const), conn: fc.nat(1), msg: fc.nat(2) }),
       fc.record({ kind: fc.constant('release' as const), conn: fc.nat(1), msg: fc.nat(2) }),
-      fc.record({ kind: fc.constant('abandon' as const), conn: fc.nat(1), owner: fc.constantFrom('a', 'b', 'c') }),
+      fc.record({ kind: fc.constant('renew' as const), conn: fc.nat(1), owner: fc.constantFrom('a', 'b', 'c') }),
+      fc.record({ kind: fc.constant('tick' as const), ms: fc.integer({ min: 1, max: lease }) }),
     );
     await fc.assert(
       fc.asyncProperty(fc.array(op, { maxLength: 40 }), async (ops) => {
         await temp.db.exec('DELETE FROM message_claims');
-        const model = new Map<number, { owner: string; status: 'in_flight' | 'done' | 'abandoned' }>();
+        const model = new Map<number, { owner: string; status: 'in_flight' | 'done'; leaseUntil: number }>();
         for (const o of ops) {
-          const store = connections[o.conn]!;
+          const now = clock.now().getTime();
           switch (o.kind) {
             case 'claim': {
               const existing = model.get(o.msg);
-              const expected = !existing || existing.status === 'abandoned' ? 'claimed' : 'duplicate';
-              if (expected === 'claimed') model.set(o.msg, { owner: o.owner, status: 'in_flight' });
-              expect(await store.claim(messageRef(String(o.msg)), o.owner)).toBe(expected);
+              const free = !existing || (existing.status === 'in_flight' && existing.leaseUntil < now);
+              if (free) model.set(o.msg, { owner: o.owner, status: 'in_flight', leaseUntil: now + lease });
+              const got = await connections[o.conn]!.claim(messageRef(String(o.msg)), o.owner);
+              expect(got).toBe(free ? 'claimed' : 'duplicate');
               break;
             }
             case 'complete': {
               const existing = model.get(o.msg);
               if (existing) existing.status = 'done';
-              await store.complete(messageRef(String(o.msg)), null);
+              await connections[o.conn]!.complete(messageRef(String(o.msg)), null);
               break;
             }
             case 'release':
               model.delete(o.msg);
-              await store.release(messageRef(String(o.msg)));
+              await connections[o.conn]!.release(messageRef(String(o.msg)));
               break;
-            case 'abandon': {
+            case 'renew': {
               let expected = 0;
               for (const claim of model.values()) {
-                if (claim.status === 'in_flight' && claim.owner !== o.owner) {
-                  claim.status = 'abandoned';
+                if (claim.status === 'in_flight' && claim.owner === o.owner) {
+                  claim.leaseUntil = now + lease;
                   expected++;
                 }
               }
-              expect(await store.abandonInFlight(o.owner)).toBe(expected);
+              expect((await connections[o.conn]!.renew(o.owner)).renewed).toBe(expected);
               break;
             }
+            case 'tick':
+              clock.advanceMs(o.ms);
+              break;
           }
         }
       }),
