@@ -189,7 +189,8 @@ export class ComplianceStore {
 
   /**
    * What orders results checked in the same millisecond: on SQLite the rowid (the order they were
-   * recorded); PostgreSQL has no rowid, and the reply id (creation time, then random) is the nearest it has.
+   * recorded); PostgreSQL has no rowid, and the reply id is the nearest it has (the order the replies
+   * were made: ids made in one millisecond count up, see newId).
    */
   private tieBreak(table: string): string {
     return this.sql.dialect === 'sqlite' ? `${table}.rowid` : `${table}.reply_id`;

@@ -71,7 +71,8 @@ const BY_REPORTER = 'platform = @platform AND workspace_id = @workspaceId AND re
 
 /**
  * Newest first. On SQLite the rowid breaks ties between reports filed in the same millisecond, in filing
- * order; PostgreSQL has no rowid, and the id (creation time, then random) is the nearest it has.
+ * order; PostgreSQL has no rowid, and the id does the same there (ids made in one millisecond count up,
+ * see newId), across replicas in an arbitrary but stable order.
  */
 function newestFirst(dialect: SqlDialect): string {
   return dialect === 'sqlite' ? 'ORDER BY created_at DESC, rowid DESC' : 'ORDER BY created_at DESC, id DESC';

@@ -1,25 +1,11 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, expect, it } from 'vitest';
 import { extractRules } from '../../../src/core/compliance/extract-rules.js';
 import { ComplianceStore } from '../../../src/core/storage/compliance-store.js';
-import { readMigrations } from '../../../src/core/storage/database.js';
+import { migrationsDirFor, readMigrations } from '../../../src/core/storage/database.js';
 import { InstructionStore } from '../../../src/core/storage/instruction-store.js';
 import { ReplyLog } from '../../../src/core/storage/reply-log.js';
-import { openTempDatabase, type TempDatabase } from '../../support/temp-db.js';
+import { eachBackend } from '../../support/test-databases.js';
 import { messageRef, person, snapshot, testClock } from './fixtures.js';
-
-let temp: TempDatabase;
-let store: ComplianceStore;
-let instructions: InstructionStore;
-let replies: ReplyLog;
-
-beforeEach(async () => {
-  temp = await openTempDatabase();
-  const clock = testClock();
-  store = new ComplianceStore(temp.db, clock.now);
-  instructions = new InstructionStore(temp.db, clock.now);
-  replies = new ReplyLog(temp.db, clock.now);
-});
-afterEach(() => temp.cleanup());
 
 const scope = { platform: 'slack' as const, workspaceId: 'T1', kind: 'user' as const, id: 'U1' };
 const failing = {
@@ -29,10 +15,21 @@ const failing = {
   ],
 };
 
-describe('ComplianceStore', () => {
+eachBackend('ComplianceStore', (database, dialect) => {
+  let store: ComplianceStore;
+  let instructions: InstructionStore;
+  let replies: ReplyLog;
+
+  beforeEach(() => {
+    const clock = testClock();
+    store = new ComplianceStore(database(), clock.now);
+    instructions = new InstructionStore(database(), clock.now);
+    replies = new ReplyLog(database(), clock.now);
+  });
+
   it('migration 004 is known to the runner, which accepts gaps in the numbering', async () => {
-    expect(readMigrations('migrations/sqlite').map((m) => m.version)).toContain(4);
-    expect(await temp.db.get('SELECT version FROM schema_migrations WHERE version = 4')).toEqual({ version: 4 });
+    expect(readMigrations(migrationsDirFor(dialect)).map((m) => m.version)).toContain(4);
+    expect(await database().get('SELECT version FROM schema_migrations WHERE version = 4')).toEqual({ version: 4 });
   });
 
   it('stores the checks of an instruction version and replaces them when the model answers later', async () => {
@@ -66,7 +63,7 @@ describe('ComplianceStore', () => {
   it('records a result per reply, links a rewrite to the reply it replaced and hands the messages over', async () => {
     const first = await replies.record(snapshot(), ['m1', 'm2']);
     await store.recordResult(first, failing);
-    const second = await temp.db.transaction(async (tx) => {
+    const second = await database().transaction(async (tx) => {
       await store.on(tx).releaseMessages(first);
       return replies.on(tx).record(snapshot({ replyText: 'fixed' }), ['m1', 'm2', 'm3']);
     });

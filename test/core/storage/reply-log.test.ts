@@ -1,33 +1,36 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, expect, it } from 'vitest';
 import { ReplyLog } from '../../../src/core/storage/reply-log.js';
 import { ReportStore } from '../../../src/core/storage/report-store.js';
-import { openTempDatabase } from '../../support/temp-db.js';
-import type { TempDatabase } from '../../support/temp-db.js';
+import { eachBackend } from '../../support/test-databases.js';
 import { messageRef, person, snapshot, testClock } from './fixtures.js';
 import type { TestClock } from './fixtures.js';
 
-let temp: TempDatabase;
-let clock: TestClock;
-let log: ReplyLog;
-let reports: ReportStore;
+eachBackend('ReplyLog', (database) => {
+  let clock: TestClock;
+  let log: ReplyLog;
+  let reports: ReportStore;
 
-beforeEach(async () => {
-  temp = await openTempDatabase();
-  clock = testClock();
-  log = new ReplyLog(temp.db, clock.now);
-  reports = new ReportStore(temp.db, clock.now);
-});
-afterEach(() => temp.cleanup());
+  beforeEach(() => {
+    clock = testClock();
+    log = new ReplyLog(database(), clock.now);
+    reports = new ReportStore(database(), clock.now);
+  });
 
-async function count(table: string): Promise<number> {
-  return (await temp.db.value<number>(`SELECT count(*) FROM ${table}`)) ?? -1;
-}
+  async function count(table: string): Promise<number> {
+    return (await database().value<number>(`SELECT count(*) FROM ${table}`)) ?? -1;
+  }
 
-async function reportBad(replyId: string, reporterId = 'U9'): Promise<void> {
-  await reports.file({ replyId, platform: 'slack', workspaceId: 'T1', reporterId, source: 'reaction', signal: 'bad' });
-}
+  async function reportBad(replyId: string, reporterId = 'U9'): Promise<void> {
+    await reports.file({
+      replyId,
+      platform: 'slack',
+      workspaceId: 'T1',
+      reporterId,
+      source: 'reaction',
+      signal: 'bad',
+    });
+  }
 
-describe('ReplyLog', () => {
   it('records a snapshot with every message it occupies, and finds it by each of them', async () => {
     const snap = snapshot({
       threadId: '1700000000.000100',

@@ -1,14 +1,12 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, expect, it } from 'vitest';
 import { HeedError } from '../../../src/core/errors.js';
 import { ReplyLog } from '../../../src/core/storage/reply-log.js';
 import { ReportStore } from '../../../src/core/storage/report-store.js';
 import type { FileReportInput } from '../../../src/core/storage/report-store.js';
-import { openTempDatabase } from '../../support/temp-db.js';
-import type { TempDatabase } from '../../support/temp-db.js';
+import { eachBackend } from '../../support/test-databases.js';
 import { person, snapshot, testClock } from './fixtures.js';
 import type { TestClock } from './fixtures.js';
 
-let temp: TempDatabase;
 let clock: TestClock;
 let reports: ReportStore;
 let replyId: string;
@@ -26,17 +24,15 @@ function input(overrides: Partial<FileReportInput> = {}): FileReportInput {
   };
 }
 
-beforeEach(async () => {
-  temp = await openTempDatabase();
-  clock = testClock();
-  const log = new ReplyLog(temp.db, clock.now);
-  replyId = await log.record(snapshot(), ['m1']);
-  otherReplyId = await log.record(snapshot(), ['m2']);
-  reports = new ReportStore(temp.db, clock.now);
-});
-afterEach(() => temp.cleanup());
+eachBackend('ReportStore', (database) => {
+  beforeEach(async () => {
+    clock = testClock();
+    const log = new ReplyLog(database(), clock.now);
+    replyId = await log.record(snapshot(), ['m1']);
+    otherReplyId = await log.record(snapshot(), ['m2']);
+    reports = new ReportStore(database(), clock.now);
+  });
 
-describe('ReportStore', () => {
   it('files a new open report', async () => {
     const { report, isNew } = await reports.file(input({ note: '  ignored my word limit  ' }));
     expect(isNew).toBe(true);
@@ -124,7 +120,8 @@ describe('ReportStore', () => {
   });
 
   it('refuses a report on a reply that does not exist', async () => {
-    await expect(reports.file(input({ replyId: 'missing' }))).rejects.toThrow(/FOREIGN KEY/);
+    // The driver's words: SQLite says FOREIGN KEY, PostgreSQL foreign key.
+    await expect(reports.file(input({ replyId: 'missing' }))).rejects.toThrow(/foreign key/i);
   });
 
   it('lists newest first with status, signal, since and limit filters', async () => {
@@ -175,7 +172,7 @@ describe('ReportStore', () => {
     clock.advanceMs(1);
     await reports.file(input({ reporterId: 'U1', replyId: otherReplyId }));
     await reports.file(input({ reporterId: 'U2' }));
-    const elsewhere = await new ReplyLog(temp.db, clock.now).record(snapshot({ workspaceId: 'T2' }), ['m1']);
+    const elsewhere = await new ReplyLog(database(), clock.now).record(snapshot({ workspaceId: 'T2' }), ['m1']);
     await reports.file(input({ reporterId: 'U1', workspaceId: 'T2', replyId: elsewhere }));
 
     expect((await reports.forReporter(person('U1'), 10)).map((r) => r.replyId)).toEqual([otherReplyId, replyId]);
