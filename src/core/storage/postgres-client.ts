@@ -243,7 +243,13 @@ function transactionExecutor(connection: pg.PoolClient): SqlExecutor {
 }
 
 async function allOn<Row>(on: Queryable, sql: string, params?: SqlParams): Promise<Row[]> {
-  const result = await on.query(queryConfig(sql, params));
+  const result = await on.query<Record<string, unknown>>(queryConfig(sql, params));
+  for (const row of result.rows) {
+    for (const key in row) {
+      const value = row[key];
+      if (typeof value === 'string') row[key] = decodeText(value);
+    }
+  }
   return result.rows as Row[];
 }
 
@@ -254,7 +260,8 @@ async function getOn<Row>(on: Queryable, sql: string, params?: SqlParams): Promi
 
 async function valueOn<T extends SqlValue>(on: Queryable, sql: string, params?: SqlParams): Promise<T | undefined> {
   const result = await on.query<SqlValue[]>({ ...queryConfig(sql, params), rowMode: 'array' });
-  return result.rows[0]?.[0] as T | undefined;
+  const value = result.rows[0]?.[0];
+  return (typeof value === 'string' ? decodeText(value) : value) as T | undefined;
 }
 
 async function runOn(on: Queryable, sql: string, params?: SqlParams): Promise<SqlRunResult> {
@@ -271,14 +278,31 @@ function bindValues(sql: string, translated: Translated, params: SqlParams | und
   if (params === undefined) return [];
   if (isPositional(params)) {
     if (translated.names.length > 0) throw placeholderError(sql, 'it names @parameters but was given an array');
-    return [...params];
+    return params.map(encodeText);
   }
   if (translated.positional > 0) throw placeholderError(sql, 'it has ? placeholders but was given named parameters');
   return translated.names.map((name) => {
     const value = params[name];
     if (value === undefined) throw placeholderError(sql, `the parameters have no "${name}" for @${name}`);
-    return value;
+    return encodeText(value);
   });
+}
+
+/**
+ * PostgreSQL text cannot hold U+0000, which SQLite stores like any other character. So that any text
+ * round-trips on both, a bound string's U+0000 is stored as U+FFFF "0" (and a U+FFFF, a noncharacter no
+ * real text carries, as U+FFFF U+FFFF), and read back the other way. Text without either is unchanged.
+ */
+function encodeText(value: SqlValue): SqlValue {
+  if (typeof value !== 'string' || !(value.includes('\u0000') || value.includes('\uFFFF'))) return value;
+  // U+FFFF first, so that the ones the second step writes are not doubled.
+  return value.replaceAll('\uFFFF', '\uFFFF\uFFFF').replaceAll('\u0000', '\uFFFF0');
+}
+
+/** The text {@link encodeText} was given. */
+function decodeText(value: string): string {
+  if (!value.includes('\uFFFF')) return value;
+  return value.replace(/\uFFFF([0\uFFFF])/g, (_match, ch: string) => (ch === '0' ? '\u0000' : '\uFFFF'));
 }
 
 function isPositional(params: SqlParams): params is readonly SqlValue[] {

@@ -2,8 +2,10 @@ import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { InstructionStore } from '../../../src/core/storage/instruction-store.js';
 import type { InstructionChange, ScopeKey } from '../../../src/core/storage/instruction-store.js';
+import { openDatabase } from '../../../src/core/storage/database.js';
 import { openTempDatabase } from '../../support/temp-db.js';
 import type { TempDatabase } from '../../support/temp-db.js';
+import { eachBackend } from '../../support/test-databases.js';
 import { testClock } from './fixtures.js';
 import type { TestClock } from './fixtures.js';
 
@@ -20,18 +22,15 @@ function change(overrides: Partial<InstructionChange> = {}): InstructionChange {
   };
 }
 
-let temp: TempDatabase;
-let clock: TestClock;
-let store: InstructionStore;
+eachBackend('InstructionStore', (database) => {
+  let clock: TestClock;
+  let store: InstructionStore;
 
-beforeEach(async () => {
-  temp = await openTempDatabase();
-  clock = testClock();
-  store = new InstructionStore(temp.db, clock.now);
-});
-afterEach(() => temp.cleanup());
+  beforeEach(() => {
+    clock = testClock();
+    store = new InstructionStore(database(), clock.now);
+  });
 
-describe('InstructionStore', () => {
   it('has no current version for a scope never written', async () => {
     expect(await store.current(alice)).toBeUndefined();
     expect(await store.history(alice, 10)).toEqual([]);
@@ -148,9 +147,22 @@ describe('InstructionStore', () => {
       { numRuns: 100 },
     );
   });
+});
+
+// Two connections on one SQLite file: PostgreSQL has no file to open twice.
+describe('InstructionStore on a SQLite file', () => {
+  let temp: TempDatabase;
+  let clock: TestClock;
+  let store: InstructionStore;
+
+  beforeEach(async () => {
+    temp = await openTempDatabase();
+    clock = testClock();
+    store = new InstructionStore(temp.db, clock.now);
+  });
+  afterEach(() => temp.cleanup());
 
   it('gives a second connection on the same file the next version, never the same one', async () => {
-    const { openDatabase } = await import('../../../src/core/storage/database.js');
     const other = await openDatabase(temp.path);
     try {
       const otherStore = new InstructionStore(other, clock.now);

@@ -64,6 +64,21 @@ describe('PostgresClient', () => {
       const data = await sql.value<Uint8Array>('SELECT data FROM blobs WHERE id = 1');
       expect([...(data ?? [])]).toEqual([0, 1, 255]);
     });
+
+    it('round-trips U+0000 (which PostgreSQL text refuses) and U+FFFF, in get, all and value, in and out of transactions', async () => {
+      const texts = ['a\u0000b', '\u0000\u0000', '\uFFFF0', '\uFFFF\u0000\uFFFF', 'plain'];
+      for (const name of texts) await sql.run('INSERT INTO items (name) VALUES (@name)', { name });
+      expect((await sql.all<{ name: string }>('SELECT name FROM items ORDER BY id')).map((row) => row.name)).toEqual(
+        texts,
+      );
+      for (const name of texts) expect(await sql.value('SELECT name FROM items WHERE name = ?', [name])).toBe(name);
+      expect(await sql.transaction((tx) => tx.get('SELECT name FROM items WHERE name = ?', ['a\u0000b']))).toEqual({
+        name: 'a\u0000b',
+      });
+      // Stored escaped, one character per U+0000 or U+FFFF more; text without either is stored as it is.
+      expect(await sql.value('SELECT length(name) FROM items WHERE name = ?', ['a\u0000b'])).toBe(4);
+      expect(await sql.value("SELECT count(*) FROM items WHERE name = 'plain'")).toBe(1);
+    });
   });
 
   describe('row shape', () => {
