@@ -5,6 +5,7 @@ import { MessageClaims } from '../../../src/core/storage/message-claims.js';
 import type { SqlClient, SqlExecutor } from '../../../src/core/storage/sql.js';
 import { openTempDatabase } from '../../support/temp-db.js';
 import type { TempDatabase } from '../../support/temp-db.js';
+import { eachBackend } from '../../support/test-databases.js';
 import { messageRef, testClock } from './fixtures.js';
 import type { TestClock } from './fixtures.js';
 
@@ -16,11 +17,6 @@ interface ClaimRow {
   completed_at: string | null;
 }
 
-let temp: TempDatabase;
-let clock: TestClock;
-let claims: MessageClaims;
-const others: SqlClient[] = [];
-
 function row(db: SqlExecutor, messageId: string): Promise<ClaimRow | undefined> {
   return db.get<ClaimRow>(
     'SELECT owner, status, reply_id, claimed_at, completed_at FROM message_claims WHERE message_id = ?',
@@ -28,29 +24,21 @@ function row(db: SqlExecutor, messageId: string): Promise<ClaimRow | undefined> 
   );
 }
 
-async function secondConnection(): Promise<SqlClient> {
-  const db = await openDatabase(temp.path);
-  others.push(db);
-  return db;
-}
+eachBackend('MessageClaims', (database) => {
+  let clock: TestClock;
+  let claims: MessageClaims;
 
-beforeEach(async () => {
-  temp = await openTempDatabase();
-  clock = testClock();
-  claims = new MessageClaims(temp.db, clock.now);
-});
-afterEach(async () => {
-  for (const db of others.splice(0)) await db.close();
-  await temp.cleanup();
-});
+  beforeEach(() => {
+    clock = testClock();
+    claims = new MessageClaims(database(), clock.now);
+  });
 
-describe('MessageClaims', () => {
   it('claims a new message once; a second delivery is a duplicate', async () => {
     const ref = messageRef('1700000000.000100');
     expect(await claims.claim(ref, 'proc-a')).toBe('claimed');
     expect(await claims.claim(ref, 'proc-a')).toBe('duplicate');
     expect(await claims.claim(ref, 'proc-b')).toBe('duplicate');
-    expect(await row(temp.db, ref.messageId)).toEqual({
+    expect(await row(database(), ref.messageId)).toEqual({
       owner: 'proc-a',
       status: 'in_flight',
       reply_id: null,
@@ -72,7 +60,7 @@ describe('MessageClaims', () => {
     await claims.claim(ref, 'a');
     clock.advanceMs(2500);
     await claims.complete(ref, 'reply-1');
-    expect(await row(temp.db, '1')).toMatchObject({
+    expect(await row(database(), '1')).toMatchObject({
       status: 'done',
       reply_id: 'reply-1',
       completed_at: '2026-03-01T12:00:02.500Z',
@@ -84,7 +72,7 @@ describe('MessageClaims', () => {
     const ref = messageRef('1');
     await claims.claim(ref, 'a');
     await claims.release(ref);
-    expect(await row(temp.db, '1')).toBeUndefined();
+    expect(await row(database(), '1')).toBeUndefined();
     expect(await claims.claim(ref, 'a')).toBe('claimed');
   });
 
@@ -121,7 +109,7 @@ describe('MessageClaims', () => {
 
     clock.advanceMs(2);
     expect(await claims.claim(ref, 'new')).toBe('claimed');
-    expect(await row(temp.db, 'leased')).toMatchObject({ owner: 'new', status: 'in_flight' });
+    expect(await row(database(), 'leased')).toMatchObject({ owner: 'new', status: 'in_flight' });
     // Taken over once: the next delivery is a duplicate again; a done claim never expires.
     expect(await claims.claim(ref, 'other')).toBe('duplicate');
     expect(await claims.claim(messageRef('old-done'), 'new')).toBe('duplicate');
@@ -131,10 +119,47 @@ describe('MessageClaims', () => {
   it('takes over a claim an older Heed marked abandoned, or left without a lease', async () => {
     await claims.claim(messageRef('abandoned'), 'old');
     await claims.claim(messageRef('no-lease'), 'old');
-    await temp.db.run("UPDATE message_claims SET status = 'abandoned' WHERE message_id = 'abandoned'");
-    await temp.db.run("UPDATE message_claims SET lease_until = NULL WHERE message_id = 'no-lease'");
+    await database().run("UPDATE message_claims SET status = 'abandoned' WHERE message_id = 'abandoned'");
+    await database().run("UPDATE message_claims SET lease_until = NULL WHERE message_id = 'no-lease'");
     expect(await claims.claim(messageRef('abandoned'), 'new')).toBe('claimed');
     expect(await claims.claim(messageRef('no-lease'), 'new')).toBe('claimed');
+  });
+
+  it('purges claims older than the retention period', async () => {
+    await claims.claim(messageRef('old'), 'a');
+    await claims.complete(messageRef('old'), null);
+    clock.advanceDays(20);
+    await claims.claim(messageRef('recent'), 'a');
+    clock.advanceDays(15);
+
+    expect(await claims.purge(30)).toBe(1);
+    expect(await row(database(), 'old')).toBeUndefined();
+    expect(await row(database(), 'recent')).toBeDefined();
+    expect(await claims.purge(30)).toBe(0);
+  });
+});
+
+// Two connections on one SQLite file (and threads racing on it): PostgreSQL has no file to open twice.
+describe('MessageClaims on a SQLite file', () => {
+  let temp: TempDatabase;
+  let clock: TestClock;
+  let claims: MessageClaims;
+  const others: SqlClient[] = [];
+
+  async function secondConnection(): Promise<SqlClient> {
+    const db = await openDatabase(temp.path);
+    others.push(db);
+    return db;
+  }
+
+  beforeEach(async () => {
+    temp = await openTempDatabase();
+    clock = testClock();
+    claims = new MessageClaims(temp.db, clock.now);
+  });
+  afterEach(async () => {
+    for (const db of others.splice(0)) await db.close();
+    await temp.cleanup();
   });
 
   it('never lets two connections on the same file both claim a message', async () => {
@@ -213,43 +238,30 @@ describe('MessageClaims', () => {
     );
   });
 
-  it('purges claims older than the retention period', async () => {
-    await claims.claim(messageRef('old'), 'a');
-    await claims.complete(messageRef('old'), null);
-    clock.advanceDays(20);
-    await claims.claim(messageRef('recent'), 'a');
-    clock.advanceDays(15);
-
-    expect(await claims.purge(30)).toBe(1);
-    expect(await row(temp.db, 'old')).toBeUndefined();
-    expect(await row(temp.db, 'recent')).toBeDefined();
-    expect(await claims.purge(30)).toBe(0);
-  });
-});
-
-describe('MessageClaims across threads', () => {
-  it('gives each message to exactly one of several workers racing on the same file', async () => {
-    const { Worker } = await import('node:worker_threads');
-    const workers = 4;
-    const messages = 300;
-    const gate = new Int32Array(new SharedArrayBuffer(8));
-    const script = new URL('./claim-worker.ts', import.meta.url).href;
-    const bootstrap = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(script)}); });`;
-    const results = await Promise.all(
-      Array.from({ length: workers }, (_, i) => {
-        // Workers do not inherit vitest's TypeScript transform; tsx's loader is registered inside each one.
-        const worker = new Worker(bootstrap, {
-          eval: true,
-          workerData: { path: temp.path, owner: `worker-${i}`, messages, gate, workers },
-        });
-        return new Promise<number[]>((resolve, reject) => {
-          worker.once('message', resolve);
-          worker.once('error', reject);
-          worker.once('exit', (code) => code !== 0 && reject(new Error(`worker exited with ${code}`)));
-        });
-      }),
-    );
-    const all = results.flat().sort((a, b) => a - b);
-    expect(all).toEqual(Array.from({ length: messages }, (_, i) => i));
+  describe('across threads', () => {
+    it('gives each message to exactly one of several workers racing on the same file', async () => {
+      const { Worker } = await import('node:worker_threads');
+      const workers = 4;
+      const messages = 300;
+      const gate = new Int32Array(new SharedArrayBuffer(8));
+      const script = new URL('./claim-worker.ts', import.meta.url).href;
+      const bootstrap = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(script)}); });`;
+      const results = await Promise.all(
+        Array.from({ length: workers }, (_, i) => {
+          // Workers do not inherit vitest's TypeScript transform; tsx's loader is registered inside each one.
+          const worker = new Worker(bootstrap, {
+            eval: true,
+            workerData: { path: temp.path, owner: `worker-${i}`, messages, gate, workers },
+          });
+          return new Promise<number[]>((resolve, reject) => {
+            worker.once('message', resolve);
+            worker.once('error', reject);
+            worker.once('exit', (code) => code !== 0 && reject(new Error(`worker exited with ${code}`)));
+          });
+        }),
+      );
+      const all = results.flat().sort((a, b) => a - b);
+      expect(all).toEqual(Array.from({ length: messages }, (_, i) => i));
+    });
   });
 });
