@@ -1,8 +1,7 @@
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import BetterSqlite3 from 'better-sqlite3';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { ChatMessage } from '../../../src/core/prompt/chat-message.js';
 import { renderExportLine, renderReport } from '../../../src/cli/report-views.js';
 import { DEFAULT_MIGRATIONS_DIR, openDatabase } from '../../../src/core/storage/database.js';
@@ -12,31 +11,13 @@ import { ReportStore } from '../../../src/core/storage/report-store.js';
 import { PIECE_MIN_LENGTH } from '../../../src/core/storage/snapshot-pieces.js';
 import { startFakeOpenAI } from '../../support/fake-openai.js';
 import { recordingSink } from '../../support/recording-sink.js';
-import { openTempDatabase, tempDbPath, type TempDatabase } from '../../support/temp-db.js';
+import { tempDbPath } from '../../support/temp-db.js';
 import { createTestCore } from '../../support/test-core.js';
+import { eachBackend, freshDatabase } from '../../support/test-databases.js';
 import { snapshot, testClock, type TestClock } from './fixtures.js';
-
-let temp: TempDatabase;
-let clock: TestClock;
-let log: ReplyLog;
-
-beforeEach(async () => {
-  temp = await openTempDatabase();
-  clock = testClock();
-  log = new ReplyLog(temp.db, clock.now);
-});
-afterEach(() => temp.cleanup());
 
 const SYSTEM = `You are Heed. ${'Follow the operator rules, then the person\u2019s own instructions. '.repeat(40)}`;
 const ANA_ABOUT = `about Ana: ${'Ana works on the payments team in Lisbon. '.repeat(5)}`;
-
-function pieces(): Promise<Array<{ content: string; refs: number }>> {
-  return temp.db.all<{ content: string; refs: number }>('SELECT content, refs FROM snapshot_pieces');
-}
-
-async function storedJson(id: string): Promise<string> {
-  return (await temp.db.value<string>('SELECT messages_json FROM replies WHERE id = ?', [id])) ?? '';
-}
 
 /** A thread's n-th reply for `asker`: the system prompt, every earlier turn, the new question. */
 function threadReply(asker: string, turn: number, system = SYSTEM): { messages: ChatMessage[] } {
@@ -54,7 +35,23 @@ function threadReply(asker: string, turn: number, system = SYSTEM): { messages: 
   return { messages: [{ role: 'system', content: system }, ...history, { role: 'user', content: `question ${turn}` }] };
 }
 
-describe('snapshot await pieces (content-addressed snapshots)', () => {
+eachBackend('snapshot pieces (content-addressed snapshots)', (database) => {
+  let clock: TestClock;
+  let log: ReplyLog;
+
+  beforeEach(() => {
+    clock = testClock();
+    log = new ReplyLog(database(), clock.now);
+  });
+
+  function pieces(): Promise<Array<{ content: string; refs: number }>> {
+    return database().all<{ content: string; refs: number }>('SELECT content, refs FROM snapshot_pieces');
+  }
+
+  async function storedJson(id: string): Promise<string> {
+    return (await database().value<string>('SELECT messages_json FROM replies WHERE id = ?', [id])) ?? '';
+  }
+
   it('GIVEN replies sharing a system prompt and a thread THEN pieces stored once, read back exactly', async () => {
     const ids: string[] = [];
     const snaps = [0, 1, 2, 3].map((turn) =>
@@ -86,16 +83,16 @@ describe('snapshot await pieces (content-addressed snapshots)', () => {
       { role: 'system', content: SYSTEM },
       { role: 'user', content: 'old question' },
     ];
-    await temp.db.run('UPDATE replies SET messages_json = ? WHERE id = ?', [JSON.stringify(inline), id]);
+    await database().run('UPDATE replies SET messages_json = ? WHERE id = ?', [JSON.stringify(inline), id]);
     expect((await log.get(id))?.messages).toEqual(inline);
   });
 
   it('GIVEN a snapshot with pieces and one inline (pre-005) THEN reports show and export print the same', async () => {
-    const reports = new ReportStore(temp.db, clock.now);
+    const reports = new ReportStore(database(), clock.now);
     const snap = snapshot({ askerId: 'U_ANA', threadId: 'T-1', ...threadReply('Ana', 2) });
     const withPieces = await log.record(snap, ['m1']);
     const inline = await log.record(snap, ['m2']);
-    await temp.db.run('UPDATE replies SET messages_json = ? WHERE id = ?', [JSON.stringify(snap.messages), inline]);
+    await database().run('UPDATE replies SET messages_json = ? WHERE id = ?', [JSON.stringify(snap.messages), inline]);
     const file = async (replyId: string) =>
       await reports.file({
         replyId,
@@ -136,7 +133,10 @@ describe('snapshot await pieces (content-addressed snapshots)', () => {
     expect(await log.rewriteMessages('no-such-reply', redacted)).toBe(false);
     expect(await pieces()).toEqual([{ content: SYSTEM, refs: 1 }]);
   });
+});
 
+// Opens a SQLite file on a hand-made directory of SQLite migration files.
+describe('snapshot pieces migrations (sqlite)', () => {
   it('GIVEN only migrations 001 and 005 THEN both apply in order despite the gap', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'heed-migrations-'));
     const other = tempDbPath();
@@ -155,38 +155,48 @@ describe('snapshot await pieces (content-addressed snapshots)', () => {
 });
 
 describe('forget-me and snapshot pieces', () => {
-  it('GIVEN forget-me THEN no piece only the person\u2019s replies named is left; every count matches', async () => {
-    const model = await startFakeOpenAI();
-    const heed = await createTestCore({ openaiUrl: model.url, env: { HEED_RATE_LIMIT_PER_MINUTE: '0' } });
-    try {
-      const place = { platform: 'slack', workspaceId: 'T1', channelId: 'C1', threadId: 'T-1' } as const;
-      const ana = { ...place, userId: 'U_ANA', isPlatformAdmin: false };
-      await heed.core.command(ana, `about ${ANA_ABOUT}`);
-      const question = `How do I rotate the payment keys? ${'Without downtime, please, for every service. '.repeat(3)}`;
-      await heed.core.respond(
-        { ...place, messageId: 'm1', userId: 'U_ANA', userName: 'Ana', text: question, history: [] },
-        recordingSink(),
-      );
-      const history: HistoryMessage[] = [
-        { role: 'user', speaker: 'Ana', text: question },
-        { role: 'assistant', text: 'Rotate them from the admin console first, one service at a time. '.repeat(3) },
-      ];
-      await heed.core.respond(
-        { ...place, messageId: 'm2', userId: 'U_BO', userName: 'Bo', text: 'and me?', history },
-        recordingSink(),
-      );
-
-      const db = new BetterSqlite3(heed.dbPath, { readonly: true });
+  it.each(['sqlite', 'postgres'] as const)(
+    'GIVEN forget-me on %s THEN no piece only the person\u2019s replies named is left; every count matches',
+    async (dialect) => {
+      // A whole core on a fresh database of this backend, read beside it through a client of its own.
+      const database = await freshDatabase(dialect);
+      const model = await startFakeOpenAI();
+      const heed = await createTestCore({
+        openaiUrl: model.url,
+        env: {
+          HEED_RATE_LIMIT_PER_MINUTE: '0',
+          ...(dialect === 'postgres' ? { DATABASE_URL: database.url } : { DATABASE_PATH: database.url }),
+        },
+      });
       try {
-        const stored = () =>
-          db.prepare<[], { id: string; content: string; refs: number }>('SELECT * FROM snapshot_pieces').all();
-        expect(stored().some((piece) => piece.content.includes('Ana works on the payments team'))).toBe(true);
+        const place = { platform: 'slack', workspaceId: 'T1', channelId: 'C1', threadId: 'T-1' } as const;
+        const ana = { ...place, userId: 'U_ANA', isPlatformAdmin: false };
+        await heed.core.command(ana, `about ${ANA_ABOUT}`);
+        const question = `How do I rotate the payment keys? ${'Without downtime, please, for every service. '.repeat(3)}`;
+        await heed.core.respond(
+          { ...place, messageId: 'm1', userId: 'U_ANA', userName: 'Ana', text: question, history: [] },
+          recordingSink(),
+        );
+        const history: HistoryMessage[] = [
+          { role: 'user', speaker: 'Ana', text: question },
+          { role: 'assistant', text: 'Rotate them from the admin console first, one service at a time. '.repeat(3) },
+        ];
+        await heed.core.respond(
+          { ...place, messageId: 'm2', userId: 'U_BO', userName: 'Bo', text: 'and me?', history },
+          recordingSink(),
+        );
+
+        const db = database.client;
+        const stored = () => db.all<{ id: string; content: string; refs: number }>('SELECT * FROM snapshot_pieces');
+        expect((await stored()).some((piece) => piece.content.includes('Ana works on the payments team'))).toBe(true);
 
         expect(await heed.core.confirmForgetMe(ana)).toMatchObject({ kind: 'forgotten', replies: 1 });
 
-        const left = stored();
+        const left = await stored();
         expect(left.some((piece) => piece.content.includes('Ana works on the payments team'))).toBe(false);
-        const snapshots = db.prepare<[], string>('SELECT messages_json FROM replies').pluck().all();
+        const snapshots = (await db.all<{ messages_json: string }>('SELECT messages_json FROM replies')).map(
+          (row) => row.messages_json,
+        );
         expect(snapshots).toHaveLength(1);
         // Every piece left is named by exactly as many replies as it counts, and by at least one.
         for (const piece of left) {
@@ -195,11 +205,10 @@ describe('forget-me and snapshot pieces', () => {
           expect(naming).toBeGreaterThan(0);
         }
       } finally {
-        db.close();
+        await heed.close();
+        await model.close();
+        await database.drop();
       }
-    } finally {
-      await heed.close();
-      await model.close();
-    }
-  });
+    },
+  );
 });
