@@ -94,8 +94,7 @@ export class SlackProbe {
 
 /** The current health of the core and of Slack, in full. */
 export async function healthReport(core: HeedCore, probe: SlackProbe, inFlight: number): Promise<HealthReport> {
-  const database = core.health().database;
-  const slack = await probe.check();
+  const [{ database }, slack] = await Promise.all([core.health(), probe.check()]);
   return { ok: database === 'ok' && slack === 'ok', database, slack, inFlight };
 }
 
