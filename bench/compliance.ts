@@ -221,7 +221,7 @@ async function endToEnd(checkedPath: string, plainPath: string): Promise<{ check
   }
   for (const core of [checkedCore, plainCore]) {
     await core.drain(5000);
-    core.close();
+    await core.close();
   }
   await model.close();
   return { checked, plain };

@@ -180,7 +180,7 @@ async function main(): Promise<void> {
   writeFileSync(new URL('./results/core.json', import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
 
   await core.drain(5000);
-  core.close();
+  await core.close();
   await model.close();
   rmSync(dir, { recursive: true, force: true });
 }

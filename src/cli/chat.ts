@@ -211,7 +211,7 @@ async function main(): Promise<void> {
     }
   }
   await core.drain(5000);
-  core.close();
+  await core.close();
 }
 
 await runEntry(main, 'The chat could not start');
