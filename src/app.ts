@@ -7,7 +7,13 @@ import { Heed } from './core/heed.js';
 import type { Logger } from './core/logger.js';
 import { ModelClient } from './core/model/model-client.js';
 import { PromptAssembler } from './core/prompt/prompt-assembler.js';
-import { deploymentSecret, InstructionStore, openDatabase, type Database } from './core/storage/index.js';
+import {
+  connectDatabase,
+  deploymentSecret,
+  InstructionStore,
+  type SqlClient,
+  type SqlExecutor,
+} from './core/storage/index.js';
 
 /** The model client for the configured endpoint. */
 export function modelFromConfig(config: Config, logger: Logger): ModelClient {
@@ -26,7 +32,7 @@ export function modelFromConfig(config: Config, logger: Logger): ModelClient {
 }
 
 /** The bot's prompt assembly over `db`, for tools outside the core that must build exactly its prompts (replay). */
-export function promptsFromConfig(config: Config, db: Database): PromptAssembler {
+export async function promptsFromConfig(config: Config, db: SqlExecutor): Promise<PromptAssembler> {
   const now = () => new Date();
   return new PromptAssembler(
     new InstructionStore(db, now),
@@ -34,16 +40,35 @@ export function promptsFromConfig(config: Config, db: Database): PromptAssembler
       basePrompt: config.HEED_BASE_PROMPT,
       contextTokens: config.MODEL_CONTEXT_TOKENS,
       maxOutputTokens: config.OPENAI_MAX_OUTPUT_TOKENS,
-      fenceKey: config.HEED_FENCE_SECRET ?? deploymentSecret(db, 'fence', now),
+      fenceKey: config.HEED_FENCE_SECRET ?? (await deploymentSecret(db, 'fence', now)),
     },
     now,
   );
 }
 
-/** Open the database and the model client from the configuration, and start the core. */
-export function heedFromConfig(config: Config, logger: Logger): Heed {
-  const db = openDatabase(config.DATABASE_PATH, { busyTimeoutMs: config.DATABASE_BUSY_TIMEOUT_MS });
-  return new Heed({
+/**
+ * Open the database (PostgreSQL at DATABASE_URL, else SQLite at DATABASE_PATH) and the model client from
+ * the configuration, and start the core. The database is closed again if the core cannot start.
+ */
+export async function heedFromConfig(config: Config, logger: Logger): Promise<Heed> {
+  const db = await connectDatabase(
+    { url: config.DATABASE_URL, path: config.DATABASE_PATH },
+    {
+      busyTimeoutMs: config.DATABASE_BUSY_TIMEOUT_MS,
+      // An idle pooled connection that fails is replaced by the pool; it must not stop the process.
+      onError: (error) => logger.error({ err: error }, 'a pooled database connection failed'),
+    },
+  );
+  try {
+    return await startHeed(config, logger, db);
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+}
+
+async function startHeed(config: Config, logger: Logger, db: SqlClient): Promise<Heed> {
+  const core = await Heed.create({
     db,
     logger,
     model: modelFromConfig(config, logger),
@@ -65,5 +90,6 @@ export function heedFromConfig(config: Config, logger: Logger): Heed {
       compliance: config.HEED_COMPLIANCE,
       checkExtractor: config.HEED_CHECK_EXTRACTOR,
     },
-  }).start();
+  });
+  return core.start();
 }

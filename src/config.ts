@@ -45,6 +45,13 @@ export const DEFAULT_BASE_PROMPT =
 
 /** The schema of every environment variable Heed reads; `.env.example` mirrors it. */
 export const configSchema = z.object({
+  /** PostgreSQL shared by every replica; SQLite at DATABASE_PATH when unset. Holds a password: never shown. */
+  DATABASE_URL: z
+    .string()
+    .trim()
+    .regex(/^postgres(?:ql)?:\/\//, { message: 'expects a URL starting with postgres:// or postgresql://' })
+    .or(z.literal('').transform(() => undefined))
+    .optional(),
   DATABASE_PATH: z.string().trim().min(1).default('./data/heed.db'),
   DATABASE_BUSY_TIMEOUT_MS: intIn(0, 600_000, 5000),
   LOG_LEVEL: z
@@ -157,9 +164,12 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   const name = String(issue?.path[0] ?? 'configuration');
   const value = cleaned[name] ?? '';
   // The line lands in terminals, CI logs and support tickets: a key pasted into the wrong variable stays out.
-  const got = looksLikeSecret(value)
-    ? 'got a value that looks like a secret, not shown'
-    : `got ${JSON.stringify(value)}`;
+  const got =
+    name === 'DATABASE_URL'
+      ? 'got a value not shown, as it may hold a password'
+      : looksLikeSecret(value)
+        ? 'got a value that looks like a secret, not shown'
+        : `got ${JSON.stringify(value)}`;
   throw new ConfigError(`${name}: ${issue?.message ?? 'is not valid'} (${got})`);
 }
 

@@ -26,7 +26,7 @@ async function startAdapters(
   config: Config,
   logger: Logger,
 ): Promise<{ running: Running[]; shutdown: (signal: string) => Promise<void> }> {
-  const core = heedFromConfig(config, logger);
+  const core = await heedFromConfig(config, logger);
   const running: Running[] = [];
   try {
     // Each platform's SDK is loaded only when it is configured: discord.js alone is about 30 MB resident.
@@ -42,7 +42,7 @@ async function startAdapters(
     }
   } catch (error) {
     await Promise.allSettled(running.map((adapter) => adapter.stop()));
-    core.close();
+    await core.close();
     throw error;
   }
   if (!core.modelConfigured) {
@@ -62,7 +62,7 @@ async function startAdapters(
     ]);
     if (unfinished > 0)
       logger.warn({ unfinished }, 'replies still running after the shutdown deadline and grace period');
-    core.close();
+    await core.close();
     logger.info('stopped');
   };
   return { running, shutdown };

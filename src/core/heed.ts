@@ -15,13 +15,13 @@ import { forgetMe } from './privacy/forget-me.js';
 import { forgetEverywhere } from './profile/forget-linked.js';
 import type { PromptAssembler } from './prompt/prompt-assembler.js';
 import { whyAnswer } from './reply/why.js';
-import { databaseHealth, type RequestRef } from './storage/index.js';
+import { databaseHealth, deploymentSecret, type RequestRef } from './storage/index.js';
 import type * as T from './types.js';
 import { wireCore, type CoreParts, type HeedOptions } from './wiring.js';
 
 export type { HeedOptions, HeedSettings } from './wiring.js';
 
-/** Heed's core. Call `start()` before use and `drain()` then `close()` to stop. */
+/** Heed's core. Build it with `Heed.create`, call `start()` before use and `drain()` then `close()` to stop. */
 export class Heed implements HeedCore {
   /** Identifies this process's claims, so a restart can take over what a dead process left in flight. */
   readonly owner = randomUUID();
@@ -29,16 +29,26 @@ export class Heed implements HeedCore {
   private readonly parts: CoreParts;
   private closed = false;
 
-  constructor(private readonly options: HeedOptions) {
-    this.parts = wireCore(options, this.owner);
+  private constructor(
+    private readonly options: HeedOptions,
+    fenceKey: string,
+  ) {
+    this.parts = wireCore(options, this.owner, fenceKey);
     this.prompts = this.parts.prompts;
   }
 
-  /** Take over replies a dead process left in flight, and start the retention purge. */
-  start(): this {
-    const abandoned = this.parts.claims.abandonInFlight(this.owner);
+  /** A core over `options.db`; the fences' secret is read from (or first written to) the database if not set. */
+  static async create(options: HeedOptions): Promise<Heed> {
+    const fenceKey =
+      options.settings.fenceSecret ?? (await deploymentSecret(options.db, 'fence', options.now ?? (() => new Date())));
+    return new Heed(options, fenceKey);
+  }
+
+  /** Take over replies a dead process left in flight, and start the retention purge (its first run is awaited). */
+  async start(): Promise<this> {
+    const abandoned = await this.parts.claims.abandonInFlight(this.owner);
     if (abandoned > 0) this.options.logger.warn({ abandoned }, 'took over replies a previous process left unfinished');
-    this.parts.retention.start();
+    await this.parts.retention.start();
     return this;
   }
 
@@ -57,29 +67,22 @@ export class Heed implements HeedCore {
   }
 
   async command(actor: T.Actor, text: string): Promise<CommandResult> {
-    const result = this.parts.commands.execute(actor, text);
+    const result = await this.parts.commands.execute(actor, text);
     return withChecks(this.parts.compliance, actor, parseCommand(text), result);
   }
 
   async saveEditor(actor: T.Actor, input: T.EditorInput): Promise<EditorResult> {
-    const result = this.parts.commands.saveEditor(actor, input);
-    const checks = result.kind === 'editor_saved' ? this.parts.compliance.listFor(actor, 'you') : undefined;
+    const result = await this.parts.commands.saveEditor(actor, input);
+    const checks = result.kind === 'editor_saved' ? await this.parts.compliance.listFor(actor, 'you') : undefined;
     return result.kind === 'editor_saved' && checks ? { ...result, checks } : result;
   }
 
   async confirmForgetMe(actor: T.Actor): Promise<CommandResult> {
     // The checks-off choice goes first, so that forget-me's WAL checkpoint also covers its deletion.
-    this.parts.compliance.forget(actor);
-    const data = {
-      db: this.options.db,
-      instructions: this.parts.store,
-      replies: this.parts.replies,
-      reports: this.parts.reports,
-    };
+    await this.parts.compliance.forget(actor);
+    const data = { db: this.options.db };
     const names = actor.userName ? [actor.userName] : [];
-    return forgetMe(data, actor, this.options.logger, () =>
-      forgetEverywhere(data, this.parts.linking, this.parts.profiles, actor, names),
-    );
+    return forgetMe(data, actor, this.options.logger, () => forgetEverywhere(data, this.parts.linking, actor, names));
   }
 
   async report(signal: FeedbackSignal): Promise<T.ReportOutcome> {
@@ -94,35 +97,35 @@ export class Heed implements HeedCore {
     return this.parts.feedback.addNote(reportId, reporter, note);
   }
 
-  isHandled(message: T.MessageRef): boolean {
+  async isHandled(message: T.MessageRef): Promise<boolean> {
     try {
-      return this.parts.claims.isTaken(message);
+      return await this.parts.claims.isTaken(message);
     } catch {
       return false; // respond() will meet the same database problem and say so
     }
   }
 
-  claimRequest(request: RequestRef): boolean {
+  claimRequest(request: RequestRef): Promise<boolean> {
     return this.parts.requests.claim(request);
   }
 
-  isRateLimited(person: T.PersonRef): boolean {
+  isRateLimited(person: T.PersonRef): Promise<boolean> {
     return this.parts.responder.isRateLimited(person);
   }
 
-  isReply(target: T.MessageRef): boolean {
-    return this.parts.replies.findByMessage(target) !== undefined;
+  async isReply(target: T.MessageRef): Promise<boolean> {
+    return (await this.parts.replies.findByMessage(target)) !== undefined;
   }
 
-  hasRepliedInThread(channel: T.ChannelRef, threadId: string): boolean {
+  hasRepliedInThread(channel: T.ChannelRef, threadId: string): Promise<boolean> {
     return this.parts.replies.hasThread(channel, threadId);
   }
 
-  instructions(person: T.PersonRef): InstructionsView {
+  instructions(person: T.PersonRef): Promise<InstructionsView> {
     return this.parts.commands.view(person);
   }
 
-  recentReports(person: T.PersonRef, limit: number): ReportListItem[] {
+  recentReports(person: T.PersonRef, limit: number): Promise<ReportListItem[]> {
     return this.parts.feedback.recentReports(person, limit);
   }
 
@@ -141,7 +144,7 @@ export class Heed implements HeedCore {
 
   async why(target: T.MessageRef, person: T.PersonRef): Promise<CommandResult> {
     try {
-      return whyAnswer(
+      return await whyAnswer(
         { replies: this.parts.replies, applied: this.parts.appliedLog, store: this.parts.store },
         target,
         person,
@@ -161,7 +164,7 @@ export class Heed implements HeedCore {
     return this.parts.edits.decide(reportId, person, accept);
   }
 
-  health(): CoreHealth {
+  async health(): Promise<CoreHealth> {
     return this.closed ? { ok: false, database: 'closed' } : databaseHealth(this.options.db, this.options.logger);
   }
 
@@ -179,10 +182,10 @@ export class Heed implements HeedCore {
   }
 
   /** Stop timers and close the database. Call after `drain`. */
-  close(): void {
+  async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.parts.retention.stop();
-    this.options.db.close();
+    await this.options.db.close();
   }
 }

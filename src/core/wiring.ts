@@ -19,14 +19,13 @@ import { Responder } from './reply/responder.js';
 import { Retention } from './reply/retention.js';
 import {
   ComplianceStore,
-  deploymentSecret,
   InstructionStore,
   MessageClaims,
   ReplyLog,
   ReportStore,
   RequestClaims,
 } from './storage/index.js';
-import type { Database, InstructionVersions } from './storage/index.js';
+import type { InstructionVersions, SqlClient, SqlExecutor } from './storage/index.js';
 import type { ReplyCheckResult } from './compliance/reply-checks.js';
 import type * as T from './types.js';
 
@@ -55,7 +54,7 @@ export interface HeedSettings {
 }
 
 export interface HeedOptions {
-  db: Database;
+  db: SqlClient;
   logger: Logger;
   model: ModelClient;
   settings: HeedSettings;
@@ -83,8 +82,11 @@ export interface CoreParts {
   retention: Retention;
 }
 
-/** Build and connect the capabilities. `owner` identifies this process's message claims. */
-export function wireCore(options: HeedOptions, owner: string): CoreParts {
+/**
+ * Build and connect the capabilities. `owner` identifies this process's message claims; `fenceKey` is
+ * the prompt fences' secret (`settings.fenceSecret`, or the deployment's own read from the database).
+ */
+export function wireCore(options: HeedOptions, owner: string, fenceKey: string): CoreParts {
   const { db, logger, settings } = options;
   const now = options.now ?? (() => new Date());
   const store = new InstructionStore(db, now);
@@ -92,14 +94,13 @@ export function wireCore(options: HeedOptions, owner: string): CoreParts {
   const replies = new ReplyLog(db, now);
   const reports = new ReportStore(db, now);
   const requests = new RequestClaims(db, now, logger);
-  const fenceKey = settings.fenceSecret ?? deploymentSecret(db, 'fence', now);
   const profiles = new ProfileStore(db);
-  const linking = new Linking(profiles, store, now);
-  const scopeOf = (person: T.PersonRef) => linking.scopeOf(person);
+  const linking = new Linking(profiles, now);
+  const scopeOf = (person: T.PersonRef, sql?: SqlExecutor) => linking.scopeOf(person, sql);
   const prompts = new PromptAssembler(store, { ...settings, fenceKey }, now, scopeOf);
   const showApplied = settings.showApplied ?? 'with-instructions';
   const { instructionLimit: limit, admins, ratePerMinute } = settings;
-  const preview = (actor: T.Actor) => prompts.systemPromptFor(actor).prompt;
+  const preview = async (actor: T.Actor) => (await prompts.systemPromptFor(actor)).prompt;
   const checks = (actor: T.Actor, setting: 'on' | 'off' | undefined) => checksCommand(compliance, actor, setting);
   const commands = new InstructionCommands({
     store: store,
@@ -110,19 +111,14 @@ export function wireCore(options: HeedOptions, owner: string): CoreParts {
     checks,
     scopeOf,
     profile: {
-      setApplied: (actor, show) => {
-        profiles.setShowApplied(linking.settingsKey(actor), show, now());
+      setApplied: async (actor, show) => {
+        await profiles.setShowApplied(await linking.settingsKey(actor), show, now());
         return { kind: 'applied_set', show, mode: showApplied };
       },
       link: (actor, code) => (code === undefined ? linking.issue(actor) : linking.redeem(actor, code)),
       unlink: (actor) => linking.unlink(actor),
-      linkedPlatforms: (actor) => [
-        ...new Set(
-          linking
-            .identities(actor)
-            .slice(1)
-            .map((identity) => identity.platform),
-        ),
+      linkedPlatforms: async (actor) => [
+        ...new Set((await linking.identities(actor)).slice(1).map((identity) => identity.platform)),
       ],
     },
   });
@@ -184,7 +180,9 @@ export function wireCore(options: HeedOptions, owner: string): CoreParts {
     now,
     afterReply,
     checkReply,
-    applied: new AppliedLines(appliedLog, showApplied, (person) => profiles.showApplied(linking.settingsKey(person))),
+    applied: new AppliedLines(appliedLog, showApplied, async (person) =>
+      profiles.showApplied(await linking.settingsKey(person)),
+    ),
   });
   const retention = new Retention(replies, claims, settings.retentionDays, logger);
   return {

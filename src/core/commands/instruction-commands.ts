@@ -51,22 +51,22 @@ export interface InstructionCommandsOptions {
   /** People named in HEED_ADMINS, per platform, on top of each platform's own admins. */
   admins: Readonly<Partial<Record<Platform, readonly string[]>>>;
   /** The exact system prompt that would be sent for this actor in this channel. */
-  preview: (actor: Actor) => string;
+  preview: (actor: Actor) => Promise<string>;
   /** `checks [on|off]`: compliance answers it; without it, nothing is checked. */
-  checks?: (actor: Actor, setting: 'on' | 'off' | undefined) => CommandResult;
+  checks?: (actor: Actor, setting: 'on' | 'off' | undefined) => Promise<CommandResult>;
   /** Where a person's own instructions live (their linked profile, if any). Default: their own scope. */
-  scopeOf?: (person: PersonRef) => ScopeKey;
+  scopeOf?: (person: PersonRef) => Promise<ScopeKey>;
   /** The profile forms: `applied on|off`, `link [CODE]`, `unlink` (issue 15). */
   profile?: ProfileCommands;
 }
 
 /** The commands about a person's profile, answered by the profile capability. */
 export interface ProfileCommands {
-  setApplied(actor: Actor, show: boolean): CommandResult;
-  link(actor: Actor, code: string | undefined): CommandResult;
-  unlink(actor: Actor): CommandResult;
+  setApplied(actor: Actor, show: boolean): Promise<CommandResult>;
+  link(actor: Actor, code: string | undefined): Promise<CommandResult>;
+  unlink(actor: Actor): Promise<CommandResult>;
   /** The platforms of the other identities linked to the actor (empty when not linked). */
-  linkedPlatforms(actor: Actor): Platform[];
+  linkedPlatforms(actor: Actor): Promise<Platform[]>;
 }
 
 function hasInstructions(version: InstructionVersion | undefined): version is InstructionVersion {
@@ -78,14 +78,14 @@ export class InstructionCommands {
   constructor(private readonly options: InstructionCommandsOptions) {}
 
   /** Where this person's own instructions live. */
-  private scope(person: PersonRef): ScopeKey {
-    return (this.options.scopeOf ?? userScope)(person);
+  private async scope(person: PersonRef): Promise<ScopeKey> {
+    return this.options.scopeOf ? this.options.scopeOf(person) : userScope(person);
   }
 
   /** Run one command line (the text after the command name). Never throws. */
-  execute(actor: Actor, text: string): CommandResult {
+  async execute(actor: Actor, text: string): Promise<CommandResult> {
     try {
-      return this.run(actor, parseCommand(text));
+      return await this.run(actor, parseCommand(text));
     } catch (error) {
       const failure = asHeedError(error);
       this.options.logger.error({ err: error, code: failure.code, user: actor.userId }, 'instructions command failed');
@@ -94,9 +94,9 @@ export class InstructionCommands {
   }
 
   /** Save both fields from the editor as one new version, or name the fields that are too long. Never throws. */
-  saveEditor(actor: Actor, input: EditorInput): EditorResult {
+  async saveEditor(actor: Actor, input: EditorInput): Promise<EditorResult> {
     try {
-      return this.writeEditor(actor, input);
+      return await this.writeEditor(actor, input);
     } catch (error) {
       const failure = asHeedError(error);
       this.options.logger.error({ err: error, code: failure.code, user: actor.userId }, 'saving instructions failed');
@@ -105,8 +105,8 @@ export class InstructionCommands {
   }
 
   /** The person's current instructions; version 0 when nothing was ever set. */
-  view(person: PersonRef): InstructionsView {
-    const current = this.options.store.current(this.scope(person));
+  async view(person: PersonRef): Promise<InstructionsView> {
+    const current = await this.options.store.current(await this.scope(person));
     return {
       about: current?.about ?? '',
       respond: current?.respond ?? '',
@@ -120,7 +120,7 @@ export class InstructionCommands {
     return actor.isPlatformAdmin || (this.options.admins[actor.platform]?.includes(actor.userId) ?? false);
   }
 
-  private run(actor: Actor, command: ParsedCommand): CommandResult {
+  private async run(actor: Actor, command: ParsedCommand): Promise<CommandResult> {
     switch (command.kind) {
       case 'invalid':
         return { kind: 'invalid', problem: command.problem };
@@ -142,7 +142,7 @@ export class InstructionCommands {
       case 'on':
         return this.toggle(actor, command.kind === 'on');
       case 'preview':
-        return { kind: 'preview', prompt: this.options.preview(actor) };
+        return { kind: 'preview', prompt: await this.options.preview(actor) };
       case 'history':
         return this.history(actor);
       case 'undo':
@@ -152,9 +152,9 @@ export class InstructionCommands {
       case 'layer':
         return this.layer(actor, command);
       case 'forget-me':
-        return { kind: 'confirm_forget_me', elsewhere: this.options.profile?.linkedPlatforms(actor) ?? [] };
+        return { kind: 'confirm_forget_me', elsewhere: (await this.options.profile?.linkedPlatforms(actor)) ?? [] };
       case 'checks':
-        return this.options.checks?.(actor, command.setting) ?? { kind: 'checks_listed', checkingOff: false };
+        return (await this.options.checks?.(actor, command.setting)) ?? { kind: 'checks_listed', checkingOff: false };
       case 'applied':
       case 'link':
       case 'unlink':
@@ -162,10 +162,10 @@ export class InstructionCommands {
     }
   }
 
-  private profileCommand(
+  private async profileCommand(
     actor: Actor,
     command: Extract<ParsedCommand, { kind: 'applied' | 'link' | 'unlink' }>,
-  ): CommandResult {
+  ): Promise<CommandResult> {
     const profile = this.options.profile;
     if (!profile) return { kind: 'failed', action: 'command', code: 'internal' };
     if (command.kind === 'applied') return profile.setApplied(actor, command.show);
@@ -173,7 +173,7 @@ export class InstructionCommands {
     return profile.link(actor, command.code);
   }
 
-  private writeEditor(actor: Actor, input: EditorInput): EditorResult {
+  private async writeEditor(actor: Actor, input: EditorInput): Promise<EditorResult> {
     const about = input.about.trim();
     const respond = input.respond.trim();
     const tooLong: Extract<EditorResult, { kind: 'editor_invalid' }>['tooLong'] = {};
@@ -185,17 +185,17 @@ export class InstructionCommands {
       if (length > this.options.limit) tooLong[field] = { length, limit: this.options.limit };
     }
     if (tooLong.about || tooLong.respond) return { kind: 'editor_invalid', tooLong };
-    const current = this.options.store.current(this.scope(actor));
+    const current = await this.options.store.current(await this.scope(actor));
     const enabled = input.enabled ?? current?.enabled ?? true;
     if (current && current.about === about && current.respond === respond && current.enabled === enabled) {
       return { kind: 'editor_unchanged', version: current.version };
     }
-    const saved = this.write(actor, { about, respond, enabled, action: 'edit' });
+    const saved = await this.write(actor, { about, respond, enabled, action: 'edit' });
     return { kind: 'editor_saved', version: saved.version, paused: !enabled };
   }
 
-  private editor(actor: Actor): CommandResult {
-    const current = this.options.store.current(this.scope(actor));
+  private async editor(actor: Actor): Promise<CommandResult> {
+    const current = await this.options.store.current(await this.scope(actor));
     return {
       kind: 'editor',
       about: current?.about ?? '',
@@ -205,20 +205,25 @@ export class InstructionCommands {
     };
   }
 
-  private show(actor: Actor): CommandResult {
-    const current = this.options.store.current(this.scope(actor));
+  private async show(actor: Actor): Promise<CommandResult> {
+    const current = await this.options.store.current(await this.scope(actor));
     if (!hasInstructions(current)) return { kind: 'nothing_set', command: 'show' };
     const { about, respond, enabled, version } = current;
     return { kind: 'shown', about, respond, enabled, version };
   }
 
-  private replaceField(actor: Actor, field: Field, text: string, action: 'set' | 'about'): CommandResult {
+  private async replaceField(
+    actor: Actor,
+    field: Field,
+    text: string,
+    action: 'set' | 'about',
+  ): Promise<CommandResult> {
     const length = visibleLength(text);
     if (length > this.options.limit)
       return { kind: 'too_long', target: field, length, limit: this.options.limit, adding: false };
-    const current = this.options.store.current(this.scope(actor));
+    const current = await this.options.store.current(await this.scope(actor));
     if (current && current[field] === text) return { kind: 'unchanged', field, version: current.version };
-    const saved = this.write(actor, {
+    const saved = await this.write(actor, {
       about: field === 'about' ? text : (current?.about ?? ''),
       respond: field === 'respond' ? text : (current?.respond ?? ''),
       enabled: current?.enabled ?? true,
@@ -227,14 +232,14 @@ export class InstructionCommands {
     return { kind: 'saved', field, version: saved.version, paused: !saved.enabled };
   }
 
-  private add(actor: Actor, text: string): CommandResult {
-    const current = this.options.store.current(this.scope(actor));
+  private async add(actor: Actor, text: string): Promise<CommandResult> {
+    const current = await this.options.store.current(await this.scope(actor));
     const respond = current?.respond ? `${current.respond}\n${text}` : text;
     const length = visibleLength(respond);
     if (length > this.options.limit) {
       return { kind: 'too_long', target: 'respond', length, limit: this.options.limit, adding: true };
     }
-    const saved = this.write(actor, {
+    const saved = await this.write(actor, {
       about: current?.about ?? '',
       respond,
       enabled: current?.enabled ?? true,
@@ -243,18 +248,18 @@ export class InstructionCommands {
     return { kind: 'added', respond, version: saved.version, paused: !saved.enabled };
   }
 
-  private clear(actor: Actor): CommandResult {
-    const current = this.options.store.current(this.scope(actor));
+  private async clear(actor: Actor): Promise<CommandResult> {
+    const current = await this.options.store.current(await this.scope(actor));
     if (!hasInstructions(current)) return { kind: 'nothing_set', command: 'clear' };
-    const saved = this.write(actor, { about: '', respond: '', enabled: current.enabled, action: 'clear' });
+    const saved = await this.write(actor, { about: '', respond: '', enabled: current.enabled, action: 'clear' });
     return { kind: 'cleared', version: saved.version };
   }
 
-  private toggle(actor: Actor, enabled: boolean): CommandResult {
-    const current = this.options.store.current(this.scope(actor));
+  private async toggle(actor: Actor, enabled: boolean): Promise<CommandResult> {
+    const current = await this.options.store.current(await this.scope(actor));
     if (!hasInstructions(current)) return { kind: 'nothing_set', command: 'toggle' };
     if (current.enabled === enabled) return { kind: 'already', enabled };
-    const saved = this.write(actor, {
+    const saved = await this.write(actor, {
       about: current.about,
       respond: current.respond,
       enabled,
@@ -263,8 +268,8 @@ export class InstructionCommands {
     return { kind: 'toggled', enabled, version: saved.version };
   }
 
-  private history(actor: Actor): CommandResult {
-    const versions = this.options.store.history(this.scope(actor), HISTORY_LINES);
+  private async history(actor: Actor): Promise<CommandResult> {
+    const versions = await this.options.store.history(await this.scope(actor), HISTORY_LINES);
     const [latest] = versions;
     if (!latest) return { kind: 'nothing_set', command: 'history' };
     return {
@@ -282,17 +287,19 @@ export class InstructionCommands {
     };
   }
 
-  private undo(actor: Actor): CommandResult {
-    const current = this.options.store.current(this.scope(actor));
+  private async undo(actor: Actor): Promise<CommandResult> {
+    const current = await this.options.store.current(await this.scope(actor));
     if (!current) return { kind: 'nothing_set', command: 'undo' };
     // Undo walks back: after an undo, the next undo goes one further from where that undo landed.
     const from = current.action === 'undo' && current.restoredFrom !== null ? current.restoredFrom : current.version;
     const target = from - 1;
     if (target < 0) return { kind: 'undo_exhausted' };
     const content =
-      target === 0 ? { about: '', respond: '', enabled: true } : this.options.store.version(this.scope(actor), target);
+      target === 0
+        ? { about: '', respond: '', enabled: true }
+        : await this.options.store.version(await this.scope(actor), target);
     if (!content) return { kind: 'version_missing', version: target, latest: current.version, by: 'undo' };
-    const saved = this.write(actor, {
+    const saved = await this.write(actor, {
       about: content.about,
       respond: content.respond,
       enabled: content.enabled,
@@ -302,13 +309,13 @@ export class InstructionCommands {
     return { kind: 'undone', to: target, version: saved.version };
   }
 
-  private restore(actor: Actor, version: number): CommandResult {
-    const scope = this.scope(actor);
-    const current = this.options.store.current(scope);
+  private async restore(actor: Actor, version: number): Promise<CommandResult> {
+    const scope = await this.scope(actor);
+    const current = await this.options.store.current(scope);
     if (!current) return { kind: 'nothing_set', command: 'restore' };
-    const target = this.options.store.version(scope, version);
+    const target = await this.options.store.version(scope, version);
     if (!target) return { kind: 'version_missing', version, latest: current.version, by: 'restore' };
-    const saved = this.write(actor, {
+    const saved = await this.write(actor, {
       about: target.about,
       respond: target.respond,
       enabled: target.enabled,
@@ -318,13 +325,13 @@ export class InstructionCommands {
     return { kind: 'restored', from: version, version: saved.version };
   }
 
-  private layer(actor: Actor, command: Extract<ParsedCommand, { kind: 'layer' }>): CommandResult {
+  private async layer(actor: Actor, command: Extract<ParsedCommand, { kind: 'layer' }>): Promise<CommandResult> {
     const { layer } = command;
     if ((layer === 'channel' && actor.isDirect) || (layer === 'workspace' && actor.workspaceId === DM_WORKSPACE)) {
       return { kind: 'layer_unavailable', layer };
     }
     const scope = layerScope(actor, layer);
-    const current = this.options.store.current(scope);
+    const current = await this.options.store.current(scope);
     const isSet = current !== undefined && current.respond !== '';
     if (command.action === 'show') {
       return isSet
@@ -334,7 +341,7 @@ export class InstructionCommands {
     if (!this.isAdmin(actor)) return { kind: 'admins_only', layer };
     if (command.action === 'clear') {
       if (!isSet) return { kind: 'layer_empty', layer, command: 'clear' };
-      const saved = this.options.store.write(scope, {
+      const saved = await this.options.store.write(scope, {
         about: '',
         respond: '',
         enabled: true,
@@ -346,7 +353,7 @@ export class InstructionCommands {
     const length = visibleLength(command.text);
     if (length > this.options.limit)
       return { kind: 'too_long', target: layer, length, limit: this.options.limit, adding: false };
-    const saved = this.options.store.write(scope, {
+    const saved = await this.options.store.write(scope, {
       about: '',
       respond: command.text,
       enabled: true,
@@ -356,11 +363,11 @@ export class InstructionCommands {
     return { kind: 'layer_saved', layer, version: saved.version };
   }
 
-  private write(
+  private async write(
     actor: Actor,
     change: { about: string; respond: string; enabled: boolean; action: InstructionAction; restoredFrom?: number },
-  ): InstructionVersion {
+  ): Promise<InstructionVersion> {
     const restoredFrom = change.restoredFrom ?? null;
-    return this.options.store.write(this.scope(actor), { ...change, restoredFrom, actorId: actor.userId });
+    return this.options.store.write(await this.scope(actor), { ...change, restoredFrom, actorId: actor.userId });
   }
 }

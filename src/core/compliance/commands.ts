@@ -12,32 +12,33 @@ import type { Actor } from '../types.js';
 const OWN_LAYER = new Set<ParsedCommand['kind']>(['show', 'set', 'add', 'undo', 'restore', 'on']);
 
 /** `checks` (what is checked on the person's replies here), `checks on`, `checks off`. */
-export function checksCommand(
+export async function checksCommand(
   service: ComplianceService,
   actor: Actor,
   setting: 'on' | 'off' | undefined,
-): CommandResult {
+): Promise<CommandResult> {
   if (setting) {
     const enabled = setting === 'on';
-    if (service.checkingEnabled(actor) === enabled) return { kind: 'checks_already', enabled };
-    service.setChecking(actor, enabled);
+    if ((await service.checkingEnabled(actor)) === enabled) return { kind: 'checks_already', enabled };
+    await service.setChecking(actor, enabled);
     return { kind: 'checks_toggled', enabled };
   }
-  const checks = service.listFor(actor, 'here');
-  return { kind: 'checks_listed', checkingOff: !service.checkingEnabled(actor), ...(checks ? { checks } : {}) };
+  const checks = await service.listFor(actor, 'here');
+  const checkingOff = !(await service.checkingEnabled(actor));
+  return { kind: 'checks_listed', checkingOff, ...(checks ? { checks } : {}) };
 }
 
 /** Follow the command's own result with the checks it concerns, when there are any. */
-export function withChecks(
+export async function withChecks(
   service: ComplianceService,
   actor: Actor,
   command: ParsedCommand,
   result: CommandResult,
-): CommandResult {
+): Promise<CommandResult> {
   if (result.kind === 'failed' || result.kind === 'invalid') return result;
   let checks: ChecksList | undefined;
-  if (OWN_LAYER.has(command.kind)) checks = service.listFor(actor, 'you');
-  else if (command.kind === 'preview') checks = service.listFor(actor, 'here');
-  else if (command.kind === 'layer' && command.action !== 'clear') checks = service.listFor(actor, command.layer);
+  if (OWN_LAYER.has(command.kind)) checks = await service.listFor(actor, 'you');
+  else if (command.kind === 'preview') checks = await service.listFor(actor, 'here');
+  else if (command.kind === 'layer' && command.action !== 'clear') checks = await service.listFor(actor, command.layer);
   return checks ? { kind: 'with_checks', result, checks } : result;
 }

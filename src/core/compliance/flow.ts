@@ -12,12 +12,12 @@ import type { ModelClient } from '../model/model-client.js';
 import type { ChatMessage } from '../prompt/chat-message.js';
 import type {
   ComplianceStore,
-  Database,
   InstructionVersions,
   ReplyLog,
   ReplyRecord,
   ReplySnapshot,
   ReportStore,
+  SqlExecutor,
 } from '../storage/index.js';
 import { NOTE_LIMIT } from '../feedback/feedback.js';
 import type {
@@ -35,7 +35,7 @@ import type {
 export const AUTO_REPORTER = 'heed';
 
 export interface ComplianceFlowOptions {
-  db: Database;
+  db: SqlExecutor;
   logger: Logger;
   mode: ComplianceMode;
   service: ComplianceService;
@@ -96,9 +96,9 @@ export class ComplianceFlow {
     if (this.options.mode === 'off') return;
     const log = this.options.logger.child({ reply: replyId });
     try {
-      const reply = this.options.replies.get(replyId);
+      const reply = await this.options.replies.get(replyId);
       if (!reply) return;
-      const result = this.checkAndRecord(reply, question, null, checked);
+      const result = await this.checkAndRecord(reply, question, null, checked);
       if (!result || result.passed) return;
       if (this.options.mode === 'report') return;
       // Bound: adapters implement these as methods of their sink.
@@ -122,11 +122,11 @@ export class ComplianceFlow {
   /** The Rewrite action on a posted reply, for its asker only. Never throws. */
   async rewrite(target: MessageRef, requester: PersonRef, sink: RewriteSink): Promise<RewriteOutcome> {
     try {
-      const reply = this.options.replies.findByMessage(target);
+      const reply = await this.options.replies.findByMessage(target);
       if (!reply) return { status: 'not_a_reply' };
       const sameWorkspace = reply.platform === requester.platform && reply.workspaceId === requester.workspaceId;
       if (!sameWorkspace || reply.askerId !== requester.userId) return { status: 'not_yours' };
-      const stored = this.options.store.result(reply.id);
+      const stored = await this.options.store.result(reply.id);
       const failed = stored ? failedChecks(stored) : [];
       if (failed.length === 0) return { status: 'nothing_to_fix' };
       const outcome = await this.rewriteRecord(reply, failed, (text, ids) => sink.replace(text, ids));
@@ -140,8 +140,8 @@ export class ComplianceFlow {
 
   /** A rewrite that missed again is flagged like a first reply: the asker may ask once more. */
   private async flagAgain(replyId: string, flag: (notice: ComplianceNotice) => Promise<void>): Promise<void> {
-    const again = this.options.store.result(replyId);
-    const reply = this.options.replies.get(replyId);
+    const again = await this.options.store.result(replyId);
+    const reply = await this.options.replies.get(replyId);
     if (again && reply && !again.passed)
       await flag({ replyId, messageIds: reply.messageIds, missed: missedOf(failedChecks(again)) });
   }
@@ -151,18 +151,22 @@ export class ComplianceFlow {
    * The checks in force for this asker, run on a reply's final text before it is posted (so the applied
    * line can count them); nothing is recorded. Undefined when checking is off or nothing is checked.
    */
-  evaluate(message: IncomingMessage, versions: InstructionVersions, text: string): ReplyCheckResult | undefined {
+  async evaluate(
+    message: IncomingMessage,
+    versions: InstructionVersions,
+    text: string,
+  ): Promise<ReplyCheckResult | undefined> {
     if (this.options.mode === 'off') return undefined;
     return this.options.service.check(message, versions, text, message.text);
   }
 
   /** Record the checks of a stored reply (run now unless `precomputed` already holds them) and report a miss. */
-  private checkAndRecord(
+  private async checkAndRecord(
     reply: ReplyRecord,
     question: string,
     rewriteOf: string | null,
     precomputed?: ReplyCheckResult,
-  ): ReplyCheckResult | undefined {
+  ): Promise<ReplyCheckResult | undefined> {
     const where = {
       platform: reply.platform,
       workspaceId: reply.workspaceId,
@@ -170,16 +174,16 @@ export class ComplianceFlow {
       userId: reply.askerId,
     };
     const result =
-      precomputed ?? this.options.service.check(where, reply.instructionVersions, reply.replyText, question);
+      precomputed ?? (await this.options.service.check(where, reply.instructionVersions, reply.replyText, question));
     if (!result) return undefined;
-    this.options.store.recordResult(reply.id, result, rewriteOf);
-    if (!result.passed) this.fileAutoReport(reply, failedChecks(result), question);
+    await this.options.store.recordResult(reply.id, result, rewriteOf);
+    if (!result.passed) await this.fileAutoReport(reply, failedChecks(result), question);
     return result;
   }
 
-  private fileAutoReport(reply: ReplyRecord, failed: readonly CheckResult[], question: string): void {
+  private async fileAutoReport(reply: ReplyRecord, failed: readonly CheckResult[], question: string): Promise<void> {
     const note = Array.from(missNote(failed)).slice(0, NOTE_LIMIT).join('');
-    const { report, isNew } = this.options.reports.file({
+    const { report, isNew } = await this.options.reports.file({
       replyId: reply.id,
       platform: reply.platform,
       workspaceId: reply.workspaceId,
@@ -252,13 +256,13 @@ export class ComplianceFlow {
     delete revision.promptTokens;
     delete revision.completionTokens;
     // The platform messages now show the revision: feedback on them must find it, not the first reply.
-    const replyId = this.options.db.transaction(() => {
-      this.options.store.releaseMessages(reply.id);
-      return this.options.replies.record(revision, messageIds);
-    })();
-    const stored = this.options.replies.get(replyId);
-    const result = stored ? this.checkAndRecord(stored, question, reply.id) : undefined;
-    if (!result) this.options.store.recordResult(replyId, { passed: true, results: [] }, reply.id);
+    const replyId = await this.options.db.transaction(async (tx) => {
+      await this.options.store.on(tx).releaseMessages(reply.id);
+      return this.options.replies.on(tx).record(revision, messageIds);
+    });
+    const stored = await this.options.replies.get(replyId);
+    const result = stored ? await this.checkAndRecord(stored, question, reply.id) : undefined;
+    if (!result) await this.options.store.recordResult(replyId, { passed: true, results: [] }, reply.id);
     return { status: 'rewritten', replyId, passed: result?.passed ?? true, text };
   }
 }

@@ -91,18 +91,18 @@ export class ComplianceService {
    * The checks of a stored version: as stored, or derived now by the rules (and then by the model in
    * the background) when the version has none yet. Never throws on the model's account.
    */
-  checksOf(version: InstructionVersion): DerivedCheck[] {
+  async checksOf(version: InstructionVersion): Promise<DerivedCheck[]> {
     const cached = this.cache.get(cacheKey(version));
     if (cached) return cached;
-    const checks = this.options.store.derivation(version.id)?.checks ?? this.derive(version);
+    const checks = (await this.options.store.derivation(version.id))?.checks ?? (await this.derive(version));
     this.remember(version, checks);
     return checks;
   }
 
   /** Derive and store a version's checks now, whatever was stored before. */
-  derive(version: InstructionVersion): DerivedCheck[] {
+  async derive(version: InstructionVersion): Promise<DerivedCheck[]> {
     const { checks } = deriveByRules(version.respond);
-    this.options.store.saveDerivation(version.id, checks, 'rules');
+    await this.options.store.saveDerivation(version.id, checks, 'rules');
     this.remember(version, checks);
     const { complete } = this.options;
     if (complete && version.respond.trim() !== '') this.track(this.deriveLater(version, complete));
@@ -110,16 +110,16 @@ export class ComplianceService {
   }
 
   /** Derive the checks of the current person, channel and workspace versions where they are missing (after a save). */
-  deriveCurrent(where: ChannelRef & { userId: string }): void {
+  async deriveCurrent(where: ChannelRef & { userId: string }): Promise<void> {
     for (const scope of [userScope(where), layerScope(where, 'channel'), layerScope(where, 'workspace')]) {
-      const version = this.options.instructions.current(scope);
-      if (version && !this.options.store.derivation(version.id)) this.derive(version);
+      const version = await this.options.instructions.current(scope);
+      if (version && !(await this.options.store.derivation(version.id))) await this.derive(version);
     }
   }
 
   /** The current checks of one layer, for `/instructions show`. */
-  currentChecks(scope: ScopeKey): DerivedCheck[] {
-    const version = this.options.instructions.current(scope);
+  async currentChecks(scope: ScopeKey): Promise<DerivedCheck[]> {
+    const version = await this.options.instructions.current(scope);
     return version && version.enabled ? this.checksOf(version) : [];
   }
 
@@ -127,17 +127,17 @@ export class ComplianceService {
    * The checks in force for a reply: the operator's, then the versions the snapshot used (workspace,
    * channel, the asker's own). Only those versions: another person's checks never apply.
    */
-  layersFor(where: ChannelRef & { userId: string }, versions: InstructionVersions): LayerChecks[] {
+  async layersFor(where: ChannelRef & { userId: string }, versions: InstructionVersions): Promise<LayerChecks[]> {
     const layers: LayerChecks[] = [{ layer: 'operator', checks: this.operator }];
-    const add = (layer: 'workspace' | 'channel' | 'user', scope: ScopeKey) => {
+    const add = async (layer: 'workspace' | 'channel' | 'user', scope: ScopeKey) => {
       const number = versions[layer];
       if (number === null) return;
-      const version = this.options.instructions.version(scope, number);
-      if (version) layers.push({ layer, checks: this.checksOf(version) });
+      const version = await this.options.instructions.version(scope, number);
+      if (version) layers.push({ layer, checks: await this.checksOf(version) });
     };
-    add('workspace', layerScope(where, 'workspace'));
-    add('channel', layerScope(where, 'channel'));
-    add('user', userScope(where));
+    await add('workspace', layerScope(where, 'workspace'));
+    await add('channel', layerScope(where, 'channel'));
+    await add('user', userScope(where));
     return layers.filter((layer) => layer.checks.length > 0);
   }
 
@@ -145,37 +145,37 @@ export class ComplianceService {
    * Run the checks in force on a finished reply. Undefined when none apply or the asker turned checking
    * off: then nothing is recorded or reported.
    */
-  check(
+  async check(
     where: ChannelRef & { userId: string },
     versions: InstructionVersions,
     reply: string,
     question: string,
-  ): ReplyCheckResult | undefined {
+  ): Promise<ReplyCheckResult | undefined> {
     if (
-      !this.options.store.checkingEnabled({
+      !(await this.options.store.checkingEnabled({
         platform: where.platform,
         workspaceId: where.workspaceId,
         userId: where.userId,
-      })
+      }))
     )
       return undefined;
-    const layers = this.layersFor(where, versions);
+    const layers = await this.layersFor(where, versions);
     if (layers.length === 0) return undefined;
     return checkReply(layers, reply, question);
   }
 
   /** Turn checking of the person's own replies off or on. */
-  setChecking(person: PersonRef, enabled: boolean): void {
-    this.options.store.setChecking(person, enabled);
+  async setChecking(person: PersonRef, enabled: boolean): Promise<void> {
+    await this.options.store.setChecking(person, enabled);
   }
 
   /** Every check in force for this person here now (operator, workspace, channel, own), for `preview`. */
-  inForce(where: ChannelRef & { userId: string }): DerivedCheck[] {
+  async inForce(where: ChannelRef & { userId: string }): Promise<DerivedCheck[]> {
     return [
       ...this.operator,
-      ...this.currentChecks(layerScope(where, 'workspace')),
-      ...this.currentChecks(layerScope(where, 'channel')),
-      ...this.currentChecks(userScope(where)),
+      ...(await this.currentChecks(layerScope(where, 'workspace'))),
+      ...(await this.currentChecks(layerScope(where, 'channel'))),
+      ...(await this.currentChecks(userScope(where))),
     ];
   }
 
@@ -183,36 +183,36 @@ export class ComplianceService {
    * The checks of one scope as `/instructions` lists them: the person's own layer (`you`), all in force
    * for them here (`here`), or a layer's. Undefined when there are none.
    */
-  listFor(
+  async listFor(
     actor: ChannelRef & { userId: string },
     scope: 'you' | 'here' | 'channel' | 'workspace',
-  ): ChecksList | undefined {
+  ): Promise<ChecksList | undefined> {
     const checks =
       scope === 'here'
-        ? this.inForce(actor)
-        : this.currentChecks(scope === 'you' ? userScope(actor) : layerScope(actor, scope));
+        ? await this.inForce(actor)
+        : await this.currentChecks(scope === 'you' ? userScope(actor) : layerScope(actor, scope));
     if (checks.length === 0) return undefined;
     const labels = [...new Set(checks.map((check) => check.label))];
     return {
       scope,
       labels,
-      checkingOff: !this.checkingEnabled({
+      checkingOff: !(await this.checkingEnabled({
         platform: actor.platform,
         workspaceId: actor.workspaceId,
         userId: actor.userId,
-      }),
+      })),
     };
   }
 
   /** Forget-me: drop the person's opt-out. Returns how many rows were deleted. */
-  forget(person: PersonRef): number {
+  async forget(person: PersonRef): Promise<number> {
     // The cache holds checks read from instructions; forgotten versions must not linger in memory either.
     this.cache.clear();
     return this.options.store.forgetPerson(person);
   }
 
   /** False when the person turned checking off. */
-  checkingEnabled(person: PersonRef): boolean {
+  async checkingEnabled(person: PersonRef): Promise<boolean> {
     return this.options.store.checkingEnabled(person);
   }
 
@@ -225,7 +225,7 @@ export class ComplianceService {
       );
       return;
     }
-    this.options.store.saveDerivation(version.id, derived.checks, derived.extractor);
+    await this.options.store.saveDerivation(version.id, derived.checks, derived.extractor);
     this.remember(version, derived.checks);
   }
 

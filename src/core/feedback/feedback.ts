@@ -56,11 +56,11 @@ export class Feedback {
   ) {}
 
   /** File feedback; `not_a_reply` when the message is not one of Heed's replies. A repeat is idempotent. */
-  report({ target, reporter, source, signal, note }: FeedbackSignal): ReportOutcome {
-    const reply = this.replies.findByMessage(target);
+  async report({ target, reporter, source, signal, note }: FeedbackSignal): Promise<ReportOutcome> {
+    const reply = await this.replies.findByMessage(target);
     if (!reply) return { status: 'not_a_reply' };
     const cleaned = cleanNote(note);
-    const { report, isNew } = this.reports.file({
+    const { report, isNew } = await this.reports.file({
       replyId: reply.id,
       platform: reporter.platform,
       workspaceId: reporter.workspaceId,
@@ -95,23 +95,24 @@ export class Feedback {
   }
 
   /** Withdraw the reporter's report of that signal on that message. True if one was withdrawn. */
-  withdraw(target: MessageRef, reporter: PersonRef, signal: ReportSignal): boolean {
-    const reply = this.replies.findByMessage(target);
+  async withdraw(target: MessageRef, reporter: PersonRef, signal: ReportSignal): Promise<boolean> {
+    const reply = await this.replies.findByMessage(target);
     return reply ? this.reports.withdraw(reply.id, reporter.userId, signal) : false;
   }
 
   /** Attach or replace the note on a report; only its reporter may. True if saved. */
-  addNote(reportId: string, reporter: PersonRef, note: string): boolean {
+  async addNote(reportId: string, reporter: PersonRef, note: string): Promise<boolean> {
     const cleaned = cleanNote(note);
     if (!cleaned) return false;
     return this.reports.setNote(reportId, reporter.userId, cleaned);
   }
 
   /** The person's most recent reports, newest first. */
-  recentReports(person: PersonRef, limit: number): ReportListItem[] {
-    return this.reports.forReporter(person, limit).map((report) => {
-      const reply = this.replies.get(report.replyId);
-      return {
+  async recentReports(person: PersonRef, limit: number): Promise<ReportListItem[]> {
+    const items: ReportListItem[] = [];
+    for (const report of await this.reports.forReporter(person, limit)) {
+      const reply = await this.replies.get(report.replyId);
+      items.push({
         reportId: report.id,
         createdAt: report.createdAt,
         status: report.status,
@@ -120,7 +121,8 @@ export class Feedback {
         replyExcerpt: Array.from(reply?.replyText ?? '')
           .slice(0, 200)
           .join(''),
-      };
-    });
+      });
+    }
+    return items;
   }
 }

@@ -9,7 +9,8 @@ import type { CommandResult } from '../commands/results.js';
 import type { Logger } from '../logger.js';
 import type { ModelClient } from '../model/model-client.js';
 import type { ChatMessage } from '../prompt/chat-message.js';
-import type { Database, InstructionStore, ReplyLog, ReportStore, ScopeKey } from '../storage/index.js';
+import { InstructionStore, ReportStore } from '../storage/index.js';
+import type { ReplyLog, ScopeKey, SqlExecutor } from '../storage/index.js';
 import type { PersonRef } from '../types.js';
 import { questionOf } from './feedback.js';
 
@@ -22,13 +23,13 @@ interface SuggestionRow {
 }
 
 export interface EditSuggestionsParts {
-  db: Database;
+  db: SqlExecutor;
   model: ModelClient;
   replies: ReplyLog;
   reports: ReportStore;
   store: InstructionStore;
-  /** Where a person's own instructions live (their linked profile, if any). */
-  scopeOf: (person: PersonRef) => ScopeKey;
+  /** Where a person's own instructions live (their linked profile, if any); `sql` inside a transaction. */
+  scopeOf: (person: PersonRef, sql?: SqlExecutor) => Promise<ScopeKey>;
   /** Character limit of "how to respond". */
   limit: number;
   logger: Logger;
@@ -57,39 +58,19 @@ function cleanDraft(text: string): string {
 
 /** Drafts, accepts and dismisses edits suggested from reports. */
 export class EditSuggestions {
-  private readonly getStmt;
-  private readonly putStmt;
-  private readonly decideStmt;
-
-  constructor(private readonly parts: EditSuggestionsParts) {
-    const { db } = parts;
-    this.getStmt = db.prepare<[string], SuggestionRow>(
-      'SELECT before, after, status FROM edit_suggestions WHERE report_id = ?',
-    );
-    this.putStmt = db.prepare<{ reportId: string; before: string; after: string; at: string }>(
-      `INSERT INTO edit_suggestions (report_id, before, after, status, created_at)
-       VALUES (@reportId, @before, @after, 'offered', @at)
-       ON CONFLICT (report_id) DO UPDATE
-         SET before = excluded.before, after = excluded.after, created_at = excluded.created_at
-       WHERE edit_suggestions.status = 'offered'`,
-    );
-    this.decideStmt = db.prepare<{ reportId: string; status: Status; at: string }>(
-      `UPDATE edit_suggestions SET status = @status, decided_at = @at
-        WHERE report_id = @reportId AND status = 'offered'`,
-    );
-  }
+  constructor(private readonly parts: EditSuggestionsParts) {}
 
   /** Draft an edit from the reporter's report, or say why none is offered. Never throws. */
   async draft(reportId: string, reporter: PersonRef): Promise<CommandResult> {
     const { reports, replies, store, model, logger } = this.parts;
     try {
-      const report = reports.get(reportId);
+      const report = await reports.get(reportId);
       if (!report || !isReporter(report, reporter)) return { kind: 'edit_gone' };
-      const decided = this.getStmt.get(reportId);
+      const decided = await suggestion(this.parts.db, reportId);
       if (decided && decided.status !== 'offered') return { kind: 'edit_gone' };
       const note = report.note?.trim() ?? '';
       if (note === '') return { kind: 'edit_not_offered', reason: 'no_note' };
-      const reply = replies.get(report.replyId);
+      const reply = await replies.get(report.replyId);
       const asked =
         reply &&
         reply.platform === reporter.platform &&
@@ -98,7 +79,7 @@ export class EditSuggestions {
       if (!reply || !asked) return { kind: 'edit_not_offered', reason: 'not_asker' };
       if (!model.configured) return { kind: 'edit_not_offered', reason: 'no_model' };
 
-      const before = store.current(this.parts.scopeOf(reporter))?.respond ?? '';
+      const before = (await store.current(await this.parts.scopeOf(reporter)))?.respond ?? '';
       const messages: ChatMessage[] = [
         { role: 'system', content: DRAFT_INSTRUCTIONS },
         {
@@ -119,7 +100,14 @@ export class EditSuggestions {
       }
       if (drafted === '' || drafted === before) return { kind: 'edit_not_offered', reason: 'no_change' };
       if (visibleLength(drafted) > this.parts.limit) return { kind: 'edit_not_offered', reason: 'too_long' };
-      this.putStmt.run({ reportId, before, after: drafted, at: this.parts.now().toISOString() });
+      await this.parts.db.run(
+        `INSERT INTO edit_suggestions (report_id, before, after, status, created_at)
+         VALUES (@reportId, @before, @after, 'offered', @at)
+         ON CONFLICT (report_id) DO UPDATE
+           SET before = excluded.before, after = excluded.after, created_at = excluded.created_at
+         WHERE edit_suggestions.status = 'offered'`,
+        { reportId, before, after: drafted, at: this.parts.now().toISOString() },
+      );
       return { kind: 'edit_suggested', reportId, before, after: drafted };
     } catch (error) {
       logger.error({ err: error, report: reportId }, 'drafting an edit from a report failed');
@@ -128,37 +116,52 @@ export class EditSuggestions {
   }
 
   /** Accept (a new version of "how to respond", undoable) or dismiss (remembered) a suggestion. Never throws. */
-  decide(reportId: string, person: PersonRef, accept: boolean): CommandResult {
-    const { reports, store, db, logger } = this.parts;
+  async decide(reportId: string, person: PersonRef, accept: boolean): Promise<CommandResult> {
+    const { db, logger, now } = this.parts;
     try {
-      return db.transaction((): CommandResult => {
-        const report = reports.get(reportId);
-        const suggestion = this.getStmt.get(reportId);
-        if (!report || !isReporter(report, person) || !suggestion || suggestion.status !== 'offered')
+      return await db.transaction(async (tx): Promise<CommandResult> => {
+        const store = new InstructionStore(tx, now);
+        const report = await new ReportStore(tx, now).get(reportId);
+        const offered = await suggestion(tx, reportId);
+        if (!report || !isReporter(report, person) || !offered || offered.status !== 'offered')
           return { kind: 'edit_gone' };
-        const at = this.parts.now().toISOString();
+        const at = now().toISOString();
         if (!accept) {
-          this.decideStmt.run({ reportId, status: 'dismissed', at });
+          await decideSuggestion(tx, reportId, 'dismissed', at);
           return { kind: 'edit_dismissed' };
         }
-        const scope = this.parts.scopeOf(person);
-        const current = store.current(scope);
-        if ((current?.respond ?? '') !== suggestion.before) return { kind: 'edit_stale' };
-        const saved = store.write(scope, {
+        const scope = await this.parts.scopeOf(person, tx);
+        const current = await store.current(scope);
+        if ((current?.respond ?? '') !== offered.before) return { kind: 'edit_stale' };
+        const saved = await store.write(scope, {
           about: current?.about ?? '',
-          respond: suggestion.after,
+          respond: offered.after,
           enabled: current?.enabled ?? true,
           action: 'suggested',
           actorId: person.userId,
         });
-        this.decideStmt.run({ reportId, status: 'accepted', at });
+        await decideSuggestion(tx, reportId, 'accepted', at);
         return { kind: 'edit_accepted', version: saved.version };
-      })();
+      });
     } catch (error) {
       logger.error({ err: error, report: reportId }, 'deciding on a suggested edit failed');
       return { kind: 'failed', action: 'command', code: 'storage_failed' };
     }
   }
+}
+
+/** The suggestion drafted for a report, if any. */
+function suggestion(sql: SqlExecutor, reportId: string): Promise<SuggestionRow | undefined> {
+  return sql.get<SuggestionRow>('SELECT before, after, status FROM edit_suggestions WHERE report_id = ?', [reportId]);
+}
+
+/** Record the reporter's decision on a suggestion still offered. */
+async function decideSuggestion(sql: SqlExecutor, reportId: string, status: Status, at: string): Promise<void> {
+  await sql.run(
+    `UPDATE edit_suggestions SET status = @status, decided_at = @at
+      WHERE report_id = @reportId AND status = 'offered'`,
+    { reportId, status, at },
+  );
 }
 
 function isReporter(report: { platform: string; workspaceId: string; reporterId: string }, person: PersonRef): boolean {

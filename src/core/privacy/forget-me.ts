@@ -5,8 +5,8 @@
 import type { CommandResult } from '../commands/results.js';
 import { asHeedError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { checkpointAndTruncate, redactPerson } from '../storage/index.js';
-import type { Database, InstructionStore, ReplyLog, ReportStore } from '../storage/index.js';
+import { checkpointAndTruncate, InstructionStore, redactPerson, ReplyLog, ReportStore } from '../storage/index.js';
+import type { SqlExecutor } from '../storage/index.js';
 import type { Actor, PersonRef, Platform } from '../types.js';
 
 /** What forget-me deleted. */
@@ -26,12 +26,9 @@ export interface Forgotten extends ForgottenCounts {
   checkpointed: boolean;
 }
 
-/** The stores forget-me deletes from, and their database. */
+/** The database forget-me deletes from (the stores are built on its transaction). */
 export interface PersonalData {
-  db: Database;
-  instructions: InstructionStore;
-  replies: ReplyLog;
-  reports: ReportStore;
+  db: SqlExecutor;
 }
 
 /**
@@ -40,34 +37,36 @@ export interface PersonalData {
  * reports; redact their words and name (`names`) from other people's snapshots; then checkpoint the WAL
  * so the deleted bytes do not outlive the request there (secure_delete clears them in the file).
  */
-export function deletePerson(data: PersonalData, person: PersonRef, names: readonly string[]): ForgottenCounts {
-  return data.db.transaction(() => {
-    const redacted = redactPerson(data.db, person, names);
+export async function deletePerson(
+  data: PersonalData,
+  person: PersonRef,
+  names: readonly string[],
+): Promise<ForgottenCounts> {
+  return data.db.transaction(async (tx) => {
+    const redacted = await redactPerson(tx, person, names);
     // Reports first: forgetting the asker's replies also removes reports on them, filed by anyone.
-    const reports = data.reports.forgetReporter(person);
-    return {
-      versions: data.instructions.forgetUser(person),
-      replies: data.replies.forgetAsker(person),
-      reports,
-      redacted,
-    };
-  })();
+    const reports = await new ReportStore(tx).forgetReporter(person);
+    const versions = await new InstructionStore(tx).forgetUser(person);
+    const replies = await new ReplyLog(tx).forgetAsker(person);
+    return { versions, replies, reports, redacted };
+  });
 }
 
 /**
  * The confirmed second step of `/instructions forget-me`, as the person sees it; logged, never thrown.
  * `forget` deletes (in one transaction); the WAL is checkpointed after it, so no deleted byte stays there.
  */
-export function forgetMe(
+export async function forgetMe(
   data: PersonalData,
   actor: Actor,
   logger: Logger,
-  forget: () => ForgottenCounts & { elsewhere: Platform[] },
-): CommandResult {
+  forget: () => Promise<ForgottenCounts & { elsewhere: Platform[] }>,
+): Promise<CommandResult> {
   try {
+    const forgotten = await forget();
     const { versions, replies, reports, elsewhere, ...rest } = {
-      ...forget(),
-      checkpointed: checkpointAndTruncate(data.db),
+      ...forgotten,
+      checkpointed: await checkpointAndTruncate(data.db),
     };
     const where = { platform: actor.platform, workspace: actor.workspaceId, user: actor.userId };
     logger.info({ ...where, versions, replies, reports, elsewhere, ...rest }, 'forgot a person');

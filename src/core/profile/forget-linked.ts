@@ -5,7 +5,7 @@
 import { deletePerson, type ForgottenCounts, type PersonalData } from '../privacy/forget-me.js';
 import type { PersonRef, Platform } from '../types.js';
 import { ownKey, type Linking } from './linking.js';
-import type { ProfileStore } from './profile-store.js';
+import { ProfileStore } from './profile-store.js';
 
 /** What was deleted, and on which other platforms. */
 export interface ForgottenEverywhere extends ForgottenCounts {
@@ -13,28 +13,29 @@ export interface ForgottenEverywhere extends ForgottenCounts {
 }
 
 /** Delete the person and every identity linked to them, with their shared profile; `names` are their display names. */
-export function forgetEverywhere(
+export async function forgetEverywhere(
   data: PersonalData,
   linking: Linking,
-  profiles: ProfileStore,
   person: PersonRef,
   names: readonly string[],
-): ForgottenEverywhere {
-  return data.db.transaction(() => {
-    const identities = linking.identities(person);
-    const profileId = profiles.profileOf(person);
+): Promise<ForgottenEverywhere> {
+  return data.db.transaction(async (tx) => {
+    const profiles = new ProfileStore(tx);
+    const onTx: PersonalData = { db: tx };
+    const identities = await linking.identities(person, profiles);
+    const profileId = await profiles.profileOf(person);
     const totals: ForgottenEverywhere = { versions: 0, replies: 0, reports: 0, redacted: 0, elsewhere: [] };
-    if (profileId) totals.versions += profiles.forgetProfile(profileId, `profile:${profileId}`);
+    if (profileId) totals.versions += await profiles.forgetProfile(profileId, `profile:${profileId}`);
     for (const identity of identities) {
-      const counts = deletePerson(data, identity, names);
+      const counts = await deletePerson(onTx, identity, names);
       totals.versions += counts.versions;
       totals.replies += counts.replies;
       totals.reports += counts.reports;
       totals.redacted += counts.redacted;
-      profiles.forgetIdentity(identity, ownKey(identity));
+      await profiles.forgetIdentity(identity, ownKey(identity));
     }
     const others = identities.slice(1).map((identity) => identity.platform);
     totals.elsewhere = [...new Set(others)];
     return totals;
-  })();
+  });
 }

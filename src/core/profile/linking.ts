@@ -8,9 +8,9 @@
 import { createHash, randomInt, randomUUID } from 'node:crypto';
 import { userScope } from '../commands/instruction-commands.js';
 import type { CommandResult } from '../commands/results.js';
-import type { InstructionStore, ScopeKey } from '../storage/index.js';
+import { InstructionStore, type ScopeKey, type SqlExecutor } from '../storage/index.js';
 import type { PersonRef, Platform } from '../types.js';
-import { LINKED_SCOPE_PLATFORM, LINKED_SCOPE_WORKSPACE, type ProfileStore } from './profile-store.js';
+import { LINKED_SCOPE_PLATFORM, LINKED_SCOPE_WORKSPACE, ProfileStore } from './profile-store.js';
 
 /** How long a code stays valid. */
 export const CODE_MINUTES = 10;
@@ -51,33 +51,37 @@ export function profileScope(profileId: string): ScopeKey {
 export class Linking {
   constructor(
     private readonly profiles: ProfileStore,
-    private readonly store: InstructionStore,
     private readonly now: () => Date,
   ) {}
 
-  /** Where the person's own instructions live: their linked profile, or their own scope. */
-  scopeOf(person: PersonRef): ScopeKey {
-    const profileId = this.profiles.profileOf(person);
+  /**
+   * Where the person's own instructions live: their linked profile, or their own scope. Inside a
+   * transaction pass its executor as `sql` (the transaction holds the database until it ends).
+   */
+  async scopeOf(person: PersonRef, sql?: SqlExecutor): Promise<ScopeKey> {
+    const profiles = sql ? new ProfileStore(sql) : this.profiles;
+    const profileId = await profiles.profileOf(person);
     return profileId ? profileScope(profileId) : userScope(person);
   }
 
   /** The key of the person's settings: shared by a linked profile's identities. */
-  settingsKey(person: PersonRef): string {
-    const profileId = this.profiles.profileOf(person);
+  async settingsKey(person: PersonRef): Promise<string> {
+    const profileId = await this.profiles.profileOf(person);
     return profileId ? `profile:${profileId}` : ownKey(person);
   }
 
   /** Every identity whose data is the person's: the linked ones and the person, the person first. */
-  identities(person: PersonRef): PersonRef[] {
-    const profileId = this.profiles.profileOf(person);
+  async identities(person: PersonRef, profiles: ProfileStore = this.profiles): Promise<PersonRef[]> {
+    const profileId = await profiles.profileOf(person);
     if (!profileId) return [person];
-    return [person, ...this.profiles.members(profileId).filter((member) => !samePerson(member, person))];
+    const members = await profiles.members(profileId);
+    return [person, ...members.filter((member) => !samePerson(member, person))];
   }
 
   /** `/instructions link`: a new one-time code for this identity (replacing any earlier one). */
-  issue(person: PersonRef): CommandResult {
+  async issue(person: PersonRef): Promise<CommandResult> {
     const code = newCode();
-    this.profiles.putCode(
+    await this.profiles.putCode(
       person,
       hashCode(normalizeCode(code)),
       new Date(this.now().getTime() + CODE_MINUTES * MINUTE_MS),
@@ -86,51 +90,57 @@ export class Linking {
   }
 
   /** `/instructions link CODE`: join this identity with the code's issuer, or say why not. */
-  redeem(person: PersonRef, typed: string): CommandResult {
+  async redeem(person: PersonRef, typed: string): Promise<CommandResult> {
     const now = this.now();
     const windowStart = new Date(now.getTime() - ATTEMPT_WINDOW_MINUTES * MINUTE_MS);
-    return this.profiles.transaction(() => {
-      if (this.profiles.failedAttemptsSince(person, windowStart) >= MAX_FAILED_ATTEMPTS) {
-        return { kind: 'link_refused', reason: 'too_many_attempts' } as const;
+    return this.profiles.transaction(async (profiles, tx): Promise<CommandResult> => {
+      const store = new InstructionStore(tx, this.now);
+      if ((await profiles.failedAttemptsSince(person, windowStart)) >= MAX_FAILED_ATTEMPTS) {
+        return { kind: 'link_refused', reason: 'too_many_attempts' };
       }
       const hash = hashCode(normalizeCode(typed));
-      const stored = this.profiles.code(hash);
-      const refuse = (reason: 'unknown_code' | 'expired_code'): CommandResult => {
-        this.profiles.recordFailedAttempt(person, now, windowStart);
+      const stored = await profiles.code(hash);
+      const refuse = async (reason: 'unknown_code' | 'expired_code'): Promise<CommandResult> => {
+        await profiles.recordFailedAttempt(person, now, windowStart);
         return { kind: 'link_refused', reason };
       };
       if (!stored) return refuse('unknown_code');
       if (stored.expiresAt <= now.toISOString()) {
-        this.profiles.dropCode(hash);
+        await profiles.dropCode(hash);
         return refuse('expired_code');
       }
-      if (samePerson(stored.issuer, person)) return { kind: 'link_refused', reason: 'own_code' } as const;
-      const issuerProfile = this.profiles.profileOf(stored.issuer);
-      const ownProfile = this.profiles.profileOf(person);
+      if (samePerson(stored.issuer, person)) return { kind: 'link_refused', reason: 'own_code' };
+      const issuerProfile = await profiles.profileOf(stored.issuer);
+      const ownProfile = await profiles.profileOf(person);
       if (issuerProfile && ownProfile) {
         return {
           kind: 'link_refused',
           reason: issuerProfile === ownProfile ? 'already_linked' : 'linked_elsewhere',
-        } as const;
+        };
       }
-      this.profiles.dropCode(hash);
+      await profiles.dropCode(hash);
       let profileId = issuerProfile ?? ownProfile;
       let from: Platform | 'none' = 'none';
       if (!profileId) {
         // A new profile starts from the issuer's instructions, or the redeemer's when the issuer has none.
         profileId = randomUUID();
-        const source = [stored.issuer, person].find((candidate) => hasInstructions(this.store, userScope(candidate)));
+        let source: PersonRef | undefined;
+        for (const candidate of [stored.issuer, person]) {
+          if (await hasInstructions(store, userScope(candidate))) {
+            source = candidate;
+            break;
+          }
+        }
         if (source) {
-          this.profiles.copyOwnVersions(source, profileId);
+          await profiles.copyOwnVersions(source, profileId);
           from = source.platform;
         }
       } else {
-        from = this.profiles.members(profileId)[0]?.platform ?? 'none';
+        from = (await profiles.members(profileId))[0]?.platform ?? 'none';
       }
-      this.profiles.link(stored.issuer, profileId, now);
-      this.profiles.link(person, profileId, now);
-      const others = this.profiles
-        .members(profileId)
+      await profiles.link(stored.issuer, profileId, now);
+      await profiles.link(person, profileId, now);
+      const others = (await profiles.members(profileId))
         .filter((member) => !samePerson(member, person))
         .map((member) => member.platform);
       return { kind: 'linked', with: [...new Set(others)], from };
@@ -141,19 +151,20 @@ export class Linking {
    * `/instructions unlink`: detach this identity, keeping a copy of the profile's instructions as a new
    * version of its own. A profile left with one identity is dissolved the same way.
    */
-  unlink(person: PersonRef): CommandResult {
-    return this.profiles.transaction(() => {
-      const profileId = this.profiles.profileOf(person);
-      if (!profileId) return { kind: 'not_linked' } as const;
-      const members = this.profiles.members(profileId);
+  async unlink(person: PersonRef): Promise<CommandResult> {
+    return this.profiles.transaction(async (profiles, tx): Promise<CommandResult> => {
+      const store = new InstructionStore(tx, this.now);
+      const profileId = await profiles.profileOf(person);
+      if (!profileId) return { kind: 'not_linked' };
+      const members = await profiles.members(profileId);
       const others = members.filter((member) => !samePerson(member, person));
       const leaving = others.length <= 1 ? members : [person];
-      const current = this.store.current(profileScope(profileId));
+      const current = await store.current(profileScope(profileId));
       const sharedKey = `profile:${profileId}`;
-      const show = this.profiles.showApplied(sharedKey);
+      const show = await profiles.showApplied(sharedKey);
       for (const member of leaving) {
         if (current) {
-          this.store.write(userScope(member), {
+          await store.write(userScope(member), {
             about: current.about,
             respond: current.respond,
             enabled: current.enabled,
@@ -161,10 +172,10 @@ export class Linking {
             actorId: person.userId,
           });
         }
-        if (show !== undefined) this.profiles.setShowApplied(ownKey(member), show, this.now());
-        this.profiles.unlink(member);
+        if (show !== undefined) await profiles.setShowApplied(ownKey(member), show, this.now());
+        await profiles.unlink(member);
       }
-      if (leaving.length === members.length) this.profiles.forgetProfile(profileId, sharedKey);
+      if (leaving.length === members.length) await profiles.forgetProfile(profileId, sharedKey);
       return {
         kind: 'unlinked',
         from: [...new Set(others.map((member) => member.platform))],
@@ -179,7 +190,7 @@ export function ownKey(person: PersonRef): string {
   return `${person.platform}:${person.workspaceId}:${person.userId}`;
 }
 
-function hasInstructions(store: InstructionStore, scope: ScopeKey): boolean {
-  const current = store.current(scope);
+async function hasInstructions(store: InstructionStore, scope: ScopeKey): Promise<boolean> {
+  const current = await store.current(scope);
   return current !== undefined && (current.about !== '' || current.respond !== '');
 }

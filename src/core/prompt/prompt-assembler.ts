@@ -54,18 +54,18 @@ export class PromptAssembler {
     private readonly settings: PromptSettings,
     private readonly now: () => Date,
     /** Where a person's own instructions live (their linked profile, if any). */
-    private readonly personalScope: (person: PersonRef) => ScopeKey = userScope,
+    private readonly personalScope: (person: PersonRef) => Promise<ScopeKey> = async (person) => userScope(person),
   ) {}
 
   /**
    * The system prompt for this person in this channel. Layers that cannot be set there (a DM's channel rules) are
    * absent.
    */
-  systemPromptFor(asker: Asker): BuiltPrompt {
-    const workspace = this.store.current(layerScope(asker, 'workspace'));
-    const channel = this.store.current(layerScope(asker, 'channel'));
-    const ownScope = this.personalScope(asker);
-    const person = this.store.current(ownScope);
+  async systemPromptFor(asker: Asker): Promise<BuiltPrompt> {
+    const workspace = await this.store.current(layerScope(asker, 'workspace'));
+    const channel = await this.store.current(layerScope(asker, 'channel'));
+    const ownScope = await this.personalScope(asker);
+    const person = await this.store.current(ownScope);
     const personal = person?.enabled ? person : undefined;
     const layers: PromptLayers = {
       base: this.settings.basePrompt,
@@ -99,8 +99,8 @@ export class PromptAssembler {
    * logged. When history was trimmed, or the thread is long, the channel's and the asker's rules are
    * restated just before the new message (within the same budget).
    */
-  prepare(message: IncomingMessage, log: Logger): PreparedPrompt {
-    const { prompt, versions, scopes, layers } = this.systemPromptFor(message);
+  async prepare(message: IncomingMessage, log: Logger): Promise<PreparedPrompt> {
+    const { prompt, versions, scopes, layers } = await this.systemPromptFor(message);
     const assemble = (reserve: number) =>
       assembleMessages({
         system: prompt,

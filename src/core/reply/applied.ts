@@ -4,7 +4,7 @@
  * builds it as a typed value and decides whether it is shown; each platform renders it from the
  * message table. The same record, stored per reply, answers "Why this answer?".
  */
-import type { Database, ScopeKey } from '../storage/index.js';
+import type { ScopeKey, SqlExecutor } from '../storage/index.js';
 import type { HistoryMessage, PersonRef } from '../types.js';
 
 /** A layer a person can see named in the applied line. The operator's base prompt is always there and not named. */
@@ -64,24 +64,25 @@ export function appliedVisible(
 
 /** The `reply_applied` table. */
 export class AppliedLog {
-  private readonly putStmt;
-  private readonly getStmt;
+  constructor(private readonly sql: SqlExecutor) {}
 
-  constructor(db: Database) {
-    this.putStmt = db.prepare<[string, string]>(
-      'INSERT OR REPLACE INTO reply_applied (reply_id, applied_json) VALUES (?, ?)',
-    );
-    this.getStmt = db.prepare<[string], string>('SELECT applied_json FROM reply_applied WHERE reply_id = ?').pluck();
+  /** The same log on another executor (a transaction's). */
+  on(sql: SqlExecutor): AppliedLog {
+    return new AppliedLog(sql);
   }
 
   /** Store what shaped a reply (replacing any earlier record of it). */
-  record(replyId: string, record: AppliedRecord): void {
-    this.putStmt.run(replyId, JSON.stringify(record));
+  async record(replyId: string, record: AppliedRecord): Promise<void> {
+    await this.sql.run(
+      `INSERT INTO reply_applied (reply_id, applied_json) VALUES (?, ?)
+       ON CONFLICT (reply_id) DO UPDATE SET applied_json = excluded.applied_json`,
+      [replyId, JSON.stringify(record)],
+    );
   }
 
   /** What shaped a reply, if it was recorded. */
-  get(replyId: string): AppliedRecord | undefined {
-    const json = this.getStmt.get(replyId);
+  async get(replyId: string): Promise<AppliedRecord | undefined> {
+    const json = await this.sql.value<string>('SELECT applied_json FROM reply_applied WHERE reply_id = ?', [replyId]);
     return json === undefined ? undefined : (JSON.parse(json) as AppliedRecord);
   }
 }
@@ -112,16 +113,16 @@ export class AppliedLines {
     private readonly log: AppliedLog,
     private readonly mode: ShowAppliedMode,
     /** The person's own choice (`/instructions applied on|off`), undefined if they never made one. */
-    private readonly personChoice: (person: PersonRef) => boolean | undefined,
+    private readonly personChoice: (person: PersonRef) => Promise<boolean | undefined>,
   ) {}
 
   /** The record of one reply and whether its line is shown. */
-  build(
+  async build(
     asker: PersonRef,
     prepared: PreparedForApplied,
     model: string,
     checks?: { passed: number; failed: number },
-  ): { record: AppliedRecord; visible: boolean } {
+  ): Promise<{ record: AppliedRecord; visible: boolean }> {
     const layers: AppliedLayer[] = [];
     for (const layer of ['workspace', 'channel', 'user'] as const) {
       const version = prepared.versions[layer];
@@ -140,11 +141,11 @@ export class AppliedLines {
       leftOut: prepared.leftOut.slice(-LEFT_OUT_EXCERPTS).map(excerpt),
       leftOutCount: prepared.leftOut.length,
     };
-    return { record, visible: appliedVisible(this.mode, summary, this.personChoice(asker)) };
+    return { record, visible: appliedVisible(this.mode, summary, await this.personChoice(asker)) };
   }
 
-  /** Store the record with its reply. */
-  store(replyId: string, record: AppliedRecord): void {
-    this.log.record(replyId, record);
+  /** Store the record with its reply; `sql` is the transaction that stores the reply. */
+  async store(replyId: string, record: AppliedRecord, sql: SqlExecutor): Promise<void> {
+    await this.log.on(sql).record(replyId, record);
   }
 }

@@ -11,7 +11,7 @@ import { RateLimiter } from '../limits/rate-limiter.js';
 import { attempt } from '../attempt.js';
 import { asHeedError } from '../errors.js';
 import { checkCounts, type ReplyCheckResult } from '../compliance/reply-checks.js';
-import type { Database, InstructionVersions, MessageClaims, ReplyLog, ReplySnapshot } from '../storage/index.js';
+import type { InstructionVersions, MessageClaims, ReplyLog, ReplySnapshot, SqlExecutor } from '../storage/index.js';
 import type { IncomingMessage, MessageRef, PersonRef, ReplySink, RespondOutcome } from '../types.js';
 import { Admission, type AdmissionLimits } from './admission.js';
 import type { AppliedLines, AppliedRecord } from './applied.js';
@@ -24,7 +24,7 @@ const BUSY_LOG_INTERVAL_MS = 10_000;
 const SHUTDOWN_NOTICE = 'I had to stop this answer because I am restarting. Please ask again in a moment.';
 
 export interface ResponderParts {
-  db: Database;
+  db: SqlExecutor;
   claims: MessageClaims;
   replies: ReplyLog;
   prompts: PromptAssembler;
@@ -48,9 +48,13 @@ export interface ResponderParts {
   ) => Promise<void>;
   /**
    * The automatic checks in force, run on the reply's final text before it is posted, so that the applied
-   * line can say how they went; `afterReply` records the same result. Pure and fast; must not throw.
+   * line can say how they went; `afterReply` records the same result. Fast (reads only); must not throw.
    */
-  checkReply?: (message: IncomingMessage, versions: InstructionVersions, text: string) => ReplyCheckResult | undefined;
+  checkReply?: (
+    message: IncomingMessage,
+    versions: InstructionVersions,
+    text: string,
+  ) => Promise<ReplyCheckResult | undefined>;
   /** The applied line under each reply and its stored record (issue 15). */
   applied?: AppliedLines;
 }
@@ -77,7 +81,7 @@ export class Responder {
   }
 
   /** True when this person is over the rate limit now (counts nothing), so an adapter can skip parsing. */
-  isRateLimited(person: PersonRef): boolean {
+  async isRateLimited(person: PersonRef): Promise<boolean> {
     return this.limiter.isLimited(`${person.platform}:${person.workspaceId}:${person.userId}`);
   }
 
@@ -107,7 +111,7 @@ export class Responder {
       message: message.messageId,
     });
     try {
-      if (claims.claim(message, this.parts.owner) === 'duplicate') {
+      if ((await claims.claim(message, this.parts.owner)) === 'duplicate') {
         log.debug('duplicate delivery ignored');
         return { status: 'duplicate' };
       }
@@ -118,7 +122,7 @@ export class Responder {
     const decision = this.limiter.check(`${message.platform}:${message.workspaceId}:${message.userId}`);
     if (decision !== 'allow') {
       try {
-        claims.complete(message, null);
+        await claims.complete(message, null);
       } catch (error) {
         log.error({ err: error }, 'could not record a rate-limited message');
       }
@@ -147,7 +151,7 @@ export class Responder {
     const started = performance.now();
     let snapshot: ReplySnapshot | undefined;
     try {
-      const prepared = this.parts.prompts.prepare(message, log);
+      const prepared = await this.parts.prompts.prepare(message, log);
       const { messages, versions } = prepared;
       const params = this.parts.model.params();
       snapshot = {
@@ -170,8 +174,13 @@ export class Responder {
       const result = await this.parts.model
         .stream(messages, (delta) => sink.append(delta), cancel.signal)
         .finally(() => this.cancels.delete(cancel));
-      const checked = this.parts.checkReply?.(message, prepared.versions, result.text);
-      const applied = this.parts.applied?.build(message, prepared, snapshot.model, checked && checkCounts(checked));
+      const checked = await this.parts.checkReply?.(message, prepared.versions, result.text);
+      const applied = await this.parts.applied?.build(
+        message,
+        prepared,
+        snapshot.model,
+        checked && checkCounts(checked),
+      );
       const messageIds = await sink.finish(result.text, applied?.visible ? applied.record.summary : undefined);
       const complete: ReplySnapshot = {
         ...snapshot,
@@ -181,7 +190,7 @@ export class Responder {
         ...(result.promptTokens !== undefined ? { promptTokens: result.promptTokens } : {}),
         ...(result.completionTokens !== undefined ? { completionTokens: result.completionTokens } : {}),
       };
-      const stored = this.storeReply(log, message, complete, messageIds, applied?.record);
+      const stored = await this.storeReply(log, message, complete, messageIds, applied?.record);
       if (stored.status === 'replied' && stored.snapshotStored) {
         await this.parts.afterReply?.(stored.replyId, message, sink, checked);
       }
@@ -193,7 +202,7 @@ export class Responder {
       const partial = error.partialText;
       const userMessage = error.code === 'model_cancelled' && this.draining ? SHUTDOWN_NOTICE : error.userMessage;
       const messageIds = (await this.deliver(log, () => sink.fail(userMessage, partial))) ?? [];
-      const stored = this.storeReply(
+      const stored = await this.storeReply(
         log,
         message,
         {
@@ -226,7 +235,7 @@ export class Responder {
       this.turnedAway = 0;
     }
     try {
-      this.parts.claims.release(message);
+      await this.parts.claims.release(message);
     } catch (error) {
       log.error({ err: error }, 'could not release a message turned away as busy');
     }
@@ -238,22 +247,22 @@ export class Responder {
    * Store the snapshot once the person has seen the reply. If the database refuses now, the person
    * already has their answer: log it, and leave the claim so the message is not answered twice.
    */
-  private storeReply(
+  private async storeReply(
     log: Logger,
     message: MessageRef,
     snapshot: ReplySnapshot,
     messageIds: string[],
     applied?: AppliedRecord,
-  ): RespondOutcome {
+  ): Promise<RespondOutcome> {
     const { db, replies, claims } = this.parts;
     try {
       // One write transaction for the snapshot, what shaped it and the claim: fewer commits per reply under load.
-      const replyId = db.transaction(() => {
-        const id = replies.record(snapshot, messageIds);
-        if (applied) this.parts.applied?.store(id, applied);
-        claims.complete(message, id);
+      const replyId = await db.transaction(async (tx) => {
+        const id = await replies.on(tx).record(snapshot, messageIds);
+        if (applied) await this.parts.applied?.store(id, applied, tx);
+        await claims.on(tx).complete(message, id);
         return id;
-      })();
+      });
       return { status: 'replied', snapshotStored: true, replyId, text: snapshot.replyText };
     } catch (error) {
       log.error(
@@ -262,7 +271,7 @@ export class Responder {
       );
       // The person has their answer: mark the message answered so a restart does not answer it again.
       try {
-        claims.complete(message, null);
+        await claims.complete(message, null);
       } catch {
         // Still refused: the log line above says why; a redelivery after a restart may be answered twice.
       }
@@ -285,7 +294,7 @@ export class Responder {
     log.error({ err: error, code: failure.code, ...failure.detail }, what);
     if (release) {
       try {
-        this.parts.claims.release(release);
+        await this.parts.claims.release(release);
       } catch {
         // The database itself is the problem; the claim stays and the log line says why.
       }

@@ -18,12 +18,12 @@ export class Retention {
     private readonly logger: Logger,
   ) {}
 
-  /** Purge now and then every six hours, without keeping the process alive. */
-  start(): void {
+  /** Purge now (resolves when done) and then every six hours, without keeping the process alive. */
+  async start(): Promise<void> {
     if (this.timer) return;
-    this.purge();
-    this.timer = setInterval(() => this.purge(), PURGE_INTERVAL_MS);
+    this.timer = setInterval(() => void this.purge(), PURGE_INTERVAL_MS);
     this.timer.unref();
+    await this.purge();
   }
 
   stop(): void {
@@ -32,10 +32,10 @@ export class Retention {
   }
 
   /** One purge; a database failure is logged, never thrown. */
-  purge(): void {
+  async purge(): Promise<void> {
     try {
-      const replies = this.replies.purgeUnreported(this.days);
-      const claims = this.claims.purge(this.days);
+      const replies = await this.replies.purgeUnreported(this.days);
+      const claims = await this.claims.purge(this.days);
       if (replies + claims > 0) this.logger.info({ replies, claims }, 'purged old unreported snapshots');
     } catch (error) {
       this.logger.error({ err: error }, 'purging old snapshots failed');

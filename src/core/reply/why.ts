@@ -9,23 +9,24 @@ import type { MessageRef, PersonRef } from '../types.js';
 import type { AppliedLog } from './applied.js';
 
 /** Why this answer? for `person` about the reply at `target`. */
-export function whyAnswer(
+export async function whyAnswer(
   parts: { replies: ReplyLog; applied: AppliedLog; store: InstructionStore },
   target: MessageRef,
   person: PersonRef,
-): CommandResult {
-  const reply = parts.replies.findByMessage(target);
+): Promise<CommandResult> {
+  const reply = await parts.replies.findByMessage(target);
   if (!reply) return { kind: 'why_unavailable', reason: 'not_a_reply' };
   const isAsker =
     reply.platform === person.platform && reply.workspaceId === person.workspaceId && reply.askerId === person.userId;
   if (!isAsker) return { kind: 'why_unavailable', reason: 'not_yours' };
-  const record = parts.applied.get(reply.id);
+  const record = await parts.applied.get(reply.id);
   if (!record) return { kind: 'why_unavailable', reason: 'not_recorded' };
-  const layers: WhyLayer[] = record.summary.layers.map(({ layer, version }) => {
+  const layers: WhyLayer[] = [];
+  for (const { layer, version } of record.summary.layers) {
     const scope = record.scopes[layer];
-    const stored = scope ? parts.store.version(scope, version) : undefined;
+    const stored = scope ? await parts.store.version(scope, version) : undefined;
     const text = stored ? { about: stored.about, respond: stored.respond } : null;
-    return { layer, version, text };
-  });
+    layers.push({ layer, version, text });
+  }
   return { kind: 'why', applied: record.summary, layers, leftOut: record.leftOut, leftOutCount: record.leftOutCount };
 }

@@ -7,7 +7,7 @@
  */
 import type { ChatMessage } from '../prompt/chat-message.js';
 import type { PersonRef } from '../types.js';
-import type { Database } from './database.js';
+import type { SqlExecutor } from './sql.js';
 import { SnapshotPieces } from './snapshot-pieces.js';
 
 /** What a trace of a forgotten person is replaced with. */
@@ -31,15 +31,15 @@ interface Turn {
 }
 
 /** The person's display names and own message texts, read from the snapshots of their own replies. */
-function tracesOf(
+async function tracesOf(
   pieces: SnapshotPieces,
   rows: SnapshotRow[],
   knownNames: readonly string[],
-): { names: Set<string>; texts: Set<string> } {
+): Promise<{ names: Set<string>; texts: Set<string> }> {
   const names = new Set(knownNames.map((name) => name.trim()).filter((name) => name !== ''));
   const texts = new Set<string>();
   for (const row of rows) {
-    const turns: Turn[] = pieces.load(row.messages_json);
+    const turns: Turn[] = await pieces.load(row.messages_json);
     const question = turns.at(-1);
     if (question?.role !== 'user') continue;
     const label = SPEAKER_LABEL.exec(question.content);
@@ -65,30 +65,32 @@ function scrub(text: string, traces: readonly string[]): string {
  * the forget-me transaction, before the person's own snapshots are deleted (their names are read from
  * them). `names` adds display names the caller knows. Returns how many other snapshots were changed.
  */
-export function redactPerson(db: Database, person: PersonRef, names: readonly string[] = []): number {
-  const own = db
-    .prepare<[string, string, string], SnapshotRow>(
-      `SELECT id, asker_id, messages_json, reply_text FROM replies
-       WHERE platform = ? AND workspace_id = ? AND asker_id = ?`,
-    )
-    .all(person.platform, person.workspaceId, person.userId);
+export async function redactPerson(
+  sql: SqlExecutor,
+  person: PersonRef,
+  names: readonly string[] = [],
+): Promise<number> {
+  const where = [person.platform, person.workspaceId, person.userId];
+  const own = await sql.all<SnapshotRow>(
+    `SELECT id, asker_id, messages_json, reply_text FROM replies
+     WHERE platform = ? AND workspace_id = ? AND asker_id = ?`,
+    where,
+  );
   // Snapshots name shared pieces (migration 005): read and write their messages through them.
-  const pieces = new SnapshotPieces(db);
-  const { names: nameSet, texts } = tracesOf(pieces, own, names);
+  const pieces = new SnapshotPieces(sql);
+  const { names: nameSet, texts } = await tracesOf(pieces, own, names);
   const traces = [...texts, ...nameSet].sort((a, b) => b.length - a.length);
   const speakers = new Set([...nameSet].map((name) => `[${name}] `));
 
   let changed = 0;
   if (traces.length > 0) {
-    const others = db.prepare<[string, string, string], SnapshotRow>(
+    const others = await sql.all<SnapshotRow>(
       `SELECT id, asker_id, messages_json, reply_text FROM replies
        WHERE platform = ? AND workspace_id = ? AND asker_id <> ?`,
+      where,
     );
-    const update = db.prepare<[string, string, string]>(
-      'UPDATE replies SET messages_json = ?, reply_text = ? WHERE id = ?',
-    );
-    for (const row of others.all(person.platform, person.workspaceId, person.userId)) {
-      const stored: Turn[] = pieces.load(row.messages_json);
+    for (const row of others) {
+      const stored: Turn[] = await pieces.load(row.messages_json);
       const mentions = (trace: string) =>
         stored.some((turn) => turn.content.includes(trace)) || row.reply_text.includes(trace);
       if (!traces.some(mentions)) continue;
@@ -97,32 +99,39 @@ export function redactPerson(db: Database, person: PersonRef, names: readonly st
         return { ...turn, content: spoken ? `[${REMOVED}] ${REMOVED}` : scrub(turn.content, traces) };
       });
       // New pieces are counted first; the update's trigger then releases those the old messages named.
-      update.run(pieces.store(turns as ChatMessage[]), scrub(row.reply_text, traces), row.id);
+      const messagesJson = await pieces.store(turns as ChatMessage[]);
+      await sql.run('UPDATE replies SET messages_json = ?, reply_text = ? WHERE id = ?', [
+        messagesJson,
+        scrub(row.reply_text, traces),
+        row.id,
+      ]);
       changed += 1;
     }
-    const notes = db.prepare<[string, string, string], { id: string; note: string }>(
+    const notes = await sql.all<{ id: string; note: string }>(
       'SELECT id, note FROM reports WHERE platform = ? AND workspace_id = ? AND reporter_id <> ? AND note IS NOT NULL',
+      where,
     );
-    const setNote = db.prepare<[string, string]>('UPDATE reports SET note = ? WHERE id = ?');
-    for (const report of notes.all(person.platform, person.workspaceId, person.userId)) {
+    for (const report of notes) {
       const note = scrub(report.note, [...nameSet]);
-      if (note !== report.note) setNote.run(note, report.id);
+      if (note !== report.note) await sql.run('UPDATE reports SET note = ? WHERE id = ?', [note, report.id]);
     }
   }
-  db.prepare<[string, string, string, string]>(
+  await sql.run(
     `UPDATE instruction_versions SET actor_id = ?
      WHERE platform = ? AND workspace_id = ? AND actor_id = ? AND scope_kind <> 'user'`,
-  ).run(REMOVED, person.platform, person.workspaceId, person.userId);
+    [REMOVED, ...where],
+  );
   return changed;
 }
 
 /**
- * Move every page of the WAL into heed.db and truncate the WAL to nothing, so deleted content survives
- * in neither file. True when the checkpoint completed; false when another connection held it back (the
- * next checkpoint then finishes the job).
+ * On SQLite, move every page of the WAL into heed.db and truncate the WAL to nothing, so deleted content
+ * survives in neither file. True when the checkpoint completed (or there is nothing to do: an in-memory
+ * SQLite database, or PostgreSQL, whose files are the server's business); false when another
+ * connection held it back (the next checkpoint then finishes the job).
  */
-export function checkpointAndTruncate(db: Database): boolean {
-  if (db.memory) return true;
-  const [result] = db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
+export async function checkpointAndTruncate(sql: SqlExecutor): Promise<boolean> {
+  if (sql.dialect !== 'sqlite') return true;
+  const result = await sql.get<{ busy: number; log: number }>('PRAGMA wal_checkpoint(TRUNCATE)');
   return result?.busy === 0;
 }

@@ -1,5 +1,15 @@
-export { databaseHealth, DEFAULT_MIGRATIONS_DIR, migrate, openDatabase, readMigrations } from './database.js';
-export type { Database, MigrationFile, OpenDatabaseOptions } from './database.js';
+export {
+  connectDatabase,
+  databaseHealth,
+  DEFAULT_MIGRATIONS_DIR,
+  migrate,
+  migrationsDirFor,
+  openDatabase,
+  readMigrations,
+} from './database.js';
+export type { ConnectDatabaseOptions, DatabaseTarget, MigrationFile, OpenDatabaseOptions } from './database.js';
+export type { SqlClient, SqlDialect, SqlExecutor, SqlParams, SqlRunResult, SqlValue } from './sql.js';
+export { SqliteClient } from './sqlite-client.js';
 export { InstructionStore } from './instruction-store.js';
 export type {
   InstructionAction,

@@ -1,6 +1,6 @@
 import { HeedError } from '../errors.js';
 import type { PersonRef, Platform } from '../types.js';
-import type { Database } from './database.js';
+import type { SqlExecutor } from './sql.js';
 
 /** Which layer a set of instructions belongs to. */
 export type ScopeKind = 'user' | 'channel' | 'workspace';
@@ -79,78 +79,58 @@ interface Row {
   created_at: string;
 }
 
-interface ScopeParams {
+type ScopeParams = {
   platform: string;
   workspaceId: string;
   kind: string;
   scopeId: string;
-}
+};
 
 const SCOPE = 'platform = @platform AND workspace_id = @workspaceId AND scope_kind = @kind AND scope_id = @scopeId';
 
 /** Versioned instructions per scope (person, channel, workspace), in the `instruction_versions` table. */
 export class InstructionStore {
-  private readonly currentStmt;
-  private readonly insertStmt;
-  private readonly historyStmt;
-  private readonly versionStmt;
-  private readonly forgetStmt;
-
   constructor(
-    db: Database,
+    private readonly sql: SqlExecutor,
     private readonly now: () => Date = () => new Date(),
-  ) {
-    this.currentStmt = db.prepare<ScopeParams, Row>(
+  ) {}
+
+  /** The same store, with the same clock, on another executor (a transaction's). */
+  on(sql: SqlExecutor): InstructionStore {
+    return new InstructionStore(sql, this.now);
+  }
+
+  /** The scope's newest version, or undefined if nothing was ever written for it. */
+  async current(scope: ScopeKey): Promise<InstructionVersion | undefined> {
+    const row = await this.sql.get<Row>(
       `SELECT * FROM instruction_versions WHERE ${SCOPE} ORDER BY version DESC LIMIT 1`,
+      scopeParams(scope),
     );
+    return row && toVersion(row);
+  }
+
+  /** Store a new version of the scope (current + 1, or 1 for a new scope) and return it. */
+  async write(scope: ScopeKey, change: InstructionChange): Promise<InstructionVersion> {
     // One statement computes the next version and inserts it, so it is atomic on its own: two writers
     // cannot both take the same number (and the UNIQUE constraint would refuse it if they tried).
-    this.insertStmt = db.prepare<
-      ScopeParams & {
-        about: string;
-        respond: string;
-        enabled: number;
-        action: string;
-        actorId: string;
-        restoredFrom: number | null;
-        createdAt: string;
-      },
-      Row
-    >(
+    const row = await this.sql.get<Row>(
       `INSERT INTO instruction_versions
          (platform, workspace_id, scope_kind, scope_id, version, about, respond, enabled, action, actor_id, restored_from, created_at)
        SELECT @platform, @workspaceId, @kind, @scopeId, COALESCE(MAX(version), 0) + 1,
               @about, @respond, @enabled, @action, @actorId, @restoredFrom, @createdAt
          FROM instruction_versions WHERE ${SCOPE}
        RETURNING *`,
+      {
+        ...scopeParams(scope),
+        about: change.about,
+        respond: change.respond,
+        enabled: change.enabled ? 1 : 0,
+        action: change.action,
+        actorId: change.actorId,
+        restoredFrom: change.restoredFrom ?? null,
+        createdAt: this.now().toISOString(),
+      },
     );
-    this.historyStmt = db.prepare<ScopeParams & { limit: number }, Row>(
-      `SELECT * FROM instruction_versions WHERE ${SCOPE} ORDER BY version DESC LIMIT @limit`,
-    );
-    this.versionStmt = db.prepare<ScopeParams & { version: number }, Row>(
-      `SELECT * FROM instruction_versions WHERE ${SCOPE} AND version = @version`,
-    );
-    this.forgetStmt = db.prepare<ScopeParams>(`DELETE FROM instruction_versions WHERE ${SCOPE}`);
-  }
-
-  /** The scope's newest version, or undefined if nothing was ever written for it. */
-  current(scope: ScopeKey): InstructionVersion | undefined {
-    const row = this.currentStmt.get(scopeParams(scope));
-    return row && toVersion(row);
-  }
-
-  /** Store a new version of the scope (current + 1, or 1 for a new scope) and return it. */
-  write(scope: ScopeKey, change: InstructionChange): InstructionVersion {
-    const row = this.insertStmt.get({
-      ...scopeParams(scope),
-      about: change.about,
-      respond: change.respond,
-      enabled: change.enabled ? 1 : 0,
-      action: change.action,
-      actorId: change.actorId,
-      restoredFrom: change.restoredFrom ?? null,
-      createdAt: this.now().toISOString(),
-    });
     // INSERT … RETURNING always yields the inserted row; a failed insert throws instead.
     if (!row)
       throw new HeedError('storage_failed', 'The instruction version was not found right after it was written.', {
@@ -161,21 +141,30 @@ export class InstructionStore {
   }
 
   /** Up to `limit` versions of the scope, newest first. */
-  history(scope: ScopeKey, limit: number): InstructionVersion[] {
-    return this.historyStmt.all({ ...scopeParams(scope), limit: Math.max(0, Math.floor(limit)) }).map(toVersion);
+  async history(scope: ScopeKey, limit: number): Promise<InstructionVersion[]> {
+    const rows = await this.sql.all<Row>(
+      `SELECT * FROM instruction_versions WHERE ${SCOPE} ORDER BY version DESC LIMIT @limit`,
+      { ...scopeParams(scope), limit: Math.max(0, Math.floor(limit)) },
+    );
+    return rows.map(toVersion);
   }
 
   /** Version `n` of the scope, if it exists. */
-  version(scope: ScopeKey, n: number): InstructionVersion | undefined {
-    const row = this.versionStmt.get({ ...scopeParams(scope), version: n });
+  async version(scope: ScopeKey, n: number): Promise<InstructionVersion | undefined> {
+    const row = await this.sql.get<Row>(`SELECT * FROM instruction_versions WHERE ${SCOPE} AND version = @version`, {
+      ...scopeParams(scope),
+      version: n,
+    });
     return row && toVersion(row);
   }
 
   /** Delete every version of the person's own instructions. Returns how many versions were deleted. */
-  forgetUser(person: PersonRef): number {
-    return this.forgetStmt.run(
+  async forgetUser(person: PersonRef): Promise<number> {
+    const { changes } = await this.sql.run(
+      `DELETE FROM instruction_versions WHERE ${SCOPE}`,
       scopeParams({ platform: person.platform, workspaceId: person.workspaceId, kind: 'user', id: person.userId }),
-    ).changes;
+    );
+    return changes;
   }
 }
 

@@ -1,6 +1,6 @@
 import type { ChatMessage } from '../prompt/chat-message.js';
 import type { ChannelRef, MessageRef, PersonRef, Platform } from '../types.js';
-import type { Database } from './database.js';
+import type { SqlExecutor } from './sql.js';
 import { newId } from './ids.js';
 import { SnapshotPieces } from './snapshot-pieces.js';
 import { daysBefore } from './time.js';
@@ -44,7 +44,7 @@ export interface ReplyRecord extends ReplySnapshot {
   messageIds: string[];
 }
 
-interface ReplyRow {
+type ReplyRow = {
   id: string;
   platform: string;
   workspace_id: string;
@@ -64,99 +64,37 @@ interface ReplyRow {
   prompt_tokens: number | null;
   completion_tokens: number | null;
   created_at: string;
-}
+};
 
-interface PersonParams {
+type PersonParams = {
   platform: string;
   workspaceId: string;
   userId: string;
-}
+};
 
 const BY_ASKER = 'platform = @platform AND workspace_id = @workspaceId AND asker_id = @userId';
 
 /** Snapshots of every reply Heed posted (`replies`) and the platform messages each occupies (`reply_messages`). */
 export class ReplyLog {
-  private readonly insertReplyStmt;
-  private readonly insertMessageStmt;
-  private readonly getStmt;
-  private readonly messageIdsStmt;
-  private readonly findByMessageStmt;
-  private readonly inThreadStmt;
-  private readonly purgeStmt;
-  private readonly forgetReportsStmt;
-  private readonly forgetRepliesStmt;
-  private readonly recordTx;
-  private readonly forgetTx;
-  private readonly rewriteTx;
   private readonly pieces: SnapshotPieces;
 
   constructor(
-    db: Database,
+    private readonly sql: SqlExecutor,
     private readonly now: () => Date = () => new Date(),
   ) {
-    this.pieces = new SnapshotPieces(db);
-    this.insertReplyStmt = db.prepare<ReplyRow>(
-      `INSERT INTO replies (id, platform, workspace_id, channel_id, thread_id, source_message_id, asker_id, model,
-         params_json, instruction_versions_json, messages_json, reply_text, status, error, latency_ms, first_token_ms,
-         prompt_tokens, completion_tokens, created_at)
-       VALUES (@id, @platform, @workspace_id, @channel_id, @thread_id, @source_message_id, @asker_id, @model,
-         @params_json, @instruction_versions_json, @messages_json, @reply_text, @status, @error, @latency_ms, @first_token_ms,
-         @prompt_tokens, @completion_tokens, @created_at)`,
-    );
-    this.insertMessageStmt = db.prepare<[string, string, string, string, string]>(
-      'INSERT INTO reply_messages (platform, workspace_id, channel_id, message_id, reply_id) VALUES (?, ?, ?, ?, ?)',
-    );
-    this.getStmt = db.prepare<[string], ReplyRow>('SELECT * FROM replies WHERE id = ?');
-    this.messageIdsStmt = db
-      .prepare<[string], string>('SELECT message_id FROM reply_messages WHERE reply_id = ? ORDER BY rowid')
-      .pluck();
-    this.findByMessageStmt = db.prepare<[string, string, string, string], ReplyRow>(
-      `SELECT r.* FROM reply_messages m JOIN replies r ON r.id = m.reply_id
-        WHERE m.platform = ? AND m.workspace_id = ? AND m.channel_id = ? AND m.message_id = ?`,
-    );
-    this.inThreadStmt = db
-      .prepare<[string, string, string, string], number>(
-        `SELECT 1 FROM replies WHERE platform = ? AND workspace_id = ? AND channel_id = ? AND thread_id = ? LIMIT 1`,
-      )
-      .pluck();
-    // Reports hold a foreign key to their reply without cascade, so a reported reply could not be
-    // deleted anyway; the NOT EXISTS makes the purge skip them instead of failing.
-    this.purgeStmt = db.prepare<{ cutoff: string }>(
-      `DELETE FROM replies
-        WHERE created_at < @cutoff
-          AND NOT EXISTS (SELECT 1 FROM reports WHERE reports.reply_id = replies.id)`,
-    );
-    this.forgetReportsStmt = db.prepare<PersonParams>(
-      `DELETE FROM reports WHERE reply_id IN (SELECT id FROM replies WHERE ${BY_ASKER})`,
-    );
-    this.forgetRepliesStmt = db.prepare<PersonParams>(`DELETE FROM replies WHERE ${BY_ASKER}`);
+    this.pieces = new SnapshotPieces(sql);
+  }
 
-    type RowWithoutMessages = Omit<ReplyRow, 'messages_json'>;
-    this.recordTx = db.transaction((row: RowWithoutMessages, messages: ChatMessage[], messageIds: string[]) => {
-      // Pieces are written in the reply's transaction: a failed insert leaves no reference counted.
-      this.insertReplyStmt.run({ ...row, messages_json: this.pieces.store(messages) });
-      for (const messageId of messageIds) {
-        this.insertMessageStmt.run(row.platform, row.workspace_id, row.channel_id, messageId, row.id);
-      }
-    });
-    const updateMessagesStmt = db.prepare<[string, string]>('UPDATE replies SET messages_json = ? WHERE id = ?');
-    // New pieces are counted before the update, whose trigger then releases the old ones: a piece in both stays.
-    this.rewriteTx = db.transaction((id: string, messages: ChatMessage[]) => {
-      if (this.getStmt.get(id) === undefined) return false;
-      updateMessagesStmt.run(this.pieces.store(messages), id);
-      return true;
-    });
-    this.forgetTx = db.transaction((params: PersonParams) => {
-      this.forgetReportsStmt.run(params);
-      return this.forgetRepliesStmt.run(params).changes;
-    });
+  /** The same store, with the same clock, on another executor (a transaction's). */
+  on(sql: SqlExecutor): ReplyLog {
+    return new ReplyLog(sql, this.now);
   }
 
   /**
    * Store a reply's snapshot and the platform message ids it was posted as (all in the snapshot's
    * channel), in one transaction. Returns the new reply id.
    */
-  record(snapshot: ReplySnapshot, messageIds: string[]): string {
+  async record(snapshot: ReplySnapshot, messageIds: string[]): Promise<string> {
     const createdAt = this.now();
     const row: Omit<ReplyRow, 'messages_json'> = {
       id: newId(createdAt),
@@ -179,50 +117,107 @@ export class ReplyLog {
       created_at: createdAt.toISOString(),
     };
     // An adapter that reports the same message twice must not make the whole snapshot fail.
-    this.recordTx(row, snapshot.messages, [...new Set(messageIds)]);
+    const uniqueIds = [...new Set(messageIds)];
+    await this.sql.transaction(async (tx) => {
+      // Pieces are written in the reply's transaction: a failed insert leaves no reference counted.
+      const messagesJson = await new SnapshotPieces(tx).store(snapshot.messages);
+      await tx.run(
+        `INSERT INTO replies (id, platform, workspace_id, channel_id, thread_id, source_message_id, asker_id, model,
+           params_json, instruction_versions_json, messages_json, reply_text, status, error, latency_ms, first_token_ms,
+           prompt_tokens, completion_tokens, created_at)
+         VALUES (@id, @platform, @workspace_id, @channel_id, @thread_id, @source_message_id, @asker_id, @model,
+           @params_json, @instruction_versions_json, @messages_json, @reply_text, @status, @error, @latency_ms, @first_token_ms,
+           @prompt_tokens, @completion_tokens, @created_at)`,
+        { ...row, messages_json: messagesJson },
+      );
+      for (const messageId of uniqueIds) {
+        await tx.run(
+          'INSERT INTO reply_messages (platform, workspace_id, channel_id, message_id, reply_id) VALUES (?, ?, ?, ?, ?)',
+          [row.platform, row.workspace_id, row.channel_id, messageId, row.id],
+        );
+      }
+    });
     return row.id;
   }
 
   /** The reply that occupies this platform message, if it is one of Heed's. */
-  findByMessage(ref: MessageRef): ReplyRecord | undefined {
-    const row = this.findByMessageStmt.get(ref.platform, ref.workspaceId, ref.channelId, ref.messageId);
+  async findByMessage(ref: MessageRef): Promise<ReplyRecord | undefined> {
+    const row = await this.sql.get<ReplyRow>(
+      `SELECT r.* FROM reply_messages m JOIN replies r ON r.id = m.reply_id
+        WHERE m.platform = ? AND m.workspace_id = ? AND m.channel_id = ? AND m.message_id = ?`,
+      [ref.platform, ref.workspaceId, ref.channelId, ref.messageId],
+    );
     return row && this.toRecord(row);
   }
 
   /** A reply by id. */
-  get(id: string): ReplyRecord | undefined {
-    const row = this.getStmt.get(id);
+  async get(id: string): Promise<ReplyRecord | undefined> {
+    const row = await this.sql.get<ReplyRow>('SELECT * FROM replies WHERE id = ?', [id]);
     return row && this.toRecord(row);
   }
 
   /** True when Heed has stored a reply posted in that thread. */
-  hasThread(channel: ChannelRef, threadId: string): boolean {
-    return this.inThreadStmt.get(channel.platform, channel.workspaceId, channel.channelId, threadId) !== undefined;
+  async hasThread(channel: ChannelRef, threadId: string): Promise<boolean> {
+    const found = await this.sql.value(
+      'SELECT 1 FROM replies WHERE platform = ? AND workspace_id = ? AND channel_id = ? AND thread_id = ? LIMIT 1',
+      [channel.platform, channel.workspaceId, channel.channelId, threadId],
+    );
+    return found !== undefined;
   }
 
   /**
    * Replace the messages stored for a reply (a redaction, say), keeping pieces shared with other replies
    * intact and deleting those no reply names any more. False when there is no such reply.
    */
-  rewriteMessages(id: string, messages: ChatMessage[]): boolean {
-    return this.rewriteTx(id, messages);
+  async rewriteMessages(id: string, messages: ChatMessage[]): Promise<boolean> {
+    return this.sql.transaction(async (tx) => {
+      if ((await tx.value('SELECT 1 FROM replies WHERE id = ?', [id])) === undefined) return false;
+      // New pieces are counted before the update, whose trigger then releases the old ones: a piece in both stays.
+      const messagesJson = await new SnapshotPieces(tx).store(messages);
+      await tx.run('UPDATE replies SET messages_json = ? WHERE id = ?', [messagesJson, id]);
+      return true;
+    });
   }
 
   /** Delete replies older than `olderThanDays` days that have no reports. Returns how many were deleted. */
-  purgeUnreported(olderThanDays: number): number {
-    return this.purgeStmt.run({ cutoff: daysBefore(this.now(), olderThanDays) }).changes;
+  async purgeUnreported(olderThanDays: number): Promise<number> {
+    // Reports hold a foreign key to their reply without cascade, so a reported reply could not be
+    // deleted anyway; the NOT EXISTS makes the purge skip them instead of failing.
+    const { changes } = await this.sql.run(
+      `DELETE FROM replies
+        WHERE created_at < @cutoff
+          AND NOT EXISTS (SELECT 1 FROM reports WHERE reports.reply_id = replies.id)`,
+      { cutoff: daysBefore(this.now(), olderThanDays) },
+    );
+    return changes;
   }
 
   /** Delete every reply the person asked for, with the reports filed on them. Returns how many replies were deleted. */
-  forgetAsker(person: PersonRef): number {
-    return this.forgetTx({ platform: person.platform, workspaceId: person.workspaceId, userId: person.userId });
+  async forgetAsker(person: PersonRef): Promise<number> {
+    const params: PersonParams = { platform: person.platform, workspaceId: person.workspaceId, userId: person.userId };
+    return this.sql.transaction(async (tx) => {
+      await tx.run(`DELETE FROM reports WHERE reply_id IN (SELECT id FROM replies WHERE ${BY_ASKER})`, params);
+      return (await tx.run(`DELETE FROM replies WHERE ${BY_ASKER}`, params)).changes;
+    });
   }
 
-  private toRecord(row: ReplyRow): ReplyRecord {
+  /** The platform message ids of a reply, in the order they were recorded. */
+  private async messageIds(replyId: string): Promise<string[]> {
+    // SQLite numbers rows in insertion order; PostgreSQL has no rowid, and a reply's messages were posted
+    // one after another, so their platform ids (Slack timestamps, Discord snowflakes) sort the same way.
+    const order = this.sql.dialect === 'sqlite' ? 'rowid' : 'length(message_id), message_id';
+    const rows = await this.sql.all<{ message_id: string }>(
+      `SELECT message_id FROM reply_messages WHERE reply_id = ? ORDER BY ${order}`,
+      [replyId],
+    );
+    return rows.map((row) => row.message_id);
+  }
+
+  private async toRecord(row: ReplyRow): Promise<ReplyRecord> {
     const record: ReplyRecord = {
       id: row.id,
       createdAt: row.created_at,
-      messageIds: this.messageIdsStmt.all(row.id),
+      messageIds: await this.messageIds(row.id),
       platform: row.platform as Platform,
       workspaceId: row.workspace_id,
       channelId: row.channel_id,
@@ -231,7 +226,7 @@ export class ReplyLog {
       model: row.model,
       params: JSON.parse(row.params_json) as Record<string, unknown>,
       instructionVersions: JSON.parse(row.instruction_versions_json) as InstructionVersions,
-      messages: this.pieces.load(row.messages_json),
+      messages: await this.pieces.load(row.messages_json),
       replyText: row.reply_text,
       status: row.status,
       latencyMs: row.latency_ms,

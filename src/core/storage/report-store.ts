@@ -1,6 +1,6 @@
 import { HeedError } from '../errors.js';
 import type { PersonRef, Platform, ReportSignal, ReportSource, ReportStatus } from '../types.js';
-import type { Database } from './database.js';
+import type { SqlDialect, SqlExecutor } from './sql.js';
 import { newId } from './ids.js';
 
 /** One piece of feedback on one reply, by one person. */
@@ -39,7 +39,7 @@ export interface ReportFilter {
   limit?: number;
 }
 
-interface ReportRow {
+type ReportRow = {
   id: string;
   reply_id: string;
   platform: string;
@@ -51,92 +51,59 @@ interface ReportRow {
   note: string | null;
   created_at: string;
   updated_at: string;
-}
+};
 
-interface ListParams {
+type ListParams = {
   status: ReportStatus | null;
   signal: ReportSignal | null;
   since: string;
-  limit: number;
-}
+  limit: number | null;
+};
 
-interface PersonParams {
+type PersonParams = {
   platform: string;
   workspaceId: string;
   reporterId: string;
-}
+};
 
 const DEFAULT_LIST_LIMIT = 100;
 const BY_REPORTER = 'platform = @platform AND workspace_id = @workspaceId AND reporter_id = @reporterId';
-// rowid breaks ties between reports filed in the same millisecond, in filing order.
-const NEWEST_FIRST = 'ORDER BY created_at DESC, rowid DESC';
+
+/**
+ * Newest first. On SQLite the rowid breaks ties between reports filed in the same millisecond, in filing
+ * order; PostgreSQL has no rowid, and the id (creation time, then random) is the nearest it has.
+ */
+function newestFirst(dialect: SqlDialect): string {
+  return dialect === 'sqlite' ? 'ORDER BY created_at DESC, rowid DESC' : 'ORDER BY created_at DESC, id DESC';
+}
 
 /** Failure reports and positive feedback on replies, one per (reply, reporter, signal), in `reports`. */
 export class ReportStore {
-  private readonly findStmt;
-  private readonly insertStmt;
-  private readonly reopenStmt;
-  private readonly updateNoteOnRepeatStmt;
-  private readonly withdrawStmt;
-  private readonly setNoteStmt;
-  private readonly setStatusStmt;
-  private readonly getStmt;
-  private readonly listStmt;
-  private readonly listByStatusStmt;
-  private readonly forReporterStmt;
-  private readonly forgetStmt;
-  private readonly fileTx;
-
   constructor(
-    db: Database,
+    private readonly sql: SqlExecutor,
     private readonly now: () => Date = () => new Date(),
-  ) {
-    this.findStmt = db.prepare<[string, string, string], ReportRow>(
-      'SELECT * FROM reports WHERE reply_id = ? AND reporter_id = ? AND signal = ?',
-    );
-    this.insertStmt = db.prepare<ReportRow>(
-      `INSERT INTO reports (id, reply_id, platform, workspace_id, reporter_id, source, signal, status, note, created_at, updated_at)
-       VALUES (@id, @reply_id, @platform, @workspace_id, @reporter_id, @source, @signal, @status, @note, @created_at, @updated_at)`,
-    );
-    this.reopenStmt = db.prepare<{ id: string; source: ReportSource; note: string | null; now: string }, ReportRow>(
-      `UPDATE reports SET status = 'open', source = @source, note = COALESCE(@note, note), updated_at = @now
-        WHERE id = @id RETURNING *`,
-    );
-    this.updateNoteOnRepeatStmt = db.prepare<{ id: string; note: string; now: string }, ReportRow>(
-      'UPDATE reports SET note = @note, updated_at = @now WHERE id = @id RETURNING *',
-    );
-    this.withdrawStmt = db.prepare<[string, string, string, string]>(
-      `UPDATE reports SET status = 'withdrawn', updated_at = ?
-        WHERE reply_id = ? AND reporter_id = ? AND signal = ? AND status <> 'withdrawn'`,
-    );
-    this.setNoteStmt = db.prepare<[string | null, string, string, string]>(
-      'UPDATE reports SET note = ?, updated_at = ? WHERE id = ? AND reporter_id = ?',
-    );
-    this.setStatusStmt = db.prepare<[ReportStatus, string, string]>(
-      'UPDATE reports SET status = ?, updated_at = ? WHERE id = ?',
-    );
-    this.getStmt = db.prepare<[string], ReportRow>('SELECT * FROM reports WHERE id = ?');
-    // Two shapes so that each can use its own index: by date alone, or by status then date.
-    // `since` defaults to '' (before every timestamp) so the range needs no OR.
-    this.listStmt = db.prepare<ListParams, ReportRow>(
-      `SELECT * FROM reports
-        WHERE created_at >= @since AND (@signal IS NULL OR signal = @signal)
-        ${NEWEST_FIRST} LIMIT @limit`,
-    );
-    this.listByStatusStmt = db.prepare<ListParams, ReportRow>(
-      `SELECT * FROM reports
-        WHERE status = @status AND created_at >= @since AND (@signal IS NULL OR signal = @signal)
-        ${NEWEST_FIRST} LIMIT @limit`,
-    );
-    this.forReporterStmt = db.prepare<PersonParams & { limit: number }, ReportRow>(
-      `SELECT * FROM reports WHERE ${BY_REPORTER} ${NEWEST_FIRST} LIMIT @limit`,
-    );
-    this.forgetStmt = db.prepare<PersonParams>(`DELETE FROM reports WHERE ${BY_REPORTER}`);
+  ) {}
 
-    this.fileTx = db.transaction((input: FileReportInput): { report: ReportRecord; isNew: boolean } => {
+  /** The same store, with the same clock, on another executor (a transaction's). */
+  on(sql: SqlExecutor): ReportStore {
+    return new ReportStore(sql, this.now);
+  }
+
+  /**
+   * File feedback. Idempotent per (reply, reporter, signal): a repeat returns the existing report
+   * (`isNew` false; its note replaced only by a new non-empty note); a withdrawn one is reopened
+   * (`isNew` true). The reply must exist.
+   */
+  async file(input: FileReportInput): Promise<{ report: ReportRecord; isNew: boolean }> {
+    // One transaction (IMMEDIATE on SQLite): the read-then-write must not interleave with another
+    // connection filing the same report.
+    return this.sql.transaction(async (tx) => {
       const now = this.now();
       const note = cleanNote(input.note);
-      const existing = this.findStmt.get(input.replyId, input.reporterId, input.signal);
+      const existing = await tx.get<ReportRow>(
+        'SELECT * FROM reports WHERE reply_id = ? AND reporter_id = ? AND signal = ?',
+        [input.replyId, input.reporterId, input.signal],
+      );
       if (!existing) {
         const row: ReportRow = {
           id: newId(now),
@@ -151,72 +118,103 @@ export class ReportStore {
           created_at: now.toISOString(),
           updated_at: now.toISOString(),
         };
-        this.insertStmt.run(row);
+        await tx.run(
+          `INSERT INTO reports (id, reply_id, platform, workspace_id, reporter_id, source, signal, status, note, created_at, updated_at)
+           VALUES (@id, @reply_id, @platform, @workspace_id, @reporter_id, @source, @signal, @status, @note, @created_at, @updated_at)`,
+          row,
+        );
         return { report: toRecord(row), isNew: true };
       }
       if (existing.status === 'withdrawn') {
-        const row = this.reopenStmt.get({ id: existing.id, source: input.source, note, now: now.toISOString() });
+        const row = await tx.get<ReportRow>(
+          `UPDATE reports SET status = 'open', source = @source, note = COALESCE(@note, note), updated_at = @now
+            WHERE id = @id RETURNING *`,
+          { id: existing.id, source: input.source, note, now: now.toISOString() },
+        );
         return { report: toRecord(row ?? existing), isNew: true };
       }
       if (note !== null && note !== existing.note) {
-        const row = this.updateNoteOnRepeatStmt.get({ id: existing.id, note, now: now.toISOString() });
+        const row = await tx.get<ReportRow>(
+          'UPDATE reports SET note = @note, updated_at = @now WHERE id = @id RETURNING *',
+          {
+            id: existing.id,
+            note,
+            now: now.toISOString(),
+          },
+        );
         return { report: toRecord(row ?? existing), isNew: false };
       }
       return { report: toRecord(existing), isNew: false };
     });
   }
 
-  /**
-   * File feedback. Idempotent per (reply, reporter, signal): a repeat returns the existing report
-   * (`isNew` false; its note replaced only by a new non-empty note); a withdrawn one is reopened
-   * (`isNew` true). The reply must exist.
-   */
-  file(input: FileReportInput): { report: ReportRecord; isNew: boolean } {
-    // IMMEDIATE: the read-then-write must not interleave with another connection filing the same report.
-    return this.fileTx.immediate(input);
-  }
-
   /** Withdraw the reporter's report of that signal on that reply (the row is kept). True if one was withdrawn. */
-  withdraw(replyId: string, reporterId: string, signal: ReportSignal): boolean {
-    return this.withdrawStmt.run(this.now().toISOString(), replyId, reporterId, signal).changes > 0;
+  async withdraw(replyId: string, reporterId: string, signal: ReportSignal): Promise<boolean> {
+    const { changes } = await this.sql.run(
+      `UPDATE reports SET status = 'withdrawn', updated_at = ?
+        WHERE reply_id = ? AND reporter_id = ? AND signal = ? AND status <> 'withdrawn'`,
+      [this.now().toISOString(), replyId, reporterId, signal],
+    );
+    return changes > 0;
   }
 
   /** Replace the note of a report; only its own reporter may. An empty note clears it. True if saved. */
-  setNote(reportId: string, reporterId: string, note: string): boolean {
-    return this.setNoteStmt.run(cleanNote(note), this.now().toISOString(), reportId, reporterId).changes > 0;
+  async setNote(reportId: string, reporterId: string, note: string): Promise<boolean> {
+    const { changes } = await this.sql.run(
+      'UPDATE reports SET note = ?, updated_at = ? WHERE id = ? AND reporter_id = ?',
+      [cleanNote(note), this.now().toISOString(), reportId, reporterId],
+    );
+    return changes > 0;
   }
 
   /** Set a report's status (operator triage). True if the report exists. */
-  setStatus(reportId: string, status: ReportStatus): boolean {
-    return this.setStatusStmt.run(status, this.now().toISOString(), reportId).changes > 0;
+  async setStatus(reportId: string, status: ReportStatus): Promise<boolean> {
+    const { changes } = await this.sql.run('UPDATE reports SET status = ?, updated_at = ? WHERE id = ?', [
+      status,
+      this.now().toISOString(),
+      reportId,
+    ]);
+    return changes > 0;
   }
 
   /** A report by id. */
-  get(id: string): ReportRecord | undefined {
-    const row = this.getStmt.get(id);
+  async get(id: string): Promise<ReportRecord | undefined> {
+    const row = await this.sql.get<ReportRow>('SELECT * FROM reports WHERE id = ?', [id]);
     return row && toRecord(row);
   }
 
   /** Reports matching the filter, newest first. Throws `HeedError` `invalid_filter` for an unreadable `since`. */
-  list(filter: ReportFilter = {}): ReportRecord[] {
+  async list(filter: ReportFilter = {}): Promise<ReportRecord[]> {
     const params: ListParams = {
       status: filter.status ?? null,
       signal: filter.signal ?? null,
       since: filter.since === undefined ? '' : normalizeInstant(filter.since),
-      limit: clampLimit(filter.limit ?? DEFAULT_LIST_LIMIT),
+      limit: clampLimit(filter.limit ?? DEFAULT_LIST_LIMIT, this.sql.dialect),
     };
-    const stmt = params.status === null ? this.listStmt : this.listByStatusStmt;
-    return stmt.all(params).map(toRecord);
+    // Two shapes so that each can use its own index: by date alone, or by status then date.
+    // `since` defaults to '' (before every timestamp) so the range needs no OR.
+    const byStatus = params.status === null ? '' : 'status = @status AND ';
+    const rows = await this.sql.all<ReportRow>(
+      `SELECT * FROM reports
+        WHERE ${byStatus}created_at >= @since AND (@signal IS NULL OR signal = @signal)
+        ${newestFirst(this.sql.dialect)} LIMIT @limit`,
+      params.status === null ? { signal: params.signal, since: params.since, limit: params.limit } : params,
+    );
+    return rows.map(toRecord);
   }
 
   /** The person's own reports (any status), newest first. */
-  forReporter(person: PersonRef, limit: number): ReportRecord[] {
-    return this.forReporterStmt.all({ ...personParams(person), limit: clampLimit(limit) }).map(toRecord);
+  async forReporter(person: PersonRef, limit: number): Promise<ReportRecord[]> {
+    const rows = await this.sql.all<ReportRow>(
+      `SELECT * FROM reports WHERE ${BY_REPORTER} ${newestFirst(this.sql.dialect)} LIMIT @limit`,
+      { ...personParams(person), limit: clampLimit(limit, this.sql.dialect) },
+    );
+    return rows.map(toRecord);
   }
 
   /** Delete every report the person filed. Returns how many were deleted. */
-  forgetReporter(person: PersonRef): number {
-    return this.forgetStmt.run(personParams(person)).changes;
+  async forgetReporter(person: PersonRef): Promise<number> {
+    return (await this.sql.run(`DELETE FROM reports WHERE ${BY_REPORTER}`, personParams(person))).changes;
   }
 }
 
@@ -230,10 +228,12 @@ function cleanNote(note: string | undefined): string | null {
   return trimmed ? trimmed : null;
 }
 
-/** A negative LIMIT means "no limit" to SQLite; never let that through. */
-/** A whole, non-negative limit; `Infinity` is no limit at all (SQLite's LIMIT -1). */
-function clampLimit(limit: number): number {
-  if (limit === Number.POSITIVE_INFINITY) return -1;
+/**
+ * A whole, non-negative limit; `Infinity` is no limit at all: LIMIT -1 on SQLite (which takes any
+ * negative LIMIT as none, so no other negative gets through), LIMIT NULL on PostgreSQL.
+ */
+function clampLimit(limit: number, dialect: SqlDialect): number | null {
+  if (limit === Number.POSITIVE_INFINITY) return dialect === 'sqlite' ? -1 : null;
   return Number.isFinite(limit) ? Math.max(0, Math.floor(limit)) : DEFAULT_LIST_LIMIT;
 }
 

@@ -1,5 +1,5 @@
 import type { Logger } from '../logger.js';
-import type { Database } from './database.js';
+import type { SqlExecutor } from './sql.js';
 
 /** A platform request that must run at most once (a slash command, a button click, a modal submit). */
 export interface RequestRef {
@@ -19,42 +19,41 @@ const PURGE_EVERY_MS = 60_000;
  * second process) is refused. Survives restarts, since a replay may come after one.
  */
 export class RequestClaims {
-  private readonly claimStmt;
-  private readonly purgeStmt;
   private lastPurge = 0;
 
   constructor(
-    db: Database,
+    private readonly sql: SqlExecutor,
     private readonly now: () => Date,
     private readonly logger: Logger,
-  ) {
-    this.claimStmt = db.prepare<RequestRef & { now: string }>(
-      `INSERT INTO request_claims (platform, workspace_id, request_id, claimed_at)
-       VALUES (@platform, @workspaceId, @requestId, @now) ON CONFLICT DO NOTHING`,
-    );
-    this.purgeStmt = db.prepare<{ cutoff: string }>('DELETE FROM request_claims WHERE claimed_at < @cutoff');
-  }
+  ) {}
 
   /**
    * True for the first claim of this request; false when it was claimed before. Never throws: a
    * database that cannot record the claim cannot run the command either, and says so itself then.
    */
-  claim(request: RequestRef): boolean {
+  async claim(request: RequestRef): Promise<boolean> {
     try {
-      return this.record(request);
+      return await this.record(request);
     } catch (error) {
       this.logger.error({ err: error }, 'could not record a request claim');
       return true;
     }
   }
 
-  private record(request: RequestRef): boolean {
+  private async record(request: RequestRef): Promise<boolean> {
     const now = this.now();
     if (now.getTime() - this.lastPurge > PURGE_EVERY_MS) {
       this.lastPurge = now.getTime();
-      this.purgeStmt.run({ cutoff: new Date(now.getTime() - KEEP_MS).toISOString() });
+      await this.sql.run('DELETE FROM request_claims WHERE claimed_at < @cutoff', {
+        cutoff: new Date(now.getTime() - KEEP_MS).toISOString(),
+      });
     }
     const { platform, workspaceId, requestId } = request;
-    return this.claimStmt.run({ platform, workspaceId, requestId, now: now.toISOString() }).changes === 1;
+    const { changes } = await this.sql.run(
+      `INSERT INTO request_claims (platform, workspace_id, request_id, claimed_at)
+       VALUES (@platform, @workspaceId, @requestId, @now) ON CONFLICT DO NOTHING`,
+      { platform, workspaceId, requestId, now: now.toISOString() },
+    );
+    return changes === 1;
   }
 }

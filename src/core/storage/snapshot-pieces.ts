@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { ChatMessage } from '../prompt/chat-message.js';
-import type { Database } from './database.js';
+import type { SqlExecutor } from './sql.js';
 
 /**
  * Shorter messages stay inline: naming a piece costs about 50 bytes of JSON and a row lookup, more
@@ -26,43 +26,48 @@ export function pieceId(content: string): string {
 
 /** Reads and writes snapshot pieces; used by ReplyLog inside its own transactions. */
 export class SnapshotPieces {
-  private readonly acquireStmt;
-  private readonly contentStmt;
-
-  constructor(db: Database) {
-    this.acquireStmt = db.prepare<[string, string]>(
-      `INSERT INTO snapshot_pieces (id, content, refs) VALUES (?, ?, 1)
-         ON CONFLICT (id) DO UPDATE SET refs = refs + 1`,
-    );
-    this.contentStmt = db.prepare<[string], string>('SELECT content FROM snapshot_pieces WHERE id = ?').pluck();
-  }
+  constructor(private readonly sql: SqlExecutor) {}
 
   /**
    * The JSON to store for `messages`: long contents moved into pieces, each piece counted once for
    * this reply. Call inside the transaction that writes the reply row.
    */
-  store(messages: readonly ChatMessage[]): string {
+  async store(messages: readonly ChatMessage[]): Promise<string> {
     const acquired = new Set<string>();
-    const stored: StoredMessage[] = messages.map((message) => {
-      if (message.content.length < PIECE_MIN_LENGTH) return message;
+    const stored: StoredMessage[] = [];
+    for (const message of messages) {
+      if (message.content.length < PIECE_MIN_LENGTH) {
+        stored.push(message);
+        continue;
+      }
       const id = pieceId(message.content);
       if (!acquired.has(id)) {
         acquired.add(id);
-        this.acquireStmt.run(id, message.content);
+        // Qualified: on PostgreSQL a bare `refs` in the update is ambiguous with excluded.refs.
+        await this.sql.run(
+          `INSERT INTO snapshot_pieces (id, content, refs) VALUES (?, ?, 1)
+             ON CONFLICT (id) DO UPDATE SET refs = snapshot_pieces.refs + 1`,
+          [id, message.content],
+        );
       }
-      return { role: message.role, piece: id };
-    });
+      stored.push({ role: message.role, piece: id });
+    }
     return JSON.stringify(stored);
   }
 
   /** The messages a stored `messages_json` stands for, pieces put back. */
-  load(json: string): ChatMessage[] {
+  async load(json: string): Promise<ChatMessage[]> {
     const stored = JSON.parse(json) as StoredMessage[];
-    return stored.map((message) => {
-      if (!('piece' in message)) return message;
-      const content = this.contentStmt.get(message.piece);
+    const messages: ChatMessage[] = [];
+    for (const message of stored) {
+      if (!('piece' in message)) {
+        messages.push(message);
+        continue;
+      }
+      const content = await this.sql.value<string>('SELECT content FROM snapshot_pieces WHERE id = ?', [message.piece]);
       // Only a hand-edited database can lose a piece a reply names; show the gap rather than fail the read.
-      return { role: message.role, content: content ?? `[missing snapshot piece ${message.piece}]` };
-    });
+      messages.push({ role: message.role, content: content ?? `[missing snapshot piece ${message.piece}]` });
+    }
+    return messages;
   }
 }

@@ -93,7 +93,10 @@ export class SqliteClient implements SqlClient {
     dialect: 'sqlite',
     all: (sql, params) => Promise.resolve().then(() => this.allNow(sql, params)),
     get: (sql, params) => Promise.resolve().then(() => this.getNow(sql, params)),
-    value: (sql, params) => Promise.resolve().then(() => this.valueNow(sql, params)),
+    value: async <T extends SqlValue>(sql: string, params?: SqlParams): Promise<T | undefined> => {
+      await Promise.resolve();
+      return this.valueNow<T>(sql, params);
+    },
     run: (sql, params) => Promise.resolve().then(() => this.runNow(sql, params)),
     exec: (script) => Promise.resolve().then(() => void this.connection.exec(script)),
     transaction: (work) => work(this.inside),
