@@ -3,8 +3,7 @@
  * show`, the JSONL export), and the preference pairs (`reports export --format preference`).
  */
 import { pairReason, preferenceLine, type PairReply } from '../core/compliance/preference-pairs.js';
-import { ComplianceStore, ReplyLog, type StoredReplyCheck } from '../core/storage/index.js';
-import type { SqlExecutor } from '../core/storage/sql.js';
+import { ComplianceStore, ReplyLog, type SqlExecutor, type StoredReplyCheck } from '../core/storage/index.js';
 
 async function pairReply(
   replies: ReplyLog,

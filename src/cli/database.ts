@@ -3,16 +3,22 @@
  * when DATABASE_URL is set, the SQLite file at DATABASE_PATH otherwise.
  */
 import type { Config } from '../config.js';
-import { connectDatabase } from '../core/storage/index.js';
-import type { SqlClient } from '../core/storage/sql.js';
+import type { Logger } from '../core/logger.js';
+import { connectDatabase, type SqlClient } from '../core/storage/index.js';
 
 /**
- * Open (and migrate) the configured database. Rejects with the `HeedError` of {@link connectDatabase}
+ * Open (and migrate) the configured database; `logger` hears of a pooled PostgreSQL connection that fails
+ * while idle (the pool replaces it). Rejects with the `HeedError` of {@link connectDatabase}
  * (`database_too_new`, `migration_failed`, a PostgreSQL connection error); nothing stays open then.
  */
-export function openConfiguredDatabase(config: Config): Promise<SqlClient> {
+export function openConfiguredDatabase(config: Config, logger?: Logger): Promise<SqlClient> {
   return connectDatabase(
-    { path: config.DATABASE_PATH, ...(config.DATABASE_URL ? { url: config.DATABASE_URL } : {}) },
-    { busyTimeoutMs: config.DATABASE_BUSY_TIMEOUT_MS },
+    { url: config.DATABASE_URL, path: config.DATABASE_PATH },
+    {
+      busyTimeoutMs: config.DATABASE_BUSY_TIMEOUT_MS,
+      ...(logger
+        ? { onError: (error: Error) => logger.error({ err: error }, 'a pooled database connection failed') }
+        : {}),
+    },
   );
 }

@@ -24,8 +24,8 @@ import {
   ReportStore,
   type ReplyRecord,
   type ScopeKey,
+  type SqlExecutor,
 } from '../core/storage/index.js';
-import type { SqlExecutor } from '../core/storage/sql.js';
 import type { ReportStatus } from '../core/types.js';
 import { LoginLimiter, sameSecret, SESSION_COOKIE, Sessions, type Session } from './auth.js';
 import { FilterError, parseReportsQuery, TRIAGE_STATUSES, type ReportsQuery } from './filters.js';

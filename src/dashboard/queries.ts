@@ -6,9 +6,8 @@
  * SQLite answers from its FTS5 trigram index and PostgreSQL by a case-insensitive LIKE.
  */
 import type { ReplyCheckResult } from '../core/compliance/reply-checks.js';
-import type { InstructionVersions } from '../core/storage/index.js';
+import type { InstructionVersions, SqlDialect, SqlExecutor } from '../core/storage/index.js';
 import { newId } from '../core/storage/ids.js';
-import type { SqlDialect, SqlExecutor } from '../core/storage/sql.js';
 import type { ReportSignal, ReportSource, ReportStatus } from '../core/types.js';
 import type { Cursor, ReportsFilter, ReportsQuery } from './filters.js';
 

@@ -9,6 +9,7 @@ import type { Config } from '../config.js';
 import { complianceService } from '../core/compliance/service.js';
 import { HeedError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
+import type { PromptAssembler } from '../core/prompt/prompt-assembler.js';
 import { modelFromConfig, promptsFromConfig } from '../app.js';
 import { openConfiguredDatabase } from '../cli/database.js';
 import { ComplianceStore, InstructionStore } from '../core/storage/index.js';
@@ -64,7 +65,7 @@ export async function startDashboard(options: StartDashboardOptions): Promise<Ru
     );
   }
   const token = configured ?? randomToken();
-  const db = await openConfiguredDatabase(config);
+  const db = await openConfiguredDatabase(config, logger);
   const log = logger.child({ component: 'dashboard' });
   const model = modelFromConfig(config, logger);
   // The operator's checks as the bot derives them (by the model too, when HEED_CHECK_EXTRACTOR says so).
@@ -76,7 +77,14 @@ export async function startDashboard(options: StartDashboardOptions): Promise<Ru
     model,
     extractor: config.HEED_CHECK_EXTRACTOR,
   });
-  const app = createDashboardApp({ db, token, model, prompts: promptsFromConfig(config, db), compliance, logger });
+  let prompts: PromptAssembler;
+  try {
+    prompts = await promptsFromConfig(config, db);
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+  const app = createDashboardApp({ db, token, model, prompts, compliance, logger });
 
   let server: ServerType;
   try {

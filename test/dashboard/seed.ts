@@ -5,8 +5,13 @@
 import { layerScope, userScope } from '../../src/core/commands/instruction-commands.js';
 import { buildSystemPrompt } from '../../src/core/prompt/system-prompt.js';
 import type { CheckResult } from '../../src/core/compliance/reply-checks.js';
-import { ComplianceStore, InstructionStore, ReplyLog, ReportStore } from '../../src/core/storage/index.js';
-import type { SqlExecutor } from '../../src/core/storage/sql.js';
+import {
+  ComplianceStore,
+  InstructionStore,
+  ReplyLog,
+  ReportStore,
+  type SqlExecutor,
+} from '../../src/core/storage/index.js';
 import type { Platform, ReportSource, ReportStatus } from '../../src/core/types.js';
 
 export interface SeedReport {
