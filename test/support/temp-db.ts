@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase } from '../../src/core/storage/database.js';
-import type { Database, OpenDatabaseOptions } from '../../src/core/storage/database.js';
+import type { OpenDatabaseOptions } from '../../src/core/storage/database.js';
+import type { SqliteClient } from '../../src/core/storage/sqlite-client.js';
 
 /** A fresh directory under the OS temp dir and a database path inside it (the file is not created). */
 export interface TempDbPath {
@@ -13,8 +14,12 @@ export interface TempDbPath {
 }
 
 /** A migrated database in its own temp directory. */
-export interface TempDatabase extends TempDbPath {
-  db: Database;
+export interface TempDatabase {
+  db: SqliteClient;
+  dir: string;
+  path: string;
+  /** Close the database (if still open) and remove the directory and everything in it. */
+  cleanup(): Promise<void>;
 }
 
 /** Make a fresh temp database path; call `cleanup()` when done (e.g. in `afterEach`). */
@@ -28,15 +33,16 @@ export function tempDbPath(prefix = 'heed-test-'): TempDbPath {
 }
 
 /** Open a migrated database on a fresh temp path. `cleanup()` closes it (if still open) and removes the files. */
-export function openTempDatabase(options?: OpenDatabaseOptions): TempDatabase {
+export async function openTempDatabase(options?: OpenDatabaseOptions): Promise<TempDatabase> {
   const temp = tempDbPath();
   try {
-    const db = openDatabase(temp.path, options);
+    const db = await openDatabase(temp.path, options);
     return {
-      ...temp,
       db,
-      cleanup: () => {
-        if (db.open) db.close();
+      dir: temp.dir,
+      path: temp.path,
+      cleanup: async () => {
+        await db.close();
         temp.cleanup();
       },
     };

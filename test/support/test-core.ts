@@ -39,7 +39,7 @@ export async function createTestCore(options: {
     ...options.env,
   });
   const logger = options.logger ?? silentLogger();
-  const core = heedFromConfig(config, logger);
+  const core = await heedFromConfig(config, logger);
   return {
     core,
     config,
@@ -47,7 +47,7 @@ export async function createTestCore(options: {
     logger,
     async close() {
       await core.drain(5000);
-      core.close();
+      await core.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -13,7 +13,7 @@ interface ClaimWorkerData {
 }
 
 const { path, owner, messages, gate, workers } = workerData as ClaimWorkerData;
-const db = openDatabase(path, { busyTimeoutMs: 60_000 });
+const db = await openDatabase(path, { busyTimeoutMs: 60_000 });
 const claims = new MessageClaims(db);
 
 // Start together: the last worker to arrive opens the gate for everyone.
@@ -27,7 +27,7 @@ if (Atomics.add(gate, 0, 1) + 1 === workers) {
 const won: number[] = [];
 for (let i = 0; i < messages; i++) {
   const ref = { platform: 'slack' as const, workspaceId: 'T1', channelId: 'C1', messageId: String(i) };
-  if (claims.claim(ref, owner) === 'claimed') won.push(i);
+  if ((await claims.claim(ref, owner)) === 'claimed') won.push(i);
 }
 db.close();
 parentPort?.postMessage(won);

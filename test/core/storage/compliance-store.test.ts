@@ -12,8 +12,8 @@ let store: ComplianceStore;
 let instructions: InstructionStore;
 let replies: ReplyLog;
 
-beforeEach(() => {
-  temp = openTempDatabase();
+beforeEach(async () => {
+  temp = await openTempDatabase();
   const clock = testClock();
   store = new ComplianceStore(temp.db, clock.now);
   instructions = new InstructionStore(temp.db, clock.now);
@@ -30,65 +30,65 @@ const failing = {
 };
 
 describe('ComplianceStore', () => {
-  it('migration 004 is known to the runner, which accepts gaps in the numbering', () => {
-    expect(readMigrations('migrations').map((m) => m.version)).toContain(4);
-    expect(temp.db.prepare('SELECT version FROM schema_migrations WHERE version = 4').get()).toEqual({ version: 4 });
+  it('migration 004 is known to the runner, which accepts gaps in the numbering', async () => {
+    expect(readMigrations('migrations/sqlite').map((m) => m.version)).toContain(4);
+    expect(await temp.db.get('SELECT version FROM schema_migrations WHERE version = 4')).toEqual({ version: 4 });
   });
 
-  it('stores the checks of an instruction version and replaces them when the model answers later', () => {
-    const version = instructions.write(scope, {
+  it('stores the checks of an instruction version and replaces them when the model answers later', async () => {
+    const version = await instructions.write(scope, {
       about: '',
       respond: 'no commas',
       enabled: true,
       action: 'set',
       actorId: 'U1',
     });
-    expect(store.derivation(version.id)).toBeUndefined();
-    store.saveDerivation(version.id, extractRules('no commas'), 'rules');
-    expect(store.derivation(version.id)).toMatchObject({ extractor: 'rules', checks: [{ label: 'no commas' }] });
-    store.saveDerivation(version.id, extractRules('no commas. all lowercase'), 'rules+model');
-    expect(store.derivation(version.id)?.checks).toHaveLength(2);
+    expect(await store.derivation(version.id)).toBeUndefined();
+    await store.saveDerivation(version.id, extractRules('no commas'), 'rules');
+    expect(await store.derivation(version.id)).toMatchObject({ extractor: 'rules', checks: [{ label: 'no commas' }] });
+    await store.saveDerivation(version.id, extractRules('no commas. all lowercase'), 'rules+model');
+    expect((await store.derivation(version.id))?.checks).toHaveLength(2);
   });
 
-  it("forgetting a person's versions removes their checks with them", () => {
-    const version = instructions.write(scope, {
+  it("forgetting a person's versions removes their checks with them", async () => {
+    const version = await instructions.write(scope, {
       about: '',
       respond: 'no commas',
       enabled: true,
       action: 'set',
       actorId: 'U1',
     });
-    store.saveDerivation(version.id, extractRules('no commas'), 'rules');
-    instructions.forgetUser(person('U1'));
-    expect(store.derivation(version.id)).toBeUndefined();
+    await store.saveDerivation(version.id, extractRules('no commas'), 'rules');
+    await instructions.forgetUser(person('U1'));
+    expect(await store.derivation(version.id)).toBeUndefined();
   });
 
-  it('records a result per reply, links a rewrite to the reply it replaced and hands the messages over', () => {
-    const first = replies.record(snapshot(), ['m1', 'm2']);
-    store.recordResult(first, failing);
-    const second = temp.db.transaction(() => {
-      store.releaseMessages(first);
-      return replies.record(snapshot({ replyText: 'fixed' }), ['m1', 'm2', 'm3']);
-    })();
-    store.recordResult(second, { passed: true, results: [] }, first);
-    expect(store.result(first)).toMatchObject({ passed: false, rewriteOf: null, results: failing.results });
-    expect(store.rewritesOf(first).map((entry) => entry.replyId)).toEqual([second]);
-    expect(replies.findByMessage(messageRef('m1'))?.id).toBe(second);
-    expect(store.checkedSince('').map((row) => [row.replyId, row.channelId, row.model])).toEqual([
+  it('records a result per reply, links a rewrite to the reply it replaced and hands the messages over', async () => {
+    const first = await replies.record(snapshot(), ['m1', 'm2']);
+    await store.recordResult(first, failing);
+    const second = await temp.db.transaction(async (tx) => {
+      await store.on(tx).releaseMessages(first);
+      return replies.on(tx).record(snapshot({ replyText: 'fixed' }), ['m1', 'm2', 'm3']);
+    });
+    await store.recordResult(second, { passed: true, results: [] }, first);
+    expect(await store.result(first)).toMatchObject({ passed: false, rewriteOf: null, results: failing.results });
+    expect((await store.rewritesOf(first)).map((entry) => entry.replyId)).toEqual([second]);
+    expect((await replies.findByMessage(messageRef('m1')))?.id).toBe(second);
+    expect((await store.checkedSince('')).map((row) => [row.replyId, row.channelId, row.model])).toEqual([
       [first, 'C1', 'gpt-4o-mini'],
       [second, 'C1', 'gpt-4o-mini'],
     ]);
   });
 
-  it('keeps the checks-off choice per person and workspace', () => {
-    store.setChecking(person('U1'), false);
-    expect(store.checkingEnabled(person('U1'))).toBe(false);
-    expect(store.checkingEnabled(person('U1', { workspaceId: 'T2' }))).toBe(true);
-    store.setChecking(person('U1'), false);
-    store.setChecking(person('U1'), true);
-    expect(store.checkingEnabled(person('U1'))).toBe(true);
-    store.setChecking(person('U1'), false);
-    expect(store.forgetPerson(person('U1'))).toBe(1);
-    expect(store.checkingEnabled(person('U1'))).toBe(true);
+  it('keeps the checks-off choice per person and workspace', async () => {
+    await store.setChecking(person('U1'), false);
+    expect(await store.checkingEnabled(person('U1'))).toBe(false);
+    expect(await store.checkingEnabled(person('U1', { workspaceId: 'T2' }))).toBe(true);
+    await store.setChecking(person('U1'), false);
+    await store.setChecking(person('U1'), true);
+    expect(await store.checkingEnabled(person('U1'))).toBe(true);
+    await store.setChecking(person('U1'), false);
+    expect(await store.forgetPerson(person('U1'))).toBe(1);
+    expect(await store.checkingEnabled(person('U1'))).toBe(true);
   });
 });

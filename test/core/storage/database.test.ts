@@ -3,8 +3,14 @@ import { join, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HeedError } from '../../../src/core/errors.js';
-import { DEFAULT_MIGRATIONS_DIR, migrate, openDatabase, readMigrations } from '../../../src/core/storage/database.js';
-import type { Database } from '../../../src/core/storage/database.js';
+import {
+  DEFAULT_MIGRATIONS_DIR,
+  migrate,
+  migrationsDirFor,
+  openDatabase,
+  readMigrations,
+} from '../../../src/core/storage/database.js';
+import type { SqliteClient } from '../../../src/core/storage/sqlite-client.js';
 import { tempDbPath } from '../../support/temp-db.js';
 import type { TempDbPath } from '../../support/temp-db.js';
 
@@ -24,15 +30,34 @@ const CORE_TABLES = [
 ];
 
 let temp: TempDbPath;
-const open: Database[] = [];
+const open: SqliteClient[] = [];
+const raws: BetterSqlite3.Database[] = [];
 
-function track(db: Database): Database {
+async function track(opening: Promise<SqliteClient>): Promise<SqliteClient> {
+  const db = await opening;
   open.push(db);
   return db;
 }
 
-function tables(db: Database): string[] {
-  return db.prepare<[], string>("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
+/** A plain better-sqlite3 connection, to inspect a file the way an operator would. */
+function rawConnection(path: string): BetterSqlite3.Database {
+  const raw = new BetterSqlite3(path);
+  raws.push(raw);
+  return raw;
+}
+
+async function tables(db: SqliteClient): Promise<string[]> {
+  const rows = await db.all<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name");
+  return rows.map((row) => row.name);
+}
+
+function rawTables(raw: BetterSqlite3.Database): string[] {
+  return raw.prepare<[], string>("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
+}
+
+/** A pragma's value on the client's own connection. */
+function pragma(db: SqliteClient, name: string): unknown {
+  return db.connection.pragma(name, { simple: true });
 }
 
 function migrationsDir(files: Record<string, string>): string {
@@ -42,113 +67,113 @@ function migrationsDir(files: Record<string, string>): string {
   return dir;
 }
 
-function catchError(fn: () => unknown): unknown {
+async function catchError(work: () => Promise<unknown>): Promise<unknown> {
   try {
-    fn();
+    await work();
   } catch (error) {
     return error;
   }
-  throw new Error('expected a throw');
+  throw new Error('expected a rejection');
 }
 
-afterEach(() => {
-  for (const db of open.splice(0)) if (db.open) db.close();
+afterEach(async () => {
+  for (const db of open.splice(0)) await db.close();
+  for (const raw of raws.splice(0)) if (raw.open) raw.close();
   temp?.cleanup();
 });
 
 describe('openDatabase', () => {
-  it('creates the parent directory, configures the connection and applies every migration', () => {
+  it('creates the parent directory, configures the connection and applies every migration', async () => {
     temp = tempDbPath();
     const path = join(temp.dir, 'nested', 'deeper', 'heed.db');
-    const db = track(openDatabase(path));
+    const db = await track(openDatabase(path));
 
-    expect(tables(db)).toEqual(expect.arrayContaining(CORE_TABLES));
-    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
-    expect(db.pragma('secure_delete', { simple: true })).toBe(1);
-    expect(db.pragma('synchronous', { simple: true })).toBe(1); // NORMAL
-    expect(db.pragma('busy_timeout', { simple: true })).toBe(5000);
+    expect(await tables(db)).toEqual(expect.arrayContaining(CORE_TABLES));
+    expect(pragma(db, 'journal_mode')).toBe('wal');
+    expect(pragma(db, 'foreign_keys')).toBe(1);
+    expect(pragma(db, 'secure_delete')).toBe(1);
+    expect(pragma(db, 'synchronous')).toBe(1); // NORMAL
+    expect(pragma(db, 'busy_timeout')).toBe(5000);
     const files = readMigrations(DEFAULT_MIGRATIONS_DIR).map(({ version, name }) => ({ version, name }));
-    expect(db.prepare('SELECT version, name FROM schema_migrations ORDER BY version').all()).toEqual(files);
+    expect(await db.all('SELECT version, name FROM schema_migrations ORDER BY version')).toEqual(files);
     expect(files.slice(0, 2)).toEqual([
       { version: 1, name: 'initial' },
       { version: 2, name: 'security' },
     ]);
   });
 
-  it('honours a custom busy timeout', () => {
+  it('honours a custom busy timeout', async () => {
     temp = tempDbPath();
-    const db = track(openDatabase(temp.path, { busyTimeoutMs: 1234 }));
-    expect(db.pragma('busy_timeout', { simple: true })).toBe(1234);
+    const db = await track(openDatabase(temp.path, { busyTimeoutMs: 1234 }));
+    expect(pragma(db, 'busy_timeout')).toBe(1234);
   });
 
-  it('works in memory', () => {
+  it('works in memory', async () => {
     temp = tempDbPath();
-    const db = track(openDatabase(':memory:'));
-    expect(tables(db)).toEqual(expect.arrayContaining(CORE_TABLES));
+    const db = await track(openDatabase(':memory:'));
+    expect(await tables(db)).toEqual(expect.arrayContaining(CORE_TABLES));
   });
 
-  it('finds the migrations from any working directory', () => {
+  it('finds the migrations from any working directory', async () => {
     temp = tempDbPath();
-    expect(DEFAULT_MIGRATIONS_DIR).toBe(resolve(import.meta.dirname, '../../../migrations') + '/');
+    expect(DEFAULT_MIGRATIONS_DIR).toBe(resolve(import.meta.dirname, '../../../migrations/sqlite'));
+    expect(migrationsDirFor('postgres')).toBe(resolve(import.meta.dirname, '../../../migrations/postgres'));
     const before = process.cwd();
     process.chdir(temp.dir);
     try {
-      const db = track(openDatabase(':memory:'));
-      expect(tables(db)).toContain('instruction_versions');
+      const db = await track(openDatabase(':memory:'));
+      expect(await tables(db)).toContain('instruction_versions');
     } finally {
       process.chdir(before);
     }
   });
 
-  it('is a no-op when opened a second time, and keeps the data', () => {
+  it('is a no-op when opened a second time, and keeps the data', async () => {
     temp = tempDbPath();
-    const first = openDatabase(temp.path);
-    const applied = first.prepare('SELECT * FROM schema_migrations').all();
-    first
-      .prepare(
-        `INSERT INTO message_claims (platform, workspace_id, channel_id, message_id, owner, status, claimed_at)
-         VALUES ('slack', 'T1', 'C1', '1.1', 'a', 'done', '2026-01-01T00:00:00.000Z')`,
-      )
-      .run();
-    first.close();
+    const first = await openDatabase(temp.path);
+    const applied = await first.all('SELECT * FROM schema_migrations');
+    await first.run(
+      `INSERT INTO message_claims (platform, workspace_id, channel_id, message_id, owner, status, claimed_at)
+       VALUES ('slack', 'T1', 'C1', '1.1', 'a', 'done', '2026-01-01T00:00:00.000Z')`,
+    );
+    await first.close();
 
-    const second = track(openDatabase(temp.path));
-    expect(second.prepare('SELECT * FROM schema_migrations').all()).toEqual(applied);
-    expect(second.prepare('SELECT count(*) FROM message_claims').pluck().get()).toBe(1);
+    const second = await track(openDatabase(temp.path));
+    expect(await second.all('SELECT * FROM schema_migrations')).toEqual(applied);
+    expect(await second.value('SELECT count(*) FROM message_claims')).toBe(1);
   });
 });
 
 describe('migrate', () => {
-  it('applies only the files not yet recorded, in numeric order', () => {
+  it('applies only the files not yet recorded, in numeric order', async () => {
     temp = tempDbPath();
     const dir = migrationsDir({ '001_a.sql': 'CREATE TABLE a (x INTEGER);' });
-    const db = track(openDatabase(temp.path, { migrationsDir: dir }));
-    db.prepare('INSERT INTO a VALUES (1)').run();
+    const db = await track(openDatabase(temp.path, { migrationsDir: dir }));
+    await db.run('INSERT INTO a VALUES (1)');
 
     writeFileSync(join(dir, '010_c.sql'), 'ALTER TABLE b ADD COLUMN z TEXT;');
     writeFileSync(join(dir, '002_b.sql'), "CREATE TABLE b (y TEXT); INSERT INTO b VALUES ('from 002');");
     writeFileSync(join(dir, 'README.md'), 'not a migration');
-    migrate(db, dir);
+    await migrate(db, dir);
 
-    expect(db.prepare('SELECT version, name FROM schema_migrations ORDER BY version').all()).toEqual([
+    expect(await db.all('SELECT version, name FROM schema_migrations ORDER BY version')).toEqual([
       { version: 1, name: 'a' },
       { version: 2, name: 'b' },
       { version: 10, name: 'c' },
     ]);
-    expect(db.prepare('SELECT x FROM a').pluck().all()).toEqual([1]);
-    expect(db.prepare('SELECT y, z FROM b').all()).toEqual([{ y: 'from 002', z: null }]);
+    expect(await db.all('SELECT x FROM a')).toEqual([{ x: 1 }]);
+    expect(await db.all('SELECT y, z FROM b')).toEqual([{ y: 'from 002', z: null }]);
   });
 
-  it('refuses a database that records a version this build does not know', () => {
+  it('refuses a database that records a version this build does not know', async () => {
     temp = tempDbPath();
-    const db = openDatabase(temp.path);
-    db.prepare(
+    const db = await openDatabase(temp.path);
+    await db.run(
       "INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, 'future', '2030-01-01T00:00:00.000Z')",
-    ).run();
-    db.close();
+    );
+    await db.close();
 
-    const error = catchError(() => openDatabase(temp.path));
+    const error = await catchError(() => openDatabase(temp.path));
     expect(error).toBeInstanceOf(HeedError);
     const heedError = error as HeedError;
     expect(heedError.code).toBe('database_too_new');
@@ -158,53 +183,53 @@ describe('migrate', () => {
         'Upgrade Heed or point DATABASE_PATH elsewhere.',
     );
     // The refused connection was closed: the file can be opened and inspected directly.
-    const raw = track(new BetterSqlite3(temp.path));
+    const raw = rawConnection(temp.path);
     expect(raw.prepare('SELECT max(version) FROM schema_migrations').pluck().get()).toBe(999);
   });
 
-  it('rolls back a broken file and names it, then applies it once fixed', () => {
+  it('rolls back a broken file and names it, then applies it once fixed', async () => {
     temp = tempDbPath();
     const dir = migrationsDir({
       '001_good.sql': 'CREATE TABLE good (x INTEGER);',
       '002_broken.sql': 'CREATE TABLE half (x INTEGER);\nINSERT INTO half VALUES (1);\nCREATE TABLE oops (;',
     });
 
-    const error = catchError(() => openDatabase(temp.path, { migrationsDir: dir }));
+    const error = await catchError(() => openDatabase(temp.path, { migrationsDir: dir }));
     expect(error).toBeInstanceOf(HeedError);
     expect((error as HeedError).code).toBe('migration_failed');
     expect((error as HeedError).operatorMessage).toContain('002_broken.sql');
     expect((error as HeedError).detail).toMatchObject({ file: '002_broken.sql' });
 
-    const raw = track(new BetterSqlite3(temp.path));
-    expect(tables(raw)).toEqual(['good', 'schema_migrations']);
+    const raw = rawConnection(temp.path);
+    expect(rawTables(raw)).toEqual(['good', 'schema_migrations']);
     expect(raw.prepare('SELECT version FROM schema_migrations').pluck().all()).toEqual([1]);
     raw.close();
 
     writeFileSync(join(dir, '002_broken.sql'), 'CREATE TABLE half (x INTEGER);\nINSERT INTO half VALUES (1);');
-    const db = track(openDatabase(temp.path, { migrationsDir: dir }));
-    expect(db.prepare('SELECT x FROM half').pluck().all()).toEqual([1]);
+    const db = await track(openDatabase(temp.path, { migrationsDir: dir }));
+    expect(await db.all('SELECT x FROM half')).toEqual([{ x: 1 }]);
   });
 
-  it('says which directory it could not read', () => {
+  it('says which directory it could not read', async () => {
     temp = tempDbPath();
     const missing = join(temp.dir, 'no-such-dir');
-    expect(catchError(() => openDatabase(':memory:', { migrationsDir: missing }))).toMatchObject({
+    expect(await catchError(() => openDatabase(':memory:', { migrationsDir: missing }))).toMatchObject({
       code: 'migration_failed',
       detail: { file: missing },
     });
   });
 
-  it('refuses a misnamed or duplicate-numbered migration file instead of skipping it', () => {
+  it('refuses a misnamed or duplicate-numbered migration file instead of skipping it', async () => {
     temp = tempDbPath();
     const misnamed = migrationsDir({ '01_short.sql': 'CREATE TABLE t (x);' });
-    const error = catchError(() => openDatabase(':memory:', { migrationsDir: misnamed }));
+    const error = await catchError(() => openDatabase(':memory:', { migrationsDir: misnamed }));
     expect(error).toMatchObject({ code: 'migration_failed', detail: { file: '01_short.sql' } });
 
     const dir = join(temp.dir, 'dupes');
     mkdirSync(dir);
     writeFileSync(join(dir, '001_a.sql'), 'CREATE TABLE a (x);');
     writeFileSync(join(dir, '001_b.sql'), 'CREATE TABLE b (x);');
-    expect(catchError(() => openDatabase(':memory:', { migrationsDir: dir }))).toMatchObject({
+    expect(await catchError(() => openDatabase(':memory:', { migrationsDir: dir }))).toMatchObject({
       code: 'migration_failed',
       detail: { file: '001_b.sql' },
     });

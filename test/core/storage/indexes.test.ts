@@ -1,31 +1,89 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../../../src/core/storage/database.js';
-import { InstructionStore, MessageClaims, ReplyLog, ReportStore } from '../../../src/core/storage/index.js';
+import {
+  InstructionStore,
+  MessageClaims,
+  ReplyLog,
+  ReportStore,
+  SqliteClient,
+} from '../../../src/core/storage/index.js';
 import { openTempDatabase } from '../../support/temp-db.js';
 import type { TempDatabase } from '../../support/temp-db.js';
+import { messageRef, person, snapshot } from './fixtures.js';
 
-/** Every SQL text the repositories prepare, captured by wrapping this one connection's `prepare`. */
-function repositorySql(db: Database): string[] {
-  const sources: string[] = [];
-  const prepare = db.prepare.bind(db);
-  db.prepare = ((sql: string) => {
-    sources.push(sql);
+type Connection = SqliteClient['connection'];
+
+/**
+ * Every SQL text the repositories run, captured from a client of its own over `connection` (so that
+ * nothing is cached yet) by wrapping the connection's `prepare` while each repository method runs once.
+ */
+async function repositorySql(connection: Connection): Promise<string[]> {
+  const sources = new Set<string>();
+  const prepare = connection.prepare.bind(connection);
+  connection.prepare = ((sql: string) => {
+    sources.add(sql);
     return prepare(sql);
-  }) as Database['prepare'];
+  }) as Connection['prepare'];
   try {
-    new InstructionStore(db);
-    new MessageClaims(db);
-    new ReplyLog(db);
-    new ReportStore(db);
+    await exerciseRepositories(new SqliteClient(connection));
   } finally {
-    db.prepare = prepare;
+    connection.prepare = prepare;
   }
-  return sources;
+  return [...sources];
 }
 
-function queryPlan(db: Database, sql: string): string[] {
+/** Call every repository method, on rows that exist, so that each statement is prepared. */
+async function exerciseRepositories(db: SqliteClient): Promise<void> {
+  const scope = { platform: 'slack', workspaceId: 'T1', kind: 'user', id: 'U_INDEX' } as const;
+  const store = new InstructionStore(db);
+  await store.write(scope, { about: 'a', respond: 'r', enabled: true, action: 'set', actorId: 'U_INDEX' });
+  await store.current(scope);
+  await store.history(scope, 10);
+  await store.version(scope, 1);
+  await store.forgetUser(person('U_INDEX'));
+
+  const claims = new MessageClaims(db);
+  const ref = messageRef('index-1');
+  await claims.claim(ref, 'a');
+  await claims.isTaken(ref);
+  await claims.complete(ref, null);
+  await claims.abandonInFlight('b');
+  await claims.release(ref);
+  await claims.purge(30);
+
+  const replies = new ReplyLog(db);
+  const replyId = await replies.record(snapshot({ threadId: 'th-1', askerId: 'U_INDEX' }), ['index-m1']);
+  await replies.findByMessage(messageRef('index-m1'));
+  await replies.get(replyId);
+  await replies.hasThread({ platform: 'slack', workspaceId: 'T1', channelId: 'C1' }, 'th-1');
+  await replies.rewriteMessages(replyId, [{ role: 'system', content: 'x'.repeat(200) }]);
+  await replies.purgeUnreported(30);
+
+  const reports = new ReportStore(db);
+  const input = {
+    replyId,
+    platform: 'slack',
+    workspaceId: 'T1',
+    reporterId: 'U_REPORTER',
+    source: 'reaction',
+    signal: 'bad',
+  } as const;
+  const { report } = await reports.file(input);
+  await reports.file({ ...input, note: 'a note' });
+  await reports.withdraw(replyId, 'U_REPORTER', 'bad');
+  await reports.file(input);
+  await reports.setNote(report.id, 'U_REPORTER', 'another note');
+  await reports.setStatus(report.id, 'triaged');
+  await reports.get(report.id);
+  await reports.list();
+  await reports.list({ status: 'open', signal: 'bad', since: '2026-01-01', limit: 5 });
+  await reports.forReporter(person('U_REPORTER'), 5);
+  await reports.forgetReporter(person('U_REPORTER'));
+  await replies.forgetAsker(person('U_INDEX'));
+}
+
+function queryPlan(connection: Connection, sql: string): string[] {
   const named = [...sql.matchAll(/@(\w+)/g)].map((m) => m[1] ?? '');
-  const explain = db.prepare<unknown[], { detail: string }>(`EXPLAIN QUERY PLAN ${sql}`);
+  const explain = connection.prepare<unknown[], { detail: string }>(`EXPLAIN QUERY PLAN ${sql}`);
   const rows =
     named.length > 0
       ? explain.all(Object.fromEntries(named.map((name) => [name, 'x'])))
@@ -34,11 +92,11 @@ function queryPlan(db: Database, sql: string): string[] {
 }
 
 /** Fails when any repository statement would read a whole table or sort one. */
-function expectEveryLookupIndexed(db: Database): void {
-  const sources = repositorySql(db);
+async function expectEveryLookupIndexed(connection: Connection): Promise<void> {
+  const sources = await repositorySql(connection);
   expect(sources.length).toBeGreaterThan(20);
   for (const sql of sources) {
-    for (const step of queryPlan(db, sql)) {
+    for (const step of queryPlan(connection, sql)) {
       // "SCAN t USING INDEX i" walks an index in order (a LIMITed listing, a partial index); a bare "SCAN t" reads the
       // table.
       expect(step, sql).not.toMatch(/^SCAN \w+$/);
@@ -49,45 +107,41 @@ function expectEveryLookupIndexed(db: Database): void {
 
 describe('indexes', () => {
   let temp: TempDatabase;
-  beforeAll(() => {
-    temp = openTempDatabase();
+  beforeAll(async () => {
+    temp = await openTempDatabase();
   });
   afterAll(() => temp.cleanup());
 
-  it('serve every repository lookup on a fresh database', () => {
-    expectEveryLookupIndexed(temp.db);
+  it('serve every repository lookup on a fresh database', async () => {
+    await expectEveryLookupIndexed(temp.db.connection);
   });
 
-  it('still serve them with 100,000 people stored and statistics gathered', () => {
-    const insert = temp.db.prepare<[string, number]>(
-      `INSERT INTO instruction_versions (platform, workspace_id, scope_kind, scope_id, version, about, respond, enabled, action, actor_id, created_at)
-       VALUES ('slack', 'T1', 'user', ?, ?, 'about', 'respond', 1, 'set', 'x', '2026-01-01T00:00:00.000Z')`,
-    );
-    temp.db.transaction(() => {
+  it('still serve them with 100,000 people stored and statistics gathered', async () => {
+    await temp.db.transaction(async (tx) => {
       for (let i = 0; i < 100_000; i++) {
-        insert.run(`U${i}`, 1);
-        insert.run(`U${i}`, 2);
+        for (const version of [1, 2]) {
+          await tx.run(
+            `INSERT INTO instruction_versions (platform, workspace_id, scope_kind, scope_id, version, about, respond, enabled, action, actor_id, created_at)
+             VALUES ('slack', 'T1', 'user', ?, ?, 'about', 'respond', 1, 'set', 'x', '2026-01-01T00:00:00.000Z')`,
+            [`U${i}`, version],
+          );
+        }
       }
-    })();
+    });
     // ANALYZE gives the planner real statistics, which can change its choices; they must stay index searches.
-    temp.db.exec('ANALYZE');
+    await temp.db.exec('ANALYZE');
 
     const store = new InstructionStore(temp.db);
     for (const i of [0, 4_242, 99_999]) {
-      expect(store.current({ platform: 'slack', workspaceId: 'T1', kind: 'user', id: `U${i}` })?.version).toBe(2);
+      expect((await store.current({ platform: 'slack', workspaceId: 'T1', kind: 'user', id: `U${i}` }))?.version).toBe(
+        2,
+      );
     }
-    expect(
-      store.write(
-        { platform: 'slack', workspaceId: 'T1', kind: 'user', id: 'U4242' },
-        {
-          about: '',
-          respond: 'new',
-          enabled: true,
-          action: 'set',
-          actorId: 'U4242',
-        },
-      ).version,
-    ).toBe(3);
-    expectEveryLookupIndexed(temp.db);
+    const written = await store.write(
+      { platform: 'slack', workspaceId: 'T1', kind: 'user', id: 'U4242' },
+      { about: '', respond: 'new', enabled: true, action: 'set', actorId: 'U4242' },
+    );
+    expect(written.version).toBe(3);
+    await expectEveryLookupIndexed(temp.db.connection);
   });
 });

@@ -24,24 +24,24 @@ let temp: TempDatabase;
 let clock: TestClock;
 let store: InstructionStore;
 
-beforeEach(() => {
-  temp = openTempDatabase();
+beforeEach(async () => {
+  temp = await openTempDatabase();
   clock = testClock();
   store = new InstructionStore(temp.db, clock.now);
 });
 afterEach(() => temp.cleanup());
 
 describe('InstructionStore', () => {
-  it('has no current version for a scope never written', () => {
-    expect(store.current(alice)).toBeUndefined();
-    expect(store.history(alice, 10)).toEqual([]);
-    expect(store.version(alice, 1)).toBeUndefined();
+  it('has no current version for a scope never written', async () => {
+    expect(await store.current(alice)).toBeUndefined();
+    expect(await store.history(alice, 10)).toEqual([]);
+    expect(await store.version(alice, 1)).toBeUndefined();
   });
 
-  it('numbers versions from 1 and makes the newest current', () => {
-    const first = store.write(alice, change());
+  it('numbers versions from 1 and makes the newest current', async () => {
+    const first = await store.write(alice, change());
     clock.advanceMs(1000);
-    const second = store.write(alice, change({ respond: 'Use bullet points.', action: 'add' }));
+    const second = await store.write(alice, change({ respond: 'Use bullet points.', action: 'add' }));
 
     expect(first).toEqual({
       id: first.id,
@@ -57,32 +57,32 @@ describe('InstructionStore', () => {
     });
     expect(second.version).toBe(2);
     expect(second.createdAt).toBe('2026-03-01T12:00:01.000Z');
-    expect(store.current(alice)).toEqual(second);
+    expect(await store.current(alice)).toEqual(second);
   });
 
-  it('keeps off, clear and restore as versions of their own', () => {
-    store.write(alice, change());
-    store.write(alice, change({ enabled: false, action: 'off' }));
-    store.write(alice, change({ about: '', respond: '', action: 'clear' }));
-    const restored = store.write(alice, change({ action: 'restore', restoredFrom: 1 }));
+  it('keeps off, clear and restore as versions of their own', async () => {
+    await store.write(alice, change());
+    await store.write(alice, change({ enabled: false, action: 'off' }));
+    await store.write(alice, change({ about: '', respond: '', action: 'clear' }));
+    const restored = await store.write(alice, change({ action: 'restore', restoredFrom: 1 }));
 
     expect(restored).toMatchObject({ version: 4, restoredFrom: 1, enabled: true });
-    expect(store.version(alice, 2)).toMatchObject({ enabled: false, action: 'off' });
-    expect(store.version(alice, 3)).toMatchObject({ about: '', respond: '', action: 'clear' });
+    expect(await store.version(alice, 2)).toMatchObject({ enabled: false, action: 'off' });
+    expect(await store.version(alice, 3)).toMatchObject({ about: '', respond: '', action: 'clear' });
   });
 
-  it('lists history newest first, up to the limit', () => {
-    for (let i = 1; i <= 5; i++) store.write(alice, change({ respond: `v${i}` }));
-    expect(store.history(alice, 3).map((v) => [v.version, v.respond])).toEqual([
+  it('lists history newest first, up to the limit', async () => {
+    for (let i = 1; i <= 5; i++) await store.write(alice, change({ respond: `v${i}` }));
+    expect((await store.history(alice, 3)).map((v) => [v.version, v.respond])).toEqual([
       [5, 'v5'],
       [4, 'v4'],
       [3, 'v3'],
     ]);
-    expect(store.history(alice, 100)).toHaveLength(5);
-    expect(store.history(alice, -1)).toEqual([]);
+    expect(await store.history(alice, 100)).toHaveLength(5);
+    expect(await store.history(alice, -1)).toEqual([]);
   });
 
-  it('keeps users, workspaces, platforms and scope kinds apart', () => {
+  it('keeps users, workspaces, platforms and scope kinds apart', async () => {
     const scopes: ScopeKey[] = [
       alice,
       { ...alice, id: 'U2' },
@@ -91,42 +91,42 @@ describe('InstructionStore', () => {
       { ...alice, kind: 'channel' },
       { ...alice, kind: 'workspace' },
     ];
-    scopes.forEach((scope, i) => {
+    for (const [i, scope] of scopes.entries()) {
       for (let n = 0; n <= i; n++)
-        store.write(
+        await store.write(
           scope,
           change({ respond: `${scope.platform}/${scope.workspaceId}/${scope.kind}/${scope.id}#${n}` }),
         );
-    });
+    }
 
-    scopes.forEach((scope, i) => {
-      const current = store.current(scope);
+    for (const [i, scope] of scopes.entries()) {
+      const current = await store.current(scope);
       expect(current?.scope).toEqual(scope);
       expect(current?.version).toBe(i + 1);
       expect(current?.respond).toBe(`${scope.platform}/${scope.workspaceId}/${scope.kind}/${scope.id}#${i}`);
-      expect(store.history(scope, 100)).toHaveLength(i + 1);
-    });
+      expect(await store.history(scope, 100)).toHaveLength(i + 1);
+    }
   });
 
-  it('forgets every version of one person and nothing else', () => {
-    store.write(alice, change());
-    store.write(alice, change());
-    store.write({ ...alice, id: 'U2' }, change());
-    store.write({ ...alice, workspaceId: 'T2' }, change());
+  it('forgets every version of one person and nothing else', async () => {
+    await store.write(alice, change());
+    await store.write(alice, change());
+    await store.write({ ...alice, id: 'U2' }, change());
+    await store.write({ ...alice, workspaceId: 'T2' }, change());
     // A channel whose id happens to equal the user's id is not the user.
-    store.write({ ...alice, kind: 'channel' }, change());
+    await store.write({ ...alice, kind: 'channel' }, change());
 
-    expect(store.forgetUser({ platform: 'slack', workspaceId: 'T1', userId: 'U1' })).toBe(2);
-    expect(store.current(alice)).toBeUndefined();
-    expect(store.current({ ...alice, id: 'U2' })).toBeDefined();
-    expect(store.current({ ...alice, workspaceId: 'T2' })).toBeDefined();
-    expect(store.current({ ...alice, kind: 'channel' })).toBeDefined();
+    expect(await store.forgetUser({ platform: 'slack', workspaceId: 'T1', userId: 'U1' })).toBe(2);
+    expect(await store.current(alice)).toBeUndefined();
+    expect(await store.current({ ...alice, id: 'U2' })).toBeDefined();
+    expect(await store.current({ ...alice, workspaceId: 'T2' })).toBeDefined();
+    expect(await store.current({ ...alice, kind: 'channel' })).toBeDefined();
 
     // Writing again after forgetting starts a fresh history.
-    expect(store.write(alice, change()).version).toBe(1);
+    expect((await store.write(alice, change())).version).toBe(1);
   });
 
-  it('round-trips any text, multi-byte included', () => {
+  it('round-trips any text, multi-byte included', async () => {
     const samples = [
       'Réponds en français, s’il te plaît.',
       '日本語で答えてください。',
@@ -135,13 +135,13 @@ describe('InstructionStore', () => {
       '\u0000nul',
     ];
     for (const text of samples) {
-      store.write(alice, change({ about: text, respond: text }));
-      expect(store.current(alice)).toMatchObject({ about: text, respond: text });
+      await store.write(alice, change({ about: text, respond: text }));
+      expect(await store.current(alice)).toMatchObject({ about: text, respond: text });
     }
-    fc.assert(
-      fc.property(fc.string({ unit: 'binary' }), fc.string({ unit: 'grapheme' }), (about, respond) => {
-        const written = store.write(alice, change({ about, respond }));
-        const read = store.version(alice, written.version);
+    await fc.assert(
+      fc.asyncProperty(fc.string({ unit: 'binary' }), fc.string({ unit: 'grapheme' }), async (about, respond) => {
+        const written = await store.write(alice, change({ about, respond }));
+        const read = await store.version(alice, written.version);
         expect(read?.about).toBe(about);
         expect(read?.respond).toBe(respond);
       }),
@@ -151,15 +151,15 @@ describe('InstructionStore', () => {
 
   it('gives a second connection on the same file the next version, never the same one', async () => {
     const { openDatabase } = await import('../../../src/core/storage/database.js');
-    const other = openDatabase(temp.path);
+    const other = await openDatabase(temp.path);
     try {
       const otherStore = new InstructionStore(other, clock.now);
-      store.write(alice, change());
-      expect(otherStore.write(alice, change()).version).toBe(2);
-      expect(store.write(alice, change()).version).toBe(3);
-      expect(otherStore.current(alice)?.version).toBe(3);
+      await store.write(alice, change());
+      expect((await otherStore.write(alice, change())).version).toBe(2);
+      expect((await store.write(alice, change())).version).toBe(3);
+      expect((await otherStore.current(alice))?.version).toBe(3);
     } finally {
-      other.close();
+      await other.close();
     }
   });
 });

@@ -20,8 +20,8 @@ let temp: TempDatabase;
 let clock: TestClock;
 let log: ReplyLog;
 
-beforeEach(() => {
-  temp = openTempDatabase();
+beforeEach(async () => {
+  temp = await openTempDatabase();
   clock = testClock();
   log = new ReplyLog(temp.db, clock.now);
 });
@@ -30,12 +30,12 @@ afterEach(() => temp.cleanup());
 const SYSTEM = `You are Heed. ${'Follow the operator rules, then the person\u2019s own instructions. '.repeat(40)}`;
 const ANA_ABOUT = `about Ana: ${'Ana works on the payments team in Lisbon. '.repeat(5)}`;
 
-function pieces(): Array<{ content: string; refs: number }> {
-  return temp.db.prepare<[], { content: string; refs: number }>('SELECT content, refs FROM snapshot_pieces').all();
+function pieces(): Promise<Array<{ content: string; refs: number }>> {
+  return temp.db.all<{ content: string; refs: number }>('SELECT content, refs FROM snapshot_pieces');
 }
 
-function storedJson(id: string): string {
-  return temp.db.prepare<[string], string>('SELECT messages_json FROM replies WHERE id = ?').pluck().get(id) ?? '';
+async function storedJson(id: string): Promise<string> {
+  return (await temp.db.value<string>('SELECT messages_json FROM replies WHERE id = ?', [id])) ?? '';
 }
 
 /** A thread's n-th reply for `asker`: the system prompt, every earlier turn, the new question. */
@@ -54,50 +54,50 @@ function threadReply(asker: string, turn: number, system = SYSTEM): { messages: 
   return { messages: [{ role: 'system', content: system }, ...history, { role: 'user', content: `question ${turn}` }] };
 }
 
-describe('snapshot pieces (content-addressed snapshots)', () => {
-  it('GIVEN replies sharing a system prompt and a thread THEN pieces stored once, read back exactly', () => {
+describe('snapshot await pieces (content-addressed snapshots)', () => {
+  it('GIVEN replies sharing a system prompt and a thread THEN pieces stored once, read back exactly', async () => {
     const ids: string[] = [];
     const snaps = [0, 1, 2, 3].map((turn) =>
       snapshot({ askerId: 'U_ANA', threadId: 'T-1', ...threadReply('Ana', turn) }),
     );
-    for (const snap of snaps) ids.push(log.record(snap, [`m${ids.length}`]));
+    for (const snap of snaps) ids.push(await log.record(snap, [`m${ids.length}`]));
 
-    ids.forEach((id, i) => expect(log.get(id)).toMatchObject({ messages: snaps[i]?.messages }));
+    for (const [i, id] of ids.entries()) expect(await log.get(id)).toMatchObject({ messages: snaps[i]?.messages });
     // The system prompt once, plus each long history message once: 1 + 3 questions + 3 answers.
-    expect(pieces()).toHaveLength(7);
-    expect(pieces().find((piece) => piece.content === SYSTEM)?.refs).toBe(4);
+    expect(await pieces()).toHaveLength(7);
+    expect((await pieces()).find((piece) => piece.content === SYSTEM)?.refs).toBe(4);
     // The last snapshot names its pieces instead of repeating them; the short new question stays inline.
-    const json = storedJson(ids[3] ?? '');
+    const json = await storedJson(ids[3] ?? '');
     expect(json).not.toContain('Follow the operator rules');
     expect(json).toContain('question 3');
     expect(json.length).toBeLessThan(600);
   });
 
-  it('GIVEN short messages THEN they stay inline and no piece is made', () => {
+  it('GIVEN short messages THEN they stay inline and no piece is made', async () => {
     const short = 'x'.repeat(PIECE_MIN_LENGTH - 1);
-    const id = log.record(snapshot({ messages: [{ role: 'system', content: short }] }), ['m1']);
-    expect(pieces()).toEqual([]);
-    expect(JSON.parse(storedJson(id))).toEqual([{ role: 'system', content: short }]);
+    const id = await log.record(snapshot({ messages: [{ role: 'system', content: short }] }), ['m1']);
+    expect(await pieces()).toEqual([]);
+    expect(JSON.parse(await storedJson(id))).toEqual([{ role: 'system', content: short }]);
   });
 
-  it('GIVEN a snapshot written before migration 005 (messages inline) THEN it reads exactly as before', () => {
-    const id = log.record(snapshot(), ['m1']);
+  it('GIVEN a snapshot written before migration 005 (messages inline) THEN it reads exactly as before', async () => {
+    const id = await log.record(snapshot(), ['m1']);
     const inline: ChatMessage[] = [
       { role: 'system', content: SYSTEM },
       { role: 'user', content: 'old question' },
     ];
-    temp.db.prepare('UPDATE replies SET messages_json = ? WHERE id = ?').run(JSON.stringify(inline), id);
-    expect(log.get(id)?.messages).toEqual(inline);
+    await temp.db.run('UPDATE replies SET messages_json = ? WHERE id = ?', [JSON.stringify(inline), id]);
+    expect((await log.get(id))?.messages).toEqual(inline);
   });
 
-  it('GIVEN a snapshot with pieces and one inline (pre-005) THEN reports show and export print the same', () => {
+  it('GIVEN a snapshot with pieces and one inline (pre-005) THEN reports show and export print the same', async () => {
     const reports = new ReportStore(temp.db, clock.now);
     const snap = snapshot({ askerId: 'U_ANA', threadId: 'T-1', ...threadReply('Ana', 2) });
-    const withPieces = log.record(snap, ['m1']);
-    const inline = log.record(snap, ['m2']);
-    temp.db.prepare('UPDATE replies SET messages_json = ? WHERE id = ?').run(JSON.stringify(snap.messages), inline);
-    const file = (replyId: string) =>
-      reports.file({
+    const withPieces = await log.record(snap, ['m1']);
+    const inline = await log.record(snap, ['m2']);
+    await temp.db.run('UPDATE replies SET messages_json = ? WHERE id = ?', [JSON.stringify(snap.messages), inline]);
+    const file = async (replyId: string) =>
+      await reports.file({
         replyId,
         platform: 'slack',
         workspaceId: 'T1',
@@ -105,8 +105,8 @@ describe('snapshot pieces (content-addressed snapshots)', () => {
         source: 'reaction',
         signal: 'bad',
       });
-    const [a, b] = [file(withPieces).report, file(inline).report];
-    const [ra, rb] = [log.get(withPieces)!, log.get(inline)!];
+    const [a, b] = [(await file(withPieces)).report, (await file(inline)).report];
+    const [ra, rb] = [(await log.get(withPieces))!, (await log.get(inline))!];
     // Ids and message ids differ by construction; everything printed from the snapshot must not.
     const same = (text: string, report: typeof a, reply: typeof ra) =>
       text.replaceAll(report.id, 'REPORT').replaceAll(reply.id, 'REPLY').replaceAll(reply.messageIds[0]!, 'MSG');
@@ -115,38 +115,38 @@ describe('snapshot pieces (content-addressed snapshots)', () => {
     expect(same(renderExportLine(a, ra, none), a, ra)).toBe(same(renderExportLine(b, rb, none), b, rb));
   });
 
-  it('GIVEN the retention purge THEN the pieces of purged replies go with them', () => {
-    log.record(snapshot(threadReply('Ana', 1)), ['m1']);
+  it('GIVEN the retention purge THEN the pieces of purged replies go with them', async () => {
+    await log.record(snapshot(threadReply('Ana', 1)), ['m1']);
     clock.advanceDays(40);
-    const kept = log.record(snapshot(threadReply('Ana', 0)), ['m2']);
-    expect(log.purgeUnreported(30)).toBe(1);
-    expect(pieces()).toEqual([{ content: SYSTEM, refs: 1 }]);
-    expect(log.get(kept)?.messages[0]?.content).toBe(SYSTEM);
+    const kept = await log.record(snapshot(threadReply('Ana', 0)), ['m2']);
+    expect(await log.purgeUnreported(30)).toBe(1);
+    expect(await pieces()).toEqual([{ content: SYSTEM, refs: 1 }]);
+    expect((await log.get(kept))?.messages[0]?.content).toBe(SYSTEM);
   });
 
-  it('GIVEN a reply whose messages are rewritten (redaction) THEN pieces no longer named go, shared ones stay', () => {
-    const id = log.record(snapshot(threadReply('Ana', 1)), ['m1']);
+  it('GIVEN a reply whose messages are rewritten (redaction) THEN pieces no longer named go, shared ones stay', async () => {
+    const id = await log.record(snapshot(threadReply('Ana', 1)), ['m1']);
     const redacted: ChatMessage[] = [
       { role: 'system', content: SYSTEM },
       { role: 'user', content: '[redacted]' },
     ];
-    expect(log.rewriteMessages(id, redacted)).toBe(true);
-    expect(log.get(id)?.messages).toEqual(redacted);
-    expect(pieces()).toEqual([{ content: SYSTEM, refs: 1 }]);
-    expect(log.rewriteMessages('no-such-reply', redacted)).toBe(false);
-    expect(pieces()).toEqual([{ content: SYSTEM, refs: 1 }]);
+    expect(await log.rewriteMessages(id, redacted)).toBe(true);
+    expect((await log.get(id))?.messages).toEqual(redacted);
+    expect(await pieces()).toEqual([{ content: SYSTEM, refs: 1 }]);
+    expect(await log.rewriteMessages('no-such-reply', redacted)).toBe(false);
+    expect(await pieces()).toEqual([{ content: SYSTEM, refs: 1 }]);
   });
 
-  it('GIVEN only migrations 001 and 005 THEN both apply in order despite the gap', () => {
+  it('GIVEN only migrations 001 and 005 THEN both apply in order despite the gap', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'heed-migrations-'));
     const other = tempDbPath();
     try {
       for (const file of ['001_initial.sql', '005_snapshot_pieces.sql'])
         copyFileSync(join(DEFAULT_MIGRATIONS_DIR, file), join(dir, file));
-      const db = openDatabase(other.path, { migrationsDir: dir });
-      const versions = db.prepare<[], number>('SELECT version FROM schema_migrations ORDER BY version').pluck().all();
-      db.close();
-      expect(versions).toEqual([1, 5]);
+      const db = await openDatabase(other.path, { migrationsDir: dir });
+      const versions = await db.all<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version');
+      await db.close();
+      expect(versions.map((row) => row.version)).toEqual([1, 5]);
     } finally {
       other.cleanup();
       rmSync(dir, { recursive: true, force: true });
