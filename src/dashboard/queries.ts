@@ -2,8 +2,9 @@
  * The dashboard's read side (and its two small tables) over the shared database: report lists with
  * keyset pagination, counts, the overview's aggregates, the rules, replays and the audit trail.
  * Values are always bound, never spliced. The SQL is the same on SQLite and PostgreSQL except where
- * SQLite needs its planner steered (CROSS JOIN order, INDEXED BY, unary `+`) and for text search, which
- * SQLite answers from its FTS5 trigram index and PostgreSQL by a case-insensitive LIKE.
+ * SQLite needs its planner steered (CROSS JOIN order, INDEXED BY, unary `+`) and for how the text search
+ * table `report_search` matches: an FTS5 trigram index on SQLite, a plain table under a case-insensitive
+ * LIKE on PostgreSQL.
  */
 import type { ReplyCheckResult } from '../core/compliance/reply-checks.js';
 import type { InstructionVersions, SqlDialect, SqlExecutor } from '../core/storage/index.js';
@@ -110,14 +111,18 @@ export const PAGE_SIZE = 50;
 const EXCERPT = 300;
 const FAILURE = "r.signal = 'bad' AND r.status <> 'withdrawn'";
 
-/** The search text as one FTS5 phrase: matched as a substring, whatever punctuation it holds. */
-function phrase(text: string): string {
-  return `"${text.replaceAll('"', '""')}"`;
-}
-
-/** The search text as a LIKE pattern matching it as a substring, its own `%`, `_` and `\` taken literally. */
-function containing(text: string): string {
-  return `%${text.replace(/[\\%_]/g, '\\$&')}%`;
+/**
+ * A search of `report_search s` for the text in `@q`, and the value to bind there: on SQLite one FTS5
+ * phrase (matched as a substring, whatever punctuation it holds, case-insensitively by the trigram
+ * tokenizer); on PostgreSQL a LIKE pattern with the text's own `%`, `_` and `\` taken literally, under
+ * lower() on both sides because PostgreSQL's LIKE is case-sensitive.
+ */
+function searchOf(dialect: SqlDialect, text: string): { match: string; q: string } {
+  if (dialect === 'sqlite') return { match: 'report_search MATCH @q', q: `"${text.replaceAll('"', '""')}"` };
+  return {
+    match: `(lower(s.note) LIKE lower(@q) ESCAPE '\\' OR lower(s.reply) LIKE lower(@q) ESCAPE '\\')`,
+    q: `%${text.replace(/[\\%_]/g, '\\$&')}%`,
+  };
 }
 
 /**
@@ -176,20 +181,13 @@ function whereOf(filter: ReportsFilter, dialect: SqlDialect): Where {
     'check',
     filter.check,
   );
-  if (dialect === 'sqlite') {
+  if (filter.q !== undefined) {
+    const search = searchOf(dialect, filter.q);
     add(
       `r.id IN (SELECT i.report_id FROM report_search s JOIN report_search_ids i ON i.rowid = s.rowid
-         WHERE report_search MATCH @q)`,
+         WHERE ${search.match})`,
       'q',
-      filter.q === undefined ? undefined : phrase(filter.q),
-    );
-  } else {
-    // PostgreSQL's LIKE is case-sensitive; the trigram index it stands in for on SQLite is not.
-    add(
-      `(lower(coalesce(r.note, '')) LIKE lower(@q) ESCAPE '\\'
-        OR EXISTS (SELECT 1 FROM replies sp WHERE sp.id = r.reply_id AND lower(sp.reply_text) LIKE lower(@q) ESCAPE '\\'))`,
-      'q',
-      filter.q === undefined ? undefined : containing(filter.q),
+      search.q,
     );
   }
   return { sql: parts.length > 0 ? parts.join(' AND ') : '1 = 1', params };
@@ -262,15 +260,13 @@ export class DashboardQueries {
     const { dialect } = this.sql;
     const { join } = this.hints;
     const { q, ...unsearched } = query.filter;
-    // Only SQLite's text index has an order of its own to walk; elsewhere the search is one more condition.
-    const indexedSearch = dialect === 'sqlite' ? q : undefined;
-    const where = whereOf(indexedSearch === undefined ? query.filter : unsearched, dialect);
+    const where = whereOf(unsearched, dialect);
     const params: Record<string, string | number> = { ...where.params, limit: pageSize + 1 };
     const forward = query.after === undefined;
     const cursor = query.before ?? query.after;
     let inner: string;
     let order: string;
-    if (indexedSearch === undefined) {
+    if (q === undefined) {
       let cursorSql = '';
       if (cursor) {
         const op = forward ? '<' : '>';
@@ -283,7 +279,8 @@ export class DashboardQueries {
     } else {
       // A search walks the text index newest first (its rowids follow filing order) and stops at the end
       // of the page, instead of collecting every match (thousands, for a common word) and sorting them.
-      params.q = phrase(indexedSearch);
+      const search = searchOf(dialect, q);
+      params.q = search.q;
       let cursorSql = '';
       if (cursor) {
         cursorSql = `AND s.rowid ${forward ? '<' : '>'} (SELECT rowid FROM report_search_ids WHERE report_id = @cId)`;
@@ -291,8 +288,8 @@ export class DashboardQueries {
       }
       order = forward ? 'page.seq DESC' : 'page.seq ASC';
       inner = `SELECT r.id, s.rowid AS seq FROM report_search s
-          CROSS JOIN report_search_ids i ON i.rowid = s.rowid CROSS JOIN reports r ON r.id = i.report_id
-        WHERE report_search MATCH @q AND ${where.sql} ${cursorSql}
+          ${join} report_search_ids i ON i.rowid = s.rowid ${join} reports r ON r.id = i.report_id
+        WHERE ${search.match} AND ${where.sql} ${cursorSql}
         ORDER BY s.rowid ${forward ? 'DESC' : 'ASC'} LIMIT @limit`;
     }
     // The page's ids first, then the columns for those rows only: excerpts come from the large reply
