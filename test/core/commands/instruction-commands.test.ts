@@ -39,7 +39,7 @@ describe('/instructions versions', () => {
       about: 'I am a nurse.',
       respond: 'Be brief.\nUse bullet points.',
     });
-    expect(heed.core.instructions(ana)).toMatchObject({
+    expect(await heed.core.instructions(ana)).toMatchObject({
       respond: 'Be brief.\nUse bullet points.',
       about: 'I am a nurse.',
       version: 3,
@@ -51,13 +51,13 @@ describe('/instructions versions', () => {
     await run(ana, 'set two');
     await run(ana, 'set three');
     expect(await run(ana, 'undo')).toEqual({ kind: 'undone', to: 2, version: 4 });
-    expect(heed.core.instructions(ana).respond).toBe('two');
+    expect((await heed.core.instructions(ana)).respond).toBe('two');
     await run(ana, 'undo');
-    expect(heed.core.instructions(ana).respond).toBe('one');
+    expect((await heed.core.instructions(ana)).respond).toBe('one');
     await run(ana, 'restore 3');
-    expect(heed.core.instructions(ana).respond).toBe('three');
+    expect((await heed.core.instructions(ana)).respond).toBe('three');
     expect(await run(ana, 'restore 42')).toEqual({ kind: 'version_missing', version: 42, latest: 6, by: 'restore' });
-    expect(heed.core.instructions(ana).respond).toBe('three');
+    expect((await heed.core.instructions(ana)).respond).toBe('three');
     const history = await run(ana, 'history');
     expect(history).toMatchObject({ kind: 'history', older: 0 });
     if (history.kind === 'history')
@@ -67,9 +67,9 @@ describe('/instructions versions', () => {
   it('GIVEN clear THEN instructions are empty but history is kept and undo brings them back', async () => {
     await run(ana, 'set keep me');
     expect(await run(ana, 'clear')).toEqual({ kind: 'cleared', version: 2 });
-    expect(heed.core.instructions(ana).respond).toBe('');
+    expect((await heed.core.instructions(ana)).respond).toBe('');
     await run(ana, 'undo');
-    expect(heed.core.instructions(ana).respond).toBe('keep me');
+    expect((await heed.core.instructions(ana)).respond).toBe('keep me');
   });
 
   it('GIVEN text at the limit THEN saved; one over THEN refused and nothing changes', async () => {
@@ -81,15 +81,15 @@ describe('/instructions versions', () => {
       limit: 100,
       adding: false,
     });
-    expect(heed.core.instructions(ana)).toMatchObject({ respond: 'a'.repeat(100), version: 1 });
+    expect(await heed.core.instructions(ana)).toMatchObject({ respond: 'a'.repeat(100), version: 1 });
     expect(await run(ana, 'add x')).toMatchObject({ kind: 'too_long', target: 'respond', adding: true });
-    expect(heed.core.instructions(ana).version).toBe(1);
+    expect((await heed.core.instructions(ana)).version).toBe(1);
   });
 
   it('counts multi-byte text as characters, not bytes', async () => {
     const emoji = '👍'.repeat(100);
     expect(await run(ana, `set ${emoji}`)).toMatchObject({ kind: 'saved', version: 1 });
-    expect(heed.core.instructions(ana).respond).toBe(emoji);
+    expect((await heed.core.instructions(ana)).respond).toBe(emoji);
     expect(await run(ana, `about ${'日本'.repeat(51)}`)).toMatchObject({
       kind: 'too_long',
       target: 'about',
@@ -99,9 +99,9 @@ describe('/instructions versions', () => {
 
   it('keeps people, workspaces and platforms apart', async () => {
     await run(ana, 'set ANA');
-    expect(heed.core.instructions({ ...ana, userId: 'U_BO' }).version).toBe(0);
-    expect(heed.core.instructions({ ...ana, workspaceId: 'T2' }).version).toBe(0);
-    expect(heed.core.instructions({ ...ana, platform: 'discord' }).version).toBe(0);
+    expect((await heed.core.instructions({ ...ana, userId: 'U_BO' })).version).toBe(0);
+    expect((await heed.core.instructions({ ...ana, workspaceId: 'T2' })).version).toBe(0);
+    expect((await heed.core.instructions({ ...ana, platform: 'discord' })).version).toBe(0);
   });
 });
 
@@ -121,13 +121,17 @@ describe('/instructions editor', () => {
       version: 2,
       paused: true,
     });
-    expect(heed.core.instructions(ana)).toMatchObject({ about: 'new about', respond: 'new respond', enabled: false });
+    expect(await heed.core.instructions(ana)).toMatchObject({
+      about: 'new about',
+      respond: 'new respond',
+      enabled: false,
+    });
   });
 
   it('names the over-long field and saves nothing', async () => {
     const result = await heed.core.saveEditor(ana, { about: 'x'.repeat(101), respond: 'fine' });
     expect(result).toEqual({ kind: 'editor_invalid', tooLong: { about: { length: 101, limit: 100 } } });
-    expect(heed.core.instructions(ana).version).toBe(0);
+    expect((await heed.core.instructions(ana)).version).toBe(0);
   });
 });
 
@@ -180,7 +184,7 @@ describe('forget-me', () => {
     const ref = { platform: 'slack' as const, workspaceId: 'T1', channelId: 'C1', messageId: 'R1' };
     await heed.core.report({ target: ref, reporter: ana, source: 'reaction', signal: 'bad' });
     expect(await heed.core.command(ana, 'forget-me')).toEqual({ kind: 'confirm_forget_me', elsewhere: [] });
-    expect(heed.core.instructions(ana).version).toBe(1);
+    expect((await heed.core.instructions(ana)).version).toBe(1);
     expect(await heed.core.confirmForgetMe(ana)).toEqual({
       kind: 'forgotten',
       versions: 1,
@@ -188,8 +192,8 @@ describe('forget-me', () => {
       reports: 1,
       elsewhere: [],
     });
-    expect(heed.core.instructions(ana).version).toBe(0);
-    expect(heed.core.isReply(ref)).toBe(false);
+    expect((await heed.core.instructions(ana)).version).toBe(0);
+    expect(await heed.core.isReply(ref)).toBe(false);
   });
 });
 
@@ -208,6 +212,6 @@ describe('bad input', () => {
       'bad_layer_action',
       'unexpected_text',
     ]);
-    expect(heed.core.instructions(ana)).toMatchObject({ respond: 'keep', version: 1 });
+    expect(await heed.core.instructions(ana)).toMatchObject({ respond: 'keep', version: 1 });
   });
 });

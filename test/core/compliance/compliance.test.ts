@@ -5,7 +5,7 @@ import {
   ReportStore,
   ComplianceStore,
   ReplyLog,
-  type Database,
+  type SqliteClient,
 } from '../../../src/core/storage/index.js';
 import type { CommandResult, EditorResult } from '../../../src/core/api.js';
 import type { Actor, ComplianceNotice, MessageRef, ReportSummary, RewriteSink } from '../../../src/core/types.js';
@@ -18,7 +18,7 @@ import { actor, message } from '../../support/core-messages.js';
 
 let model: FakeOpenAI;
 let heed: TestCore;
-let db: Database | undefined;
+let db: SqliteClient | undefined;
 let autoReports: ReportSummary[];
 
 /** A recording sink that also takes compliance flags and in-place replacements, like the adapters' sinks. */
@@ -56,8 +56,8 @@ async function start(mode: 'off' | 'report' | 'flag' | 'fix', env: Record<string
 }
 
 /** A second connection to the test core's database, to read what was stored. */
-function stored(): { reports: ReportStore; compliance: ComplianceStore; replies: ReplyLog } {
-  db ??= openDatabase(heed.dbPath);
+async function stored(): Promise<{ reports: ReportStore; compliance: ComplianceStore; replies: ReplyLog }> {
+  db ??= await openDatabase(heed.dbPath);
   return { reports: new ReportStore(db), compliance: new ComplianceStore(db), replies: new ReplyLog(db) };
 }
 
@@ -66,7 +66,7 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
-  db?.close();
+  await db?.close();
   db = undefined;
   await heed.close();
   await model.close();
@@ -106,7 +106,7 @@ describe('compliance: checks derived when instructions are saved', () => {
     const sink = complianceSink('R1');
     await heed.core.respond(message('U_ANA', 'hi'), sink);
     expect(sink.flags).toEqual([]);
-    expect(stored().compliance.checkedSince('')).toEqual([]);
+    expect(await (await stored()).compliance.checkedSince('')).toEqual([]);
   });
 
   it('GIVEN HEED_CHECK_EXTRACTOR=model THEN one model call per saved version adds what the rules missed', async () => {
@@ -134,7 +134,7 @@ describe('compliance: every reply checked when its stream ends', () => {
     expect(autoReports.map((summary) => [summary.source, summary.signal, summary.askerId])).toEqual([
       ['automatic', 'bad', 'U_ANA'],
     ]);
-    const [report] = stored().reports.list();
+    const [report] = await (await stored()).reports.list();
     expect(report).toMatchObject({
       source: 'automatic',
       signal: 'bad',
@@ -153,12 +153,9 @@ describe('compliance: every reply checked when its stream ends', () => {
     expect(sent.at(-1)?.content).toContain("ends with 'Cheers'");
     if (outcome.status !== 'replied' || !outcome.snapshotStored || rewritten.status !== 'rewritten')
       throw new Error('unexpected outcome');
-    expect(
-      stored()
-        .compliance.rewritesOf(outcome.replyId)
-        .map((entry) => [entry.replyId, entry.passed]),
-    ).toEqual([[rewritten.replyId, true]]);
-    expect(stored().replies.findByMessage(ref('R1'))?.replyText).toBe('Hello there. Cheers');
+    const rewrites = await (await stored()).compliance.rewritesOf(outcome.replyId);
+    expect(rewrites.map((entry) => [entry.replyId, entry.passed])).toEqual([[rewritten.replyId, true]]);
+    expect((await (await stored()).replies.findByMessage(ref('R1')))?.replyText).toBe('Hello there. Cheers');
   });
 
   it('report: only the automatic report, nothing shown to the asker', async () => {
@@ -180,7 +177,7 @@ describe('compliance: every reply checked when its stream ends', () => {
     await heed.core.respond(message('U_ANA', 'hi'), sink);
     expect(sink.flags).toEqual([]);
     expect(autoReports).toEqual([]);
-    expect(stored().compliance.checkedSince('')).toEqual([]);
+    expect(await (await stored()).compliance.checkedSince('')).toEqual([]);
   });
 
   it('fix: the reply is rewritten once by itself, and nothing is flagged when the rewrite passes', async () => {
@@ -203,7 +200,7 @@ describe('compliance: every reply checked when its stream ends', () => {
     const outcome = await heed.core.respond(message('U_ANA', 'hi'), sink);
     expect(sink.replaced).toEqual(['Still, commas.']);
     expect(sink.flags).toHaveLength(1);
-    const rewrite = stored().replies.findByMessage(ref('R1'));
+    const rewrite = await (await stored()).replies.findByMessage(ref('R1'));
     expect(sink.flags[0]?.replyId).toBe(rewrite?.id);
     expect(outcome).toMatchObject({ status: 'replied', snapshotStored: true });
     expect(rewrite?.id).not.toBe('replyId' in outcome ? outcome.replyId : undefined);

@@ -75,7 +75,7 @@ describe('edits drafted from reports', () => {
     await heed.core.suggestEdit(reportId, ana);
     await heed.core.command(ana, 'add Answer in French.');
     expect(await heed.core.decideEdit(reportId, ana, true)).toEqual({ kind: 'edit_stale' });
-    expect(heed.core.instructions(ana)).toMatchObject({ version: 2, respond: 'Be brief.\nAnswer in French.' });
+    expect(await heed.core.instructions(ana)).toMatchObject({ version: 2, respond: 'Be brief.\nAnswer in French.' });
   });
 
   it("GIVEN someone else's suggestion THEN they cannot accept it", async () => {
@@ -83,6 +83,6 @@ describe('edits drafted from reports', () => {
     const reportId = await report(ana, 'I said metric units');
     await heed.core.suggestEdit(reportId, ana);
     expect(await heed.core.decideEdit(reportId, bo, true)).toEqual({ kind: 'edit_gone' });
-    expect(heed.core.instructions(ana).version).toBe(1);
+    expect((await heed.core.instructions(ana)).version).toBe(1);
   });
 });

@@ -149,7 +149,7 @@ describe('linking Slack and Discord', () => {
       channelId: CHANNEL,
       messageId: slackReply?.ts ?? '',
     };
-    expect(slack.test.core.isReply(slackRef)).toBe(true);
+    expect(await slack.test.core.isReply(slackRef)).toBe(true);
     await askOnDiscord();
     const ask = discord.slash({ subcommand: 'forget-me' });
     const warning = (await ask.callback()).body as { data: { content: string } };
@@ -161,14 +161,14 @@ describe('linking Slack and Discord', () => {
           'here and on your linked Slack account',
       ),
     );
-    expect(slack.test.core.instructions({ platform: 'slack', workspaceId: FAKE_TEAM_ID, userId: 'U1' }).version).toBe(
-      0,
-    );
     expect(
-      slack.test.core.instructions({ platform: 'discord', workspaceId: FAKE_IDS.guild, userId: FAKE_IDS.alice })
+      (await slack.test.core.instructions({ platform: 'slack', workspaceId: FAKE_TEAM_ID, userId: 'U1' })).version,
+    ).toBe(0);
+    expect(
+      (await slack.test.core.instructions({ platform: 'discord', workspaceId: FAKE_IDS.guild, userId: FAKE_IDS.alice }))
         .version,
     ).toBe(0);
     expect(await onSlack('U1', 'show')).toContain('You have no custom instructions yet.');
-    expect(slack.test.core.isReply(slackRef)).toBe(false);
+    expect(await slack.test.core.isReply(slackRef)).toBe(false);
   });
 });

@@ -65,7 +65,7 @@ describe('respond under load', () => {
       expect(busySink.failed?.userMessage).toMatch(/busy|a lot of people/i);
       expect(busySink.failed?.userMessage).toMatch(/ask again in a minute/);
       const ref = { platform: 'slack' as const, workspaceId: 'T1', channelId: 'C1', messageId: 'm3' };
-      expect(heed.core.isHandled(ref)).toBe(false);
+      expect(await heed.core.isHandled(ref)).toBe(false);
       // Only the first has reached the model; the second waits for its turn.
       expect(model.requests.filter((r) => r.path.endsWith('/chat/completions'))).toHaveLength(1);
 

@@ -44,7 +44,9 @@ describe('respond', () => {
     expect(sink.deltas.length).toBeGreaterThan(3);
     expect(sink.finished).toBe('one two three four five six');
     expect(outcome).toMatchObject({ status: 'replied', text: 'one two three four five six' });
-    expect(heed.core.isReply({ platform: 'slack', workspaceId: 'T1', channelId: 'C1', messageId: 'R1' })).toBe(true);
+    expect(await heed.core.isReply({ platform: 'slack', workspaceId: 'T1', channelId: 'C1', messageId: 'R1' })).toBe(
+      true,
+    );
     const report = await heed.core.report({
       target: { platform: 'slack', workspaceId: 'T1', channelId: 'C1', messageId: 'R1' },
       reporter: { platform: 'slack', workspaceId: 'T1', userId: 'U_ANA' },
