@@ -192,11 +192,12 @@ export class ReportStore {
       limit: clampLimit(filter.limit ?? DEFAULT_LIST_LIMIT, this.sql.dialect),
     };
     // Two shapes so that each can use its own index: by date alone, or by status then date.
-    // `since` defaults to '' (before every timestamp) so the range needs no OR.
+    // `since` defaults to '' (before every timestamp) so the range needs no OR. The CAST tells PostgreSQL
+    // the type of a parameter it would otherwise meet first in `IS NULL`, where it cannot infer one.
     const byStatus = params.status === null ? '' : 'status = @status AND ';
     const rows = await this.sql.all<ReportRow>(
       `SELECT * FROM reports
-        WHERE ${byStatus}created_at >= @since AND (@signal IS NULL OR signal = @signal)
+        WHERE ${byStatus}created_at >= @since AND (CAST(@signal AS TEXT) IS NULL OR signal = @signal)
         ${newestFirst(this.sql.dialect)} LIMIT @limit`,
       params.status === null ? { signal: params.signal, since: params.since, limit: params.limit } : params,
     );
