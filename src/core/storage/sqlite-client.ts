@@ -1,4 +1,4 @@
-import BetterSqlite3 from 'better-sqlite3';
+import type BetterSqlite3 from 'better-sqlite3';
 import type { SqlClient, SqlExecutor, SqlParams, SqlRunResult, SqlValue } from './sql.js';
 
 type Statement = BetterSqlite3.Statement<unknown[], unknown>;
