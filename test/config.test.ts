@@ -39,6 +39,21 @@ describe('configuration', () => {
     });
   }
 
+  it('GIVEN DATABASE_URL THEN a postgres:// or postgresql:// URL is taken, an empty one is unset', () => {
+    expect(parseConfig({}).DATABASE_URL).toBeUndefined();
+    expect(parseConfig({ DATABASE_URL: '' }).DATABASE_URL).toBeUndefined();
+    for (const url of ['postgres://heed:pw@db:5432/heed', 'postgresql://db/heed'])
+      expect(parseConfig({ DATABASE_URL: url }).DATABASE_URL).toBe(url);
+  });
+
+  it('GIVEN a DATABASE_URL of another kind THEN refused, and the value (which may hold a password) is not shown', () => {
+    const env = { DATABASE_URL: 'mysql://heed:hunter2@db/heed' };
+    expect(() => parseConfig(env)).toThrow(
+      /^DATABASE_URL: expects a URL starting with postgres:\/\/ or postgresql:\/\//,
+    );
+    expect(() => parseConfig(env)).not.toThrow(/hunter2/);
+  });
+
   it('reads per-platform lists', () => {
     const config = parseConfig({
       HEED_ADMINS: 'U1, slack:U2, discord:42',

@@ -4,6 +4,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HeedError } from '../../../src/core/errors.js';
 import {
+  connectDatabase,
   DEFAULT_MIGRATIONS_DIR,
   migrate,
   migrationsDirFor,
@@ -141,6 +142,21 @@ describe('openDatabase', () => {
     const second = await track(openDatabase(temp.path));
     expect(await second.all('SELECT * FROM schema_migrations')).toEqual(applied);
     expect(await second.value('SELECT count(*) FROM message_claims')).toBe(1);
+  });
+});
+
+describe('connectDatabase', () => {
+  it('GIVEN no URL THEN opens the migrated SQLite file at the path', async () => {
+    temp = tempDbPath();
+    const db = await connectDatabase({ path: temp.path }, { busyTimeoutMs: 1234 });
+    try {
+      expect(db.dialect).toBe('sqlite');
+      expect(db.location).toBe(temp.path);
+      const files = readMigrations(DEFAULT_MIGRATIONS_DIR).map(({ version }) => ({ version }));
+      expect(await db.all('SELECT version FROM schema_migrations ORDER BY version')).toEqual(files);
+    } finally {
+      await db.close();
+    }
   });
 });
 
