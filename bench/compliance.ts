@@ -42,22 +42,22 @@ const text = (person: number) => TEXTS[person % TEXTS.length] ?? '';
 
 const dir = mkdtempSync(join(tmpdir(), 'heed-bench-compliance-'));
 
-function seed(path: string): void {
-  const db = openDatabase(path);
-  const store = new InstructionStore(db);
-  db.transaction(() => {
-    store.write(
+async function seed(path: string): Promise<void> {
+  const db = await openDatabase(path);
+  await db.transaction(async (tx) => {
+    const store = new InstructionStore(tx);
+    await store.write(
       { platform: 'slack', workspaceId: 'T1', kind: 'channel', id: 'C1' },
       { about: '', respond: 'Never use the word "synergy".', enabled: true, action: 'set', actorId: 'UADMIN' },
     );
     for (let person = 0; person < PEOPLE; person++) {
-      store.write(
+      await store.write(
         { platform: 'slack', workspaceId: 'T1', kind: 'user', id: `U${person}` },
         { about: '', respond: text(person), enabled: true, action: 'set', actorId: `U${person}` },
       );
     }
-  })();
-  db.close();
+  });
+  await db.close();
 }
 
 /** Wall-clock and own-CPU milliseconds of one piece of work. */
@@ -75,12 +75,22 @@ function timed(work: () => void): Sample {
   return { wall, cpu: (used.user + used.system) / 1000 };
 }
 
-function extraction(path: string): { rules: Sample[]; deriveAndStore: Sample[] } {
+/** {@link timed} for work that awaits the database; nothing else runs in this process meanwhile. */
+async function timedAsync(work: () => Promise<unknown>): Promise<Sample> {
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  await work();
+  const wall = performance.now() - started;
+  const used = process.cpuUsage(cpu);
+  return { wall, cpu: (used.user + used.system) / 1000 };
+}
+
+async function extraction(path: string): Promise<{ rules: Sample[]; deriveAndStore: Sample[] }> {
   for (let warm = 0; warm < 2_000; warm++) deriveByRules(text(warm));
   const rules = Array.from({ length: STEP_SAMPLES }, (_, index) =>
     timed(() => deriveByRules(`${text(index)} #${index}`)),
   );
-  const db = openDatabase(path);
+  const db = await openDatabase(path);
   const instructions = new InstructionStore(db);
   const service = new ComplianceService({
     store: new ComplianceStore(db),
@@ -90,26 +100,36 @@ function extraction(path: string): { rules: Sample[]; deriveAndStore: Sample[] }
   });
   const deriveAndStore: Sample[] = [];
   for (let person = 0; person < 2_000; person++) {
-    const version = instructions.current({ platform: 'slack', workspaceId: 'T1', kind: 'user', id: `U${person}` });
-    if (version) deriveAndStore.push(timed(() => service.derive(version)));
+    const version = await instructions.current({
+      platform: 'slack',
+      workspaceId: 'T1',
+      kind: 'user',
+      id: `U${person}`,
+    });
+    if (version) deriveAndStore.push(await timedAsync(() => service.derive(version)));
   }
-  db.close();
+  await db.close();
   return { rules, deriveAndStore };
 }
 
-function checkStep(path: string): { first: Sample[]; later: Sample[] } {
-  const db = openDatabase(path);
+async function checkStep(path: string): Promise<{ first: Sample[]; later: Sample[] }> {
+  const db = await openDatabase(path);
   const instructions = new InstructionStore(db);
   const store = new ComplianceStore(db);
   const replies = new ReplyLog(db);
   const service = new ComplianceService({ store, instructions, logger: silentLogger(), basePrompt: 'You are Heed.' });
   // Versions derived at save time, as in the running bot; the first check of each reads them back.
   for (let person = 0; person < PEOPLE; person++) {
-    const version = instructions.current({ platform: 'slack', workspaceId: 'T1', kind: 'user', id: `U${person}` });
-    if (version) store.saveDerivation(version.id, deriveByRules(version.respond).checks, 'rules');
+    const version = await instructions.current({
+      platform: 'slack',
+      workspaceId: 'T1',
+      kind: 'user',
+      id: `U${person}`,
+    });
+    if (version) await store.saveDerivation(version.id, deriveByRules(version.respond).checks, 'rules');
   }
-  const channel = instructions.current({ platform: 'slack', workspaceId: 'T1', kind: 'channel', id: 'C1' });
-  const replyId = replies.record(
+  const channel = await instructions.current({ platform: 'slack', workspaceId: 'T1', kind: 'channel', id: 'C1' });
+  const replyId = await replies.record(
     {
       platform: 'slack',
       workspaceId: 'T1',
@@ -127,19 +147,22 @@ function checkStep(path: string): { first: Sample[]; later: Sample[] } {
     [],
   );
   const step = (person: number) =>
-    timed(() => {
+    timedAsync(async () => {
       const where = { platform: 'slack' as const, workspaceId: 'T1', channelId: 'C1', userId: `U${person}` };
-      const result = service.check(
+      const result = await service.check(
         where,
         { workspace: null, channel: channel?.version ?? null, user: 1 },
         REPLY,
         'How do I rotate keys?',
       );
-      if (result) store.recordResult(replyId, result);
+      if (result) await store.recordResult(replyId, result);
     });
-  const first = Array.from({ length: PEOPLE }, (_, person) => step(person));
-  const later = Array.from({ length: STEP_SAMPLES }, () => step(Math.floor(Math.random() * PEOPLE)));
-  db.close();
+  // One after another: the samples time each step alone.
+  const first: Sample[] = [];
+  for (let person = 0; person < PEOPLE; person++) first.push(await step(person));
+  const later: Sample[] = [];
+  for (let index = 0; index < STEP_SAMPLES; index++) later.push(await step(Math.floor(Math.random() * PEOPLE)));
+  await db.close();
   return { first, later };
 }
 
@@ -157,11 +180,11 @@ async function endToEnd(checkedPath: string, plainPath: string): Promise<{ check
     OPENAI_MAX_RETRIES: '0',
     HEED_RATE_LIMIT_PER_MINUTE: '0',
   };
-  const checkedCore = heedFromConfig(
+  const checkedCore = await heedFromConfig(
     parseConfig({ ...env, DATABASE_PATH: checkedPath, HEED_COMPLIANCE: 'report' }),
     silentLogger(),
   );
-  const plainCore = heedFromConfig(
+  const plainCore = await heedFromConfig(
     parseConfig({ ...env, DATABASE_PATH: plainPath, HEED_COMPLIANCE: 'off' }),
     silentLogger(),
   );
@@ -198,7 +221,7 @@ async function endToEnd(checkedPath: string, plainPath: string): Promise<{ check
   }
   for (const core of [checkedCore, plainCore]) {
     await core.drain(5000);
-    core.close();
+    await core.close();
   }
   await model.close();
   return { checked, plain };
@@ -208,13 +231,13 @@ async function main(): Promise<void> {
   const checkedPath = join(dir, 'checked.db');
   const plainPath = join(dir, 'plain.db');
   console.log(`Seeding ${PEOPLE.toLocaleString('en-US')} people's instructions twice…`);
-  seed(checkedPath);
-  seed(plainPath);
+  await seed(checkedPath);
+  await seed(plainPath);
   const stepPath = join(dir, 'step.db');
-  seed(stepPath);
+  await seed(stepPath);
 
-  const { rules, deriveAndStore } = extraction(join(dir, 'plain.db'));
-  const { first, later } = checkStep(stepPath);
+  const { rules, deriveAndStore } = await extraction(join(dir, 'plain.db'));
+  const { first, later } = await checkStep(stepPath);
   const { checked, plain } = await endToEnd(checkedPath, plainPath);
 
   const wall = (values: Sample[]) => values.map((value) => value.wall);

@@ -27,16 +27,16 @@ const TOKEN_INTERVAL_MS = 15;
 const dir = mkdtempSync(join(tmpdir(), 'heed-bench-core-'));
 const dbPath = join(dir, 'heed.db');
 
-function seed(): number {
+async function seed(): Promise<number> {
   const started = performance.now();
-  const db = openDatabase(dbPath);
-  const store = new InstructionStore(db);
-  const insertAll = db.transaction(() => {
-    store.write(
+  const db = await openDatabase(dbPath);
+  await db.transaction(async (tx) => {
+    const store = new InstructionStore(tx);
+    await store.write(
       { platform: 'slack', workspaceId: 'T1', kind: 'workspace', id: 'T1' },
       { about: '', respond: 'Be courteous. Never share credentials.', enabled: true, action: 'set', actorId: 'UADMIN' },
     );
-    store.write(
+    await store.write(
       { platform: 'slack', workspaceId: 'T1', kind: 'channel', id: 'C1' },
       {
         about: '',
@@ -47,7 +47,7 @@ function seed(): number {
       },
     );
     for (let person = 0; person < PEOPLE; person++) {
-      store.write(
+      await store.write(
         { platform: 'slack', workspaceId: 'T1', kind: 'user', id: `U${person}` },
         {
           about: `I am person ${person}. I work on the ${person % 7 === 0 ? 'data' : 'web'} team and prefer examples in TypeScript.`,
@@ -59,8 +59,7 @@ function seed(): number {
       );
     }
   });
-  insertAll();
-  db.close();
+  await db.close();
   return performance.now() - started;
 }
 
@@ -91,7 +90,7 @@ const nullSink: ReplySink = {
 
 async function main(): Promise<void> {
   console.log(`Seeding ${PEOPLE.toLocaleString('en-US')} people's instructions…`);
-  const seedMs = seed();
+  const seedMs = await seed();
   console.log(`  done in ${(seedMs / 1000).toFixed(1)} s\n`);
 
   const model = await startModelProcess({
@@ -108,16 +107,16 @@ async function main(): Promise<void> {
     HEED_RATE_LIMIT_PER_MINUTE: '0',
   });
   const quiet = silentLogger();
-  const core = heedFromConfig(config, quiet);
+  const core = await heedFromConfig(config, quiet);
 
   // 1. Lookup + assembly.
-  for (let warm = 0; warm < 1000; warm++) core.prompts.prepare(message(warm, `warm-${warm}`), quiet);
+  for (let warm = 0; warm < 1000; warm++) await core.prompts.prepare(message(warm, `warm-${warm}`), quiet);
   const lookup: number[] = [];
   for (let index = 0; index < LOOKUPS; index++) {
     const person = Math.floor(Math.random() * PEOPLE);
     const input = message(person, `lookup-${index}`);
     const started = performance.now();
-    core.prompts.prepare(input, quiet);
+    await core.prompts.prepare(input, quiet);
     lookup.push(performance.now() - started);
   }
 
@@ -181,7 +180,7 @@ async function main(): Promise<void> {
   writeFileSync(new URL('./results/core.json', import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
 
   await core.drain(5000);
-  core.close();
+  await core.close();
   await model.close();
   rmSync(dir, { recursive: true, force: true });
 }

@@ -15,7 +15,7 @@ import { silentLogger } from '../src/core/logger.js';
 import { openDatabase } from '../src/core/storage/index.js';
 import { formatCursor, parseReportsQuery } from '../src/dashboard/filters.js';
 import { reportsPage } from '../src/dashboard/pages.js';
-import { DashboardQueries, PAGE_SIZE } from '../src/dashboard/queries.js';
+import { DashboardQueries, PAGE_SIZE, type ReportRow } from '../src/dashboard/queries.js';
 import { startDashboard } from '../src/dashboard/server.js';
 import { tempDbPath } from '../test/support/temp-db.js';
 import { checkResult, Seeder } from '../test/dashboard/seed.js';
@@ -49,20 +49,20 @@ function random(seed: number): () => number {
 
 const temp = tempDbPath('heed-bench-dashboard-');
 
-function seed(): number {
+async function seed(): Promise<number> {
   const started = performance.now();
-  const db = openDatabase(temp.path);
-  const seeder = new Seeder(db);
+  const db = await openDatabase(temp.path);
   const next = random(42);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)] as T;
   // Ending now, so that the overview's last 30 days hold a third of them.
   const end = Date.now();
   const span = 90 * 86_400_000;
-  db.transaction(() => {
+  await db.transaction(async (tx) => {
+    const seeder = new Seeder(tx);
     for (let workspace = 0; workspace < 20; workspace++) {
-      seeder.setRules('workspace', { workspaceId: `T${workspace}` }, 'Be courteous. Never share credentials.');
+      await seeder.setRules('workspace', { workspaceId: `T${workspace}` }, 'Be courteous. Never share credentials.');
       for (let channel = 0; channel < 5; channel++) {
-        seeder.setRules(
+        await seeder.setRules(
           'channel',
           { workspaceId: `T${workspace}`, channelId: `C${channel}` },
           'Answer in English, briefly.',
@@ -74,7 +74,7 @@ function seed(): number {
         next() < 0.3
           ? `Ignored my instruction #${index % 97}: ${pick(['too long', 'not in bullets', 'wrong language'])}`
           : undefined;
-      seeder.report({
+      await seeder.report({
         at: new Date(end - span + Math.floor((index / REPORTS) * span)),
         workspaceId: `T${Math.floor(next() * 20)}`,
         channelId: `C${Math.floor(next() * 50)}`,
@@ -94,8 +94,8 @@ function seed(): number {
           : {}),
       });
     }
-  })();
-  db.close();
+  });
+  await db.close();
   return performance.now() - started;
 }
 
@@ -112,11 +112,11 @@ async function time(url: string, samples: number): Promise<number[]> {
   return times;
 }
 
-function timeInProcess(work: () => void, samples: number): number[] {
+async function timeInProcess(work: () => Promise<unknown>, samples: number): Promise<number[]> {
   const times: number[] = [];
   for (let index = 0; index < WARM_UP + samples; index++) {
     const started = performance.now();
-    work();
+    await work();
     if (index >= WARM_UP) times.push(performance.now() - started);
   }
   return times;
@@ -124,19 +124,19 @@ function timeInProcess(work: () => void, samples: number): number[] {
 
 async function main(): Promise<void> {
   console.log(`Seeding ${REPORTS.toLocaleString('en-US')} reports…`);
-  const seedMs = seed();
+  const seedMs = await seed();
   console.log(`  done in ${(seedMs / 1000).toFixed(1)} s\n`);
 
   const config = parseConfig({ DATABASE_PATH: temp.path, HEED_DASHBOARD_TOKEN: TOKEN });
   const dashboard = await startDashboard({ config, logger: silentLogger(), port: 0 });
-  const db = openDatabase(temp.path);
+  const db = await openDatabase(temp.path);
   const queries = new DashboardQueries(db);
   try {
     // The cursor that starts page DEEP_PAGE + 1, found the slow way once.
-    const deepRow = queries.listReportsAtOffset({}, DEEP_PAGE * PAGE_SIZE - 1, 1)[0];
+    const deepRow = (await queries.listReportsAtOffset({}, DEEP_PAGE * PAGE_SIZE - 1, 1))[0];
     if (!deepRow) throw new Error('not enough reports for the deep page');
     const deepCursor = formatCursor({ createdAt: deepRow.createdAt, id: deepRow.id });
-    const someReport = queries.listReportsAtOffset({}, Math.floor(REPORTS / 2), 1)[0]?.id ?? '';
+    const someReport = (await queries.listReportsAtOffset({}, Math.floor(REPORTS / 2), 1))[0]?.id ?? '';
 
     // The issue's target covers the reports and report pages; the overview is measured beside them.
     const pages: [string, string, boolean][] = [
@@ -167,14 +167,17 @@ async function main(): Promise<void> {
     printTable(['page', 'n', 'median', 'p99', 'p99 < 200 ms'], rows);
 
     // Baseline: the same deep page, rendered the same way, fetched by OFFSET vs by cursor.
-    const render = (pageRows: ReturnType<DashboardQueries['listReportsAtOffset']>) =>
+    const render = (pageRows: ReportRow[]) =>
       reportsPage({ csrf: 'x', query: { filter: {} }, raw: {}, page: { rows: pageRows }, total: REPORTS }).toString();
     const keysetQuery = parseReportsQuery({ before: deepCursor });
-    const keyset = timeInProcess(() => render(queries.listReports(keysetQuery).rows), SAMPLES);
-    const offset = timeInProcess(() => render(queries.listReportsAtOffset({}, DEEP_PAGE * PAGE_SIZE)), SAMPLES);
+    const keyset = await timeInProcess(async () => render((await queries.listReports(keysetQuery)).rows), SAMPLES);
+    const offset = await timeInProcess(
+      async () => render(await queries.listReportsAtOffset({}, DEEP_PAGE * PAGE_SIZE)),
+      SAMPLES,
+    );
     const same =
-      JSON.stringify(queries.listReports(keysetQuery).rows) ===
-      JSON.stringify(queries.listReportsAtOffset({}, DEEP_PAGE * PAGE_SIZE));
+      JSON.stringify((await queries.listReports(keysetQuery)).rows) ===
+      JSON.stringify(await queries.listReportsAtOffset({}, DEEP_PAGE * PAGE_SIZE));
     const ratio = quantile(offset, 0.5) / quantile(keyset, 0.5);
     const baseline = { offsetMedianMs: quantile(offset, 0.5), keysetMedianMs: quantile(keyset, 0.5), ratio, same };
     console.log(
@@ -195,7 +198,7 @@ async function main(): Promise<void> {
       `${JSON.stringify({ reports: REPORTS, samples: SAMPLES, pages: results, baseline }, null, 2)}\n`,
     );
   } finally {
-    db.close();
+    await db.close();
     await dashboard.close();
     temp.cleanup();
   }

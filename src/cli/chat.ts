@@ -34,7 +34,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   // The conversation owns the terminal: below the default level, only fatal problems interrupt it.
   const logger = createLogger({ level: config.LOG_LEVEL === 'info' ? 'fatal' : config.LOG_LEVEL });
-  const core = heedFromConfig(config, logger);
+  const core = await heedFromConfig(config, logger);
   const userId = process.env.USER ?? 'me';
   const actor: Actor = {
     platform: 'terminal',
@@ -211,7 +211,7 @@ async function main(): Promise<void> {
     }
   }
   await core.drain(5000);
-  core.close();
+  await core.close();
 }
 
 await runEntry(main, 'The chat could not start');

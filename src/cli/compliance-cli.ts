@@ -5,16 +5,17 @@
 import type { Config } from '../config.js';
 import { complianceFigures, renderFigures } from '../core/compliance/figures.js';
 import { HeedError } from '../core/errors.js';
-import { ComplianceStore, openDatabase } from '../core/storage/index.js';
+import { ComplianceStore } from '../core/storage/index.js';
+import { openConfiguredDatabase } from './database.js';
 import { readFilter } from './reports-cli.js';
 
 const USAGE = 'Usage: npm run heed -- compliance [--since 2026-11-01|7d] [--json]';
 
 /**
  * `compliance [--since …] [--json]`: the figures as text, or as one JSON object on standard output.
- * Throws HeedError `usage` with a sentence for the operator.
+ * Rejects with HeedError `usage` with a sentence for the operator.
  */
-export function runComplianceCli(argv: string[], config: Config, write: (text: string) => void): number {
+export async function runComplianceCli(argv: string[], config: Config, write: (text: string) => void): Promise<number> {
   let since: string | undefined;
   let json = false;
   for (let index = 0; index < argv.length; index++) {
@@ -26,12 +27,12 @@ export function runComplianceCli(argv: string[], config: Config, write: (text: s
       since = readFilter({ since: value }, new Date()).since;
     } else throw new HeedError('usage', `Unknown argument "${arg}".\n${USAGE}`);
   }
-  const db = openDatabase(config.DATABASE_PATH);
+  const db = await openConfiguredDatabase(config);
   try {
-    const figures = complianceFigures(new ComplianceStore(db).checkedSince(since ?? ''));
+    const figures = complianceFigures(await new ComplianceStore(db).checkedSince(since ?? ''));
     write(json ? `${JSON.stringify({ since: since ?? null, ...figures })}\n` : `${renderFigures(figures, since)}\n`);
     return 0;
   } finally {
-    db.close();
+    await db.close();
   }
 }

@@ -3,15 +3,15 @@
  * show`, the JSONL export), and the preference pairs (`reports export --format preference`).
  */
 import { pairReason, preferenceLine, type PairReply } from '../core/compliance/preference-pairs.js';
-import { ComplianceStore, ReplyLog, type Database, type StoredReplyCheck } from '../core/storage/index.js';
+import { ComplianceStore, ReplyLog, type SqlExecutor, type StoredReplyCheck } from '../core/storage/index.js';
 
-function pairReply(
+async function pairReply(
   replies: ReplyLog,
   store: ComplianceStore,
   id: string,
   checks: StoredReplyCheck | undefined,
-): PairReply | undefined {
-  const reply = replies.get(id);
+): Promise<PairReply | undefined> {
+  const reply = await replies.get(id);
   if (!reply) return undefined;
   return {
     id,
@@ -23,19 +23,24 @@ function pairReply(
     failedChecks: (checks?.results ?? [])
       .filter((entry) => !entry.ok)
       .map(({ id: check, label, detail }) => ({ id: check, label, detail })),
-    signals: store.openSignals(id),
+    signals: await store.openSignals(id),
   };
 }
 
 /** Write one preference pair per rewrite that fixed a miss (checks, or 👎 then 👍), since `since`. Returns how many. */
-export function writePreferencePairs(db: Database, since: string | undefined, write: (text: string) => void): number {
+export async function writePreferencePairs(
+  db: SqlExecutor,
+  since: string | undefined,
+  write: (text: string) => void,
+): Promise<number> {
   const store = new ComplianceStore(db);
   const replies = new ReplyLog(db);
   let written = 0;
-  for (const rewriteChecks of store.rewritesSince(since ?? '')) {
+  for (const rewriteChecks of await store.rewritesSince(since ?? '')) {
     if (!rewriteChecks.rewriteOf) continue;
-    const first = pairReply(replies, store, rewriteChecks.rewriteOf, store.result(rewriteChecks.rewriteOf));
-    const rewrite = pairReply(replies, store, rewriteChecks.replyId, rewriteChecks);
+    const firstChecks = await store.result(rewriteChecks.rewriteOf);
+    const first = await pairReply(replies, store, rewriteChecks.rewriteOf, firstChecks);
+    const rewrite = await pairReply(replies, store, rewriteChecks.replyId, rewriteChecks);
     if (!first || !rewrite) continue;
     const reason = pairReason(first, rewrite);
     if (!reason) continue;
@@ -46,8 +51,8 @@ export function writePreferencePairs(db: Database, since: string | undefined, wr
 }
 
 /** What `reports show` adds about a reply: the checks that ran, what failed, and its rewrites. */
-export function renderChecks(store: ComplianceStore, replies: ReplyLog, replyId: string): string {
-  const result = store.result(replyId);
+export async function renderChecks(store: ComplianceStore, replies: ReplyLog, replyId: string): Promise<string> {
+  const result = await store.result(replyId);
   if (!result) return '';
   const lines = [
     '',
@@ -56,8 +61,8 @@ export function renderChecks(store: ComplianceStore, replies: ReplyLog, replyId:
   for (const entry of result.results)
     lines.push(`  ${entry.ok ? 'ok  ' : 'MISS'} ${entry.label} [${entry.layer}]: ${entry.detail}`);
   if (result.rewriteOf) lines.push(`  This reply is a rewrite of ${result.rewriteOf}.`);
-  for (const rewrite of store.rewritesOf(replyId)) {
-    const text = replies.get(rewrite.replyId)?.replyText ?? '(snapshot gone)';
+  for (const rewrite of await store.rewritesOf(replyId)) {
+    const text = (await replies.get(rewrite.replyId))?.replyText ?? '(snapshot gone)';
     lines.push(
       '',
       `--- rewrite ${rewrite.replyId} (${rewrite.passed ? 'passed every check' : 'missed again'}) ---`,
@@ -74,10 +79,10 @@ export interface ExportChecks {
 }
 
 /** The check fields of a report's JSONL export line. */
-export function exportChecks(store: ComplianceStore, replyId: string): ExportChecks {
-  const result = store.result(replyId);
+export async function exportChecks(store: ComplianceStore, replyId: string): Promise<ExportChecks> {
+  const [result, rewrites] = await Promise.all([store.result(replyId), store.rewritesOf(replyId)]);
   return {
     checks: result ? { passed: result.passed, results: result.results } : null,
-    rewrites: store.rewritesOf(replyId).map((rewrite) => ({ reply_id: rewrite.replyId, passed: rewrite.passed })),
+    rewrites: rewrites.map((rewrite) => ({ reply_id: rewrite.replyId, passed: rewrite.passed })),
   };
 }

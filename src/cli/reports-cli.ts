@@ -8,9 +8,10 @@
 import { parseArgs } from 'node:util';
 import type { Config } from '../config.js';
 import { HeedError } from '../core/errors.js';
-import { ComplianceStore, openDatabase, ReplyLog, ReportStore, type ReportFilter } from '../core/storage/index.js';
+import { ComplianceStore, ReplyLog, ReportStore, type ReportFilter } from '../core/storage/index.js';
 import type { ReportSource, ReportStatus } from '../core/types.js';
 import { exportChecks, renderChecks, writePreferencePairs } from './compliance-views.js';
+import { openConfiguredDatabase } from './database.js';
 import { renderExportLine, renderReport, renderReportList } from './report-views.js';
 
 const USAGE = `Usage:
@@ -97,14 +98,14 @@ export function readFilter(values: { status?: string; since?: string; limit?: st
 
 /**
  * Run one `reports …` command line against the configured database, writing to `write`.
- * Returns the exit code; throws HeedError (code `usage` or `not_found`) with a sentence for the operator.
+ * Resolves to the exit code; rejects with HeedError (code `usage` or `not_found`) with a sentence for the operator.
  */
-export function runReportsCli(argv: string[], config: Config, write: (text: string) => void): number {
+export async function runReportsCli(argv: string[], config: Config, write: (text: string) => void): Promise<number> {
   const { positionals, values } = readArgs(argv);
   const [group, action, ...rest] = positionals;
   if (group !== 'reports' || !action) throw new HeedError('usage', USAGE);
   const filter = readFilter(values, new Date());
-  const db = openDatabase(config.DATABASE_PATH);
+  const db = await openConfiguredDatabase(config);
   try {
     const reports = new ReportStore(db);
     const replies = new ReplyLog(db);
@@ -114,37 +115,39 @@ export function runReportsCli(argv: string[], config: Config, write: (text: stri
         const source = readSource(values.source);
         // The store filters by status and date; the source is picked here from the wider list.
         const rows = source
-          ? reports
-              .list({ ...filter, limit: Number.POSITIVE_INFINITY })
+          ? (await reports.list({ ...filter, limit: Number.POSITIVE_INFINITY }))
               .filter((report) => report.source === source)
               .slice(0, filter.limit ?? 100)
-          : reports.list(filter);
-        write(`${renderReportList(rows, (id) => replies.get(id))}\n`);
+          : await reports.list(filter);
+        const replyOf = new Map(
+          await Promise.all(rows.map(async (report) => [report.replyId, await replies.get(report.replyId)] as const)),
+        );
+        write(`${renderReportList(rows, (id) => replyOf.get(id))}\n`);
         return 0;
       }
       case 'show': {
         const id = rest[0];
         if (!id) throw usage('reports show needs a report id.');
-        const report = reports.get(id);
+        const report = await reports.get(id);
         if (!report)
           throw new HeedError('not_found', `There is no report ${id}. \`npm run heed -- reports list\` shows the ids.`);
-        const checks = renderChecks(compliance, replies, report.replyId);
-        write(`${renderReport(report, replies.get(report.replyId))}${checks}\n`);
+        const checks = await renderChecks(compliance, replies, report.replyId);
+        write(`${renderReport(report, await replies.get(report.replyId))}${checks}\n`);
         return 0;
       }
       case 'export': {
         const format = values.format ?? 'jsonl';
         if (format === 'preference') {
-          writePreferencePairs(db, filter.since, write);
+          await writePreferencePairs(db, filter.since, write);
           return 0;
         }
         if (format !== 'jsonl') {
           throw new HeedError('usage', `Unknown export format "${format}"; the formats are jsonl and preference.`);
         }
-        for (const report of reports.list({ limit: Number.POSITIVE_INFINITY, ...filter })) {
-          const reply = replies.get(report.replyId);
+        for (const report of await reports.list({ limit: Number.POSITIVE_INFINITY, ...filter })) {
+          const reply = await replies.get(report.replyId);
           if (!reply) continue;
-          write(`${renderExportLine(report, reply, exportChecks(compliance, reply.id))}\n`);
+          write(`${renderExportLine(report, reply, await exportChecks(compliance, reply.id))}\n`);
         }
         return 0;
       }
@@ -153,7 +156,7 @@ export function runReportsCli(argv: string[], config: Config, write: (text: stri
         if (!id || !status || !isStatus(status, TRIAGE_STATUSES)) {
           throw usage(`reports triage needs a report id and one of ${TRIAGE_STATUSES.join(', ')}.`);
         }
-        if (!reports.setStatus(id, status)) throw new HeedError('not_found', `There is no report ${id}.`);
+        if (!(await reports.setStatus(id, status))) throw new HeedError('not_found', `There is no report ${id}.`);
         write(`Report ${id} is now ${status}.\n`);
         return 0;
       }
@@ -161,6 +164,6 @@ export function runReportsCli(argv: string[], config: Config, write: (text: stri
         throw usage(`Unknown reports action "${action}".`);
     }
   } finally {
-    db.close();
+    await db.close();
   }
 }

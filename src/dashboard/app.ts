@@ -22,9 +22,9 @@ import {
   InstructionStore,
   ReplyLog,
   ReportStore,
-  type Database,
   type ReplyRecord,
   type ScopeKey,
+  type SqlExecutor,
 } from '../core/storage/index.js';
 import type { ReportStatus } from '../core/types.js';
 import { LoginLimiter, sameSecret, SESSION_COOKIE, Sessions, type Session } from './auth.js';
@@ -47,7 +47,7 @@ import { lineDiff } from './snapshot.js';
 
 /** What the dashboard is made of. */
 export interface DashboardOptions {
-  db: Database;
+  db: SqlExecutor;
   /** The operator's token (HEED_DASHBOARD_TOKEN, or a random one). */
   token: string;
   model: ModelClient;
@@ -268,16 +268,16 @@ export function createDashboardApp(options: DashboardOptions): DashboardApp {
   });
   app.get('/logout', (c) => c.html(logoutPage(csrfOf(c))));
 
-  app.get('/', (c) => {
+  app.get('/', async (c) => {
     const days = Number(c.req.query('days') ?? '30');
     if (!Number.isInteger(days) || days < 1 || days > 365) {
       return errorPage(c, 400, 'Overview', 'days must be a whole number from 1 to 365, e.g. /?days=30.');
     }
     const since = new Date(now().getTime() - days * 86_400_000).toISOString();
-    return c.html(overviewPage(csrfOf(c), queries.overview(since), days, now()));
+    return c.html(overviewPage(csrfOf(c), await queries.overview(since), days, now()));
   });
 
-  app.get('/reports', (c) => {
+  app.get('/reports', async (c) => {
     const raw = c.req.query();
     let query: ReportsQuery;
     try {
@@ -295,13 +295,8 @@ export function createDashboardApp(options: DashboardOptions): DashboardApp {
       return c.text(`Unknown export format "${raw.format.slice(0, 20)}"; the only format is jsonl.\n`, 400);
     }
     if (raw.format === 'jsonl') return exportJsonl(c, query);
-    const view = {
-      csrf: csrfOf(c),
-      query,
-      raw,
-      page: queries.listReports(query),
-      total: queries.countReports(query.filter),
-    };
+    const [page, total] = await Promise.all([queries.listReports(query), queries.countReports(query.filter)]);
+    const view = { csrf: csrfOf(c), query, raw, page, total };
     const done = Number(raw.triaged);
     const problem = raw.notice ? TRIAGE_NOTICES[raw.notice] : undefined;
     const info =
@@ -312,18 +307,20 @@ export function createDashboardApp(options: DashboardOptions): DashboardApp {
   });
 
   /** The CLI's export lines for every report the filter matches, streamed. */
-  function exportJsonl(c: Context<Env>, query: ReportsQuery): Response {
+  async function exportJsonl(c: Context<Env>, query: ReportsQuery): Promise<Response> {
     // Ids first, so that no statement stays open on this connection while the response streams.
-    const ids = [...queries.reportIds(query.filter)];
+    const ids = await queries.reportIds(query.filter);
     let index = 0;
     const encoder = new TextEncoder();
     const body = new ReadableStream<Uint8Array>({
-      pull(controller) {
+      async pull(controller) {
         const lines: string[] = [];
         while (index < ids.length && lines.length < 200) {
-          const report = reports.get(ids[index++] ?? '');
-          const reply = report && replies.get(report.replyId);
-          if (report && reply) lines.push(`${renderExportLine(report, reply, exportChecks(compliance, reply.id))}\n`);
+          const report = await reports.get(ids[index++] ?? '');
+          const reply = report && (await replies.get(report.replyId));
+          if (report && reply) {
+            lines.push(`${renderExportLine(report, reply, await exportChecks(compliance, reply.id))}\n`);
+          }
         }
         if (lines.length > 0) controller.enqueue(encoder.encode(lines.join('')));
         if (index >= ids.length) controller.close();
@@ -357,12 +354,14 @@ export function createDashboardApp(options: DashboardOptions): DashboardApp {
     const remote = origin(c);
     const userAgent = (c.req.header('user-agent') ?? '').slice(0, 200);
     let changed = 0;
-    options.db.transaction(() => {
+    await options.db.transaction(async (tx) => {
+      // The status changes and their audit lines commit together, on the transaction's own stores.
+      const inTx = { reports: new ReportStore(tx, now), queries: new DashboardQueries(tx, now) };
       for (const id of targets) {
-        const before = reports.get(id);
+        const before = await inTx.reports.get(id);
         if (!before || before.status === status) continue;
-        reports.setStatus(id, status as ReportStatus);
-        queries.audit({
+        await inTx.reports.setStatus(id, status as ReportStatus);
+        await inTx.queries.audit({
           action: 'triage',
           reportId: id,
           fromStatus: before.status,
@@ -372,12 +371,12 @@ export function createDashboardApp(options: DashboardOptions): DashboardApp {
         });
         changed++;
       }
-    })();
+    });
     log.info({ remote, status, changed, reports: targets.slice(0, 50) }, 'dashboard triage');
     return c.redirect(withParam(withParam(back, 'triaged', String(changed)), 'to', status), 303);
   });
 
-  function versionChanges(reply: ReplyRecord): VersionChange[] {
+  function versionChanges(reply: ReplyRecord): Promise<VersionChange[]> {
     const asker = {
       platform: reply.platform,
       workspaceId: reply.workspaceId,
@@ -398,44 +397,45 @@ export function createDashboardApp(options: DashboardOptions): DashboardApp {
       const paused = version.enabled ? '' : '(paused)\n';
       return `About me:\n${version.about}\n\nHow to respond:\n${version.respond}\n${paused}`;
     };
-    return scopes.map(([kind, scope]) => {
-      const used = reply.instructionVersions[kind] ?? null;
-      const current = instructions.current(scope);
-      const usedVersion = used === null ? undefined : instructions.version(scope, used);
-      return {
-        scope: kind,
-        used,
-        current: current?.version ?? null,
-        diff: lineDiff(textOf(kind, usedVersion), textOf(kind, current)),
-      };
-    });
+    return Promise.all(
+      scopes.map(async ([kind, scope]): Promise<VersionChange> => {
+        const used = reply.instructionVersions[kind] ?? null;
+        const current = await instructions.current(scope);
+        const usedVersion = used === null ? undefined : await instructions.version(scope, used);
+        return {
+          scope: kind,
+          used,
+          current: current?.version ?? null,
+          diff: lineDiff(textOf(kind, usedVersion), textOf(kind, current)),
+        };
+      }),
+    );
   }
 
   /** The reply this one rewrote (if it is a rewrite) and its rewrites, rewrites of those included, oldest first. */
-  function linkedReplies(replyId: string, rewriteOf: string | null): LinkedReply[] {
+  async function linkedReplies(replyId: string, rewriteOf: string | null): Promise<LinkedReply[]> {
     const linked: LinkedReply[] = [];
-    const entry = (relation: LinkedReply['relation'], id: string): LinkedReply => {
-      const reply = replies.get(id);
-      const checks = compliance.result(id);
+    const entry = async (relation: LinkedReply['relation'], id: string): Promise<LinkedReply> => {
+      const [reply, checks] = await Promise.all([replies.get(id), compliance.result(id)]);
       return { relation, replyId: id, ...(reply ? { reply } : {}), ...(checks ? { checks } : {}) };
     };
-    if (rewriteOf) linked.push(entry('original', rewriteOf));
+    if (rewriteOf) linked.push(await entry('original', rewriteOf));
     // A rewrite that missed again may be rewritten once more on the asker's request: follow the chain, bounded.
     const queue = [replyId];
     const seen = new Set(queue);
     while (queue.length > 0 && linked.length < 10) {
-      for (const rewrite of compliance.rewritesOf(queue.shift() ?? '')) {
+      for (const rewrite of await compliance.rewritesOf(queue.shift() ?? '')) {
         if (seen.has(rewrite.replyId)) continue;
         seen.add(rewrite.replyId);
         queue.push(rewrite.replyId);
-        linked.push(entry('rewrite', rewrite.replyId));
+        linked.push(await entry('rewrite', rewrite.replyId));
       }
     }
     return linked;
   }
 
-  app.get('/reports/:id', (c) => {
-    const report = reports.get(c.req.param('id'));
+  app.get('/reports/:id', async (c) => {
+    const report = await reports.get(c.req.param('id'));
     if (!report)
       return errorPage(
         c,
@@ -443,42 +443,51 @@ export function createDashboardApp(options: DashboardOptions): DashboardApp {
         'No such report',
         'There is no report with that id. The reports list shows every report.',
       );
-    const reply = replies.get(report.replyId);
+    const reply = await replies.get(report.replyId);
     const raw = c.req.query();
     const done = Number(raw.triaged);
     const info = Number.isInteger(done) && done > 0 && raw.to ? `Report set to ${raw.to}.` : undefined;
-    const checks = reply && compliance.result(reply.id);
+    const checks = reply && (await compliance.result(reply.id));
+    const [changes, linked, audit, replays] = await Promise.all([
+      reply ? versionChanges(reply) : [],
+      reply ? linkedReplies(reply.id, checks?.rewriteOf ?? null) : [],
+      queries.auditTrail(report.id),
+      queries.replays(report.id, 100),
+    ]);
     return c.html(
       reportPage({
         csrf: csrfOf(c),
         report,
         reply,
-        changes: reply ? versionChanges(reply) : [],
+        changes,
         ...(checks ? { checks } : {}),
-        linked: reply ? linkedReplies(reply.id, checks?.rewriteOf ?? null) : [],
-        audit: queries.auditTrail(report.id),
-        replayCount: queries.replays(report.id, 100).length,
+        linked,
+        audit,
+        replayCount: replays.length,
         ...(info ? { info } : {}),
       }),
     );
   });
 
-  const replayView = (c: Context<Env>, problem?: string): Response | Promise<Response> => {
-    const report = reports.get(c.req.param('id') ?? '');
-    const reply = report && replies.get(report.replyId);
+  const replayView = async (c: Context<Env>, problem?: string): Promise<Response> => {
+    const report = await reports.get(c.req.param('id') ?? '');
+    const reply = report && (await replies.get(report.replyId));
     if (!report || !reply)
       return errorPage(c, 404, 'Nothing to replay', 'There is no report with that id, or its reply snapshot is gone.');
     // The checks that ran live; for a reply posted before checking existed (or with it off), today's run of its layers.
-    const live = compliance.result(reply.id);
+    const live = await compliance.result(reply.id);
     const originalChecks = live
       ? { result: live, checkedNow: false }
-      : { result: checkText(options.compliance, reply, reply.instructionVersions, reply.replyText), checkedNow: true };
+      : {
+          result: await checkText(options.compliance, reply, reply.instructionVersions, reply.replyText),
+          checkedNow: true,
+        };
     return c.html(
       replayPage({
         csrf: csrfOf(c),
         report,
         reply,
-        replays: queries.replays(report.id),
+        replays: await queries.replays(report.id),
         originalChecks,
         modelConfigured: options.model.configured,
         ...(problem ? { problem } : {}),
@@ -487,8 +496,8 @@ export function createDashboardApp(options: DashboardOptions): DashboardApp {
   };
   app.get('/reports/:id/replay', (c) => replayView(c));
   app.post('/reports/:id/replay', async (c) => {
-    const report = reports.get(c.req.param('id'));
-    const reply = report && replies.get(report.replyId);
+    const report = await reports.get(c.req.param('id'));
+    const reply = report && (await replies.get(report.replyId));
     if (!report || !reply) return replayView(c);
     const remote = origin(c);
     const outcome = await replaySnapshot(
@@ -497,7 +506,7 @@ export function createDashboardApp(options: DashboardOptions): DashboardApp {
       reply,
       remote,
     );
-    queries.audit({
+    await queries.audit({
       action: 'replay',
       reportId: report.id,
       fromStatus: null,
@@ -510,19 +519,22 @@ export function createDashboardApp(options: DashboardOptions): DashboardApp {
     return c.redirect(`/reports/${encodeURIComponent(report.id)}/replay`, 303);
   });
 
-  app.get('/rules', (c) => {
-    const rules = queries.ruleScopes().map((scope) => ({
-      scope,
-      versions: instructions.history(
-        {
-          platform: scope.platform as ReplyRecord['platform'],
-          workspaceId: scope.workspaceId,
-          kind: scope.kind,
-          id: scope.scopeId,
-        },
-        100,
-      ),
-    }));
+  app.get('/rules', async (c) => {
+    const scopes = await queries.ruleScopes();
+    const rules = await Promise.all(
+      scopes.map(async (scope) => ({
+        scope,
+        versions: await instructions.history(
+          {
+            platform: scope.platform as ReplyRecord['platform'],
+            workspaceId: scope.workspaceId,
+            kind: scope.kind,
+            id: scope.scopeId,
+          },
+          100,
+        ),
+      })),
+    );
     return c.html(rulesPage(csrfOf(c), rules));
   });
 

@@ -1,11 +1,13 @@
 /**
  * The dashboard's read side (and its two small tables) over the shared database: report lists with
  * keyset pagination, counts, the overview's aggregates, the rules, replays and the audit trail.
- * Statements are prepared once per shape and cached; values are always bound, never spliced.
+ * Values are always bound, never spliced. The SQL is the same on SQLite and PostgreSQL except where
+ * SQLite needs its planner steered (CROSS JOIN order, INDEXED BY, unary `+`) and for how the text search
+ * table `report_search` matches: an FTS5 trigram index on SQLite, a plain table under a case-insensitive
+ * LIKE on PostgreSQL.
  */
-import type { Statement } from 'better-sqlite3';
 import type { ReplyCheckResult } from '../core/compliance/reply-checks.js';
-import type { Database, InstructionVersions } from '../core/storage/index.js';
+import type { InstructionVersions, SqlDialect, SqlExecutor } from '../core/storage/index.js';
 import { newId } from '../core/storage/ids.js';
 import type { ReportSignal, ReportSource, ReportStatus } from '../core/types.js';
 import type { Cursor, ReportsFilter, ReportsQuery } from './filters.js';
@@ -109,9 +111,38 @@ export const PAGE_SIZE = 50;
 const EXCERPT = 300;
 const FAILURE = "r.signal = 'bad' AND r.status <> 'withdrawn'";
 
-/** The search text as one FTS5 phrase: matched as a substring, whatever punctuation it holds. */
-function phrase(text: string): string {
-  return `"${text.replaceAll('"', '""')}"`;
+/**
+ * A search of `report_search s` for the text in `@q`, and the value to bind there: on SQLite one FTS5
+ * phrase (matched as a substring, whatever punctuation it holds, case-insensitively by the trigram
+ * tokenizer); on PostgreSQL a LIKE pattern with the text's own `%`, `_` and `\` taken literally, under
+ * lower() on both sides because PostgreSQL's LIKE is case-sensitive.
+ */
+function searchOf(dialect: SqlDialect, text: string): { match: string; q: string } {
+  if (dialect === 'sqlite') return { match: 'report_search MATCH @q', q: `"${text.replaceAll('"', '""')}"` };
+  return {
+    match: `(lower(s.note) LIKE lower(@q) ESCAPE '\\' OR lower(s.reply) LIKE lower(@q) ESCAPE '\\')`,
+    q: `%${text.replace(/[\\%_]/g, '\\$&')}%`,
+  };
+}
+
+/**
+ * SQLite's planner hints. SQLite plans each join in the order written when it is a CROSS JOIN, takes
+ * an index by name, and skips an index for a column under unary `+`; PostgreSQL plans for itself and
+ * rejects all three, so there they are plain joins and nothing.
+ */
+interface Hints {
+  /** A join kept in the order written. */
+  join: string;
+  /** `INDEXED BY name` on SQLite. */
+  indexedBy(index: string): string;
+  /** Prefix that keeps SQLite from using the column's index. */
+  noIndex: string;
+}
+
+function hintsFor(dialect: SqlDialect): Hints {
+  return dialect === 'sqlite'
+    ? { join: 'CROSS JOIN', indexedBy: (index) => `INDEXED BY ${index}`, noIndex: '+' }
+    : { join: 'JOIN', indexedBy: () => '', noIndex: '' };
 }
 
 interface Where {
@@ -120,7 +151,7 @@ interface Where {
 }
 
 /** Conditions on `reports r` alone, each served by an index (the channel and the text through their own). */
-function whereOf(filter: ReportsFilter): Where {
+function whereOf(filter: ReportsFilter, dialect: SqlDialect): Where {
   const parts: string[] = [];
   const params: Record<string, string | number> = {};
   const add = (sql: string, name: string, value: string | undefined) => {
@@ -133,7 +164,7 @@ function whereOf(filter: ReportsFilter): Where {
   add('r.signal = @signal', 'signal', filter.signal);
   // With a channel, the replies_channel index finds its few reports; `+` keeps SQLite from walking the
   // whole workspace instead (the workspace is then checked in that index as well).
-  const viaChannel = filter.channel === undefined ? '' : '+';
+  const viaChannel = filter.channel === undefined ? '' : hintsFor(dialect).noIndex;
   add(`${viaChannel}r.platform = @platform`, 'platform', filter.platform);
   add(`${viaChannel}r.workspace_id = @workspace`, 'workspace', filter.workspace);
   add('r.created_at >= @since', 'since', filter.since);
@@ -150,13 +181,16 @@ function whereOf(filter: ReportsFilter): Where {
     'check',
     filter.check,
   );
-  add(
-    `r.id IN (SELECT i.report_id FROM report_search s JOIN report_search_ids i ON i.rowid = s.rowid
-       WHERE report_search MATCH @q)`,
-    'q',
-    filter.q === undefined ? undefined : phrase(filter.q),
-  );
-  return { sql: parts.length > 0 ? parts.join(' AND ') : '1', params };
+  if (filter.q !== undefined) {
+    const search = searchOf(dialect, filter.q);
+    add(
+      `r.id IN (SELECT i.report_id FROM report_search s JOIN report_search_ids i ON i.rowid = s.rowid
+         WHERE ${search.match})`,
+      'q',
+      search.q,
+    );
+  }
+  return { sql: parts.length > 0 ? parts.join(' AND ') : '1 = 1', params };
 }
 
 interface ListRow {
@@ -176,10 +210,17 @@ interface ListRow {
   reply: string;
 }
 
-const LIST_COLUMNS = `r.id, r.created_at, r.status, r.source, r.signal, r.platform, r.workspace_id, r.reporter_id,
+/** The list's columns; the question is the last message of the snapshot's conversation. */
+function listColumns(dialect: SqlDialect): string {
+  const question =
+    dialect === 'sqlite'
+      ? `json_extract(p.messages_json, '$[#-1].content')`
+      : `(CAST(p.messages_json AS jsonb) -> -1 ->> 'content')`;
+  return `r.id, r.created_at, r.status, r.source, r.signal, r.platform, r.workspace_id, r.reporter_id,
   r.note,
   p.channel_id, p.asker_id, p.model, substr(p.reply_text, 1, ${EXCERPT}) AS reply,
-  substr(json_extract(p.messages_json, '$[#-1].content'), 1, ${EXCERPT}) AS question`;
+  substr(${question}, 1, ${EXCERPT}) AS question`;
+}
 
 function toRow(row: ListRow): ReportRow {
   return {
@@ -202,29 +243,24 @@ function toRow(row: ListRow): ReportRow {
 
 /** Read and write access for the dashboard, on its own connection. */
 export class DashboardQueries {
-  private readonly cache = new Map<string, Statement<unknown[]>>();
+  private readonly hints: Hints;
 
   constructor(
-    readonly db: Database,
+    readonly sql: SqlExecutor,
     private readonly now: () => Date = () => new Date(),
-  ) {}
-
-  private stmt(sql: string): Statement<unknown[]> {
-    let statement = this.cache.get(sql);
-    if (!statement) {
-      statement = this.db.prepare<unknown[]>(sql);
-      this.cache.set(sql, statement);
-    }
-    return statement;
+  ) {
+    this.hints = hintsFor(sql.dialect);
   }
 
   /**
    * One page of reports, newest first. Keyset pagination on (created_at, id): every page costs the
    * same, however deep, because the index walk starts at the cursor instead of counting past rows.
    */
-  listReports(query: ReportsQuery, pageSize = PAGE_SIZE): ReportsPage {
+  async listReports(query: ReportsQuery, pageSize = PAGE_SIZE): Promise<ReportsPage> {
+    const { dialect } = this.sql;
+    const { join } = this.hints;
     const { q, ...unsearched } = query.filter;
-    const where = whereOf(unsearched);
+    const where = whereOf(unsearched, dialect);
     const params: Record<string, string | number> = { ...where.params, limit: pageSize + 1 };
     const forward = query.after === undefined;
     const cursor = query.before ?? query.after;
@@ -243,7 +279,8 @@ export class DashboardQueries {
     } else {
       // A search walks the text index newest first (its rowids follow filing order) and stops at the end
       // of the page, instead of collecting every match (thousands, for a common word) and sorting them.
-      params.q = phrase(q);
+      const search = searchOf(dialect, q);
+      params.q = search.q;
       let cursorSql = '';
       if (cursor) {
         cursorSql = `AND s.rowid ${forward ? '<' : '>'} (SELECT rowid FROM report_search_ids WHERE report_id = @cId)`;
@@ -251,17 +288,17 @@ export class DashboardQueries {
       }
       order = forward ? 'page.seq DESC' : 'page.seq ASC';
       inner = `SELECT r.id, s.rowid AS seq FROM report_search s
-          CROSS JOIN report_search_ids i ON i.rowid = s.rowid CROSS JOIN reports r ON r.id = i.report_id
-        WHERE report_search MATCH @q AND ${where.sql} ${cursorSql}
+          ${join} report_search_ids i ON i.rowid = s.rowid ${join} reports r ON r.id = i.report_id
+        WHERE ${search.match} AND ${where.sql} ${cursorSql}
         ORDER BY s.rowid ${forward ? 'DESC' : 'ASC'} LIMIT @limit`;
     }
     // The page's ids first, then the columns for those rows only: excerpts come from the large reply
     // rows, and reading them for every candidate before the LIMIT is what costs.
     // CROSS JOIN fixes that order: left to itself, the planner may scan all reports to join the page.
-    const sql = `SELECT ${LIST_COLUMNS} FROM (${inner}) AS page
-      CROSS JOIN reports r ON r.id = page.id CROSS JOIN replies p ON p.id = r.reply_id
+    const sql = `SELECT ${listColumns(dialect)} FROM (${inner}) AS page
+      ${join} reports r ON r.id = page.id ${join} replies p ON p.id = r.reply_id
       ORDER BY ${order}`;
-    const fetched = (this.stmt(sql).all(params) as ListRow[]).map(toRow);
+    const fetched = (await this.sql.all<ListRow>(sql, params)).map(toRow);
     const more = fetched.length > pageSize;
     const rows = fetched.slice(0, pageSize);
     if (!forward) rows.reverse();
@@ -283,33 +320,37 @@ export class DashboardQueries {
    * The naive way to the same rows: `LIMIT … OFFSET n`, which reads and discards n rows first. Kept
    * as the benchmark's baseline for {@link listReports}; the dashboard itself never uses it.
    */
-  listReportsAtOffset(filter: ReportsFilter, offset: number, pageSize = PAGE_SIZE): ReportRow[] {
-    const where = whereOf(filter);
-    const sql = `SELECT ${LIST_COLUMNS} FROM reports r JOIN replies p ON p.id = r.reply_id
+  async listReportsAtOffset(filter: ReportsFilter, offset: number, pageSize = PAGE_SIZE): Promise<ReportRow[]> {
+    const where = whereOf(filter, this.sql.dialect);
+    const sql = `SELECT ${listColumns(this.sql.dialect)} FROM reports r JOIN replies p ON p.id = r.reply_id
       WHERE ${where.sql} ORDER BY r.created_at DESC, r.id DESC LIMIT @limit OFFSET @offset`;
-    return (this.stmt(sql).all({ ...where.params, limit: pageSize, offset }) as ListRow[]).map(toRow);
+    return (await this.sql.all<ListRow>(sql, { ...where.params, limit: pageSize, offset })).map(toRow);
   }
 
   /** How many reports match the filter. */
-  countReports(filter: ReportsFilter): number {
-    const where = whereOf(filter);
-    return (this.stmt(`SELECT count(*) AS n FROM reports r WHERE ${where.sql}`).get(where.params) as { n: number }).n;
+  async countReports(filter: ReportsFilter): Promise<number> {
+    const where = whereOf(filter, this.sql.dialect);
+    return (await this.sql.value<number>(`SELECT count(*) AS n FROM reports r WHERE ${where.sql}`, where.params)) ?? 0;
   }
 
-  /** Ids of every report matching the filter, newest first, one at a time (for the export). */
-  *reportIds(filter: ReportsFilter): Generator<string> {
-    const where = whereOf(filter);
+  /** Ids of every report matching the filter, newest first (for the export). */
+  async reportIds(filter: ReportsFilter): Promise<string[]> {
+    const where = whereOf(filter, this.sql.dialect);
     const sql = `SELECT r.id FROM reports r WHERE ${where.sql} ORDER BY r.created_at DESC, r.id DESC`;
-    for (const row of this.stmt(sql).iterate(where.params) as IterableIterator<{ id: string }>) yield row.id;
+    return (await this.sql.all<{ id: string }>(sql, where.params)).map((row) => row.id);
   }
 
   /** The overview's aggregates over failures filed since `since` (ISO). */
-  overview(since: string): Overview {
+  async overview(since: string): Promise<Overview> {
+    const { join, indexedBy } = this.hints;
     // Per day, source and status in one pass: the chart and the open count both come from it.
-    const days = this.stmt(
-      `SELECT substr(created_at, 1, 10) AS day, source, status = 'open' AS isOpen, count(*) AS count FROM reports r
-        WHERE ${FAILURE} AND r.created_at >= @since GROUP BY day, source, isOpen ORDER BY day`,
-    ).all({ since }) as (DayCount & { isOpen: number })[];
+    const days = await this.sql.all<DayCount & { isOpen: number }>(
+      `SELECT substr(created_at, 1, 10) AS day, source, CASE WHEN status = 'open' THEN 1 ELSE 0 END AS "isOpen",
+          count(*) AS count
+        FROM reports r
+        WHERE ${FAILURE} AND r.created_at >= @since GROUP BY day, source, "isOpen" ORDER BY day`,
+      { since },
+    );
     const perDay: DayCount[] = [];
     for (const row of days) {
       const last = perDay.at(-1);
@@ -319,14 +360,21 @@ export class DashboardQueries {
     // One pass over the failures' replies, ranked three ways here. The planner, left alone, reads every reply
     // row (a whole conversation each) through the primary key; the covering index makes it ten times faster.
     // Versions are grouped as stored (a few distinct texts) and parsed here, not once per row in SQL.
-    const groups = this.stmt(
+    const groups = await this.sql.all<{
+      workspace: string;
+      channel: string;
+      model: string;
+      versions: string;
+      count: number;
+    }>(
       `SELECT r.platform || ' ' || r.workspace_id AS workspace, p.channel_id AS channel, p.model AS model,
           p.instruction_versions_json AS versions, count(*) AS count
-        FROM reports r INDEXED BY reports_created_at
-          CROSS JOIN replies p INDEXED BY replies_overview ON p.id = r.reply_id
+        FROM reports r ${indexedBy('reports_created_at')}
+          ${join} replies p ${indexedBy('replies_overview')} ON p.id = r.reply_id
         WHERE ${FAILURE} AND r.created_at >= @since
         GROUP BY r.platform, r.workspace_id, p.channel_id, p.model, p.instruction_versions_json`,
-    ).all({ since }) as { workspace: string; channel: string; model: string; versions: string; count: number }[];
+      { since },
+    );
     const versionsLabel = (group: (typeof groups)[number]): string => {
       const versions = JSON.parse(group.versions) as InstructionVersions;
       const workspace = `workspace v${versions.workspace ?? '–'}`;
@@ -340,11 +388,12 @@ export class DashboardQueries {
         .sort((a, b) => b.count - a.count || (a.label < b.label ? -1 : 1))
         .slice(0, 8);
     };
-    const checksPerDay = this.stmt(
+    const checksPerDay = await this.sql.all<CheckDay>(
       `SELECT substr(checked_at, 1, 10) AS day, check_id AS "check", count(*) AS total, sum(ok) AS passed
-        FROM reply_check_types INDEXED BY reply_check_types_day
+        FROM reply_check_types ${indexedBy('reply_check_types_day')}
         WHERE rewrite = 0 AND checked_at >= @since GROUP BY day, check_id ORDER BY day, check_id`,
-    ).all({ since }) as CheckDay[];
+      { since },
+    );
     return {
       perDay,
       checksPerDay,
@@ -357,11 +406,16 @@ export class DashboardQueries {
   }
 
   /** Every workspace and channel that has rules (or had them), in a stable order. */
-  ruleScopes(): RuleScope[] {
-    const rows = this.stmt(
+  async ruleScopes(): Promise<RuleScope[]> {
+    const rows = await this.sql.all<{
+      platform: string;
+      workspace_id: string;
+      scope_kind: 'workspace' | 'channel';
+      scope_id: string;
+    }>(
       `SELECT DISTINCT platform, workspace_id, scope_kind, scope_id FROM instruction_versions
         WHERE scope_kind IN ('workspace', 'channel') ORDER BY platform, workspace_id, scope_kind DESC, scope_id`,
-    ).all() as { platform: string; workspace_id: string; scope_kind: 'workspace' | 'channel'; scope_id: string }[];
+    );
     return rows.map((row) => ({
       platform: row.platform,
       workspaceId: row.workspace_id,
@@ -371,39 +425,37 @@ export class DashboardQueries {
   }
 
   /** Store a replay; returns its id. */
-  recordReplay(input: ReplayInput): string {
+  async recordReplay(input: ReplayInput): Promise<string> {
     const at = this.now();
     const id = newId(at);
-    this.stmt(
+    await this.sql.run(
       `INSERT INTO replays (id, report_id, reply_id, model, params_json, instruction_versions_json, messages_json,
          reply_text, status, error, latency_ms, requested_from, created_at, checks_json)
        VALUES (@id, @reportId, @replyId, @model, @params, @versions, @messages, @replyText, @status, @error, @latencyMs,
          @requestedFrom, @createdAt, @checks)`,
-    ).run({
-      id,
-      reportId: input.reportId,
-      replyId: input.replyId,
-      model: input.model,
-      params: JSON.stringify(input.params),
-      versions: JSON.stringify(input.instructionVersions),
-      messages: JSON.stringify(input.messages),
-      replyText: input.replyText,
-      status: input.status,
-      error: input.error,
-      latencyMs: input.latencyMs,
-      requestedFrom: input.requestedFrom,
-      createdAt: at.toISOString(),
-      checks: input.checks === null ? null : JSON.stringify(input.checks),
-    });
+      {
+        id,
+        reportId: input.reportId,
+        replyId: input.replyId,
+        model: input.model,
+        params: JSON.stringify(input.params),
+        versions: JSON.stringify(input.instructionVersions),
+        messages: JSON.stringify(input.messages),
+        replyText: input.replyText,
+        status: input.status,
+        error: input.error,
+        latencyMs: input.latencyMs,
+        requestedFrom: input.requestedFrom,
+        createdAt: at.toISOString(),
+        checks: input.checks === null ? null : JSON.stringify(input.checks),
+      },
+    );
     return id;
   }
 
   /** A report's replays, newest first. */
-  replays(reportId: string, limit = 10): ReplayRecord[] {
-    const rows = this.stmt('SELECT * FROM replays WHERE report_id = ? ORDER BY created_at DESC, id DESC LIMIT ?').all(
-      reportId,
-      limit,
-    ) as {
+  async replays(reportId: string, limit = 10): Promise<ReplayRecord[]> {
+    const rows = await this.sql.all<{
       id: string;
       report_id: string;
       reply_id: string;
@@ -418,7 +470,7 @@ export class DashboardQueries {
       requested_from: string;
       created_at: string;
       checks_json: string | null;
-    }[];
+    }>('SELECT * FROM replays WHERE report_id = ? ORDER BY created_at DESC, id DESC LIMIT ?', [reportId, limit]);
     return rows.map((row) => ({
       id: row.id,
       reportId: row.report_id,
@@ -438,19 +490,22 @@ export class DashboardQueries {
   }
 
   /** Record a dashboard action with its time and origin. */
-  audit(entry: AuditEntry): void {
-    this.stmt(
+  async audit(entry: AuditEntry): Promise<void> {
+    await this.sql.run(
       `INSERT INTO dashboard_audit (at, action, report_id, from_status, to_status, remote, user_agent)
        VALUES (@at, @action, @reportId, @fromStatus, @toStatus, @remote, @userAgent)`,
-    ).run({ at: this.now().toISOString(), ...entry });
+      { at: this.now().toISOString(), ...entry },
+    );
   }
 
   /** A report's audit trail, oldest first. */
-  auditTrail(reportId: string): (AuditEntry & { at: string })[] {
-    return this.stmt(
-      `SELECT at, action, report_id AS reportId, from_status AS fromStatus, to_status AS toStatus, remote,
-         user_agent AS userAgent
+  auditTrail(reportId: string): Promise<(AuditEntry & { at: string })[]> {
+    // Quoted aliases: PostgreSQL folds unquoted names to lower case.
+    return this.sql.all<AuditEntry & { at: string }>(
+      `SELECT at, action, report_id AS "reportId", from_status AS "fromStatus", to_status AS "toStatus", remote,
+         user_agent AS "userAgent"
           FROM dashboard_audit WHERE report_id = ? ORDER BY id`,
-    ).all(reportId) as (AuditEntry & { at: string })[];
+      [reportId],
+    );
   }
 }

@@ -49,19 +49,19 @@ export function answeredQuestion(messages: ReplyRecord['messages']): string {
  * Run the checks in force for the reply's asker with `versions` on `text`. Null when none apply or the
  * asker turned checking off (as for a live reply: then nothing is checked).
  */
-export function checkText(
+export async function checkText(
   compliance: ComplianceService,
   reply: ReplyRecord,
   versions: ReplyRecord['instructionVersions'],
   text: string,
-): ReplyCheckResult | null {
+): Promise<ReplyCheckResult | null> {
   const where = {
     platform: reply.platform,
     workspaceId: reply.workspaceId,
     channelId: reply.channelId,
     userId: reply.askerId,
   };
-  return compliance.check(where, versions, text, answeredQuestion(reply.messages)) ?? null;
+  return (await compliance.check(where, versions, text, answeredQuestion(reply.messages))) ?? null;
 }
 
 /** Re-run the snapshot behind `reportId`, store the replay, and say how it went. Never throws for model errors. */
@@ -73,7 +73,7 @@ export async function replaySnapshot(
 ): Promise<ReplayOutcome> {
   const oldSystem = reply.messages.find((message) => message.role === 'system')?.content ?? '';
   const askerName = askerNameOf(oldSystem);
-  const { prompt: system, versions } = deps.prompts.systemPromptFor({
+  const { prompt: system, versions } = await deps.prompts.systemPromptFor({
     platform: reply.platform,
     workspaceId: reply.workspaceId,
     channelId: reply.channelId,
@@ -97,10 +97,10 @@ export async function replaySnapshot(
   };
   try {
     const result = await deps.model.stream(messages, () => undefined);
-    const replayId = deps.queries.recordReplay({
+    const replayId = await deps.queries.recordReplay({
       ...base,
       replyText: result.text,
-      checks: checkText(deps.compliance, reply, versions, result.text),
+      checks: await checkText(deps.compliance, reply, versions, result.text),
       status: 'complete',
       error: null,
       latencyMs: Math.round(performance.now() - started),
@@ -109,7 +109,7 @@ export async function replaySnapshot(
   } catch (error) {
     if (!(error instanceof ModelError)) throw error;
     const status = error.partialText ? 'partial' : 'failed';
-    const replayId = deps.queries.recordReplay({
+    const replayId = await deps.queries.recordReplay({
       ...base,
       replyText: error.partialText,
       // Partial text is not a finished reply: like the live checks, nothing is checked on it.

@@ -9,8 +9,10 @@ import type { Config } from '../config.js';
 import { complianceService } from '../core/compliance/service.js';
 import { HeedError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
+import type { PromptAssembler } from '../core/prompt/prompt-assembler.js';
 import { modelFromConfig, promptsFromConfig } from '../app.js';
-import { ComplianceStore, InstructionStore, openDatabase, type Database } from '../core/storage/index.js';
+import { openConfiguredDatabase } from '../cli/database.js';
+import { ComplianceStore, InstructionStore } from '../core/storage/index.js';
 import { createDashboardApp } from './app.js';
 import { randomToken } from './auth.js';
 
@@ -63,7 +65,7 @@ export async function startDashboard(options: StartDashboardOptions): Promise<Ru
     );
   }
   const token = configured ?? randomToken();
-  const db: Database = openDatabase(config.DATABASE_PATH, { busyTimeoutMs: config.DATABASE_BUSY_TIMEOUT_MS });
+  const db = await openConfiguredDatabase(config, logger);
   const log = logger.child({ component: 'dashboard' });
   const model = modelFromConfig(config, logger);
   // The operator's checks as the bot derives them (by the model too, when HEED_CHECK_EXTRACTOR says so).
@@ -75,7 +77,14 @@ export async function startDashboard(options: StartDashboardOptions): Promise<Ru
     model,
     extractor: config.HEED_CHECK_EXTRACTOR,
   });
-  const app = createDashboardApp({ db, token, model, prompts: promptsFromConfig(config, db), compliance, logger });
+  let prompts: PromptAssembler;
+  try {
+    prompts = await promptsFromConfig(config, db);
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+  const app = createDashboardApp({ db, token, model, prompts, compliance, logger });
 
   let server: ServerType;
   try {
@@ -84,7 +93,7 @@ export async function startDashboard(options: StartDashboardOptions): Promise<Ru
       started.once('error', reject);
     });
   } catch (error) {
-    db.close();
+    await db.close();
     throw new HeedError(
       'dashboard_listen_failed',
       `The dashboard could not listen on ${host}:${port} ` +
@@ -103,10 +112,11 @@ export async function startDashboard(options: StartDashboardOptions): Promise<Ru
       new Promise<void>((resolve) => {
         server.close(() => {
           // A background extraction still writing would find the database closed.
-          void compliance.settled().finally(() => {
-            db.close();
-            resolve();
-          });
+          void compliance
+            .settled()
+            .then(() => db.close())
+            .catch((error: unknown) => log.warn({ err: error }, 'dashboard: closing the database failed'))
+            .finally(resolve);
         });
         // Keep-alive browsers would hold the close open for minutes.
         if ('closeAllConnections' in server) server.closeAllConnections();

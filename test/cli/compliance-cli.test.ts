@@ -11,9 +11,9 @@ let heed: TestCore;
 let counter = 0;
 const ana: Actor = { platform: 'slack', workspaceId: 'T1', channelId: 'C1', userId: 'U_ANA', isPlatformAdmin: false };
 
-function run(cli: typeof runReportsCli, ...argv: string[]): string {
+async function run(cli: typeof runReportsCli, ...argv: string[]): Promise<string> {
   let output = '';
-  expect(cli(argv, heed.config, (text) => (output += text))).toBe(0);
+  expect(await cli(argv, heed.config, (text) => (output += text))).toBe(0);
   return output;
 }
 
@@ -54,7 +54,7 @@ describe('npm run heed -- compliance', () => {
     model.enqueue({ reply: 'Yes indeed.' });
     await heed.core.rewrite(ref('R1'), ana, sink('R1'));
 
-    const figures = JSON.parse(run(runComplianceCli, '--json', '--since', '7d')) as Record<string, unknown>;
+    const figures = JSON.parse(await run(runComplianceCli, '--json', '--since', '7d')) as Record<string, unknown>;
     expect(figures).toMatchObject({
       replies: { total: 2, passed: 1, share: 0.5 },
       byCheck: { 'punctuation:no_comma': { total: 2, passed: 1 } },
@@ -62,15 +62,15 @@ describe('npm run heed -- compliance', () => {
       byModel: { 'fake-model': { total: 2, passed: 1 } },
       rewrites: { total: 1, passed: 1, share: 1 },
     });
-    const text = run(runComplianceCli);
+    const text = await run(runComplianceCli);
     expect(text).toContain('Checked replies: 2, passing every check: 1 (50.0%)');
     expect(text).toContain('Rewrites: 1, fixed the miss: 1 (100.0%)');
     expect(text).toMatch(/punctuation:no_comma\s+2\s+50\.0%/);
   });
 
-  it('refuses unknown arguments with the usage', () => {
-    expect(() => runComplianceCli(['--weird'], heed.config, () => undefined)).toThrow(HeedError);
-    expect(() => runComplianceCli(['--since', 'soonish'], heed.config, () => undefined)).toThrow(
+  it('refuses unknown arguments with the usage', async () => {
+    await expect(runComplianceCli(['--weird'], heed.config, () => undefined)).rejects.toThrow(HeedError);
+    await expect(runComplianceCli(['--since', 'soonish'], heed.config, () => undefined)).rejects.toThrow(
       /--since must be a date/,
     );
   });
@@ -82,20 +82,20 @@ describe('automatic reports in reports list, show and export', () => {
     model.enqueue({ reply: 'Yes indeed.' });
     await heed.core.rewrite(ref('R1'), ana, sink('R1'));
 
-    const listed = run(runReportsCli, 'reports', 'list', '--source', 'auto');
+    const listed = await run(runReportsCli, 'reports', 'list', '--source', 'auto');
     const reportId = listed.split(/\s+/)[0] ?? '';
     expect(listed).toContain('automatic');
-    expect(run(runReportsCli, 'reports', 'list', '--source', 'reaction')).toContain('No reports match.');
-    const shown = run(runReportsCli, 'reports', 'show', reportId);
+    expect(await run(runReportsCli, 'reports', 'list', '--source', 'reaction')).toContain('No reports match.');
+    const shown = await run(runReportsCli, 'reports', 'show', reportId);
     expect(shown).toMatch(/MISS no commas \[user\]: /);
     expect(shown).toContain('(passed every check) ---\nYes indeed.');
-    const [line] = run(runReportsCli, 'reports', 'export', '--format', 'jsonl').trim().split('\n');
+    const [line] = (await run(runReportsCli, 'reports', 'export', '--format', 'jsonl')).trim().split('\n');
     expect(JSON.parse(line!)).toMatchObject({
       source: 'automatic',
       checks: { passed: false, results: [{ id: 'punctuation:no_comma', ok: false }] },
       rewrites: [{ passed: true }],
     });
-    expect(() => runReportsCli(['reports', 'list', '--source', 'robot'], heed.config, () => undefined)).toThrow(
+    await expect(runReportsCli(['reports', 'list', '--source', 'robot'], heed.config, () => undefined)).rejects.toThrow(
       /--source must be one of/,
     );
   });
@@ -110,7 +110,7 @@ describe('npm run heed -- reports export --format preference', () => {
     model.enqueue({ reply: 'Still, yes.' });
     await heed.core.rewrite(ref('R2'), ana, sink('R2'));
 
-    const lines = run(runReportsCli, 'reports', 'export', '--format', 'preference').trim().split('\n');
+    const lines = (await run(runReportsCli, 'reports', 'export', '--format', 'preference')).trim().split('\n');
     expect(lines).toHaveLength(1);
     const pair = JSON.parse(lines[0]!) as {
       prompt: Array<{ role: string; content: string }>;
@@ -132,9 +132,9 @@ describe('npm run heed -- reports export --format preference', () => {
     await ask('Is WAL safe?', 'Yes, it is.', 'R1');
     model.enqueue({ reply: 'Yes, it really is.' });
     await heed.core.rewrite(ref('R1'), ana, sink('R1'));
-    expect(run(runReportsCli, 'reports', 'export', '--format', 'preference')).toBe('');
+    expect(await run(runReportsCli, 'reports', 'export', '--format', 'preference')).toBe('');
     await heed.core.report({ target: ref('R1'), reporter: ana, source: 'reaction', signal: 'good' });
-    const [line] = run(runReportsCli, 'reports', 'export', '--format', 'preference').trim().split('\n');
+    const [line] = (await run(runReportsCli, 'reports', 'export', '--format', 'preference')).trim().split('\n');
     expect(JSON.parse(line!)).toMatchObject({
       chosen: [{ content: 'Yes, it really is.' }],
       metadata: { reason: 'feedback' },

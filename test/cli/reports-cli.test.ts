@@ -11,9 +11,9 @@ let heed: TestCore;
 let reportId: string;
 const ana: Actor = { platform: 'slack', workspaceId: 'T1', channelId: 'C1', userId: 'U_ANA', isPlatformAdmin: false };
 
-function cli(...argv: string[]): string {
+async function cli(...argv: string[]): Promise<string> {
   let output = '';
-  const code = runReportsCli(argv, heed.config, (text) => {
+  const code = await runReportsCli(argv, heed.config, (text) => {
     output += text;
   });
   expect(code).toBe(0);
@@ -44,24 +44,24 @@ afterEach(async () => {
 });
 
 describe('npm run heed -- reports', () => {
-  it('lists reports with their question and note', () => {
-    const listed = cli('reports', 'list');
+  it('lists reports with their question and note', async () => {
+    const listed = await cli('reports', 'list');
     expect(listed).toContain(reportId);
     expect(listed).toContain('How do I deploy?');
     expect(listed).toContain('No bullet points');
-    expect(cli('reports', 'list', '--status', 'resolved')).toContain('No reports match.');
+    expect(await cli('reports', 'list', '--status', 'resolved')).toContain('No reports match.');
   });
 
-  it('shows the whole snapshot: every message sent, model, versions, reply', () => {
-    const shown = cli('reports', 'show', reportId);
+  it('shows the whole snapshot: every message sent, model, versions, reply', async () => {
+    const shown = await cli('reports', 'show', reportId);
     expect(shown).toContain('Answer in exactly three bullet points.');
     expect(shown).toContain('--- message 1: system ---');
     expect(shown).toContain('fake-model');
     expect(shown).toContain('A long paragraph that ignores the bullet points.');
   });
 
-  it('exports one self-contained JSON object per report', () => {
-    const lines = cli('reports', 'export', '--format', 'jsonl').trim().split('\n');
+  it('exports one self-contained JSON object per report', async () => {
+    const lines = (await cli('reports', 'export', '--format', 'jsonl')).trim().split('\n');
     expect(lines).toHaveLength(1);
     const exported = JSON.parse(lines[0]!) as Record<string, unknown> & {
       instructions: { system_prompt: string; versions: Record<string, number | null> };
@@ -78,9 +78,9 @@ describe('npm run heed -- reports', () => {
     expect(exported.messages.map((message) => message.role)).toEqual(['system', 'user']);
   });
 
-  it('triages, and refuses bad arguments with a sentence saying what to do', () => {
-    expect(cli('reports', 'triage', reportId, 'resolved')).toContain('now resolved');
-    expect(cli('reports', 'list', '--status', 'resolved')).toContain(reportId);
+  it('triages, and refuses bad arguments with a sentence saying what to do', async () => {
+    expect(await cli('reports', 'triage', reportId, 'resolved')).toContain('now resolved');
+    expect(await cli('reports', 'list', '--status', 'resolved')).toContain(reportId);
     const bad: [string[], RegExp][] = [
       [['reports', 'list', '--status', 'weird'], /--status must be one of/],
       [['reports', 'list', '--since', 'yesterday-ish'], /--since must be a date/],
@@ -90,12 +90,12 @@ describe('npm run heed -- reports', () => {
       [['frobnicate'], /Usage:/],
     ];
     for (const [argv, message] of bad) {
-      expect(() => runReportsCli(argv, heed.config, () => undefined)).toThrow(HeedError);
-      try {
-        runReportsCli(argv, heed.config, () => undefined);
-      } catch (error) {
-        expect((error as HeedError).operatorMessage).toMatch(message);
-      }
+      const error: unknown = await runReportsCli(argv, heed.config, () => undefined).then(
+        () => undefined,
+        (rejected: unknown) => rejected,
+      );
+      expect(error).toBeInstanceOf(HeedError);
+      expect((error as HeedError).operatorMessage).toMatch(message);
     }
   });
 });

@@ -16,12 +16,12 @@ const HOSTILE = [
   'evil\u202Etxt.exe',
 ].join('\n');
 
-beforeEach(() => {
-  dash = dashboardHarness();
+beforeEach(async () => {
+  dash = await dashboardHarness();
 });
 
-afterEach(() => {
-  dash.close();
+afterEach(async () => {
+  await dash.close();
 });
 
 describe('GIVEN no session', () => {
@@ -62,8 +62,8 @@ describe('GIVEN no session', () => {
   });
 
   it('THEN failed logins are limited per address, even with the right token afterwards', async () => {
-    dash.close();
-    dash = dashboardHarness({ loginAttemptsPerMinute: 3 });
+    await dash.close();
+    dash = await dashboardHarness({ loginAttemptsPerMinute: 3 });
     for (let attempt = 0; attempt < 3; attempt++) {
       expect(
         (await dash.request('/login', { method: 'POST', body: new URLSearchParams({ token: 'guess' }) })).status,
@@ -76,7 +76,7 @@ describe('GIVEN no session', () => {
   });
 
   it('THEN a script may use Authorization: Bearer, and a wrong one is refused', async () => {
-    dash.seed.report({ note: 'bearer note' });
+    await dash.seed.report({ note: 'bearer note' });
     const ok = await dash.request('/reports?format=jsonl', { headers: { authorization: `Bearer ${TOKEN}` } });
     expect(ok.status).toBe(200);
     expect(await ok.text()).toContain('bearer note');
@@ -90,7 +90,7 @@ describe('GIVEN a logged-in browser', () => {
   });
 
   it('THEN state changes without the CSRF token are refused and change nothing', async () => {
-    const id = dash.seed.report();
+    const id = await dash.seed.report();
     const forged = await dash.request('/reports/triage', {
       method: 'POST',
       body: new URLSearchParams({ one: `${id}:resolved` }),
@@ -107,9 +107,9 @@ describe('GIVEN a logged-in browser', () => {
   });
 
   it('THEN hostile notes, replies, questions and rules are shown as text, never as markup', async () => {
-    dash.seed.setRules('workspace', {}, HOSTILE);
-    dash.seed.setRules('user', {}, HOSTILE, HOSTILE);
-    const id = dash.seed.report({
+    await dash.seed.setRules('workspace', {}, HOSTILE);
+    await dash.seed.setRules('user', {}, HOSTILE, HOSTILE);
+    const id = await dash.seed.report({
       note: HOSTILE,
       reply: HOSTILE,
       question: HOSTILE,
@@ -136,7 +136,7 @@ describe('GIVEN a logged-in browser', () => {
   });
 
   it('THEN no page shows the dashboard token or the model API key', async () => {
-    dash.seed.report();
+    await dash.seed.report();
     for (const path of ['/', '/reports', '/rules', '/logout']) {
       const page = await (await dash.request(path)).text();
       expect(page).not.toContain(TOKEN);
@@ -145,15 +145,15 @@ describe('GIVEN a logged-in browser', () => {
   });
 
   it('THEN filters narrow the list and a wrong filter says what to write', async () => {
-    dash.seed.report({ question: 'slack question', source: 'reaction' });
-    dash.seed.report({
+    await dash.seed.report({ question: 'slack question', source: 'reaction' });
+    await dash.seed.report({
       question: 'discord question',
       platform: 'discord',
       workspaceId: 'G1',
       channelId: 'D9',
       source: 'button',
     });
-    dash.seed.report({ question: 'resolved one', status: 'resolved', note: 'needle in a note' });
+    await dash.seed.report({ question: 'resolved one', status: 'resolved', note: 'needle in a note' });
     const bySource = await (await dash.request('/reports?source=button')).text();
     expect(bySource).toContain('discord question');
     expect(bySource).not.toContain('slack question');
@@ -175,31 +175,31 @@ describe('GIVEN a logged-in browser', () => {
   });
 
   it('THEN search finds notes and replies by substring, follows note edits, forgets what forget-me drops', async () => {
-    const id = dash.seed.report({ askerId: 'U5', reply: 'Restart the Router twice.', note: 'too terse' });
-    dash.seed.report({ askerId: 'U6', reply: 'Something else entirely.' });
+    const id = await dash.seed.report({ askerId: 'U5', reply: 'Restart the Router twice.', note: 'too terse' });
+    await dash.seed.report({ askerId: 'U6', reply: 'Something else entirely.' });
     const count = async (q: string) =>
       /<strong>(\d+)<\/strong> reports match/.exec(
         await (await dash.request(`/reports?q=${encodeURIComponent(q)}`)).text(),
       )?.[1];
     expect(await count('router tw')).toBe('1');
     expect(await count('TERSE')).toBe('1');
-    new ReportStore(dash.temp.db).setNote(id, 'U5', 'now about "quotes" and 100% odd_chars');
+    await new ReportStore(dash.temp.db).setNote(id, 'U5', 'now about "quotes" and 100% odd_chars');
     expect(await count('terse')).toBe('0');
     expect(await count('"quotes" and 100%')).toBe('1');
     expect(await (await dash.request('/reports?q=ab')).text()).toContain('Search needs at least 3 characters.');
-    new ReplyLog(dash.temp.db).forgetAsker({ platform: 'slack', workspaceId: 'T1', userId: 'U5' });
+    await new ReplyLog(dash.temp.db).forgetAsker({ platform: 'slack', workspaceId: 'T1', userId: 'U5' });
     expect(await count('router')).toBe('0');
-    expect(dash.temp.db.prepare('SELECT count(*) AS n FROM report_search').get()).toEqual({ n: 1 });
+    expect(await dash.temp.db.get('SELECT count(*) AS n FROM report_search')).toEqual({ n: 1 });
   });
 
   it('THEN a replay with no model configured is stored as failed and says what to set, without crashing', async () => {
-    const id = dash.seed.report();
+    const id = await dash.seed.report();
     const csrf = await dash.csrf(`/reports/${id}/replay`);
     const page = await (
       await dash.request(`/reports/${id}/replay`, { method: 'POST', body: new URLSearchParams({ _csrf: csrf }) })
     ).text();
     expect(page).toContain('The replay failed: I&#39;m not connected to a language model yet.');
-    expect(dash.temp.db.prepare('SELECT status, error FROM replays').all()).toEqual([
+    expect(await dash.temp.db.all('SELECT status, error FROM replays')).toEqual([
       { status: 'failed', error: 'model_not_configured' },
     ]);
   });
@@ -209,7 +209,7 @@ describe('GIVEN a logged-in browser', () => {
     const ids = new Set<string>();
     // Two reports share each timestamp, so the id must break the tie.
     for (let index = 0; index < 120; index++)
-      ids.add(dash.seed.report({ at: new Date(base + Math.floor(index / 2) * 1000) }));
+      ids.add(await dash.seed.report({ at: new Date(base + Math.floor(index / 2) * 1000) }));
     const walk = async (start: string) => {
       const seen: string[] = [];
       let path: string | undefined = start;
@@ -241,9 +241,9 @@ describe('GIVEN a logged-in browser', () => {
   });
 
   it('THEN triage works one at a time and in bulk, and each change is logged with when and from where', async () => {
-    const first = dash.seed.report();
-    const second = dash.seed.report();
-    const third = dash.seed.report();
+    const first = await dash.seed.report();
+    const second = await dash.seed.report();
+    const third = await dash.seed.report();
     const one = await dash.post('/reports/triage', [
       ['one', `${first}:triaged`],
       ['return', '/reports?status=open'],
@@ -259,9 +259,9 @@ describe('GIVEN a logged-in browser', () => {
     ]);
     expect(bulk.headers.get('location')).toBe('/reports?triaged=2&to=resolved');
     expect(await (await dash.request('/reports?triaged=2&to=resolved')).text()).toContain('2 reports set to resolved.');
-    const audit = dash.temp.db
-      .prepare('SELECT report_id, from_status, to_status, remote, at FROM dashboard_audit ORDER BY id')
-      .all();
+    const audit = await dash.temp.db.all(
+      'SELECT report_id, from_status, to_status, remote, at FROM dashboard_audit ORDER BY id',
+    );
     expect(audit).toMatchObject([
       { report_id: first, from_status: 'open', to_status: 'triaged', remote: 'unknown' },
       { report_id: second, to_status: 'resolved' },
@@ -279,15 +279,15 @@ describe('GIVEN a logged-in browser', () => {
   });
 
   it('THEN the export is the same lines as the CLI export, for the same filter', async () => {
-    dash.seed.report({ note: 'first', at: new Date('2026-11-01T10:00:00Z') });
-    dash.seed.report({ note: 'second', status: 'resolved', at: new Date('2026-11-02T10:00:00Z') });
+    await dash.seed.report({ note: 'first', at: new Date('2026-11-01T10:00:00Z') });
+    await dash.seed.report({ note: 'second', status: 'resolved', at: new Date('2026-11-02T10:00:00Z') });
     const config = parseConfig({ DATABASE_PATH: dash.temp.path });
     for (const [query, flags] of [
       ['', []],
       ['?status=resolved', ['--status', 'resolved']],
     ] as const) {
       let cli = '';
-      runReportsCli(['reports', 'export', '--format', 'jsonl', ...flags], config, (text) => {
+      await runReportsCli(['reports', 'export', '--format', 'jsonl', ...flags], config, (text) => {
         cli += text;
       });
       const response = await dash.request(`/reports${query}${query ? '&' : '?'}format=jsonl`);
@@ -297,10 +297,10 @@ describe('GIVEN a logged-in browser', () => {
   });
 
   it('THEN the report page marks fenced layers with their versions and diffs instructions then and now', async () => {
-    dash.seed.setRules('channel', {}, 'Answer in English.');
-    dash.seed.setRules('user', {}, 'Use three bullet points.');
-    const id = dash.seed.report({ note: 'Not bullets' });
-    dash.seed.setRules('user', {}, 'Use exactly three bullet points.');
+    await dash.seed.setRules('channel', {}, 'Answer in English.');
+    await dash.seed.setRules('user', {}, 'Use three bullet points.');
+    const id = await dash.seed.report({ note: 'Not bullets' });
+    await dash.seed.setRules('user', {}, 'Use exactly three bullet points.');
     const page = await (await dash.request(`/reports/${id}`)).text();
     expect(page).toMatch(
       /<div class="layer channel_rules"><div class="layer-name">channel_rules · v1 · fence [0-9a-f]{8}<\/div>/,
@@ -315,10 +315,10 @@ describe('GIVEN a logged-in browser', () => {
   });
 
   it('THEN the rules page shows workspace and channel rules with history, but no personal instructions', async () => {
-    dash.seed.setRules('workspace', {}, 'Be brief.');
-    dash.seed.setRules('workspace', {}, 'Be very brief.');
-    dash.seed.setRules('channel', { channelId: 'C7' }, 'Only English.');
-    dash.seed.setRules('user', {}, 'My secret preference');
+    await dash.seed.setRules('workspace', {}, 'Be brief.');
+    await dash.seed.setRules('workspace', {}, 'Be very brief.');
+    await dash.seed.setRules('channel', { channelId: 'C7' }, 'Only English.');
+    await dash.seed.setRules('user', {}, 'My secret preference');
     const page = await (await dash.request('/rules')).text();
     expect(page).toContain('slack T1 · workspace rules');
     expect(page).toContain('slack T1 · #C7 channel rules');
@@ -328,11 +328,11 @@ describe('GIVEN a logged-in browser', () => {
   });
 
   it('THEN the overview counts failures (not withdrawn ones) and ranks channels, versions and models', async () => {
-    dash.seed.setRules('channel', { channelId: 'C2' }, 'Be brief.');
-    dash.seed.report({ channelId: 'C2', model: 'model-a' });
-    dash.seed.report({ channelId: 'C2', model: 'model-a', status: 'resolved' });
-    dash.seed.report({ channelId: 'C3', model: 'model-b' });
-    dash.seed.report({ channelId: 'C3', model: 'model-b', status: 'withdrawn' });
+    await dash.seed.setRules('channel', { channelId: 'C2' }, 'Be brief.');
+    await dash.seed.report({ channelId: 'C2', model: 'model-a' });
+    await dash.seed.report({ channelId: 'C2', model: 'model-a', status: 'resolved' });
+    await dash.seed.report({ channelId: 'C3', model: 'model-b' });
+    await dash.seed.report({ channelId: 'C3', model: 'model-b', status: 'withdrawn' });
     const page = await (await dash.request('/')).text();
     expect(page).toContain('<strong>3</strong> failure reports');
     expect(page).toContain('2 open</a>');
@@ -369,14 +369,14 @@ describe('GIVEN replies checked against verifiable instructions', () => {
   });
 
   it('THEN the check-type filter lists reports whose reply failed that type, in the list and the export', async () => {
-    const missed = dash.seed.report({
+    const missed = await dash.seed.report({
       source: 'automatic',
       reporterId: 'heed',
       question: 'missed bullets',
       checks: [bullets(false), commas],
     });
-    dash.seed.report({ question: 'kept bullets', checks: [bullets(true)] });
-    dash.seed.report({ question: 'never checked' });
+    await dash.seed.report({ question: 'kept bullets', checks: [bullets(true)] });
+    await dash.seed.report({ question: 'never checked' });
     const failed = await (await dash.request(`/reports?check=${encodeURIComponent(BULLETS)}`)).text();
     expect(failed).toContain('<strong>1</strong> reports match');
     expect(failed).toContain('missed bullets');
@@ -395,26 +395,26 @@ describe('GIVEN replies checked against verifiable instructions', () => {
   });
 
   it('THEN the check-type rows follow re-checks and deleted replies', async () => {
-    const id = dash.seed.report({ askerId: 'U5', checks: [bullets(false)] });
-    const reply = new ReportStore(dash.temp.db).get(id)?.replyId ?? '';
+    const id = await dash.seed.report({ askerId: 'U5', checks: [bullets(false)] });
+    const reply = (await new ReportStore(dash.temp.db).get(id))?.replyId ?? '';
     const count = async () =>
       /<strong>(\d+)<\/strong> reports match/.exec(
         await (await dash.request(`/reports?check=${encodeURIComponent(BULLETS)}`)).text(),
       )?.[1];
     expect(await count()).toBe('1');
-    new ComplianceStore(dash.temp.db).recordResult(reply, { passed: true, results: [bullets(true)] });
+    await new ComplianceStore(dash.temp.db).recordResult(reply, { passed: true, results: [bullets(true)] });
     expect(await count()).toBe('0');
-    new ComplianceStore(dash.temp.db).recordResult(reply, { passed: false, results: [bullets(false)] });
+    await new ComplianceStore(dash.temp.db).recordResult(reply, { passed: false, results: [bullets(false)] });
     expect(await count()).toBe('1');
-    new ReplyLog(dash.temp.db).forgetAsker({ platform: 'slack', workspaceId: 'T1', userId: 'U5' });
-    expect(dash.temp.db.prepare('SELECT count(*) AS n FROM reply_check_types').get()).toEqual({ n: 0 });
+    await new ReplyLog(dash.temp.db).forgetAsker({ platform: 'slack', workspaceId: 'T1', userId: 'U5' });
+    expect(await dash.temp.db.get('SELECT count(*) AS n FROM reply_check_types')).toEqual({ n: 0 });
   });
 
   it('THEN the overview charts pass rates per check type (first replies) and counts automatic reports', async () => {
-    const first = dash.seed.report({ source: 'automatic', reporterId: 'heed', checks: [bullets(false), commas] });
-    dash.seed.report({ checks: [bullets(true)] });
+    const first = await dash.seed.report({ source: 'automatic', reporterId: 'heed', checks: [bullets(false), commas] });
+    await dash.seed.report({ checks: [bullets(true)] });
     // A rewrite that passes is not a first reply: it does not lift the share.
-    dash.seed.rewrite(first, '- a\n- b\n- c', [bullets(true)]);
+    await dash.seed.rewrite(first, '- a\n- b\n- c', [bullets(true)]);
     const page = await (await dash.request('/')).text();
     const data = /<canvas id="checks-per-day" data-chart="([^"]+)"/.exec(page)?.[1]?.replaceAll('&quot;', '"');
     const chart = JSON.parse(data ?? '{}') as { kind: string; days: string[]; series: Record<string, unknown[]> };
@@ -433,7 +433,7 @@ describe('GIVEN replies checked against verifiable instructions', () => {
   });
 
   it('THEN with nothing checked the overview says so instead of an empty chart', async () => {
-    dash.seed.report();
+    await dash.seed.report();
     const page = await (await dash.request('/')).text();
     expect(page).toContain('No replies were checked against verifiable instructions in this period.');
     expect(page).not.toContain('checks-per-day');
@@ -441,9 +441,14 @@ describe('GIVEN replies checked against verifiable instructions', () => {
 
   it('THEN the report page shows each check with its detail and the rewrite beside the reply, escaped', async () => {
     const hostile = checkResult('keywords:existence', false, "includes '<script>x</script>'", '"><img src=x> missing.');
-    const id = dash.seed.report({ source: 'automatic', reporterId: 'heed', reply: 'Plain text.', checks: [hostile] });
-    dash.seed.report({ reply: 'Unrelated reply', checks: [bullets(true)] });
-    const rewriteId = dash.seed.rewrite(id, 'The rewritten <b>reply</b>', [bullets(true)]);
+    const id = await dash.seed.report({
+      source: 'automatic',
+      reporterId: 'heed',
+      reply: 'Plain text.',
+      checks: [hostile],
+    });
+    await dash.seed.report({ reply: 'Unrelated reply', checks: [bullets(true)] });
+    const rewriteId = await dash.seed.rewrite(id, 'The rewritten <b>reply</b>', [bullets(true)]);
     const page = await (await dash.request(`/reports/${id}`)).text();
     expect(page).toContain('Missed 1 of 1 checks.');
     const escapedLabel = 'includes &#39;&lt;script&gt;x&lt;/script&gt;&#39;';
@@ -455,7 +460,7 @@ describe('GIVEN replies checked against verifiable instructions', () => {
     expect(page).toContain('Passed every check.');
     expect(page).not.toContain('Unrelated reply');
     expect(page).not.toMatch(/<script>x|<img src=x/);
-    const unchecked = dash.seed.report();
+    const unchecked = await dash.seed.report();
     expect(await (await dash.request(`/reports/${unchecked}`)).text()).toContain(
       'Not checked: no checks were in force',
     );
@@ -464,15 +469,15 @@ describe('GIVEN replies checked against verifiable instructions', () => {
   it('THEN a replay runs the checks in force today on its text, beside the checks of the original', async () => {
     const model = await startFakeOpenAI();
     try {
-      dash.close();
-      dash = dashboardHarness({ modelUrl: model.url });
+      await dash.close();
+      dash = await dashboardHarness({ modelUrl: model.url });
       await dash.login();
-      dash.seed.setRules('user', {}, 'Never use commas.');
-      const id = dash.seed.report({
+      await dash.seed.setRules('user', {}, 'Never use commas.');
+      const id = await dash.seed.report({
         reply: 'Yes, it works, mostly.',
         checks: [checkResult('punctuation:no_comma', false, 'no commas', '2 commas.')],
       });
-      dash.seed.setRules('user', {}, 'Use exactly 3 bullet points.');
+      await dash.seed.setRules('user', {}, 'Use exactly 3 bullet points.');
       model.enqueue({ reply: '- one, two\n- three\n- four' });
       const replay = await dash.post(`/reports/${id}/replay`, []);
       expect(replay.status).toBe(303);
@@ -485,8 +490,8 @@ describe('GIVEN replies checked against verifiable instructions', () => {
       expect(sides[1]).toContain('<td>exactly 3 bullet points<div class="type">');
       expect(sides[1]).toContain('Passed every check.');
       expect(sides[1]).not.toContain('no commas');
-      const stored = dash.temp.db.prepare('SELECT checks_json FROM replays').get() as { checks_json: string };
-      expect(JSON.parse(stored.checks_json)).toMatchObject({ passed: true, results: [{ id: BULLETS, ok: true }] });
+      const stored = await dash.temp.db.value<string>('SELECT checks_json FROM replays');
+      expect(JSON.parse(stored ?? 'null')).toMatchObject({ passed: true, results: [{ id: BULLETS, ok: true }] });
     } finally {
       await model.close();
     }

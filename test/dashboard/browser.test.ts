@@ -59,15 +59,15 @@ async function expectNothingRan(): Promise<void> {
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
   temp = tempDbPath('heed-dash-browser-');
-  const db = openDatabase(temp.path);
+  const db = await openDatabase(temp.path);
   const seed = new Seeder(db);
-  seed.setRules('workspace', {}, 'Answer in English.');
-  seed.setRules('channel', { channelId: 'C2' }, 'Keep answers under 100 words.');
-  seed.setRules('user', { userId: 'U9' }, 'Reply in three bullet points.', 'I am a nurse.');
+  await seed.setRules('workspace', {}, 'Answer in English.');
+  await seed.setRules('channel', { channelId: 'C2' }, 'Keep answers under 100 words.');
+  await seed.setRules('user', { userId: 'U9' }, 'Reply in three bullet points.', 'I am a nurse.');
   const day = 86_400_000;
   const start = Date.now() - 10 * day;
   for (let index = 0; index < 30; index++) {
-    const id = seed.report({
+    const id = await seed.report({
       at: new Date(start + index * 7 * 3_600_000),
       source: (['reaction', 'button', 'command'] as const)[index % 3] ?? 'reaction',
       channelId: index % 2 ? 'C1' : 'C2',
@@ -83,17 +83,17 @@ beforeAll(async () => {
     if (index === 25) missedId = id;
   }
   const bulleted = checkResult(BULLETS, true, 'exactly 3 bullet points', '3 bullet points.');
-  seed.rewrite(missedId, '- Check the cable\n- Restart the router\n- Call support', [bulleted]);
-  replayId = seed.report({
+  await seed.rewrite(missedId, '- Check the cable\n- Restart the router\n- Call support', [bulleted]);
+  replayId = await seed.report({
     askerId: 'U9',
     channelId: 'C2',
     question: 'Give me three tips for night shifts',
     reply: 'One long paragraph.',
     note: 'Not in bullets',
   });
-  seed.setRules('user', { userId: 'U9' }, 'Reply in exactly three short bullet points.', 'I am a nurse.');
-  hostileId = seed.report({ note: HOSTILE_NOTE, reply: HOSTILE_REPLY, question: HOSTILE_NOTE, source: 'button' });
-  db.close();
+  await seed.setRules('user', { userId: 'U9' }, 'Reply in exactly three short bullet points.', 'I am a nurse.');
+  hostileId = await seed.report({ note: HOSTILE_NOTE, reply: HOSTILE_REPLY, question: HOSTILE_NOTE, source: 'button' });
+  await db.close();
 
   model = await startFakeOpenAI();
   const config = parseConfig({
@@ -225,7 +225,7 @@ describe('the dashboard in chromium', () => {
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('a[download]')]);
     const saved = await download.path();
     let cli = '';
-    runReportsCli(
+    await runReportsCli(
       ['reports', 'export', '--format', 'jsonl', '--status', 'open'],
       parseConfig({ DATABASE_PATH: temp.path }),
       (text) => {

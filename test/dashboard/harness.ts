@@ -24,14 +24,14 @@ export interface DashboardHarness {
   csrf(path?: string): Promise<string>;
   /** POST a form (the CSRF token is added unless given). */
   post(path: string, fields: [string, string][]): Promise<Response>;
-  close(): void;
+  close(): Promise<void>;
 }
 
 /** Start a dashboard; `modelUrl` points the model client at a fake OpenAI server. */
-export function dashboardHarness(
+export async function dashboardHarness(
   options: { modelUrl?: string; loginAttemptsPerMinute?: number } = {},
-): DashboardHarness {
-  const temp = openTempDatabase();
+): Promise<DashboardHarness> {
+  const temp = await openTempDatabase();
   const seed = new Seeder(temp.db);
   const model = new ModelClient(
     {

@@ -19,41 +19,41 @@ afterEach(() => {
 });
 
 describe('migration 007', () => {
-  it('GIVEN replies checked before it THEN a row per reply and check type, failing if any check of it did', () => {
+  it('GIVEN replies checked before it THEN a row per reply and check type, failing if any check of it did', async () => {
     temp = tempDbPath('heed-dash-migration-');
     before007 = mkdtempSync(join(tmpdir(), 'heed-migrations-'));
     for (const file of readdirSync(DEFAULT_MIGRATIONS_DIR).filter((name) => /^00[1-6]_.*\.sql$/.test(name)))
       copyFileSync(join(DEFAULT_MIGRATIONS_DIR, file), join(before007, file));
-    const old = openDatabase(temp.path, { migrationsDir: before007 });
+    const old = await openDatabase(temp.path, { migrationsDir: before007 });
     const seed = new Seeder(old);
     const bullets = 'detectable_format:number_bullet_lists';
-    const first = seed.report({
+    const first = await seed.report({
       checks: [
         checkResult('keywords:existence', true, "includes 'alpha'", 'It does.'),
         checkResult('keywords:existence', false, "includes 'beta'", 'It does not.'),
         checkResult(bullets, true, 'exactly 3 bullet points', '3 bullet points.'),
       ],
     });
-    seed.rewrite(first, 'again', [checkResult(bullets, true, 'exactly 3 bullet points', '3 bullet points.')]);
-    const firstReply = new ReportStore(old).get(first)?.replyId ?? '';
-    old.close();
+    await seed.rewrite(first, 'again', [checkResult(bullets, true, 'exactly 3 bullet points', '3 bullet points.')]);
+    const firstReply = (await new ReportStore(old).get(first))?.replyId ?? '';
+    await old.close();
 
-    const db = openDatabase(temp.path);
+    const db = await openDatabase(temp.path);
     try {
       const rows = () =>
-        db
-          .prepare('SELECT reply_id = ? AS first, check_id, ok, rewrite FROM reply_check_types ORDER BY 1 DESC, 2')
-          .all(firstReply);
-      expect(rows()).toEqual([
+        db.all('SELECT reply_id = ? AS first, check_id, ok, rewrite FROM reply_check_types ORDER BY 1 DESC, 2', [
+          firstReply,
+        ]);
+      expect(await rows()).toEqual([
         { first: 1, check_id: bullets, ok: 1, rewrite: 0 },
         { first: 1, check_id: 'keywords:existence', ok: 0, rewrite: 0 },
         { first: 0, check_id: bullets, ok: 1, rewrite: 1 },
       ]);
       // A re-check replaces the rows of that reply.
-      new ComplianceStore(db).recordResult(firstReply, { passed: true, results: [] });
-      expect(rows()).toEqual([{ first: 0, check_id: bullets, ok: 1, rewrite: 1 }]);
+      await new ComplianceStore(db).recordResult(firstReply, { passed: true, results: [] });
+      expect(await rows()).toEqual([{ first: 0, check_id: bullets, ok: 1, rewrite: 1 }]);
     } finally {
-      db.close();
+      await db.close();
     }
   });
 });

@@ -10,7 +10,7 @@ import {
   InstructionStore,
   ReplyLog,
   ReportStore,
-  type Database,
+  type SqlExecutor,
 } from '../../src/core/storage/index.js';
 import type { Platform, ReportSource, ReportStatus } from '../../src/core/types.js';
 
@@ -48,7 +48,7 @@ export class Seeder {
   private readonly reports: ReportStore;
   private readonly compliance: ComplianceStore;
 
-  constructor(db: Database) {
+  constructor(db: SqlExecutor) {
     const now = () => this.clock;
     this.instructions = new InstructionStore(db, now);
     this.replies = new ReplyLog(db, now);
@@ -57,22 +57,22 @@ export class Seeder {
   }
 
   /** Store a rewrite of a report's reply, linked to it, with its checks. Returns the rewrite's reply id. */
-  rewrite(reportId: string, replyText: string, checks: CheckResult[]): string {
-    const first = this.replies.get(this.reports.get(reportId)?.replyId ?? '');
+  async rewrite(reportId: string, replyText: string, checks: CheckResult[]): Promise<string> {
+    const first = await this.replies.get((await this.reports.get(reportId))?.replyId ?? '');
     if (!first) throw new Error(`no reply behind report ${reportId}`);
     const { id, createdAt: _createdAt, messageIds: _messageIds, ...snapshot } = first;
-    const rewriteId = this.replies.record({ ...snapshot, replyText }, [`rw${++this.count}`]);
-    this.compliance.recordResult(rewriteId, { passed: checks.every((check) => check.ok), results: checks }, id);
+    const rewriteId = await this.replies.record({ ...snapshot, replyText }, [`rw${++this.count}`]);
+    await this.compliance.recordResult(rewriteId, { passed: checks.every((check) => check.ok), results: checks }, id);
     return rewriteId;
   }
 
   /** Set workspace or channel rules (or a person's "how to respond") as a new version. */
-  setRules(
+  async setRules(
     kind: 'workspace' | 'channel' | 'user',
     where: { platform?: Platform; workspaceId?: string; channelId?: string; userId?: string },
     respond: string,
     about = '',
-  ): number {
+  ): Promise<number> {
     const ref = {
       platform: where.platform ?? 'slack',
       workspaceId: where.workspaceId ?? 'T1',
@@ -80,11 +80,18 @@ export class Seeder {
       userId: where.userId ?? 'U1',
     };
     const scope = kind === 'user' ? userScope(ref) : layerScope(ref, kind);
-    return this.instructions.write(scope, { about, respond, enabled: true, action: 'set', actorId: 'UADMIN' }).version;
+    const written = await this.instructions.write(scope, {
+      about,
+      respond,
+      enabled: true,
+      action: 'set',
+      actorId: 'UADMIN',
+    });
+    return written.version;
   }
 
   /** Store one reply as the core would and file a report on it. Returns the report id. */
-  report(input: SeedReport = {}): string {
+  async report(input: SeedReport = {}): Promise<string> {
     this.clock = input.at ?? new Date();
     const n = ++this.count;
     const platform = input.platform ?? 'slack';
@@ -92,9 +99,9 @@ export class Seeder {
     const channelId = input.channelId ?? 'C1';
     const askerId = input.askerId ?? 'U1';
     const ref = { platform, workspaceId, channelId, userId: askerId };
-    const workspace = this.instructions.current(layerScope(ref, 'workspace'));
-    const channel = this.instructions.current(layerScope(ref, 'channel'));
-    const person = this.instructions.current(userScope(ref));
+    const workspace = await this.instructions.current(layerScope(ref, 'workspace'));
+    const channel = await this.instructions.current(layerScope(ref, 'channel'));
+    const person = await this.instructions.current(userScope(ref));
     const system = buildSystemPrompt({
       base: BASE_PROMPT,
       platform,
@@ -105,7 +112,7 @@ export class Seeder {
       ...(person?.respond ? { respond: person.respond } : {}),
       askerName: 'Ada',
     });
-    const replyId = this.replies.record(
+    const replyId = await this.replies.record(
       {
         platform,
         workspaceId,
@@ -135,9 +142,9 @@ export class Seeder {
     );
     if (input.checks) {
       const passed = input.checks.every((check) => check.ok);
-      this.compliance.recordResult(replyId, { passed, results: input.checks });
+      await this.compliance.recordResult(replyId, { passed, results: input.checks });
     }
-    const { report } = this.reports.file({
+    const { report } = await this.reports.file({
       replyId,
       platform,
       workspaceId,
@@ -146,7 +153,7 @@ export class Seeder {
       signal: 'bad',
       ...(input.note ? { note: input.note } : {}),
     });
-    if (input.status && input.status !== 'open') this.reports.setStatus(report.id, input.status);
+    if (input.status && input.status !== 'open') await this.reports.setStatus(report.id, input.status);
     return report.id;
   }
 }

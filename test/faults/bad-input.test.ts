@@ -148,7 +148,9 @@ describe('bad input', () => {
     expect(messagesOf(await h.openai.waitForRequest(1)).at(-1)?.content).toContain(rtl);
     const set = await h.command('U1', `set ${rtl}`);
     await set.answer();
-    expect(h.test.core.instructions({ platform: 'slack', workspaceId: FAKE_TEAM_ID, userId: 'U1' }).respond).toBe(rtl);
+    expect(
+      (await h.test.core.instructions({ platform: 'slack', workspaceId: FAKE_TEAM_ID, userId: 'U1' })).respond,
+    ).toBe(rtl);
   });
 
   it('survives malformed interaction payloads: each is refused or ignored, and nothing is stored', async () => {

@@ -89,7 +89,7 @@ it('waits for a write lock held briefly by another connection, then answers and 
   const replies = h.botReplies(ts);
   expect(replies.map((message) => message.text)).toEqual([FAKE_REPLY]);
   expect(
-    h.test.core.isReply({
+    await h.test.core.isReply({
       platform: 'slack',
       workspaceId: FAKE_TEAM_ID,
       channelId: CHANNEL,

@@ -50,6 +50,6 @@ it('answers 503 naming Slack when the Slack API cannot be reached at all', async
 
 it('answers 503 naming the database when the core can no longer query it', async () => {
   h = await startHarnessWithDetail();
-  h.test.core.close();
+  await h.test.core.close();
   expect(await health()).toMatchObject({ status: 503, body: { ok: false, database: 'closed', slack: 'ok' } });
 });

@@ -86,7 +86,10 @@ describe('interrupted replies', () => {
         event_ts: h.slack.nextTs(),
       });
       await h.idle();
-      const reports = h.test.core.recentReports({ platform: 'slack', workspaceId: FAKE_TEAM_ID, userId: 'U2' }, 10);
+      const reports = await h.test.core.recentReports(
+        { platform: 'slack', workspaceId: FAKE_TEAM_ID, userId: 'U2' },
+        10,
+      );
       expect(reports).toMatchObject([{ status: 'open', signal: 'bad', replyExcerpt: partial }]);
     });
   }

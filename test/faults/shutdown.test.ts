@@ -55,17 +55,13 @@ it('on SIGTERM mid-reply finishes the reply, refuses new events, checkpoints the
   // A clean close checkpoints the write-ahead log into the database file.
   const wal = `${world.dbPath}-wal`;
   expect(!existsSync(wal) || statSync(wal).size === 0).toBe(true);
-  const db = openDatabase(world.dbPath);
+  const db = await openDatabase(world.dbPath);
   try {
-    expect(db.prepare('PRAGMA integrity_check').pluck().get()).toBe('ok');
-    expect(db.prepare('SELECT status, reply_text FROM replies').all()).toEqual([
-      { status: 'complete', reply_text: reply },
-    ]);
-    expect(db.prepare('SELECT message_id, status FROM message_claims').all()).toEqual([
-      { message_id: ts, status: 'done' },
-    ]);
+    expect(await db.value('PRAGMA integrity_check')).toBe('ok');
+    expect(await db.all('SELECT status, reply_text FROM replies')).toEqual([{ status: 'complete', reply_text: reply }]);
+    expect(await db.all('SELECT message_id, status FROM message_claims')).toEqual([{ message_id: ts, status: 'done' }]);
   } finally {
-    db.close();
+    await db.close();
   }
 });
 

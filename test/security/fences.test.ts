@@ -201,7 +201,7 @@ describe('the nonce in a running core', () => {
     });
     await test.core.command(actor, 'set Be brief.');
     const preview = await previewText(test.core);
-    const { messages } = test.core.prompts.prepare(
+    const { messages } = await test.core.prompts.prepare(
       { ...actor, messageId: '1', text: 'hi', history: [], isDirect: false },
       silentLogger(),
     );

@@ -128,7 +128,7 @@ async function history(): Promise<string> {
 describe('forget-me and the database files', () => {
   it("GIVEN the person's data was written THEN the files hold it before forget-me (the test can see it)", async () => {
     const path = await history();
-    heed.core.close();
+    await heed.core.close();
     expect(leftovers(path).length).toBeGreaterThan(0);
   });
 
@@ -138,7 +138,7 @@ describe('forget-me and the database files', () => {
     expect(result).toMatchObject({ kind: 'forgotten' });
     expect(leftovers(path)).toEqual([]);
     await heed.core.drain(1000);
-    heed.core.close();
+    await heed.core.close();
     expect(leftovers(path)).toEqual([]);
   });
 

@@ -83,7 +83,7 @@ describe('replayed requests', () => {
     await h.idle();
     expect((await postCommand(h.baseUrl, SIGNING_SECRET, fields, { timestamp })).status).toBe(200);
     await h.idle();
-    expect(h.test.core.instructions(person('U1')).respond).toBe('Use metric units.');
+    expect((await h.test.core.instructions(person('U1'))).respond).toBe('Use metric units.');
     expect(h.slack.responsePosts.filter((post) => post.id === 'trigger-replayed')).toHaveLength(1);
   });
 
@@ -94,7 +94,7 @@ describe('replayed requests', () => {
       await h.slack.waitForResponse(trigger);
     }
     await h.idle();
-    expect(h.test.core.instructions(person('U1')).respond).toBe('Again.\nAgain.');
+    expect((await h.test.core.instructions(person('U1'))).respond).toBe('Again.\nAgain.');
   });
 
   it('GIVEN the same button click sent twice THEN its action runs once', async () => {
@@ -124,7 +124,7 @@ describe('replayed requests', () => {
     await postInteraction(h.baseUrl, SIGNING_SECRET, click);
     await h.idle();
     expect(
-      h.test.core.claimRequest({ platform: 'slack', workspaceId: FAKE_TEAM_ID, requestId: 'trigger-persisted' }),
+      await h.test.core.claimRequest({ platform: 'slack', workspaceId: FAKE_TEAM_ID, requestId: 'trigger-persisted' }),
     ).toBe(false);
   });
 });

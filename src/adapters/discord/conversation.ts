@@ -22,7 +22,7 @@ function botRoleId(message: Message): string | undefined {
 }
 
 /** Why the bot should answer `message`, or undefined when it should stay quiet. */
-export function triggerOf(ctx: DiscordContext, message: Message): Trigger | undefined {
+export async function triggerOf(ctx: DiscordContext, message: Message): Promise<Trigger | undefined> {
   if (message.author.bot || message.system || message.webhookId) return undefined;
   if (message.type !== MessageType.Default && message.type !== MessageType.Reply) return undefined;
   const botId = ctx.client.user.id;
@@ -34,14 +34,14 @@ export function triggerOf(ctx: DiscordContext, message: Message): Trigger | unde
   if (ctx.config.HEED_THREAD_FOLLOWUPS && message.channel.isThread() && message.mentions.users.size === 0) {
     const place = placeOf(message.channel, message.guildId, message.channelId);
     const channel = { platform: 'discord' as const, workspaceId: place.workspaceId, channelId: place.channelId };
-    if (ctx.core.hasRepliedInThread(channel, place.threadId ?? message.channelId)) return 'thread';
+    if (await ctx.core.hasRepliedInThread(channel, place.threadId ?? message.channelId)) return 'thread';
   }
   return undefined;
 }
 
 /** Answer `message` if it is for the bot: typing, context, the core's reply streamed into the channel. */
 export async function handleMessage(ctx: DiscordContext, message: Message): Promise<void> {
-  const trigger = triggerOf(ctx, message);
+  const trigger = await triggerOf(ctx, message);
   if (!trigger) return;
   const botId = ctx.client.user.id;
   const text = promptText(message, botId, botRoleId(message));
@@ -61,11 +61,11 @@ export async function handleMessage(ctx: DiscordContext, message: Message): Prom
       userName: speakerName(message),
       text,
       // Over the rate limit respond() only sends the notice: no history is fetched for it.
-      history: ctx.core.isRateLimited({
+      history: (await ctx.core.isRateLimited({
         platform: 'discord',
         workspaceId: place.workspaceId,
         userId: message.author.id,
-      })
+      }))
         ? []
         : await conversationHistory(message, botId, logger),
       ...(place.threadId ? { threadId: place.threadId } : {}),

@@ -97,7 +97,7 @@ export async function handleReportCommand(
     channelId: place.channelId,
     messageId: interaction.targetId,
   };
-  if (!ctx.core.isReply(target)) {
+  if (!(await ctx.core.isReply(target))) {
     await answerPrivately(interaction, NOT_A_REPLY);
     return;
   }

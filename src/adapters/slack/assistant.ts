@@ -37,7 +37,7 @@ export function registerAssistant(app: App, ctx: SlackAdapterContext, answer: An
       threadStarted: async ({ event, context, client, setSuggestedPrompts }) => {
         const thread = event.assistant_thread;
         const person = personRef(workspaceOf(context, bot), thread.user_id);
-        const current = core.instructions(person);
+        const current = await core.instructions(person);
         const viewing = thread.context.channel_id;
         const view = {
           respond: current.enabled ? current.respond : '',
@@ -65,7 +65,7 @@ export function registerAssistant(app: App, ctx: SlackAdapterContext, answer: An
           channelId: message.channel,
         };
         // The first question of the thread names it; later ones leave the title alone.
-        if (!message.botId && message.user && !core.hasRepliedInThread(channel, message.threadTs)) {
+        if (!message.botId && message.user && !(await core.hasRepliedInThread(channel, message.threadTs))) {
           const title = shorten(withoutBotMention(message.text, bot.userId), TITLE_LIMIT, { flatten: true });
           if (title !== '') await attempt(logger, 'assistant.threads.setTitle', () => setTitle(title));
         }

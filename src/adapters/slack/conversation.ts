@@ -88,7 +88,7 @@ export function registerConversation(app: App, ctx: SlackAdapterContext): Answer
   const answering = new Set<string>();
 
   /** Whether Heed should answer this message at all. */
-  const shouldAnswer = (message: SlackMessage, workspaceId: string): boolean => {
+  const shouldAnswer = async (message: SlackMessage, workspaceId: string): Promise<boolean> => {
     if (message.subtype && !ANSWERABLE_SUBTYPES.has(message.subtype)) return false;
     if (message.hidden || message.botId || !message.user || message.user === bot.userId) return false;
     // The size limit comes before any parsing of the text.
@@ -110,21 +110,17 @@ export function registerConversation(app: App, ctx: SlackAdapterContext): Answer
     return core.hasRepliedInThread({ platform: 'slack', workspaceId, channelId: message.channel }, message.threadTs);
   };
 
-  const answer = async (message: SlackMessage, context: Context, client: webApi.WebClient): Promise<void> => {
-    const workspaceId = workspaceOf(context, bot);
-    if (!shouldAnswer(message, workspaceId)) return;
-    const userId = message.user ?? '';
-    const key = `${workspaceId}:${message.channel}:${message.ts}`;
-    if (answering.has(key)) return;
+  /** Answer a message this process is not already answering. */
+  const answerOnce = async (message: SlackMessage, workspaceId: string, client: webApi.WebClient): Promise<void> => {
     // A twin or redelivery of a message already answered: no status, no history, no calls at all.
-    if (core.isHandled({ platform: 'slack', workspaceId, channelId: message.channel, messageId: message.ts })) {
+    if (await core.isHandled({ platform: 'slack', workspaceId, channelId: message.channel, messageId: message.ts })) {
       logger.debug(
         { channel: message.channel, ts: message.ts, via: message.kind, outcome: 'duplicate' },
         'message handled',
       );
       return;
     }
-    answering.add(key);
+    const userId = message.user ?? '';
     const threadTs = message.threadTs ?? message.ts;
     const setStatus = (text: string) =>
       attempt(
@@ -137,7 +133,7 @@ export function registerConversation(app: App, ctx: SlackAdapterContext): Answer
     try {
       const inThread = message.threadTs !== undefined && message.threadTs !== message.ts;
       // Over the rate limit: respond() only sends the notice, so nothing is read, looked up or parsed.
-      const limited = core.isRateLimited({ platform: 'slack', workspaceId, userId });
+      const limited = await core.isRateLimited({ platform: 'slack', workspaceId, userId });
       const [history, userName, text] = limited
         ? [[], '', '']
         : await Promise.all([
@@ -181,6 +177,19 @@ export function registerConversation(app: App, ctx: SlackAdapterContext): Answer
       }
     } finally {
       void status.settle();
+    }
+  };
+
+  const answer = async (message: SlackMessage, context: Context, client: webApi.WebClient): Promise<void> => {
+    const workspaceId = workspaceOf(context, bot);
+    if (!(await shouldAnswer(message, workspaceId))) return;
+    const key = `${workspaceId}:${message.channel}:${message.ts}`;
+    if (answering.has(key)) return;
+    // Marked before anything else is awaited, so a twin arriving while this copy is looked up stops above.
+    answering.add(key);
+    try {
+      await answerOnce(message, workspaceId, client);
+    } finally {
       answering.delete(key);
     }
   };

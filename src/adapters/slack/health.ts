@@ -94,8 +94,14 @@ export class SlackProbe {
 
 /** The current health of the core and of Slack, in full. */
 export async function healthReport(core: HeedCore, probe: SlackProbe, inFlight: number): Promise<HealthReport> {
-  const database = core.health().database;
-  const slack = await probe.check();
+  // health() never throws; were it to reject all the same, the check must still answer (503), not hang.
+  const [database, slack] = await Promise.all([
+    core.health().then(
+      (health): string => health.database,
+      () => 'error',
+    ),
+    probe.check(),
+  ]);
   return { ok: database === 'ok' && slack === 'ok', database, slack, inFlight };
 }
 

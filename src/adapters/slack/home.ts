@@ -93,11 +93,11 @@ export async function publishHome(
   ctx: SlackAdapterContext,
   person: PersonRef,
 ): Promise<void> {
-  const view = homeView(
+  const [instructions, reports] = await Promise.all([
     ctx.core.instructions(person),
     ctx.core.recentReports(person, RECENT_REPORTS),
-    ctx.config.HEED_INSTRUCTION_LIMIT,
-  );
+  ]);
+  const view = homeView(instructions, reports, ctx.config.HEED_INSTRUCTION_LIMIT);
   await attempt(ctx.logger, 'views.publish', () => client.views.publish({ user_id: person.userId, view }), 'error');
 }
 

@@ -54,7 +54,7 @@ function invocationOf(body: AnyMiddlewareArgs['body']): { workspaceId: string; r
 export function dropReplays(core: HeedCore, logger: Logger): Middleware<AnyMiddlewareArgs> {
   return async (args) => {
     const invocation = invocationOf(args.body);
-    if (invocation && !core.claimRequest({ platform: 'slack', ...invocation })) {
+    if (invocation && !(await core.claimRequest({ platform: 'slack', ...invocation }))) {
       logger.warn(
         { workspace: invocation.workspaceId, trigger: invocation.requestId },
         'dropped a replayed Slack command or interaction',

@@ -162,7 +162,7 @@ describe('edits learned from reports on Discord', () => {
     const accepted = callbackOf(await h.fake.button({ customId: ids[0]!, message: offerMessage }).callback());
     expect(accepted.type).toBe(CALLBACK.update);
     expect(accepted.data.content).toContain('version 2');
-    expect(h.testCore.core.instructions(alice).respond).toBe('Be brief.\nUse metric units.');
+    expect((await h.testCore.core.instructions(alice)).respond).toBe('Be brief.\nUse metric units.');
   });
 
   it('GIVEN Dismiss THEN the instructions stay as they were', async () => {
@@ -175,7 +175,7 @@ describe('edits learned from reports on Discord', () => {
     const offerMessage = { ...reply, id: '1998', content: '', components: [] } as APIMessage;
     const dismissed = callbackOf(await h.fake.button({ customId: dismissId, message: offerMessage }).callback());
     expect(dismissed.data.content).toContain('Dismissed');
-    expect(h.testCore.core.instructions(alice)).toMatchObject({ version: 1, respond: 'Be brief.' });
+    expect(await h.testCore.core.instructions(alice)).toMatchObject({ version: 1, respond: 'Be brief.' });
   });
 
   it('GIVEN no model THEN the report is filed and no edit is offered', async () => {
@@ -184,7 +184,7 @@ describe('edits learned from reports on Discord', () => {
     const notice = await ask();
     expect(notice.content).toMatch(/not connected to a language model/);
     expect(await report(notice, 'too long')).toBeUndefined();
-    expect(h.testCore.core.recentReports(alice, 1)[0]).toMatchObject({ note: 'too long' });
+    expect((await h.testCore.core.recentReports(alice, 1))[0]).toMatchObject({ note: 'too long' });
     expect(h.openai.requests).toHaveLength(0);
   });
 });

@@ -73,7 +73,10 @@ describe('Discord failures', () => {
     h.fake.react({ messageId: reply!.id });
     await h.settle();
     expect(
-      h.testCore.core.recentReports({ platform: 'discord', workspaceId: FAKE_IDS.guild, userId: FAKE_IDS.alice }, 5),
+      await h.testCore.core.recentReports(
+        { platform: 'discord', workspaceId: FAKE_IDS.guild, userId: FAKE_IDS.alice },
+        5,
+      ),
     ).toHaveLength(1);
     expect(warnings(h).some((msg) => msg.includes('HEED_REPORTS_CHANNEL'))).toBe(true);
   });

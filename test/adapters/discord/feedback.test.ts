@@ -43,13 +43,13 @@ describe('Discord feedback', () => {
 
     h.fake.react({ user: h.fake.users.bob, messageId: reply.id });
     await h.settle();
-    const [report] = h.testCore.core.recentReports(person(FAKE_IDS.bob), 5);
+    const [report] = await h.testCore.core.recentReports(person(FAKE_IDS.bob), 5);
     expect(report).toMatchObject({ status: 'open', signal: 'bad', replyExcerpt: FAKE_REPLY });
     expect(h.fake.callsMatching({ method: 'POST', path: /\/messages$/ })).toHaveLength(postsBefore);
 
     h.fake.unreact({ user: h.fake.users.bob, messageId: reply.id });
     await h.settle();
-    expect(h.testCore.core.recentReports(person(FAKE_IDS.bob), 5)).toEqual([
+    expect(await h.testCore.core.recentReports(person(FAKE_IDS.bob), 5)).toEqual([
       expect.objectContaining({ reportId: report?.reportId, status: 'withdrawn' }),
     ]);
   });
@@ -65,8 +65,8 @@ describe('Discord feedback', () => {
     h.fake.react({ messageId: inGuild.id });
     h.fake.react({ messageId: inDm.id });
     await h.settle();
-    expect(h.testCore.core.recentReports(person(FAKE_IDS.alice), 5)).toHaveLength(1);
-    expect(h.testCore.core.recentReports(person(FAKE_IDS.alice, 'dm'), 5)).toEqual([
+    expect(await h.testCore.core.recentReports(person(FAKE_IDS.alice), 5)).toHaveLength(1);
+    expect(await h.testCore.core.recentReports(person(FAKE_IDS.alice, 'dm'), 5)).toEqual([
       expect.objectContaining({ status: 'open', replyExcerpt: FAKE_REPLY }),
     ]);
   });
@@ -81,7 +81,7 @@ describe('Discord feedback', () => {
     h.fake.react({ user: h.fake.users.bob, messageId: reply.id, emoji: '🎉' });
     h.fake.react({ user: h.fake.bot, messageId: reply.id });
     await h.settle();
-    expect(h.testCore.core.recentReports(person(FAKE_IDS.bob), 5)).toEqual([]);
+    expect(await h.testCore.core.recentReports(person(FAKE_IDS.bob), 5)).toEqual([]);
     // Only the settle probe's own interaction callback reached the REST API.
     expect(h.fake.calls.slice(callsBefore).map((call) => call.path)).toEqual([
       expect.stringMatching(/^\/interactions\//),
@@ -108,7 +108,7 @@ describe('Discord feedback', () => {
     expect(content).toContain(`<@${FAKE_IDS.bob}>`);
     expect((post.body as { allowed_mentions: unknown }).allowed_mentions).toEqual({ parse: [], replied_user: false });
     expect(h.fake.callsMatching({ method: 'POST', path: `/channels/${FAKE_IDS.reports}/messages` })).toHaveLength(1);
-    expect(h.testCore.core.recentReports(person(FAKE_IDS.bob), 5)).toHaveLength(1);
+    expect(await h.testCore.core.recentReports(person(FAKE_IDS.bob), 5)).toHaveLength(1);
   });
 
   it('GIVEN "Report instruction failure" on a bot reply THEN a note modal, and its submission files the report with the note, answered ephemerally', async () => {
@@ -126,13 +126,13 @@ describe('Discord feedback', () => {
     expect(submitted.type).toBe(CALLBACK.message);
     expect(submitted.data.flags).toBe(EPHEMERAL);
     expect(submitted.data.content).toMatch(/filed a report/i);
-    expect(h.testCore.core.recentReports(person(FAKE_IDS.alice), 5)).toEqual([
+    expect(await h.testCore.core.recentReports(person(FAKE_IDS.alice), 5)).toEqual([
       expect.objectContaining({ status: 'open', note: 'I asked for bullet points.', replyExcerpt: FAKE_REPLY }),
     ]);
 
     const again = callbackOf(await h.fake.modalSubmit({ customId, fields: { note: 'Also too long.' } }).callback());
     expect(again.data.content).toMatch(/already reported/i);
-    expect(h.testCore.core.recentReports(person(FAKE_IDS.alice), 5)).toEqual([
+    expect(await h.testCore.core.recentReports(person(FAKE_IDS.alice), 5)).toEqual([
       expect.objectContaining({ note: 'Also too long.' }),
     ]);
   });

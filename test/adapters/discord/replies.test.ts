@@ -39,7 +39,7 @@ describe('Discord replies', () => {
 
     // A report on any part finds the whole reply.
     expect(
-      h.testCore.core.isReply({
+      await h.testCore.core.isReply({
         platform: 'discord',
         workspaceId: h.fake.guildId,
         channelId: h.fake.channels.general,

@@ -245,17 +245,17 @@ describe('edits learned from reports on Slack', () => {
     expect(String(offer?.args.text)).toContain('> Use metric units.');
     const draftRequest = messagesOf(h.openai.requests.at(-1)!);
     expect(draftRequest.at(-1)?.content).toContain('I said metric units');
-    expect(h.test.core.instructions({ platform: 'slack', workspaceId: FAKE_TEAM_ID, userId: 'U1' }).respond).toBe(
-      'Be brief.',
-    );
+    expect(
+      (await h.test.core.instructions({ platform: 'slack', workspaceId: FAKE_TEAM_ID, userId: 'U1' })).respond,
+    ).toBe('Be brief.');
 
     await h.interaction(click('U1', '1.0', thread, 'heed_edit_accept', reportId));
     const accepted = await h.slack.waitForResponse('click-U1-heed_edit_accept');
     expect(accepted.body).toMatchObject({ replace_original: true });
     expect(String(accepted.body.text)).toContain('version 2');
-    expect(h.test.core.instructions({ platform: 'slack', workspaceId: FAKE_TEAM_ID, userId: 'U1' }).respond).toBe(
-      'Be brief.\nUse metric units.',
-    );
+    expect(
+      (await h.test.core.instructions({ platform: 'slack', workspaceId: FAKE_TEAM_ID, userId: 'U1' })).respond,
+    ).toBe('Be brief.\nUse metric units.');
     expect(await instructions('U1', 'undo')).toContain('back to the content of version 1');
   });
 
@@ -267,7 +267,9 @@ describe('edits learned from reports on Slack', () => {
     const reportId = await reportWithNote('U1', reply.ts, thread, 'too long');
     await h.interaction(click('U1', '1.0', thread, 'heed_edit_dismiss', reportId));
     expect(String((await h.slack.waitForResponse('click-U1-heed_edit_dismiss')).body.text)).toContain('Dismissed');
-    expect(h.test.core.instructions({ platform: 'slack', workspaceId: FAKE_TEAM_ID, userId: 'U1' }).version).toBe(1);
+    expect(
+      (await h.test.core.instructions({ platform: 'slack', workspaceId: FAKE_TEAM_ID, userId: 'U1' })).version,
+    ).toBe(1);
     expect(
       await h.test.core.suggestEdit(reportId, { platform: 'slack', workspaceId: FAKE_TEAM_ID, userId: 'U1' }),
     ).toEqual({ kind: 'edit_gone' });
@@ -295,7 +297,7 @@ describe('no model, no draft on Slack', () => {
     expect(notice?.text).toMatch(/not connected to a language model/);
     const reportId = await reportWithNote('U1', notice!.ts, ts, 'too long');
     expect(
-      h.test.core.recentReports({ platform: 'slack', workspaceId: FAKE_TEAM_ID, userId: 'U1' }, 1)[0],
+      (await h.test.core.recentReports({ platform: 'slack', workspaceId: FAKE_TEAM_ID, userId: 'U1' }, 1))[0],
     ).toMatchObject({ note: 'too long' });
     expect(h.slack.callsOf('chat.postEphemeral').every((call) => !String(call.args.text).includes('Suggested'))).toBe(
       true,

@@ -79,13 +79,13 @@ describe('/instructions', () => {
     expect(history).toMatch(/2/);
 
     await run('U1', 'undo');
-    expect(h.test.core.instructions(person('U1'))).toMatchObject({
+    expect(await h.test.core.instructions(person('U1'))).toMatchObject({
       respond: 'Answer in three bullet points.',
       about: '',
     });
 
     await run('U1', 'clear');
-    expect(h.test.core.instructions(person('U1'))).toMatchObject({ respond: '', about: '' });
+    expect(await h.test.core.instructions(person('U1'))).toMatchObject({ respond: '', about: '' });
     // Placeholders such as <text> are escaped, so Slack shows them instead of reading a link.
     expect(await run('U1', 'help')).toContain('&lt;');
     for (const post of h.slack.responsePosts) expect(post.body.response_type).toBe('ephemeral');
@@ -145,7 +145,7 @@ describe('/instructions', () => {
     expect(response.status).toBe(200);
     expect(await response.text()).toBe('');
     await h.idle();
-    expect(h.test.core.instructions(person('U1'))).toMatchObject({
+    expect(await h.test.core.instructions(person('U1'))).toMatchObject({
       about: 'I run the platform team.',
       respond: 'Use tables.',
       enabled: true,
@@ -174,7 +174,7 @@ describe('/instructions', () => {
     expect(Object.keys(body.errors)).toEqual(['heed_respond']);
     expect(body.errors.heed_respond).toMatch(/100/);
     await h.idle();
-    expect(h.test.core.instructions(person('U1')).version).toBe(0);
+    expect((await h.test.core.instructions(person('U1'))).version).toBe(0);
   });
 
   it('asks before forget-me and deletes only after the confirm button', async () => {
@@ -183,7 +183,7 @@ describe('/instructions', () => {
     const command = await h.instructions('U1', 'forget-me');
     const ask = await h.slack.waitForResponse(command.responseId);
     await h.idle();
-    expect(h.test.core.instructions(person('U1')).version).toBe(1);
+    expect((await h.test.core.instructions(person('U1'))).version).toBe(1);
     const blocks = ask.body.blocks as { type: string; elements?: { action_id: string; value: string }[] }[];
     const confirm = blocks
       .find((block) => block.type === 'actions')
@@ -203,6 +203,6 @@ describe('/instructions', () => {
     const done = await h.slack.waitForResponse('forget-confirm');
     await h.idle();
     expect(done.body).toMatchObject({ replace_original: true });
-    expect(h.test.core.instructions(person('U1')).version).toBe(0);
+    expect((await h.test.core.instructions(person('U1'))).version).toBe(0);
   });
 });

@@ -280,7 +280,7 @@ describe('exactly one reply per message', () => {
     await h.adapter.stop();
 
     // A new process: a new core on the same database file, a new Bolt app.
-    const core = heedFromConfig(h.test.config, silentLogger());
+    const core = await heedFromConfig(h.test.config, silentLogger());
     const adapter = await startSlack({ config: h.test.config, core, logger: silentLogger(), host: '127.0.0.1' });
     try {
       const response = await postEvent(
@@ -295,7 +295,7 @@ describe('exactly one reply per message', () => {
       await adapter.idle();
     } finally {
       await adapter.stop();
-      core.close();
+      await core.close();
     }
     expect(h.botReplies(CHANNEL, ts)).toHaveLength(1);
     expect(h.openai.requests.filter((request) => request.path.endsWith('/chat/completions'))).toHaveLength(1);

@@ -77,7 +77,7 @@ describe('feedback', () => {
     await h.event(reaction('reaction_added', 'U2', reply, FAKE_BOT_USER_ID));
     await h.idle();
 
-    const reports = h.test.core.recentReports(person('U2'), 10);
+    const reports = await h.test.core.recentReports(person('U2'), 10);
     expect(reports).toHaveLength(1);
     expect(reports[0]).toMatchObject({ status: 'open', signal: 'bad', replyExcerpt: FAKE_REPLY });
 
@@ -91,7 +91,7 @@ describe('feedback', () => {
 
     await h.event(reaction('reaction_removed', 'U2', reply, FAKE_BOT_USER_ID));
     await h.idle();
-    expect(h.test.core.recentReports(person('U2'), 10)[0]?.status).toBe('withdrawn');
+    expect((await h.test.core.recentReports(person('U2'), 10))[0]?.status).toBe('withdrawn');
   });
 
   it('accepts any configured report reaction, skin tones included', async () => {
@@ -100,8 +100,8 @@ describe('feedback', () => {
     await h.event(reaction('reaction_added', 'U2', reply, FAKE_BOT_USER_ID, '-1'));
     await h.event(reaction('reaction_added', 'U3', reply, FAKE_BOT_USER_ID, 'thumbsdown::skin-tone-4'));
     await h.idle();
-    expect(h.test.core.recentReports(person('U2'), 10)).toHaveLength(0);
-    expect(h.test.core.recentReports(person('U3'), 10)).toHaveLength(1);
+    expect(await h.test.core.recentReports(person('U2'), 10)).toHaveLength(0);
+    expect(await h.test.core.recentReports(person('U3'), 10)).toHaveLength(1);
   });
 
   it("does nothing for 👎 on a person's message", async () => {
@@ -112,8 +112,8 @@ describe('feedback', () => {
     const { item_user: _omitted, ...withoutAuthor } = reaction('reaction_added', 'U3', thread, 'U1');
     await h.event(withoutAuthor);
     await h.idle();
-    expect(h.test.core.recentReports(person('U2'), 10)).toHaveLength(0);
-    expect(h.test.core.recentReports(person('U3'), 10)).toHaveLength(0);
+    expect(await h.test.core.recentReports(person('U2'), 10)).toHaveLength(0);
+    expect(await h.test.core.recentReports(person('U3'), 10)).toHaveLength(0);
     expect(h.slack.callsOf('chat.postEphemeral')).toHaveLength(0);
   });
 
@@ -123,12 +123,12 @@ describe('feedback', () => {
     const negative = await h.interaction(feedbackClick('U2', reply, thread, 'negative'));
     expect(negative.status).toBe(200);
     await h.idle();
-    expect(h.test.core.recentReports(person('U2'), 10)).toMatchObject([{ signal: 'bad', status: 'open' }]);
+    expect(await h.test.core.recentReports(person('U2'), 10)).toMatchObject([{ signal: 'bad', status: 'open' }]);
     expect(h.slack.callsOf('chat.postEphemeral')[0]?.args).toMatchObject({ user: 'U2', thread_ts: thread });
 
     await h.interaction(feedbackClick('U3', reply, thread, 'positive'));
     await h.idle();
-    expect(h.test.core.recentReports(person('U3'), 10)).toMatchObject([{ signal: 'good' }]);
+    expect(await h.test.core.recentReports(person('U3'), 10)).toMatchObject([{ signal: 'good' }]);
     // Positive feedback gets no "add details" prompt.
     expect(h.slack.callsOf('chat.postEphemeral')).toHaveLength(1);
   });
@@ -154,7 +154,7 @@ describe('feedback', () => {
     const { reply } = await askAndGetReply();
     await h.event(reaction('reaction_added', 'U2', reply, FAKE_BOT_USER_ID));
     await h.idle();
-    const reportId = h.test.core.recentReports(person('U2'), 10)[0]?.reportId ?? '';
+    const reportId = (await h.test.core.recentReports(person('U2'), 10))[0]?.reportId ?? '';
 
     await h.interaction(
       ephemeralButtonClick(
@@ -192,6 +192,6 @@ describe('feedback', () => {
     expect(submit.status).toBe(200);
     expect(await submit.text()).toBe('');
     await h.idle();
-    expect(h.test.core.recentReports(person('U2'), 10)[0]?.note).toBe('I asked for bullet points.');
+    expect((await h.test.core.recentReports(person('U2'), 10))[0]?.note).toBe('I asked for bullet points.');
   });
 });
