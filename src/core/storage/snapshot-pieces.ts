@@ -36,7 +36,9 @@ export class SnapshotPieces {
     const acquired = new Set<string>();
     const stored: StoredMessage[] = [];
     for (const message of messages) {
-      if (message.content.length < PIECE_MIN_LENGTH) {
+      // Even a short message holding U+0000 goes to a piece: inline, JSON writes it as \u0000, which
+      // PostgreSQL's jsonb (as its triggers read messages_json) refuses, so the reply could never be deleted.
+      if (message.content.length < PIECE_MIN_LENGTH && !message.content.includes('\u0000')) {
         stored.push(message);
         continue;
       }

@@ -77,6 +77,19 @@ eachBackend('snapshot pieces (content-addressed snapshots)', (database) => {
     expect(JSON.parse(await storedJson(id))).toEqual([{ role: 'system', content: short }]);
   });
 
+  it('GIVEN a short message holding U+0000 beside a piece THEN it reads back, and the reply can be rewritten and forgotten', async () => {
+    const messages: ChatMessage[] = [
+      { role: 'system', content: SYSTEM },
+      { role: 'user', content: 'a\u0000b' },
+    ];
+    const id = await log.record(snapshot({ messages }), ['m1']);
+    expect((await log.get(id))?.messages).toEqual(messages);
+    expect(await storedJson(id)).not.toContain('\\u0000');
+    expect(await log.rewriteMessages(id, [...messages, { role: 'user', content: '\u0000' }])).toBe(true);
+    expect(await log.forgetAsker({ platform: 'slack', workspaceId: 'T1', userId: 'U1' })).toBe(1);
+    expect(await pieces()).toEqual([]);
+  });
+
   it('GIVEN a snapshot written before migration 005 (messages inline) THEN it reads exactly as before', async () => {
     const id = await log.record(snapshot(), ['m1']);
     const inline: ChatMessage[] = [
