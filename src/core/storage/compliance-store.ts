@@ -93,7 +93,7 @@ export class ComplianceStore {
        VALUES (?, ?, ?, ?, ?, ?)
        ON CONFLICT (reply_id) DO UPDATE SET passed = excluded.passed, failed_count = excluded.failed_count,
          results_json = excluded.results_json, checked_at = excluded.checked_at`,
-      [replyId, result.passed ? 1 : 0, failed, JSON.stringify(result.results), rewriteOf, this.now().toISOString()],
+      [replyId, result.passed ? 1 : 0, failed, resultsJson(result.results), rewriteOf, this.now().toISOString()],
     );
   }
 
@@ -195,6 +195,18 @@ export class ComplianceStore {
   private tieBreak(table: string): string {
     return this.sql.dialect === 'sqlite' ? `${table}.rowid` : `${table}.reply_id`;
   }
+}
+
+/**
+ * The results as JSON, any U+0000 in their text (a label or detail quoting an instruction or a reply)
+ * written as U+FFFD: JSON can only spell it \u0000, which PostgreSQL's jsonb (as its triggers read
+ * results_json) refuses, failing the whole insert. Lossy, but only in text shown to people, and the same
+ * on both backends.
+ */
+function resultsJson(results: readonly CheckResult[]): string {
+  return JSON.stringify(results, (_key, value: unknown) =>
+    typeof value === 'string' ? value.replaceAll('\u0000', '\uFFFD') : value,
+  );
 }
 
 function toStored(row: ReplyCheckRow): StoredReplyCheck {

@@ -77,6 +77,13 @@ eachBackend('ComplianceStore', (database, dialect) => {
     ]);
   });
 
+  it('records a result whose text holds U+0000, with U+FFFD in its place', async () => {
+    const id = await replies.record(snapshot(), ['m1']);
+    const result = { ...failing.results[0]!, label: 'no \u0000', detail: '\u0000 found' };
+    await store.recordResult(id, { passed: false, results: [result] });
+    expect((await store.result(id))?.results).toEqual([{ ...result, label: 'no \uFFFD', detail: '\uFFFD found' }]);
+  });
+
   it('keeps the checks-off choice per person and workspace', async () => {
     await store.setChecking(person('U1'), false);
     expect(await store.checkingEnabled(person('U1'))).toBe(false);
