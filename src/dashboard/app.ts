@@ -132,7 +132,7 @@ export function createDashboardApp(options: DashboardOptions): DashboardApp {
   const replies = new ReplyLog(options.db, now);
   const compliance = new ComplianceStore(options.db);
   const instructions = new InstructionStore(options.db, now);
-  const sessions = new Sessions(() => now().getTime());
+  const sessions = new Sessions(options.db, () => now().getTime());
   const limiter = new LoginLimiter(options.loginAttemptsPerMinute ?? 5, 60_000, () => now().getTime());
   const log = options.logger.child({ component: 'dashboard' });
   const assets = {
@@ -159,7 +159,7 @@ export function createDashboardApp(options: DashboardOptions): DashboardApp {
   );
 
   /** Trade the token for a session; shared by the login form and the printed login link. */
-  const login = (c: Context<Env>, given: string) => {
+  const login = async (c: Context<Env>, given: string) => {
     const address = socketAddress(c);
     const wait = limiter.retryAfter(address);
     if (wait > 0) {
@@ -178,7 +178,7 @@ export function createDashboardApp(options: DashboardOptions): DashboardApp {
       );
     }
     limiter.succeed(address);
-    const session = sessions.create();
+    const session = await sessions.create();
     setCookie(c, SESSION_COOKIE, session.id, {
       httpOnly: true,
       sameSite: 'Strict',
@@ -195,10 +195,10 @@ export function createDashboardApp(options: DashboardOptions): DashboardApp {
     c.header('Content-Type', 'text/css; charset=utf-8');
     return c.body(assets.style);
   });
-  app.get('/login', (c) => {
+  app.get('/login', async (c) => {
     const token = c.req.query('token');
     if (token !== undefined) return login(c, token);
-    if (sessions.get(getCookie(c, SESSION_COOKIE))) return c.redirect('/', 303);
+    if (await sessions.get(getCookie(c, SESSION_COOKIE))) return c.redirect('/', 303);
     return c.html(loginPage());
   });
   app.post('/login', async (c) => {
@@ -225,7 +225,7 @@ export function createDashboardApp(options: DashboardOptions): DashboardApp {
       c.set('session', null);
       return next();
     }
-    const session = sessions.get(getCookie(c, SESSION_COOKIE));
+    const session = await sessions.get(getCookie(c, SESSION_COOKIE));
     if (!session) {
       if (c.req.method === 'GET' && !c.req.path.startsWith('/assets/')) return c.redirect('/login', 303);
       return c.text('Log in first: open /login in a browser, or send Authorization: Bearer <token>.\n', 401);
@@ -260,9 +260,9 @@ export function createDashboardApp(options: DashboardOptions): DashboardApp {
     return c.body(assets.script);
   });
 
-  app.post('/logout', (c) => {
+  app.post('/logout', async (c) => {
     const session = c.get('session');
-    if (session) sessions.delete(session.id);
+    if (session) await sessions.delete(session.id);
     deleteCookie(c, SESSION_COOKIE, { path: '/' });
     return c.redirect('/login', 303);
   });

@@ -1,10 +1,11 @@
 /**
  * Who may see the dashboard: whoever knows the operator's token. A browser trades it once at the
  * login form for a random session id (an HttpOnly, SameSite=Strict cookie) with its own CSRF token;
- * a script sends it as `Authorization: Bearer <token>` on every request. Sessions live in memory, so a
- * restart logs everyone out, which is the safe failure. Failed logins are limited per address.
+ * a script sends it as `Authorization: Bearer <token>` on every request. Sessions live in the database,
+ * shared by every replica. Failed logins are limited per address (per process).
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { SqlExecutor } from '../core/storage/index.js';
 
 /** A logged-in browser. */
 export interface Session {
@@ -15,7 +16,7 @@ export interface Session {
 
 export const SESSION_COOKIE = 'heed_session';
 const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
-const MAX_SESSIONS = 1000;
+const SWEEP_EVERY_MS = 60_000;
 
 /** A fresh random token, URL-safe, for a dashboard started without HEED_DASHBOARD_TOKEN. */
 export function randomToken(): string {
@@ -29,50 +30,61 @@ export function sameSecret(given: string, expected: string): boolean {
   return timingSafeEqual(digest(given), digest(expected));
 }
 
-/** In-memory sessions with a fixed lifetime. */
+/**
+ * Sessions with a fixed lifetime, kept in the database so that a load balancer may send a browser to
+ * any replica. Only a hash of each session id is stored: a copy of the database logs nobody in.
+ */
 export class Sessions {
-  private readonly sessions = new Map<string, Session>();
+  private sweptAt = -Infinity;
 
-  constructor(private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly sql: SqlExecutor,
+    private readonly now: () => number = Date.now,
+  ) {}
 
-  /** Start a session; the oldest is dropped past MAX_SESSIONS so that the map cannot grow without bound. */
-  create(): Session {
-    this.sweep();
-    if (this.sessions.size >= MAX_SESSIONS) {
-      const oldest = this.sessions.keys().next().value;
-      if (oldest !== undefined) this.sessions.delete(oldest);
-    }
+  /** Start a session; expired ones are swept at most once a minute. */
+  async create(): Promise<Session> {
+    await this.sweep();
     const session: Session = {
       id: randomBytes(32).toString('base64url'),
       csrf: randomBytes(32).toString('base64url'),
       expiresAt: this.now() + SESSION_TTL_MS,
     };
-    this.sessions.set(session.id, session);
+    await this.sql.run(
+      'INSERT INTO dashboard_sessions (id_hash, csrf, expires_at) VALUES (@idHash, @csrf, @expiresAt)',
+      {
+        idHash: idHash(session.id),
+        csrf: session.csrf,
+        expiresAt: session.expiresAt,
+      },
+    );
     return session;
   }
 
   /** The live session with this id, if any. */
-  get(id: string | undefined): Session | undefined {
+  async get(id: string | undefined): Promise<Session | undefined> {
     if (!id) return undefined;
-    const session = this.sessions.get(id);
-    if (!session) return undefined;
-    if (session.expiresAt <= this.now()) {
-      this.sessions.delete(id);
-      return undefined;
-    }
-    return session;
+    const row = await this.sql.get<{ csrf: string; expires_at: number }>(
+      'SELECT csrf, expires_at FROM dashboard_sessions WHERE id_hash = @idHash AND expires_at > @now',
+      { idHash: idHash(id), now: this.now() },
+    );
+    return row ? { id, csrf: row.csrf, expiresAt: row.expires_at } : undefined;
   }
 
   /** End a session. */
-  delete(id: string): void {
-    this.sessions.delete(id);
+  async delete(id: string): Promise<void> {
+    await this.sql.run('DELETE FROM dashboard_sessions WHERE id_hash = @idHash', { idHash: idHash(id) });
   }
 
-  private sweep(): void {
+  private async sweep(): Promise<void> {
     const now = this.now();
-    for (const [id, session] of this.sessions) if (session.expiresAt <= now) this.sessions.delete(id);
+    if (now - this.sweptAt < SWEEP_EVERY_MS) return;
+    this.sweptAt = now;
+    await this.sql.run('DELETE FROM dashboard_sessions WHERE expires_at <= @now', { now });
   }
 }
+
+const idHash = (id: string): string => createHash('sha256').update(id).digest('base64url');
 
 /**
  * Failed logins per client address: at most `limit` in a sliding window; past that, logins from that
