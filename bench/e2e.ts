@@ -296,7 +296,8 @@ async function runLevel(
     const platformCpuMs = (await driver.cpuMs()) - platformCpuBefore;
     const postgresUse = await postgresCpu?.stop();
     const reports = await Promise.all(heeds.map((heed) => heed.report()));
-    const report = postgres ? await onPostgres(combineReports(reports), load, postgres, dbBytesBefore) : reports[0]!;
+    const combined = combineReports(reports);
+    const report = postgres ? await onPostgres(combined, load, postgres, dbBytesBefore) : combined;
     const times = await modelProcess.requestTimes();
     const arrivals = new Map<string, number>();
     for (const heed of heeds) for (const [tag, at] of await heed.arrivals()) arrivals.set(tag, at);

@@ -20,6 +20,10 @@ async function psql(url: string, sql: string): Promise<string> {
     const { stdout } = await run('psql', [url, '-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-c', sql]);
     return stdout.trim();
   } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+      throw new Error('psql is not installed: the replicas run makes its databases with it (postgresql-client).', {
+        cause: error,
+      });
     const detail = (error as { stderr?: string }).stderr?.trim() || (error as Error).message;
     throw new Error(`psql on ${new URL(url).host}: ${detail}`, { cause: error });
   }

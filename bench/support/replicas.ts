@@ -28,8 +28,8 @@ export interface ReplicaFigures extends Deployment {
 }
 
 /**
- * One report for all of a row's replicas: CPU, replies and log lines summed; RSS, memory and event-loop
- * delay the worst replica's (the per-replica peaks are kept apart in ReplicaFigures).
+ * One report for all of a row's replicas: CPU and log lines summed; RSS, memory and event-loop delay
+ * the worst replica's (the per-replica peaks are kept apart in ReplicaFigures).
  */
 export function combineReports(reports: readonly HeedReport[]): HeedReport {
   const [first, ...rest] = reports;
@@ -45,8 +45,9 @@ export function combineReports(reports: readonly HeedReport[]): HeedReport {
     peakRssBytes: max((report) => report.peakRssBytes),
     rssBytes: max((report) => report.rssBytes),
     memoryPeaks,
-    dbBytes: sum((report) => report.dbBytes),
-    replies: sum((report) => report.replies),
+    // Every replica's probe looks at the same database, so these are not summed.
+    dbBytes: max((report) => report.dbBytes),
+    replies: max((report) => report.replies),
     loopDelayP99Ms: max((report) => report.loopDelayP99Ms),
     loopDelayMaxMs: max((report) => report.loopDelayMaxMs),
     idleRssBytes: max((report) => report.idleRssBytes),
@@ -152,11 +153,12 @@ export function printReplicas(rows: readonly ReplicaRow[], cores: number): Recor
     );
     const ratios: ReplicaRatios = {};
     for (const metric of METRICS) {
-      ratios[metric.name] = {};
+      const byColumn: Record<string, number> = {};
       for (const [name, a, b] of columns) {
         const [x, y] = a && b ? [metric.value(a), metric.value(b)] : [Number.NaN, Number.NaN];
-        ratios[metric.name]![name] = y === 0 ? Number.NaN : round(x / y, 3);
+        byColumn[name] = y === 0 ? Number.NaN : round(x / y, 3);
       }
+      ratios[metric.name] = byColumn;
     }
     all[inFlight] = ratios;
   }
