@@ -163,6 +163,12 @@ export function printReplicas(rows: readonly ReplicaRow[], cores: number): Recor
     all[inFlight] = ratios;
   }
 
+  const unseen = rows.filter((row) => row.replicas.database === 'postgres' && row.replicas.postgresBackends === 0);
+  if (unseen.length > 0)
+    console.log(
+      `\nNo PostgreSQL backend of ${unseen.map((row) => row.label).join(', ')} was found in /proc (a server on another` +
+        ' machine, or in a container?): its PostgreSQL CPU reads 0 and is not measured.',
+    );
   const errors = rows.reduce((total, row) => total + row.errors, 0);
   const duplicates = rows.reduce((total, row) => total + row.duplicates + row.extraModelCalls, 0);
   console.log(
