@@ -25,16 +25,26 @@
  * BENCH_CPU_PROF=1 writes V8 CPU profiles of both bots to bench/results/profiles/  BENCH_HEED_FLAGS="--flag …"
  * BENCH_RUNTIME=tsx (Heed's TypeScript through tsx instead of the build)  BENCH_DUMP=dir (every
  * question's timestamps).
+ *
+ * `npm run bench -- --replicas 1,2,3`: instead, several Heed processes ("replicas") sharing one fresh
+ * PostgreSQL database per row (DATABASE_URL; exactly-once replies come from claims in it), one fake
+ * Slack and one fake model, the events spread round-robin over the replicas (a mention and its twin to
+ * different ones, as a load balancer would); plus one replica on SQLite under the same load. Slack and
+ * the realistic model only; BENCH_LEVELS (default 100 here), BENCH_TURNS, BENCH_CPU_PROF,
+ * BENCH_HEED_FLAGS, BENCH_RUNTIME and BENCH_DUMP apply; BENCH_POSTGRES_URL names the server the
+ * databases are made on (default postgres://postgres@127.0.0.1:5432/test); psql must be installed.
+ * PostgreSQL's CPU for the row's database is read from /proc. Written to bench/results/e2e-replicas.json.
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import type { ReplyBehaviour } from '../test/support/fake-openai.js';
-import { startHeedProcess } from './support/heed-process.js';
+import { startHeedProcess, type HeedProcess, type HeedReport } from './support/heed-process.js';
 import { questionId, type ConversationPlan, type LoadResult } from './support/load.js';
 import { startModelProcess, type ModelRequestTimes } from './support/model-process.js';
 import type { PlatformDriver } from './support/platform-driver.js';
@@ -43,6 +53,15 @@ import { slackDriver } from './support/slack-driver.js';
 import { compare, printComparison } from './support/compare.js';
 import { figuresOf, num, printFigures, printPhases, printTargets, round } from './support/figures.js';
 import type { Bot, Figures, Platform } from './support/figures.js';
+import { createBenchDatabase, watchPostgresCpu, type BenchDatabase } from './support/postgres.js';
+import {
+  combineReports,
+  printReplicas,
+  replicaRowName,
+  type Deployment,
+  type ReplicaFigures,
+  type ReplicaRow,
+} from './support/replicas.js';
 
 // Issue 12's realistic model: the first token after 300 ms, then 60 tokens 10 ms apart (4 characters each).
 const FIRST_TOKEN_MS = 300;
@@ -65,7 +84,9 @@ const TURNS_PER_THREAD = 4;
 /** One model reply's own time, roughly: conversations start spread over it. */
 const REPLY_MS = FIRST_TOKEN_MS + (Math.ceil(REPLY.length / CHUNK_SIZE) - 1) * TOKEN_INTERVAL_MS;
 
-const LEVELS = (process.env.BENCH_LEVELS ?? '100,500')
+/** `--replicas 1,2,3`: the replicas run (see the top of this file); absent, the usual run. */
+const REPLICAS = replicaCounts();
+const LEVELS = (process.env.BENCH_LEVELS ?? (REPLICAS ? '100' : '100,500'))
   .split(',')
   .filter((level) => level.trim() !== '')
   .map(Number);
@@ -85,6 +106,18 @@ const HEED_FLAGS = (process.env.BENCH_HEED_FLAGS ?? '').split(' ').filter((flag)
 /** BENCH_DUMP=dir writes every turn's timestamps there, for looking into a figure. */
 const DUMP_DIR = process.env.BENCH_DUMP;
 
+/** The counts of `--replicas`, or undefined without the flag. */
+function replicaCounts(): number[] | undefined {
+  const { values } = parseArgs({ options: { replicas: { type: 'string' } }, strict: true });
+  if (values.replicas === undefined) return undefined;
+  const counts = values.replicas.split(',').map((count) => Number(count.trim()));
+  if (counts.length === 0 || counts.some((count) => !Number.isInteger(count) || count < 1)) {
+    console.error(`--replicas expects counts of Heed processes such as 1,2,3, not "${values.replicas}".`);
+    process.exit(2);
+  }
+  return counts;
+}
+
 /**
  * Questions per conversation at each level: enough samples in bounded time. Discord gets fewer: the
  * client keeps to Discord's 50 requests a second for the whole bot, so its replies queue from about
@@ -103,7 +136,10 @@ const WARM_UP: Record<Platform, { conversations: number; turns: number }> = {
   discord: { conversations: 10, turns: 4 },
 };
 
-const drivers: Record<Platform, (expectedReply: string, baseline: boolean) => Promise<PlatformDriver>> = {
+const drivers: Record<
+  Platform,
+  (expectedReply: string, baseline: boolean, replicas: number) => Promise<PlatformDriver>
+> = {
   slack: slackDriver,
   discord: discordDriver,
 };
@@ -177,30 +213,58 @@ let compiledDir: string | undefined;
 const rowName = (bot: string, platform: Platform, model: Figures['model']): string =>
   [bot, platform, ...(model === 'instant' ? ['instant model'] : [])].join(', ');
 
-/** One level of one bot: fresh processes, a short warm-up, then the measured conversations. */
-async function runLevel(bot: Bot, platform: Platform, inFlight: number, model: Figures['model']): Promise<Figures> {
+/**
+ * One level of one bot: fresh processes, a short warm-up, then the measured conversations. With a
+ * `deployment` (the replicas run), that many Heed processes on that database, and the row carries
+ * `replicas` figures; without, one process on SQLite as in the usual run.
+ */
+async function runLevel(
+  bot: Bot,
+  platform: Platform,
+  inFlight: number,
+  model: Figures['model'],
+  deployment?: Deployment,
+): Promise<Figures & { replicas?: ReplicaFigures }> {
   const modelProcess = await startModelProcess(model === 'instant' ? INSTANT_MODEL : MODEL);
-  const driver = await drivers[platform](REPLY, bot === 'baseline');
+  const driver = await drivers[platform](REPLY, bot === 'baseline', deployment?.replicas ?? 1);
   const dir = mkdtempSync(join(tmpdir(), 'heed-bench-e2e-'));
-  const heed = await startHeedProcess({
-    cwd: dir,
-    env: {
-      DATABASE_PATH: join(dir, 'heed.db'),
-      OPENAI_BASE_URL: modelProcess.url,
-      OPENAI_API_KEY: 'sk-bench-key-for-fake-model',
-      OPENAI_MODEL: 'fake-model',
-      OPENAI_MAX_RETRIES: '0',
-      // One person per conversation writes faster than any person would: the limit is not under test.
-      HEED_RATE_LIMIT_PER_MINUTE: '0',
-      ...driver.env,
-    },
-    ...(PROFILE_DIR ? { cpuProfileDir: PROFILE_DIR } : {}),
-    ...(HEED_FLAGS.length > 0 ? { nodeFlags: HEED_FLAGS } : {}),
-    ...(compiledDir ? { compiledDir } : {}),
-    ...(bot === 'baseline' ? { entry: 'bench/baseline/bot', readyMessage: 'baseline is running' } : {}),
-  });
+  let postgres: BenchDatabase | undefined;
+  const heeds: HeedProcess[] = [];
   const loadLoop = monitorEventLoopDelay({ resolution: 10 });
   try {
+    if (deployment?.database === 'postgres') postgres = await createBenchDatabase();
+    const database: Record<string, string> = postgres
+      ? { DATABASE_URL: postgres.url }
+      : { DATABASE_PATH: join(dir, 'heed.db') };
+    // One after the other: the first migrates the database, the next ones find it ready.
+    for (const platformEnv of driver.replicaEnvs ?? [driver.env]) {
+      heeds.push(
+        await startHeedProcess({
+          cwd: dir,
+          env: {
+            ...database,
+            OPENAI_BASE_URL: modelProcess.url,
+            OPENAI_API_KEY: 'sk-bench-key-for-fake-model',
+            OPENAI_MODEL: 'fake-model',
+            OPENAI_MAX_RETRIES: '0',
+            // One person per conversation writes faster than any person would: the limit is not under test.
+            HEED_RATE_LIMIT_PER_MINUTE: '0',
+            ...platformEnv,
+          },
+          ...(PROFILE_DIR ? { cpuProfileDir: PROFILE_DIR } : {}),
+          ...(HEED_FLAGS.length > 0 ? { nodeFlags: HEED_FLAGS } : {}),
+          ...(compiledDir ? { compiledDir } : {}),
+          ...(bot === 'baseline' ? { entry: 'bench/baseline/bot', readyMessage: 'baseline is running' } : {}),
+        }),
+      );
+      // A build without the PostgreSQL backend ignores DATABASE_URL and opens ./data/heed.db of its
+      // own: every replica would answer every event, so stop here rather than print such a row.
+      if (postgres && heeds.length === 1 && (await postgres.tableCount()) === 0)
+        throw new Error(
+          'Heed started with DATABASE_URL but created no table in PostgreSQL: this build has no PostgreSQL backend yet.',
+        );
+    }
+
     const base: Omit<ConversationPlan, 'conversations' | 'turns' | 'idPrefix'> = {
       staggerMs: model === 'instant' ? 50 : REPLY_MS,
       // Discord's replies queue behind its request-rate limit: at 500 in flight one round takes ~40 s.
@@ -211,7 +275,9 @@ async function runLevel(bot: Bot, platform: Platform, inFlight: number, model: F
     };
     // Warm-up: not timed, but its errors and duplicates count.
     const warmUp = await driver.run({ ...base, ...WARM_UP[platform], idPrefix: 'warm' });
-    await heed.mark();
+    for (const heed of heeds) await heed.mark();
+    const dbBytesBefore = postgres ? await postgres.sizeBytes() : 0;
+    const postgresCpu = postgres ? await watchPostgresCpu(postgres.name) : undefined;
     const modelCpuBefore = await modelProcess.cpuMs();
     const platformCpuBefore = await driver.cpuMs();
     const loadCpuBefore = process.cpuUsage();
@@ -228,17 +294,29 @@ async function runLevel(bot: Bot, platform: Platform, inFlight: number, model: F
     const loadCpu = process.cpuUsage(loadCpuBefore);
     const modelCpuMs = (await modelProcess.cpuMs()) - modelCpuBefore;
     const platformCpuMs = (await driver.cpuMs()) - platformCpuBefore;
-    const report = await heed.report();
+    const postgresUse = await postgresCpu?.stop();
+    const reports = await Promise.all(heeds.map((heed) => heed.report()));
+    const combined = combineReports(reports);
+    const report = postgres ? await onPostgres(combined, load, postgres, dbBytesBefore) : combined;
     const times = await modelProcess.requestTimes();
-    const arrivals = await heed.arrivals();
-    const label = rowName(bot === 'baseline' ? 'baseline' : 'Heed', platform, model);
+    const arrivals = new Map<string, number>();
+    for (const heed of heeds) for (const [tag, at] of await heed.arrivals()) arrivals.set(tag, at);
+    const label = deployment
+      ? replicaRowName(deployment)
+      : rowName(bot === 'baseline' ? 'baseline' : 'Heed', platform, model);
     // SIGTERM as in production: Heed must finish, close its database and exit 0.
-    const exitCode = await heed.stop();
-    if (exitCode !== 0) load.errors.push(`${bot} exited with ${exitCode} after SIGTERM`);
-    if (DUMP_DIR) dump(`${bot}-${platform}-${model}-${inFlight}`, load, times, arrivals);
+    for (const [index, heed] of heeds.entries()) {
+      const exitCode = await heed.stop();
+      const which = heeds.length > 1 ? ` replica ${index + 1}` : '';
+      if (exitCode !== 0) load.errors.push(`${bot}${which} exited with ${exitCode} after SIGTERM`);
+    }
+    const dumpName = deployment ? `${deployment.database}-${deployment.replicas}` : `${bot}-${platform}-${model}`;
+    if (DUMP_DIR) dump(`${dumpName}-${inFlight}`, load, times, arrivals);
     const timeFirstQuestion = turnsFor(platform, inFlight, model) === 1;
     const records = { bot, platform, label, inFlight, model, timeFirstQuestion, load, modelRequests: times, arrivals };
-    return figuresOf(
+    // The replica whose clock is furthest off stands for all.
+    const heedOffset = heeds.map((heed) => heed.clockOffsetMs).reduce((a, b) => (Math.abs(b) > Math.abs(a) ? b : a));
+    const figures = figuresOf(
       { ...records, heed: report },
       {
         // The histogram's values include its 10 ms sampling interval.
@@ -248,15 +326,38 @@ async function runLevel(bot: Bot, platform: Platform, inFlight: number, model: F
           load: round((loadCpu.user + loadCpu.system) / 1000 / Math.max(1, report.replies)),
           platform: round(platformCpuMs / Math.max(1, report.replies)),
         },
-        clockOffsetsMs: { heed: round(heed.clockOffsetMs, 3), model: round(modelProcess.clockOffsetMs, 3) },
+        clockOffsetsMs: { heed: round(heedOffset, 3), model: round(modelProcess.clockOffsetMs, 3) },
       },
     );
+    if (!deployment) return figures;
+    const replicas: ReplicaFigures = {
+      ...deployment,
+      peakRssMbEach: reports.map((each) => round(each.peakRssBytes / 1024 / 1024, 1)),
+      postgresCpuMsPerReply: round((postgresUse?.cpuMs ?? 0) / Math.max(1, report.replies)),
+      postgresBackends: postgresUse?.backends ?? 0,
+    };
+    return { ...figures, replicas };
   } finally {
-    await heed.stop();
+    for (const heed of heeds) await heed.stop();
     await modelProcess.close();
     await driver.close();
+    await postgres?.drop();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * A PostgreSQL row's report: the probes inside the replicas measure no database there, so the replies
+ * are the questions answered in the measured run, and the database's growth is `pg_database_size`'s.
+ */
+async function onPostgres(
+  report: HeedReport,
+  load: LoadResult,
+  postgres: BenchDatabase,
+  bytesBefore: number,
+): Promise<HeedReport> {
+  const replies = load.turns.filter((turn) => turn.sentAt > 0 && turn.doneAt !== undefined).length;
+  return { ...report, replies, dbBytes: (await postgres.sizeBytes()) - bytesBefore };
 }
 
 async function main(): Promise<void> {
@@ -352,4 +453,91 @@ async function main(): Promise<void> {
   );
 }
 
-await main();
+/**
+ * `--replicas 1,2,3`: at each level, one Heed on SQLite, then for each count that many Heed processes
+ * on one fresh PostgreSQL database; every row on Slack with the realistic model.
+ */
+async function mainReplicas(counts: readonly number[]): Promise<void> {
+  const started = performance.now();
+  const calibrationMs = calibrate();
+  if (PLATFORMS.some((platform) => platform !== 'slack')) {
+    console.error('--replicas drives Slack only (BENCH_PLATFORMS=slack): Discord replicas are a matter of shards.');
+    process.exit(2);
+  }
+  console.log(`Heed end-to-end benchmark, replicas: ${counts.join(', ')} Heed processes on one PostgreSQL database`);
+  console.log(
+    [
+      '  Processes: each replica of Heed alone (a tsc build on plain node as `npm start` runs it, DATABASE_URL',
+      '  set, its own port) with the passive probe preloaded; one fake model; one fake Slack that every replica',
+      "  calls; PostgreSQL's backends for the row's database (their CPU read from /proc); and this one, the",
+      '  load generator, which spreads the events round-robin over the replicas as a load balancer would: a',
+      "  question's app_mention to one replica, its message twin to the next, so exactly-once rests on the",
+      '  claims in the shared database. Plus one replica on SQLite (DATABASE_PATH) under the same load.',
+      `  Model: ${FIRST_TOKEN_MS} ms to the first token, ${CHUNK_SIZE} characters every ${TOKEN_INTERVAL_MS} ms,`,
+      `  ${REPLY.length}-character reply (~${REPLY_MS} ms). Load: closed loop, ${TURNS_PER_THREAD} questions per thread; a`,
+      '  fresh database, replicas and fake servers per row, each with a warm-up first. No baseline here (it has',
+      '  no shared database): BENCH_BASELINE and BENCH_INSTANT do not apply.',
+      "  overhead = e2e − the model's own time for that request; 1st text = first reply text at the platform −",
+      "  the model's first token; CPU per reply sums every replica.\n",
+    ].join('\n'),
+  );
+  if (COMPILED) {
+    console.log('  Building with tsc (Heed runs on plain node; BENCH_RUNTIME=tsx runs the source) …');
+    compiledDir = buildCompiled();
+  }
+  const deployments: Deployment[] = [
+    { replicas: 1, database: 'sqlite' },
+    ...counts.map((replicas): Deployment => ({ replicas, database: 'postgres' })),
+  ];
+  const all: ReplicaRow[] = [];
+  for (const inFlight of LEVELS) {
+    for (const deployment of deployments) {
+      process.stdout.write(`  ${replicaRowName(deployment)}, ${inFlight} in flight … `);
+      const { replicas, ...figures } = await runLevel('heed', 'slack', inFlight, 'streaming', deployment);
+      if (!replicas) throw new Error('a replicas row came back without its replica figures');
+      console.log(
+        `${figures.replies} replies, ${num(figures.repliesPerSecond)}/s, overhead p99 ${num(figures.overheadP99Ms)} ms`,
+      );
+      all.push({ ...figures, replicas });
+    }
+  }
+
+  const cores = availableParallelism();
+  const ratios = printReplicas(all, cores);
+  printPhases(all);
+  const samples = all.flatMap((f) => f.errorSamples.map((sample) => `${f.label} ${f.inFlight}: ${sample}`));
+  if (samples.length > 0) {
+    console.log('\nErrors and warnings (first few):');
+    for (const sample of samples.slice(0, 10)) console.log(`  ${sample}`);
+  }
+  console.log(
+    "\nPostgreSQL's CPU is its backends' for the row's database only: the server's shared processes (WAL writer,",
+    'checkpointer, autovacuum) serve other databases on this server too and are not counted.',
+  );
+  console.log(
+    `Machine speed (a fixed JSON + SHA-256 workload; lower is faster): ${num(calibrationMs)} ms before, ${num(calibrate())} ms after.`,
+  );
+
+  const resultsDir = new URL('./results/', import.meta.url);
+  const results = {
+    date: new Date().toISOString(),
+    calibrationMs: round(calibrationMs),
+    cores,
+    runtime: COMPILED ? 'node (tsc build)' : 'tsx (source)',
+    durationS: round((performance.now() - started) / 1000, 1),
+    model: MODEL,
+    replicas: counts,
+    ratios,
+    runs: all,
+  };
+  const json = `${JSON.stringify(results, null, 2)}\n`;
+  // e2e-replicas.json is the latest replicas run; a dated copy keeps each run for comparing later.
+  writeFileSync(new URL('./e2e-replicas.json', resultsDir), json);
+  writeFileSync(new URL(`./e2e-replicas-${results.date.replace(/[:.]/g, '-')}.json`, resultsDir), json);
+  if (compiledDir) rmSync(compiledDir, { recursive: true, force: true });
+  console.log(
+    `\nWrote ${fileURLToPath(new URL('./e2e-replicas.json', resultsDir))} (${results.durationS} s)${PROFILE_DIR && existsSync(PROFILE_DIR) ? `; CPU profiles in ${PROFILE_DIR}` : ''}.`,
+  );
+}
+
+await (REPLICAS ? mainReplicas(REPLICAS) : main());

@@ -19,23 +19,31 @@ export interface ProbeReport {
   rssBytes: number;
   /** Sampled peaks of V8's heap and of memory outside it (bytes). */
   memoryPeaks: { heapTotal: number; heapUsed: number; external: number; arrayBuffers: number };
-  /** Growth of the database (pages × page size) since the mark. */
+  /** Growth of the database (pages × page size) since the mark; 0 on PostgreSQL. */
   dbBytes: number;
-  /** Reply snapshots stored since the mark. */
+  /** Reply snapshots stored since the mark; 0 on PostgreSQL. */
   replies: number;
   loopDelayP99Ms: number;
   loopDelayMaxMs: number;
 }
 
-const databasePath = process.env.DATABASE_PATH ?? '';
+// With DATABASE_URL (PostgreSQL, shared by replicas) there is no file to measure: the benchmark
+// measures that database from outside, and both figures stay 0 here.
+const databasePath = process.env.DATABASE_URL ? undefined : process.env.DATABASE_PATH;
 
 // A second, read-only connection measures the database without touching Heed's own; opened at the
 // first mark, once Heed has created the file.
 let reader: BetterSqlite3.Database | undefined;
-const database = (): BetterSqlite3.Database => (reader ??= new BetterSqlite3(databasePath, { readonly: true }));
-const dbBytes = (): number =>
-  Number(database().pragma('page_count', { simple: true })) * Number(database().pragma('page_size', { simple: true }));
-const storedReplies = (): number => (database().prepare('SELECT count(*) AS n FROM replies').get() as { n: number }).n;
+const database = (path: string): BetterSqlite3.Database => (reader ??= new BetterSqlite3(path, { readonly: true }));
+const dbBytes = (): number => {
+  if (databasePath === undefined) return 0;
+  const db = database(databasePath);
+  return Number(db.pragma('page_count', { simple: true })) * Number(db.pragma('page_size', { simple: true }));
+};
+const storedReplies = (): number =>
+  databasePath === undefined
+    ? 0
+    : (database(databasePath).prepare('SELECT count(*) AS n FROM replies').get() as { n: number }).n;
 
 // When each tagged request reached the HTTP server, to tell the time spent getting in (connection,
 // accept queue) from the time spent inside.

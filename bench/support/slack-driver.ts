@@ -3,6 +3,8 @@
  * configuration that points Heed's adapter at it in HTTP mode, and the load: closed-loop conversations,
  * each asking in threads of its own channel, every question sent into Heed's Bolt receiver as Slack
  * sends it (signed; an `app_mention` and its `message` twin, since both subscriptions match a mention).
+ * Several replicas of Heed, each on a port of its own, share the one fake Slack: the events are spread
+ * over them round-robin as a load balancer would, a mention and its twin to different replicas.
  */
 import { Agent, request } from 'node:http';
 import { createServer } from 'node:net';
@@ -68,21 +70,31 @@ function postEvent(agent: Agent, port: number, envelopeBody: Record<string, unkn
   });
 }
 
-/** Start a fake Slack for one row; `baseline`: the bot under test posts no feedback buttons. */
-export async function slackDriver(expectedReply: string, baseline = false): Promise<PlatformDriver> {
+/**
+ * Start a fake Slack for one row; `baseline`: the bot under test posts no feedback buttons;
+ * `replicas`: how many bot processes will receive the events, each started with one of `replicaEnvs`.
+ */
+export async function slackDriver(expectedReply: string, baseline = false, replicas = 1): Promise<PlatformDriver> {
   const platform = await startPlatformProcess('slack', expectedReply, baseline);
-  const port = await freePort();
+  const ports: number[] = [];
+  for (let replica = 0; replica < replicas; replica++) ports.push(await freePort());
   const agent = new Agent({ keepAlive: true });
   const turns = trackTurns(platform);
   let runs = 0;
+  // Round-robin over the replicas, one step per question: its mention goes to the next replica and its
+  // twin to the one after (with one replica, both to it).
+  let nextReplica = 0;
+  const portOf = (replica: number): number => ports[replica % ports.length] ?? 0;
+  const replicaEnvs = ports.map((port) => ({
+    SLACK_BOT_TOKEN: 'xoxb-bench-token',
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    PORT: String(port),
+    ...platform.env,
+  }));
 
   return {
-    env: {
-      SLACK_BOT_TOKEN: 'xoxb-bench-token',
-      SLACK_SIGNING_SECRET: SIGNING_SECRET,
-      PORT: String(port),
-      ...platform.env,
-    },
+    env: replicaEnvs[0] ?? {},
+    replicaEnvs,
     async run(plan: ConversationPlan): Promise<LoadResult> {
       // Each run gets channels of its own, so a late reply from an earlier run is never mistaken.
       const prefix = `C${String.fromCharCode(65 + runs++)}`;
@@ -110,12 +122,13 @@ export async function slackDriver(expectedReply: string, baseline = false): Prom
           team: FAKE_TEAM_ID,
           ...(root !== ts ? { thread_ts: root } : {}),
         };
+        const replica = nextReplica++;
         turn.sentAt = absoluteNow();
         const [mention, twin] = await Promise.all([
-          postEvent(agent, port, eventEnvelope({ type: 'app_mention', ...event }, nextEventId()), turn.id),
+          postEvent(agent, portOf(replica), eventEnvelope({ type: 'app_mention', ...event }, nextEventId()), turn.id),
           postEvent(
             agent,
-            port,
+            portOf(replica + 1),
             eventEnvelope({ type: 'message', channel_type: 'channel', ...event }, nextEventId()),
             `${turn.id}/twin`,
           ),
