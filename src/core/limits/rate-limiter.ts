@@ -4,6 +4,7 @@
  * Past the limit the person gets one notice per window, not one per message.
  */
 import type { SqlExecutor } from '../storage/sql.js';
+import type { PersonRef } from '../types.js';
 
 /** What the limiter decided for one message. */
 export type RateDecision = 'allow' | 'notify' | 'silent';
@@ -76,4 +77,16 @@ export class RateLimiter {
       await tx.run('DELETE FROM rate_notices WHERE notified_at <= @since', { since });
     });
   }
+}
+
+/** Whom a count belongs to: one person on one platform and workspace. */
+export function rateKey(person: PersonRef): string {
+  return `${person.platform}:${person.workspaceId}:${person.userId}`;
+}
+
+/** forget-me: the person's recent message times and notice go too (they carry the person's id). */
+export async function forgetRateCounts(sql: SqlExecutor, person: PersonRef): Promise<void> {
+  const key = rateKey(person);
+  await sql.run('DELETE FROM rate_hits WHERE person_key = @key', { key });
+  await sql.run('DELETE FROM rate_notices WHERE person_key = @key', { key });
 }

@@ -6,6 +6,7 @@ import type { CommandResult } from '../commands/results.js';
 import { asHeedError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { checkpointAndTruncate, InstructionStore, redactPerson, ReplyLog, ReportStore } from '../storage/index.js';
+import { forgetRateCounts } from '../limits/rate-limiter.js';
 import type { SqlExecutor } from '../storage/index.js';
 import type { Actor, PersonRef, Platform } from '../types.js';
 
@@ -48,6 +49,7 @@ export async function deletePerson(
     const reports = await new ReportStore(tx).forgetReporter(person);
     const versions = await new InstructionStore(tx).forgetUser(person);
     const replies = await new ReplyLog(tx).forgetAsker(person);
+    await forgetRateCounts(tx, person);
     return { versions, replies, reports, redacted };
   });
 }

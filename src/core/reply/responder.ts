@@ -7,7 +7,7 @@ import type { Logger } from '../logger.js';
 import type { ModelClient } from '../model/model-client.js';
 import { ModelError } from '../model/model-error.js';
 import type { PromptAssembler } from '../prompt/prompt-assembler.js';
-import { RateLimiter, type RateDecision } from '../limits/rate-limiter.js';
+import { RateLimiter, rateKey, type RateDecision } from '../limits/rate-limiter.js';
 import { attempt } from '../attempt.js';
 import { asHeedError } from '../errors.js';
 import { checkCounts, type ReplyCheckResult } from '../compliance/reply-checks.js';
@@ -82,7 +82,7 @@ export class Responder {
 
   /** True when this person is over the rate limit now (counts nothing), so an adapter can skip parsing. */
   async isRateLimited(person: PersonRef): Promise<boolean> {
-    return this.limiter.isLimited(`${person.platform}:${person.workspaceId}:${person.userId}`);
+    return this.limiter.isLimited(rateKey(person));
   }
 
   /** Answer one message. Never throws. */
@@ -105,7 +105,7 @@ export class Responder {
   /** The rate limit's decision; a database that cannot count lets the message through (the friendly failure). */
   private async rateDecision(message: IncomingMessage, log: Logger): Promise<RateDecision> {
     try {
-      return await this.limiter.check(`${message.platform}:${message.workspaceId}:${message.userId}`);
+      return await this.limiter.check(rateKey(message));
     } catch (error) {
       log.warn({ err: error }, 'could not count the message against the rate limit; answering it');
       return 'allow';
