@@ -152,7 +152,9 @@ describe('three replicas on one PostgreSQL database', () => {
       );
     // Wait until A has renewed its lease past the first one's end: a live owner's claim, though older than a lease.
     const firstLease = await leaseOf();
-    await a.waitForLog((line) => line.msg === 'claim leases renewed' && Date.parse(String(line.until)) > firstLease + LEASE_MS / 2);
+    await a.waitForLog(
+      (line) => line.msg === 'claim leases renewed' && Date.parse(String(line.until)) > firstLease + LEASE_MS / 2,
+    );
     await deliver(b, event, eventId, 1);
     const firstAtB = await handled(b, ts);
     expect(firstAtB.outcome).toBe('duplicate');
