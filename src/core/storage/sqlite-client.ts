@@ -5,16 +5,17 @@ type Statement = BetterSqlite3.Statement<unknown[], unknown>;
 
 /**
  * {@link SqlClient} over one better-sqlite3 connection. better-sqlite3 is synchronous, so each call
- * resolves at once; what needs care is a transaction whose work awaits: while it is open, statements
- * from other callers wait for it (they would otherwise run inside it and share its rollback), and a
- * second transaction waits its turn.
+ * runs at once; what needs care is a transaction whose work awaits: while one is open or waiting, other
+ * callers' statements queue behind it (they would otherwise run inside it and share its rollback), first
+ * come first served, so that a steady stream of transactions never starves a read.
  */
 export class SqliteClient implements SqlClient {
   readonly dialect = 'sqlite' as const;
   private readonly statements = new Map<string, Statement>();
-  /** Settles when the transaction now open (if any) has committed or rolled back. */
-  private turn: Promise<void> = Promise.resolve();
-  private inTransaction = false;
+  /** Settles when everything queued so far has run. */
+  private tail: Promise<unknown> = Promise.resolve();
+  /** Transactions open or waiting for their turn; while there are none, statements run at once. */
+  private transactions = 0;
 
   constructor(
     /** The open connection; the client owns it from now on. */
@@ -25,51 +26,43 @@ export class SqliteClient implements SqlClient {
     return this.connection.name;
   }
 
-  async all<Row>(sql: string, params?: SqlParams): Promise<Row[]> {
-    await this.waitForTransaction();
-    return this.allNow<Row>(sql, params);
+  all<Row>(sql: string, params?: SqlParams): Promise<Row[]> {
+    return this.inTurn(() => this.allNow<Row>(sql, params));
   }
 
-  async get<Row>(sql: string, params?: SqlParams): Promise<Row | undefined> {
-    await this.waitForTransaction();
-    return this.getNow<Row>(sql, params);
+  get<Row>(sql: string, params?: SqlParams): Promise<Row | undefined> {
+    return this.inTurn(() => this.getNow<Row>(sql, params));
   }
 
-  async value<T extends SqlValue>(sql: string, params?: SqlParams): Promise<T | undefined> {
-    await this.waitForTransaction();
-    return this.valueNow<T>(sql, params);
+  value<T extends SqlValue>(sql: string, params?: SqlParams): Promise<T | undefined> {
+    return this.inTurn(() => this.valueNow<T>(sql, params));
   }
 
-  async run(sql: string, params?: SqlParams): Promise<SqlRunResult> {
-    await this.waitForTransaction();
-    return this.runNow(sql, params);
+  run(sql: string, params?: SqlParams): Promise<SqlRunResult> {
+    return this.inTurn(() => this.runNow(sql, params));
   }
 
-  async exec(script: string): Promise<void> {
-    await this.waitForTransaction();
-    this.connection.exec(script);
+  exec(script: string): Promise<void> {
+    return this.inTurn(() => void this.connection.exec(script));
   }
 
   async transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
-    const previous = this.turn;
-    let release!: () => void;
-    this.turn = new Promise<void>((resolve) => (release = resolve));
-    await previous;
-    this.inTransaction = true;
+    this.transactions++;
     try {
-      // IMMEDIATE takes the write lock at once, so two processes on one file cannot both read-then-write.
-      this.connection.exec('BEGIN IMMEDIATE');
-      try {
-        const result = await work(this.inside);
-        this.connection.exec('COMMIT');
-        return result;
-      } catch (error) {
-        if (this.connection.inTransaction) this.connection.exec('ROLLBACK');
-        throw error;
-      }
+      return await this.queue(async () => {
+        // IMMEDIATE takes the write lock at once, so two processes on one file cannot both read-then-write.
+        this.connection.exec('BEGIN IMMEDIATE');
+        try {
+          const result = await work(this.inside);
+          this.connection.exec('COMMIT');
+          return result;
+        } catch (error) {
+          if (this.connection.inTransaction) this.connection.exec('ROLLBACK');
+          throw error;
+        }
+      });
     } finally {
-      this.inTransaction = false;
-      release();
+      this.transactions--;
     }
   }
 
@@ -84,7 +77,7 @@ export class SqliteClient implements SqlClient {
   }
 
   async close(): Promise<void> {
-    await this.waitForTransaction();
+    await this.tail;
     if (this.connection.open) this.connection.close();
   }
 
@@ -102,8 +95,23 @@ export class SqliteClient implements SqlClient {
     transaction: (work) => work(this.inside),
   };
 
-  private async waitForTransaction(): Promise<void> {
-    while (this.inTransaction) await this.turn;
+  /** Run a statement now, or after the transactions ahead of it when any is open or waiting. */
+  private inTurn<T>(statement: () => T): Promise<T> {
+    if (this.transactions === 0) {
+      try {
+        return Promise.resolve(statement());
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
+    return this.queue(statement);
+  }
+
+  /** Append `work` to the queue; it runs once everything before it has settled, whatever their outcome. */
+  private queue<T>(work: () => T | Promise<T>): Promise<T> {
+    const turn = this.tail.then(() => work());
+    this.tail = turn.catch(() => undefined);
+    return turn;
   }
 
   /** Prepared once per text; `raw` statements (first column reads) are kept apart, as raw mode sticks. */
