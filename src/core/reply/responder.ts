@@ -264,14 +264,12 @@ export class Responder {
     messageIds: string[],
     applied?: AppliedRecord,
   ): Promise<RespondOutcome> {
-    const { db, replies, claims } = this.parts;
+    const { replies, claims } = this.parts;
     try {
       // One write transaction for the snapshot, what shaped it and the claim: fewer commits per reply under load.
-      const replyId = await db.transaction(async (tx) => {
-        const id = await replies.on(tx).record(snapshot, messageIds);
+      const replyId = await replies.record(snapshot, messageIds, async (tx, id) => {
         if (applied) await this.parts.applied?.store(id, applied, tx);
         await claims.on(tx).complete(message, id);
-        return id;
       });
       return { status: 'replied', snapshotStored: true, replyId, text: snapshot.replyText };
     } catch (error) {

@@ -4,7 +4,7 @@ import type { SqlClient, SqlExecutor, SqlParams, SqlRunResult, SqlValue } from '
 
 /** Options for {@link openPostgres}. */
 export interface OpenPostgresOptions {
-  /** How many connections the pool may hold. Default 10. */
+  /** How many connections the pool may hold. Default 20 (replies in flight share them). */
   poolSize?: number | undefined;
   /** How long opening a connection may take before it fails. Default 10 000 ms. */
   connectTimeoutMs?: number | undefined;
@@ -127,9 +127,13 @@ export async function openPostgres(url: string, options: OpenPostgresOptions = {
   const target = describeUrl(url);
   const pool = new pg.Pool({
     connectionString: url,
-    max: options.poolSize ?? 10,
+    max: options.poolSize ?? 20,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
     application_name: 'heed',
+    // As SQLite's synchronous=NORMAL: a commit returns before its WAL is flushed, so a crash of the server
+    // (not of Heed) may lose the last fraction of a second of commits, never consistency. Each commit
+    // waiting for the disk made every reply's claim and snapshot wait for it too.
+    options: '-c synchronous_commit=off',
     types,
   });
   pool.on('error', (error) => options.onError?.(error));

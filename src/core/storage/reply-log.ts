@@ -2,7 +2,7 @@ import type { ChatMessage } from '../prompt/chat-message.js';
 import type { ChannelRef, MessageRef, PersonRef, Platform } from '../types.js';
 import type { SqlExecutor } from './sql.js';
 import { newId } from './ids.js';
-import { SnapshotPieces } from './snapshot-pieces.js';
+import { planPieces, SnapshotPieces } from './snapshot-pieces.js';
 import { daysBefore } from './time.js';
 
 /** The version of each layer a reply used; null where the layer was not set (or paused). */
@@ -92,9 +92,14 @@ export class ReplyLog {
 
   /**
    * Store a reply's snapshot and the platform message ids it was posted as (all in the snapshot's
-   * channel), in one transaction. Returns the new reply id.
+   * channel), in one transaction, with `alsoInTransaction`'s writes (what shaped the reply, its claim).
+   * Returns the new reply id.
    */
-  async record(snapshot: ReplySnapshot, messageIds: string[]): Promise<string> {
+  async record(
+    snapshot: ReplySnapshot,
+    messageIds: string[],
+    alsoInTransaction?: (tx: SqlExecutor, replyId: string) => Promise<void>,
+  ): Promise<string> {
     const createdAt = this.now();
     const row: Omit<ReplyRow, 'messages_json'> = {
       id: newId(createdAt),
@@ -119,8 +124,7 @@ export class ReplyLog {
     // An adapter that reports the same message twice must not make the whole snapshot fail.
     const uniqueIds = [...new Set(messageIds)];
     await this.sql.transaction(async (tx) => {
-      // Pieces are written in the reply's transaction: a failed insert leaves no reference counted.
-      const messagesJson = await new SnapshotPieces(tx).store(snapshot.messages);
+      const { json: messagesJson, pieces } = planPieces(snapshot.messages);
       await tx.run(
         `INSERT INTO replies (id, platform, workspace_id, channel_id, thread_id, source_message_id, asker_id, model,
            params_json, instruction_versions_json, messages_json, reply_text, status, error, latency_ms, first_token_ms,
@@ -136,6 +140,10 @@ export class ReplyLog {
           [row.platform, row.workspace_id, row.channel_id, messageId, row.id],
         );
       }
+      if (alsoInTransaction) await alsoInTransaction(tx, row.id);
+      // Pieces are counted in the reply's transaction (a failed insert leaves no reference counted), and
+      // last: the lock on a piece every reply shares is then held for one statement and the commit.
+      await new SnapshotPieces(tx).acquire(pieces);
     });
     return row.id;
   }

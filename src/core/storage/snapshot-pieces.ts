@@ -33,28 +33,26 @@ export class SnapshotPieces {
    * this reply. Call inside the transaction that writes the reply row.
    */
   async store(messages: readonly ChatMessage[]): Promise<string> {
-    const acquired = new Set<string>();
-    const stored: StoredMessage[] = [];
-    for (const message of messages) {
-      // Even a short message holding U+0000 goes to a piece: inline, JSON writes it as \u0000, which
-      // PostgreSQL's jsonb (as its triggers read messages_json) refuses, so the reply could never be deleted.
-      if (message.content.length < PIECE_MIN_LENGTH && !message.content.includes('\u0000')) {
-        stored.push(message);
-        continue;
-      }
-      const id = pieceId(message.content);
-      if (!acquired.has(id)) {
-        acquired.add(id);
-        // Qualified: on PostgreSQL a bare `refs` in the update is ambiguous with excluded.refs.
-        await this.sql.run(
-          `INSERT INTO snapshot_pieces (id, content, refs) VALUES (?, ?, 1)
-             ON CONFLICT (id) DO UPDATE SET refs = snapshot_pieces.refs + 1`,
-          [id, message.content],
-        );
-      }
-      stored.push({ role: message.role, piece: id });
-    }
-    return JSON.stringify(stored);
+    const plan = planPieces(messages);
+    await this.acquire(plan.pieces);
+    return plan.json;
+  }
+
+  /**
+   * Count one more reference to each piece (storing it if new), in one statement, ids in order: two
+   * transactions taking the same pieces then never wait for each other in a cycle. Call inside the
+   * transaction that writes the reply row, as late as possible: on PostgreSQL the row of a piece every
+   * reply shares (a system prompt) stays locked until that transaction commits.
+   */
+  async acquire(pieces: ReadonlyMap<string, string>): Promise<void> {
+    if (pieces.size === 0) return;
+    const ids = [...pieces.keys()].sort();
+    // Qualified: on PostgreSQL a bare `refs` in the update is ambiguous with excluded.refs.
+    await this.sql.run(
+      `INSERT INTO snapshot_pieces (id, content, refs) VALUES ${ids.map(() => '(?, ?, 1)').join(', ')}
+         ON CONFLICT (id) DO UPDATE SET refs = snapshot_pieces.refs + 1`,
+      ids.flatMap((id) => [id, pieces.get(id) ?? '']),
+    );
   }
 
   /** The messages a stored `messages_json` stands for, pieces put back. */
@@ -72,4 +70,28 @@ export class SnapshotPieces {
     }
     return messages;
   }
+}
+
+/** What storing some messages takes: the JSON for the reply row, and the pieces (id → content) it names. */
+export interface PiecePlan {
+  json: string;
+  pieces: Map<string, string>;
+}
+
+/** Split `messages` into what stays inline and what goes to pieces; touches no database. */
+export function planPieces(messages: readonly ChatMessage[]): PiecePlan {
+  const pieces = new Map<string, string>();
+  const stored: StoredMessage[] = [];
+  for (const message of messages) {
+    // Even a short message holding U+0000 goes to a piece: inline, JSON writes it as \u0000, which
+    // PostgreSQL's jsonb (as its triggers read messages_json) refuses, so the reply could never be deleted.
+    if (message.content.length < PIECE_MIN_LENGTH && !message.content.includes('\u0000')) {
+      stored.push(message);
+      continue;
+    }
+    const id = pieceId(message.content);
+    pieces.set(id, message.content);
+    stored.push({ role: message.role, piece: id });
+  }
+  return { json: JSON.stringify(stored), pieces };
 }
