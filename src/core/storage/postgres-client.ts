@@ -57,31 +57,39 @@ export class PostgresClient implements SqlClient {
   ) {}
 
   all<Row>(sql: string, params?: SqlParams): Promise<Row[]> {
-    return allOn<Row>(this.pool, sql, params);
+    return onFreshConnection(() => allOn<Row>(this.pool, sql, params));
   }
 
   get<Row>(sql: string, params?: SqlParams): Promise<Row | undefined> {
-    return getOn<Row>(this.pool, sql, params);
+    return onFreshConnection(() => getOn<Row>(this.pool, sql, params));
   }
 
   value<T extends SqlValue>(sql: string, params?: SqlParams): Promise<T | undefined> {
-    return valueOn<T>(this.pool, sql, params);
+    return onFreshConnection(() => valueOn<T>(this.pool, sql, params));
   }
 
   run(sql: string, params?: SqlParams): Promise<SqlRunResult> {
-    return runOn(this.pool, sql, params);
+    return onFreshConnection(() => runOn(this.pool, sql, params));
   }
 
   async exec(script: string): Promise<void> {
     // No parameters: pg uses the simple query protocol, which accepts several statements.
-    await this.pool.query(script);
+    await onFreshConnection(() => this.pool.query(script));
   }
 
   async transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
-    const connection = await this.pool.connect();
+    const connection = await onFreshConnection(async () => {
+      const candidate = await this.pool.connect();
+      try {
+        await candidate.query('BEGIN');
+        return candidate;
+      } catch (error) {
+        candidate.release(error instanceof Error ? error : new Error(String(error)));
+        throw error;
+      }
+    });
     let broken: Error | undefined;
     try {
-      await connection.query('BEGIN');
       try {
         const result = await work(transactionExecutor(connection));
         await connection.query('COMMIT');
@@ -227,6 +235,32 @@ function safeDecode(text: string): string {
   } catch {
     return text;
   }
+}
+
+/**
+ * Run `attempt`, and once more if it failed because the pooled connection it got was already dead: the
+ * server ended it while it sat idle (a restart, a failover, an administrator), which the pool may learn
+ * only when it is used. The server ran nothing on it, so trying again on a fresh connection is safe; the
+ * pool has discarded the dead one by then.
+ */
+async function onFreshConnection<T>(attempt: () => Promise<T>): Promise<T> {
+  try {
+    return await attempt();
+  } catch (error) {
+    if (!endedWhileIdle(error)) throw error;
+    return attempt();
+  }
+}
+
+/**
+ * The server had terminated the connection (SQLSTATE 57P01–57P03: administrator, crash, shutdown), or pg
+ * refused a client that had already failed. A socket cut in the middle of a statement is not retried: that
+ * statement may have run.
+ */
+function endedWhileIdle(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === '57P01' || code === '57P02' || code === '57P03') return true;
+  return error instanceof Error && /not queryable/.test(error.message);
 }
 
 /** A pool or a checked-out connection: both answer `query`. */
