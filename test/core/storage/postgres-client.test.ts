@@ -1,4 +1,4 @@
-import { createServer } from 'node:net';
+import { freePort } from '../../support/free-port.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HeedError } from '../../../src/core/errors.js';
 import { openPostgres, type PostgresClient } from '../../../src/core/storage/postgres-client.js';
@@ -190,7 +190,7 @@ describe('openPostgres', () => {
   });
 
   it('says which server could not be reached and what to do, never the password', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const failure = await openPostgres(`postgres://heed:s3cret-pw@127.0.0.1:${port}/heed_db`, {
       connectTimeoutMs: 2000,
     }).catch((error: unknown) => error);
@@ -205,7 +205,7 @@ describe('openPostgres', () => {
   });
 
   it('never shows a password given as a URL parameter either', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const failure = await openPostgres(`postgres://heed@127.0.0.1:${port}/heed_db?password=p4ram-pw`, {
       connectTimeoutMs: 2000,
     }).catch((error: unknown) => error);
@@ -227,17 +227,3 @@ describe('openPostgres', () => {
     expect((failure as HeedError).operatorMessage).not.toContain('secret');
   });
 });
-
-/** A port on 127.0.0.1 that nothing listens on: the OS hands one out, and it is closed at once. */
-function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
-}
