@@ -192,7 +192,7 @@ export function wireCore(options: HeedOptions, owner: string, fenceKey: string):
   return {
     store,
     claims,
-    leases: new ClaimLeases(claims, owner, logger),
+    leases: new ClaimLeases(claims, owner, logger, () => responder.inFlightCount > 0),
     requests,
     replies,
     reports,

@@ -14,6 +14,8 @@ export class ClaimLeases {
     private readonly claims: MessageClaims,
     private readonly owner: string,
     private readonly logger: Logger,
+    /** Whether any message is being answered (or waits for its turn); an idle process writes nothing. */
+    private readonly busy: () => boolean = () => true,
   ) {}
 
   /** Start renewing. */
@@ -32,7 +34,7 @@ export class ClaimLeases {
 
   /** Renew now; a slow database never stacks renewals, and a failing one is logged, not thrown. */
   async renew(): Promise<void> {
-    if (this.renewing) return;
+    if (this.renewing || !this.busy()) return;
     this.renewing = true;
     try {
       const { renewed, until } = await this.claims.renew(this.owner);
