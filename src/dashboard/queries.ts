@@ -7,7 +7,7 @@
  * LIKE on PostgreSQL.
  */
 import type { ReplyCheckResult } from '../core/compliance/reply-checks.js';
-import type { InstructionVersions, SqlDialect, SqlExecutor } from '../core/storage/index.js';
+import { versionsFrom, type InstructionVersions, type SqlDialect, type SqlExecutor } from '../core/storage/index.js';
 import { newId } from '../core/storage/ids.js';
 import type { ReportSignal, ReportSource, ReportStatus } from '../core/types.js';
 import type { Cursor, ReportsFilter, ReportsQuery } from './filters.js';
@@ -376,7 +376,7 @@ export class DashboardQueries {
       { since },
     );
     const versionsLabel = (group: (typeof groups)[number]): string => {
-      const versions = JSON.parse(group.versions) as InstructionVersions;
+      const versions = versionsFrom(group.versions);
       const workspace = `workspace v${versions.workspace ?? '–'}`;
       return `${group.workspace} · ${workspace} · #${group.channel} v${versions.channel ?? '–'}`;
     };

@@ -76,15 +76,56 @@ export class AppliedLog {
     await this.sql.run(
       `INSERT INTO reply_applied (reply_id, applied_json) VALUES (?, ?)
        ON CONFLICT (reply_id) DO UPDATE SET applied_json = excluded.applied_json`,
-      [replyId, JSON.stringify(record)],
+      [replyId, JSON.stringify(compactRecord(record))],
     );
   }
 
   /** What shaped a reply, if it was recorded. */
   async get(replyId: string): Promise<AppliedRecord | undefined> {
     const json = await this.sql.value<string>('SELECT applied_json FROM reply_applied WHERE reply_id = ?', [replyId]);
-    return json === undefined ? undefined : (JSON.parse(json) as AppliedRecord);
+    return json === undefined ? undefined : fullRecord(JSON.parse(json) as StoredRecord);
   }
+}
+
+/**
+ * A record as stored: what most replies have (no layer, nothing left out, nothing restated) is left out,
+ * so that the row of a reply no instructions shaped is a few bytes. Records stored in full read the same.
+ */
+interface StoredRecord {
+  summary: Partial<AppliedSummary> & Pick<AppliedSummary, 'model'>;
+  scopes?: AppliedRecord['scopes'];
+  leftOut?: string[];
+  leftOutCount?: number;
+}
+
+function compactRecord(record: AppliedRecord): StoredRecord {
+  const { layers, olderLeftOut, restated, ...summary } = record.summary;
+  return {
+    summary: {
+      ...summary,
+      ...(layers.length > 0 ? { layers } : {}),
+      ...(olderLeftOut ? { olderLeftOut } : {}),
+      ...(restated ? { restated } : {}),
+    },
+    ...(Object.keys(record.scopes).length > 0 ? { scopes: record.scopes } : {}),
+    ...(record.leftOut.length > 0 ? { leftOut: record.leftOut } : {}),
+    ...(record.leftOutCount > 0 ? { leftOutCount: record.leftOutCount } : {}),
+  };
+}
+
+function fullRecord(stored: StoredRecord): AppliedRecord {
+  const { summary } = stored;
+  return {
+    summary: {
+      ...summary,
+      layers: summary.layers ?? [],
+      olderLeftOut: summary.olderLeftOut ?? false,
+      restated: summary.restated ?? false,
+    },
+    scopes: stored.scopes ?? {},
+    leftOut: stored.leftOut ?? [],
+    leftOutCount: stored.leftOutCount ?? 0,
+  };
 }
 
 /** What the responder needs from a prepared prompt to build the applied record. */

@@ -20,7 +20,7 @@ export type {
   ScopePlatform,
 } from './instruction-store.js';
 export { MessageClaims } from './message-claims.js';
-export { ReplyLog } from './reply-log.js';
+export { ReplyLog, versionsFrom } from './reply-log.js';
 export type { InstructionVersions, ReplyRecord, ReplySnapshot } from './reply-log.js';
 export { ReportStore } from './report-store.js';
 export type { FileReportInput, ReportFilter, ReportRecord } from './report-store.js';

@@ -82,10 +82,11 @@ export class MessageClaims {
     return { renewed: changes, until };
   }
 
-  /** Mark the message answered (`done`), with the reply's id if one was stored. */
+  /** Mark the message answered (`done`), with the reply's id if one was stored. Its lease is over: not kept. */
   async complete(ref: MessageRef, replyId: string | null): Promise<void> {
     await this.sql.run(
-      `UPDATE message_claims SET status = 'done', reply_id = @replyId, completed_at = @now WHERE ${REF}`,
+      `UPDATE message_claims SET status = 'done', reply_id = @replyId, completed_at = @now, lease_until = NULL
+        WHERE ${REF}`,
       {
         ...refParams(ref),
         replyId,

@@ -1,7 +1,7 @@
 import type { ChatMessage } from '../prompt/chat-message.js';
 import type { ChannelRef, MessageRef, PersonRef, Platform } from '../types.js';
 import type { SqlExecutor } from './sql.js';
-import { newId } from './ids.js';
+import { idsBefore, newId } from './ids.js';
 import { planPieces, SnapshotPieces } from './snapshot-pieces.js';
 import { daysBefore } from './time.js';
 
@@ -10,6 +10,25 @@ export interface InstructionVersions {
   workspace: number | null;
   channel: number | null;
   user: number | null;
+}
+
+/**
+ * The versions as stored with a reply: only the layers that were in force. Most replies have none, and
+ * the text is stored twice (the row and the dashboard's covering index), so `{}` rather than three nulls.
+ */
+function storedVersions(versions: InstructionVersions): string {
+  const inForce: Partial<InstructionVersions> = {};
+  for (const layer of ['workspace', 'channel', 'user'] as const) {
+    const version = versions[layer];
+    if (version !== null) inForce[layer] = version;
+  }
+  return JSON.stringify(inForce);
+}
+
+/** The versions a stored reply names; a layer left out (or stored as null by an earlier Heed) was not in force. */
+export function versionsFrom(json: string): InstructionVersions {
+  const stored = JSON.parse(json) as Partial<InstructionVersions>;
+  return { workspace: stored.workspace ?? null, channel: stored.channel ?? null, user: stored.user ?? null };
 }
 
 /** Everything needed to reproduce one reply exactly: where, for whom, with which instructions, model and messages. */
@@ -111,7 +130,7 @@ export class ReplyLog {
       asker_id: snapshot.askerId,
       model: snapshot.model,
       params_json: JSON.stringify(snapshot.params),
-      instruction_versions_json: JSON.stringify(snapshot.instructionVersions),
+      instruction_versions_json: storedVersions(snapshot.instructionVersions),
       reply_text: snapshot.replyText,
       status: snapshot.status,
       error: snapshot.error ?? null,
@@ -191,11 +210,12 @@ export class ReplyLog {
   async purgeUnreported(olderThanDays: number): Promise<number> {
     // Reports hold a foreign key to their reply without cascade, so a reported reply could not be
     // deleted anyway; the NOT EXISTS makes the purge skip them instead of failing.
+    // Ids sort by creation time: the primary key finds the old replies (no index on created_at to keep up).
     const { changes } = await this.sql.run(
       `DELETE FROM replies
-        WHERE created_at < @cutoff
+        WHERE id < @before
           AND NOT EXISTS (SELECT 1 FROM reports WHERE reports.reply_id = replies.id)`,
-      { cutoff: daysBefore(this.now(), olderThanDays) },
+      { before: idsBefore(new Date(daysBefore(this.now(), olderThanDays))) },
     );
     return changes;
   }
@@ -233,7 +253,7 @@ export class ReplyLog {
       askerId: row.asker_id,
       model: row.model,
       params: JSON.parse(row.params_json) as Record<string, unknown>,
-      instructionVersions: JSON.parse(row.instruction_versions_json) as InstructionVersions,
+      instructionVersions: versionsFrom(row.instruction_versions_json),
       messages: await this.pieces.load(row.messages_json),
       replyText: row.reply_text,
       status: row.status,

@@ -68,6 +68,14 @@ eachBackend('MessageClaims', (database) => {
     expect(await claims.claim(ref, 'b')).toBe('duplicate');
   });
 
+  it('keeps no lease on a completed message (it would only take room)', async () => {
+    const ref = messageRef('1');
+    await claims.claim(ref, 'a');
+    await claims.complete(ref, 'reply-1');
+    expect(await database().value('SELECT lease_until FROM message_claims WHERE message_id = ?', ['1'])).toBeNull();
+    expect(await claims.isTaken(ref)).toBe(true);
+  });
+
   it('lets a redelivery be answered after release', async () => {
     const ref = messageRef('1');
     await claims.claim(ref, 'a');

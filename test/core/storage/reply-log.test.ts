@@ -123,6 +123,36 @@ eachBackend('ReplyLog', (database) => {
     expect(await log.purgeUnreported(30)).toBe(0);
   });
 
+  it('purges by the moment a reply was made, to the millisecond, through its id', async () => {
+    const before = await log.record(snapshot(), ['m-before']);
+    clock.advanceMs(1);
+    const atCutoff = await log.record(snapshot(), ['m-at']);
+    clock.advanceDays(30);
+    // Now the first reply is 30 days and 1 ms old, the second exactly 30 days (not older than that).
+    expect(await log.purgeUnreported(30)).toBe(1);
+    expect(await log.get(before)).toBeUndefined();
+    expect(await log.get(atCutoff)).toBeDefined();
+  });
+
+  it('stores only the instruction versions in force, and reads every layer back', async () => {
+    const none = await log.record(
+      snapshot({ instructionVersions: { workspace: null, channel: null, user: null } }),
+      [],
+    );
+    const some = await log.record(snapshot({ instructionVersions: { workspace: 2, channel: null, user: 4 } }), []);
+    const stored = (id: string) => database().value('SELECT instruction_versions_json FROM replies WHERE id = ?', [id]);
+    expect(await stored(none)).toBe('{}');
+    expect(await stored(some)).toBe('{"workspace":2,"user":4}');
+    expect((await log.get(none))?.instructionVersions).toEqual({ workspace: null, channel: null, user: null });
+    expect((await log.get(some))?.instructionVersions).toEqual({ workspace: 2, channel: null, user: 4 });
+    // As an earlier Heed stored them: every layer named, null when not in force.
+    await database().run('UPDATE replies SET instruction_versions_json = ? WHERE id = ?', [
+      '{"workspace":null,"channel":3,"user":null}',
+      none,
+    ]);
+    expect((await log.get(none))?.instructionVersions).toEqual({ workspace: null, channel: 3, user: null });
+  });
+
   it('keeps a reply whose report was withdrawn (the report row still refers to it)', async () => {
     const id = await log.record(snapshot(), ['m1']);
     await reportBad(id);
