@@ -6,11 +6,19 @@
  * and one child process per Discord shard) and, in each child, as one shard (Discord only).
  */
 import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
 import { loadConfig, type Config } from './config.js';
 import { heedFromConfig } from './app.js';
 import { createLogger, type Logger } from './core/logger.js';
 import { runEntry } from './entry.js';
 import { processRole, roleLogFields, type ProcessRole } from './adapters/discord/process-role.js';
+
+// V8 lets the heap grow to several times what is live after a collection (a factor picked from the
+// allocation rate, up to 4×), and a busy bot allocates fast: at 100 replies in flight the heap reached
+// 140 MB around 40 MB of live data. A factor of 1.2 collects the old generation sooner; its cost (more,
+// cheaper collections of that small live set) did not show in CPU per reply (bench/results). Read at
+// every collection, so setting it here applies however the process was started.
+setFlagsFromString('--heap-growing-percent=20');
 
 interface Running {
   name: string;

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import BetterSqlite3 from 'better-sqlite3';
 import { HeedError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { openPostgres, type OpenPostgresOptions } from './postgres-client.js';
+import type { OpenPostgresOptions } from './postgres-client.js';
 import type { SqlClient, SqlDialect, SqlExecutor } from './sql.js';
 import { SqliteClient } from './sqlite-client.js';
 
@@ -90,6 +90,8 @@ export async function connectDatabase(
   const postgresOptions: OpenPostgresOptions = {};
   if (options.poolSize !== undefined) postgresOptions.poolSize = options.poolSize;
   if (options.onError !== undefined) postgresOptions.onError = options.onError;
+  // Loaded only for PostgreSQL: a SQLite deployment keeps the driver out of its memory.
+  const { openPostgres } = await import('./postgres-client.js');
   const client = await openPostgres(target.url, postgresOptions);
   try {
     await migrate(client, options.migrationsDir ?? migrationsDirFor('postgres'));
