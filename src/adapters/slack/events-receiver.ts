@@ -10,6 +10,7 @@ import { ReceiverMultipleAckError, type App, type Receiver, type ReceiverEvent }
 import type { Logger } from '../../core/logger.js';
 import type { FromThread, ThreadSettings, ToThread } from './events-protocol.js';
 import type { HealthAnswer } from './health.js';
+import { WorkSlices } from './work-slices.js';
 
 export interface EventsReceiverOptions {
   signingSecret: string;
@@ -33,6 +34,12 @@ export interface Listening {
 
 /** After a thread that never listened, wait this long before the next attempt (the port may be taken). */
 const RETRY_MS = 1_000;
+/**
+ * The thread's messages are handed over at most this long per turn of the event loop: a burst of events
+ * arrives at once, and their synchronous parts run back to back would stall this thread's sockets and
+ * timers (see work-slices.ts).
+ */
+const HAND_OVER_SLICE_MS = 10;
 
 /** The thread's module beside this one: `.js` in the build, `.ts` under tsx (`npm run dev`) and vitest. */
 const FROM_SOURCE = import.meta.url.endsWith('.ts');
@@ -85,6 +92,8 @@ export class EventsReceiver implements Receiver {
   private listen: ListenOptions | undefined;
   private retry: NodeJS.Timeout | undefined;
   private nextSync = 0;
+  /** The thread's messages, in their order (so `delivered()` counts only what was handed over). */
+  private readonly handOver = new WorkSlices({ sliceMs: HAND_OVER_SLICE_MS });
 
   constructor(private readonly options: EventsReceiverOptions) {}
 
@@ -126,7 +135,8 @@ export class EventsReceiver implements Receiver {
 
   /**
    * Resolves once every request the thread took before this call has been handed to the app (a round
-   * trip: the thread's messages arrive in order). The adapter's `idle()` waits for this first.
+   * trip: the thread's messages arrive and are handed over in order). The adapter's `idle()` waits for
+   * this first.
    */
   delivered(): Promise<void> {
     const thread = this.thread;
@@ -170,7 +180,7 @@ export class EventsReceiver implements Receiver {
     };
     worker.on('message', (message: FromThread) => {
       if (message.type !== 'listening') {
-        this.dispatch(thread, message);
+        this.handOver.add(() => this.dispatch(thread, message));
         return;
       }
       up = true;
@@ -192,9 +202,11 @@ export class EventsReceiver implements Receiver {
   }
 
   private exited(thread: Thread, code: number, up: boolean): void {
-    // Whatever that thread posted has been delivered: nothing more will come from it.
-    for (const resolve of thread.syncs.values()) resolve();
-    thread.syncs.clear();
+    // Nothing more will come from that thread: once what it posted is handed over, so is everything.
+    this.handOver.add(() => {
+      for (const resolve of thread.syncs.values()) resolve();
+      thread.syncs.clear();
+    });
     if (this.thread !== thread) return;
     this.thread = undefined;
     const listen = this.listen;
