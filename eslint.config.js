@@ -104,4 +104,28 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // The Slack events thread (a worker thread) loads Node's built-ins and these few modules only: each
+    // module graph a thread loads costs resident memory, and Bolt's or pino's would cost the most.
+    files: [
+      'src/adapters/slack/events-thread.ts',
+      'src/adapters/slack/events-protocol.ts',
+      'src/adapters/slack/signed-request.ts',
+      'src/adapters/slack/request-guard.ts',
+    ],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@slack/*', 'pino', 'pino-*', '**/core/**', '**/config.js'],
+              allowTypeImports: true,
+              message: 'The Slack events thread imports this module: only types from here, or Node built-ins.',
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

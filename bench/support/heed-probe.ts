@@ -4,11 +4,16 @@
  * peak RSS and what it is made of, event-loop delay, database growth, and when each tagged request
  * reached the HTTP server. It only listens (IPC, diagnostics channels, a sampling timer); it calls
  * nothing of Heed's.
+ *
+ * Heed's worker threads inherit the preload. Slack's HTTP server runs in one of them (the Slack events
+ * thread), so there the probe only stamps the requests reaching that server and hands the stamps to the
+ * main thread's probe (a BroadcastChannel); it loads nothing else there and starts no timer.
  */
 import { subscribe } from 'node:diagnostics_channel';
 import type { IncomingMessage } from 'node:http';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import BetterSqlite3 from 'better-sqlite3';
+import { isMainThread } from 'node:worker_threads';
+import type BetterSqlite3 from 'better-sqlite3';
 import { absoluteNow, answerClock } from './ipc.js';
 
 /** What the probe measured since the last mark. */
@@ -27,77 +32,96 @@ export interface ProbeReport {
   loopDelayMaxMs: number;
 }
 
-// With DATABASE_URL (PostgreSQL, shared by replicas) there is no file to measure: the benchmark
-// measures that database from outside, and both figures stay 0 here.
-const databasePath = process.env.DATABASE_URL ? undefined : process.env.DATABASE_PATH;
+/** Where other threads' probes post their stamps. */
+const ARRIVALS_CHANNEL = 'heed-bench-probe-arrivals';
 
-// A second, read-only connection measures the database without touching Heed's own; opened at the
-// first mark, once Heed has created the file.
-let reader: BetterSqlite3.Database | undefined;
-const database = (path: string): BetterSqlite3.Database => (reader ??= new BetterSqlite3(path, { readonly: true }));
-const dbBytes = (): number => {
-  if (databasePath === undefined) return 0;
-  const db = database(databasePath);
-  return Number(db.pragma('page_count', { simple: true })) * Number(db.pragma('page_size', { simple: true }));
-};
-const storedReplies = (): number =>
-  databasePath === undefined
-    ? 0
-    : (database(databasePath).prepare('SELECT count(*) AS n FROM replies').get() as { n: number }).n;
-
-// When each tagged request reached the HTTP server, to tell the time spent getting in (connection,
-// accept queue) from the time spent inside.
-const arrivals: [string, number][] = [];
-subscribe('http.server.request.start', (message) => {
-  const tag = (message as { request: IncomingMessage }).request.headers['x-bench-turn'];
-  if (typeof tag === 'string') arrivals.push([tag, absoluteNow()]);
-});
-
-/** monitorEventLoopDelay's sampling interval, which its figures include. */
-const LOOP_RESOLUTION_MS = 10;
-const loopDelay = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
-loopDelay.enable();
-// Peaks of the parts of memory, sampled twice a second (the call itself costs CPU).
-const memoryPeaks = { heapTotal: 0, heapUsed: 0, external: 0, arrayBuffers: 0 };
-setInterval(() => {
-  const usage = process.memoryUsage();
-  for (const key of Object.keys(memoryPeaks) as (keyof typeof memoryPeaks)[])
-    memoryPeaks[key] = Math.max(memoryPeaks[key], usage[key]);
-}, 500).unref();
-
-let mark: { cpu: NodeJS.CpuUsage; bytes: number; replies: number } | undefined;
-
-function report(): ProbeReport {
-  const since = mark ?? { cpu: { user: 0, system: 0 }, bytes: 0, replies: 0 };
-  const cpu = process.cpuUsage(since.cpu);
-  return {
-    cpuMs: (cpu.user + cpu.system) / 1000,
-    peakRssBytes: process.resourceUsage().maxRSS * 1024,
-    rssBytes: process.memoryUsage.rss(),
-    memoryPeaks: { ...memoryPeaks },
-    dbBytes: dbBytes() - since.bytes,
-    replies: storedReplies() - since.replies,
-    loopDelayP99Ms: Math.max(0, loopDelay.percentile(99) / 1e6 - LOOP_RESOLUTION_MS),
-    loopDelayMaxMs: Math.max(0, loopDelay.max / 1e6 - LOOP_RESOLUTION_MS),
-  };
+/** Call `stamp` with the tag and the time of each tagged request reaching an HTTP server of this thread. */
+function onArrival(stamp: (tag: string, at: number) => void): void {
+  subscribe('http.server.request.start', (message) => {
+    const tag = (message as { request: IncomingMessage }).request.headers['x-bench-turn'];
+    if (typeof tag === 'string') stamp(tag, absoluteNow());
+  });
 }
 
-process.on('message', (message: { type: string; id?: number }) => {
-  if (answerClock(message)) return;
-  if (message.type === 'mark') {
-    mark = { cpu: process.cpuUsage(), bytes: dbBytes(), replies: storedReplies() };
-    loopDelay.reset();
-    process.send?.({ type: 'mark', rssBytes: process.memoryUsage.rss() });
-  } else if (message.type === 'rss') {
-    process.send?.({ type: 'rss', rssBytes: process.memoryUsage.rss() });
-  } else if (message.type === 'report') {
-    process.send?.({ type: 'report', report: report() });
-  } else if (message.type === 'arrivals') {
-    process.send?.({ type: 'arrivals', arrivals: arrivals.splice(0) });
+if (isMainThread) {
+  // Loaded here only: a native module in the events thread would add to the memory being measured.
+  const { default: Database } = await import('better-sqlite3');
+  // With DATABASE_URL (PostgreSQL, shared by replicas) there is no file to measure: the benchmark
+  // measures that database from outside, and both figures stay 0 here.
+  const databasePath = process.env.DATABASE_URL ? undefined : process.env.DATABASE_PATH;
+
+  // A second, read-only connection measures the database without touching Heed's own; opened at the
+  // first mark, once Heed has created the file.
+  let reader: BetterSqlite3.Database | undefined;
+  const database = (path: string): BetterSqlite3.Database => (reader ??= new Database(path, { readonly: true }));
+  const dbBytes = (): number => {
+    if (databasePath === undefined) return 0;
+    const db = database(databasePath);
+    return Number(db.pragma('page_count', { simple: true })) * Number(db.pragma('page_size', { simple: true }));
+  };
+  const storedReplies = (): number =>
+    databasePath === undefined
+      ? 0
+      : (database(databasePath).prepare('SELECT count(*) AS n FROM replies').get() as { n: number }).n;
+
+  // When each tagged request reached the HTTP server (in this thread or the Slack events thread), to tell
+  // the time spent getting in (connection, accept queue) from the time spent inside.
+  const arrivals: [string, number][] = [];
+  onArrival((tag, at) => arrivals.push([tag, at]));
+  const fromThreads = new BroadcastChannel(ARRIVALS_CHANNEL);
+  fromThreads.onmessage = (event) => arrivals.push((event as { data: [string, number] }).data);
+  fromThreads.unref();
+
+  /** monitorEventLoopDelay's sampling interval, which its figures include. */
+  const LOOP_RESOLUTION_MS = 10;
+  const loopDelay = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
+  loopDelay.enable();
+  // Peaks of the parts of memory, sampled twice a second (the call itself costs CPU).
+  const memoryPeaks = { heapTotal: 0, heapUsed: 0, external: 0, arrayBuffers: 0 };
+  setInterval(() => {
+    const usage = process.memoryUsage();
+    for (const key of Object.keys(memoryPeaks) as (keyof typeof memoryPeaks)[])
+      memoryPeaks[key] = Math.max(memoryPeaks[key], usage[key]);
+  }, 500).unref();
+
+  let mark: { cpu: NodeJS.CpuUsage; bytes: number; replies: number } | undefined;
+
+  function report(): ProbeReport {
+    const since = mark ?? { cpu: { user: 0, system: 0 }, bytes: 0, replies: 0 };
+    const cpu = process.cpuUsage(since.cpu);
+    return {
+      cpuMs: (cpu.user + cpu.system) / 1000,
+      peakRssBytes: process.resourceUsage().maxRSS * 1024,
+      rssBytes: process.memoryUsage.rss(),
+      memoryPeaks: { ...memoryPeaks },
+      dbBytes: dbBytes() - since.bytes,
+      replies: storedReplies() - since.replies,
+      loopDelayP99Ms: Math.max(0, loopDelay.percentile(99) / 1e6 - LOOP_RESOLUTION_MS),
+      loopDelayMaxMs: Math.max(0, loopDelay.max / 1e6 - LOOP_RESOLUTION_MS),
+    };
   }
-});
-// The IPC channel would keep the process alive after Heed's own shutdown; and if the benchmark dies,
-// so does Heed.
-process.channel?.unref();
-process.on('disconnect', () => process.exit(1));
-process.on('exit', () => reader?.close());
+
+  process.on('message', (message: { type: string; id?: number }) => {
+    if (answerClock(message)) return;
+    if (message.type === 'mark') {
+      mark = { cpu: process.cpuUsage(), bytes: dbBytes(), replies: storedReplies() };
+      loopDelay.reset();
+      process.send?.({ type: 'mark', rssBytes: process.memoryUsage.rss() });
+    } else if (message.type === 'rss') {
+      process.send?.({ type: 'rss', rssBytes: process.memoryUsage.rss() });
+    } else if (message.type === 'report') {
+      process.send?.({ type: 'report', report: report() });
+    } else if (message.type === 'arrivals') {
+      process.send?.({ type: 'arrivals', arrivals: arrivals.splice(0) });
+    }
+  });
+  // The IPC channel would keep the process alive after Heed's own shutdown; and if the benchmark dies,
+  // so does Heed.
+  process.channel?.unref();
+  process.on('disconnect', () => process.exit(1));
+  process.on('exit', () => reader?.close());
+} else {
+  const toMain = new BroadcastChannel(ARRIVALS_CHANNEL);
+  toMain.unref();
+  onArrival((tag, at) => toMain.postMessage([tag, at]));
+}

@@ -6,7 +6,6 @@
  * `ok`/`failing` per part; the detail (Slack's error code, replies in flight) needs HEED_HEALTH_TOKEN.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { webApi } from '@slack/bolt';
 import type { HeedCore } from '../../core/api.js';
 import type { Logger } from '../../core/logger.js';
@@ -114,26 +113,35 @@ export function publicReport(report: HealthReport): PublicHealthReport {
   };
 }
 
-/** True when the request carries `Authorization: Bearer <token>`; compared in constant time. */
-function authorised(req: IncomingMessage, token: string | undefined): boolean {
-  const header = req.headers.authorization;
+/** True when `header` (the request's Authorization) is `Bearer <token>`; compared in constant time. */
+function authorised(header: string | undefined, token: string | undefined): boolean {
   if (!token || !header?.startsWith('Bearer ')) return false;
   // Hashing first gives equal lengths, which timingSafeEqual needs, without leaking the token's length.
   const digest = (text: string) => createHash('sha256').update(text).digest();
   return timingSafeEqual(digest(header.slice('Bearer '.length).trim()), digest(token));
 }
 
-/** The custom-route handler for `GET /healthz`; `token` (HEED_HEALTH_TOKEN) unlocks the detail. */
-export function healthHandler(
+/** What `GET /healthz` answers: the status and the JSON body. */
+export interface HealthAnswer {
+  status: number;
+  body: string;
+}
+
+/**
+ * The answer to `GET /healthz` for a request with this Authorization header; `token` (HEED_HEALTH_TOKEN)
+ * unlocks the detail. The HTTP server (the Slack events thread) forwards the header and writes the answer.
+ */
+export function healthAnswer(
   core: HeedCore,
   probe: SlackProbe,
   inFlight: () => number,
   token?: string,
-): (req: IncomingMessage, res: ServerResponse) => void {
-  return (req, res) => {
-    void healthReport(core, probe, inFlight()).then((report) => {
-      res.writeHead(report.ok ? 200 : 503, { 'content-type': 'application/json', 'cache-control': 'no-store' });
-      res.end(JSON.stringify(authorised(req, token) ? report : publicReport(report)));
-    });
+): (authorization: string | undefined) => Promise<HealthAnswer> {
+  return async (authorization) => {
+    const report = await healthReport(core, probe, inFlight());
+    return {
+      status: report.ok ? 200 : 503,
+      body: JSON.stringify(authorised(authorization, token) ? report : publicReport(report)),
+    };
   };
 }

@@ -1,11 +1,11 @@
 /**
  * The Slack adapter: a real @slack/bolt App that turns Slack events into calls on Heed's core. Socket
- * Mode when SLACK_APP_TOKEN is set; otherwise Bolt's HTTP receiver on PORT, with events, commands and
- * interactivity all on `/slack/events`, verified with SLACK_SIGNING_SECRET. SLACK_API_URL points the Web
+ * Mode when SLACK_APP_TOKEN is set; otherwise an HTTP server on PORT in a thread of its own
+ * (events-receiver.ts), with events, commands and interactivity all on `/slack/events`, verified with
+ * SLACK_SIGNING_SECRET. SLACK_API_URL points the Web
  * API client elsewhere (tests and benchmarks run the bot against a fake Slack exactly this way).
  */
-import type { AddressInfo } from 'node:net';
-import { App, HTTPReceiver, webApi, type AppOptions, type ReceiverEvent } from '@slack/bolt';
+import { App, webApi, type AppOptions, type ReceiverEvent } from '@slack/bolt';
 import type { Config } from '../../config.js';
 import { HeedError } from '../../core/errors.js';
 import type { HeedCore } from '../../core/api.js';
@@ -20,10 +20,11 @@ import { registerConversation } from './conversation.js';
 import { registerEditor } from './editor.js';
 import { attempt, logSlackError, slackErrorCode, toSlackApiError } from './errors.js';
 import { registerFeedback } from './feedback.js';
-import { healthHandler, SlackProbe } from './health.js';
+import { EventsReceiver } from './events-receiver.js';
+import { healthAnswer, SlackProbe } from './health.js';
 import { publishHome, registerHome } from './home.js';
 import { InFlight } from '../../core/reply/in-flight.js';
-import { guardTimestamps, registerReplayGuard } from './request-guard.js';
+import { registerReplayGuard } from './request-guard.js';
 import { UserDirectory } from './user-directory.js';
 import { StreamingSupport } from './reply-stream.js';
 
@@ -33,6 +34,8 @@ export interface SlackAdapter {
   port?: number;
   /** The interface listened on in HTTP mode (`::` for all); undefined in Socket Mode. */
   address?: string;
+  /** HTTP mode's receiver (tests end its thread to see it replaced); undefined in Socket Mode. */
+  receiver?: EventsReceiver;
   /** Resolves when no Slack event is being handled (tests use it instead of sleeping). */
   idle(): Promise<void>;
   /** Stop taking events, then let replies in flight finish (at most HEED_SHUTDOWN_TIMEOUT_MS). */
@@ -128,29 +131,22 @@ export async function startSlack(options: StartSlackOptions): Promise<SlackAdapt
   const bot = await identify(token, clientOptions);
 
   const inFlight = new InFlight();
-  // HTTP mode: Bolt's receiver, built here so the timestamp guard can sit in front of its listener.
+  // HTTP mode: the server runs in a thread of its own, which acknowledges events however busy this one is.
   const receiver = socketMode
     ? undefined
-    : new HTTPReceiver({
+    : new EventsReceiver({
         signingSecret: signingSecret ?? '',
-        logger: boltLogger(logger.child({ component: 'bolt' })),
-        customRoutes: [
-          {
-            path: '/healthz',
-            method: ['GET'],
-            handler: healthHandler(
-              core,
-              new SlackProbe(token, clientOptions, logger, {
-                ...(options.clock ? { now: options.clock } : {}),
-                ...(options.healthCacheMs !== undefined ? { cacheMs: options.healthCacheMs } : {}),
-              }),
-              () => inFlight.size,
-              config.HEED_HEALTH_TOKEN,
-            ),
-          },
-        ],
+        logger,
+        health: healthAnswer(
+          core,
+          new SlackProbe(token, clientOptions, logger, {
+            ...(options.clock ? { now: options.clock } : {}),
+            ...(options.healthCacheMs !== undefined ? { cacheMs: options.healthCacheMs } : {}),
+          }),
+          () => inFlight.size,
+          config.HEED_HEALTH_TOKEN,
+        ),
       });
-  if (receiver) receiver.requestListener = guardTimestamps(receiver.requestListener, logger);
   const app = new TrackedApp(
     {
       token,
@@ -205,13 +201,12 @@ export async function startSlack(options: StartSlackOptions): Promise<SlackAdapt
   let address: string | undefined;
   const host = options.host ?? config.HOST;
   try {
-    if (socketMode) {
-      await app.start();
-    } else {
+    if (receiver) {
       // A burst of events on fresh connections overflows Node's default accept queue (511); dropped
       // connections are retried by the sender's TCP a second or more later, past Slack's 3-second ack limit.
-      const server = await app.start({ port: config.PORT, backlog: LISTEN_BACKLOG, ...(host ? { host } : {}) });
-      ({ port, address } = server.address() as AddressInfo);
+      ({ port, address } = await receiver.start({ port: config.PORT, host, backlog: LISTEN_BACKLOG }));
+    } else {
+      await app.start();
     }
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
@@ -238,7 +233,12 @@ export async function startSlack(options: StartSlackOptions): Promise<SlackAdapt
     app,
     ...(port !== undefined ? { port } : {}),
     ...(address !== undefined ? { address } : {}),
-    idle: () => inFlight.idle(),
+    ...(receiver ? { receiver } : {}),
+    async idle() {
+      // Events the thread acknowledged may still be on their way here: wait for them to arrive first.
+      await receiver?.delivered();
+      await inFlight.idle();
+    },
     stop() {
       stopping ??= (async () => {
         await app.stop().catch((error: unknown) => logger.warn({ err: error }, 'stopping the Slack receiver failed'));

@@ -1,11 +1,11 @@
 /**
- * Two checks on signed Slack requests that Bolt does not make. Before Bolt: a request whose
- * `X-Slack-Request-Timestamp` is more than five minutes away from now, in either direction, is refused
- * (Bolt only refuses old ones, so a signature made for a future date would be accepted). Inside Bolt, as
- * global middleware: a slash command or interaction whose `trigger_id` was seen before is acknowledged
- * and dropped, so a captured request replayed inside the window runs once. Events have their own dedupe.
+ * Two checks on signed Slack requests that Bolt does not make. Before Bolt (in the Slack events thread,
+ * events-thread.ts): a request whose `X-Slack-Request-Timestamp` is more than five minutes away from now,
+ * in either direction, is refused (Bolt only refuses old ones, so a signature made for a future date would
+ * be accepted). Inside Bolt, as global middleware: a slash command or interaction whose `trigger_id` was
+ * seen before is acknowledged and dropped, so a captured request replayed inside the window runs once.
+ * Events have their own dedupe.
  */
-import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { AnyMiddlewareArgs, App, Middleware } from '@slack/bolt';
 import type { HeedCore } from '../../core/api.js';
 import type { Logger } from '../../core/logger.js';
@@ -17,27 +17,6 @@ export const MAX_CLOCK_SKEW_SECONDS = 300;
 export function freshTimestamp(header: string | string[] | undefined, nowMs: number): boolean {
   if (typeof header !== 'string' || !/^\d{1,12}$/.test(header)) return false;
   return Math.abs(nowMs / 1000 - Number(header)) <= MAX_CLOCK_SKEW_SECONDS;
-}
-
-/**
- * Wrap the receiver's request listener: POSTs (the signed requests) with a stale or future timestamp get
- * 401 before Bolt sees them; everything else (the `/healthz` GET, fresh requests) goes on to Bolt.
- */
-export function guardTimestamps(next: RequestListener, logger: Logger, now: () => number = Date.now): RequestListener {
-  return (req: IncomingMessage, res: ServerResponse) => {
-    if (req.method === 'POST' && !freshTimestamp(req.headers['x-slack-request-timestamp'], now())) {
-      logger.warn(
-        { path: req.url, timestamp: req.headers['x-slack-request-timestamp'] },
-        'refused a Slack request dated more than 5 minutes from now',
-      );
-      // Drain the body so the connection can be reused, then answer.
-      req.resume();
-      res.writeHead(401, { 'content-type': 'text/plain' });
-      res.end('The request timestamp is more than 5 minutes from now.');
-      return;
-    }
-    next(req, res);
-  };
 }
 
 /** The id a replayed copy of this command or interaction would repeat, with its workspace. */
