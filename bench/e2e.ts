@@ -22,6 +22,7 @@
  * Knobs (environment), defaults first: BENCH_PLATFORMS=slack (add discord: Heed alone, no baseline)
  * BENCH_LEVELS=100,500  BENCH_INSTANT=0 skips the instant-model run, BENCH_INSTANT_IN_FLIGHT=100
  * BENCH_BASELINE=0 skips the baseline  BENCH_TURNS=n questions per conversation (fewer: a quicker run)
+ * BENCH_HEED_ENV="NAME=value …" configures the Heed process only
  * BENCH_CPU_PROF=1 writes V8 CPU profiles of both bots to bench/results/profiles/  BENCH_HEED_FLAGS="--flag …"
  * BENCH_RUNTIME=tsx (Heed's TypeScript through tsx instead of the build)  BENCH_DUMP=dir (every
  * question's timestamps).
@@ -103,6 +104,13 @@ const BASELINE = process.env.BENCH_BASELINE !== '0';
 const TURNS = process.env.BENCH_TURNS === undefined ? undefined : Number(process.env.BENCH_TURNS);
 /** BENCH_HEED_FLAGS="--flag …" passes Node.js flags to the Heed process only. */
 const HEED_FLAGS = (process.env.BENCH_HEED_FLAGS ?? '').split(' ').filter((flag) => flag !== '');
+/** BENCH_HEED_ENV="NAME=value …" adds configuration to the Heed process only (HEED_MAX_REPLIES_IN_FLIGHT=64, say). */
+const HEED_ENV: Record<string, string> = Object.fromEntries(
+  (process.env.BENCH_HEED_ENV ?? '')
+    .split(' ')
+    .filter((pair) => pair.includes('='))
+    .map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
+);
 /** BENCH_DUMP=dir writes every turn's timestamps there, for looking into a figure. */
 const DUMP_DIR = process.env.BENCH_DUMP;
 
@@ -250,6 +258,7 @@ async function runLevel(
             // One person per conversation writes faster than any person would: the limit is not under test.
             HEED_RATE_LIMIT_PER_MINUTE: '0',
             ...platformEnv,
+            ...(bot === 'heed' ? HEED_ENV : {}),
           },
           ...(PROFILE_DIR ? { cpuProfileDir: PROFILE_DIR } : {}),
           ...(HEED_FLAGS.length > 0 ? { nodeFlags: HEED_FLAGS } : {}),
