@@ -17,8 +17,11 @@ import { processRole, roleLogFields, type ProcessRole } from './adapters/discord
 // allocation rate, up to 4×), and a busy bot allocates fast: at 100 replies in flight the heap reached
 // 140 MB around 40 MB of live data. A factor of 1.2 collects the old generation sooner; its cost (more,
 // cheaper collections of that small live set) did not show in CPU per reply (bench/results). Read at
-// every collection, so setting it here applies however the process was started.
-setFlagsFromString('--heap-growing-percent=20');
+// every collection, so setting it here applies however the process was started; a factor given on the
+// command line (`node --heap-growing-percent=N`) wins.
+if (!process.execArgv.some((flag) => flag.startsWith('--heap-growing-percent'))) {
+  setFlagsFromString('--heap-growing-percent=20');
+}
 
 interface Running {
   name: string;
