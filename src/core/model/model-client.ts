@@ -137,8 +137,12 @@ export class ModelClient {
     let timedOut = false;
     let idleTimer: NodeJS.Timeout | undefined;
     // The SDK's `timeout` only covers the wait for the response headers; a stream that then stalls needs
-    // a deadline of its own.
+    // a deadline of its own. One timer, restarted on each chunk (`refresh`): not one made and cleared per token.
     const armIdleTimer = (): void => {
+      if (idleTimer) {
+        idleTimer.refresh();
+        return;
+      }
       idleTimer = setTimeout(() => {
         timedOut = true;
         controller.abort();
@@ -164,7 +168,6 @@ export class ModelClient {
       );
       armIdleTimer();
       for await (const chunk of stream) {
-        clearTimeout(idleTimer);
         const choice = chunk.choices[0];
         const delta = choice?.delta?.content;
         if (delta) {
