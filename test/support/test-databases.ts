@@ -6,11 +6,11 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterEach, beforeEach, describe, inject } from 'vitest';
-import { migrate, migrationsDirFor, openDatabase } from '../../src/core/storage/database.js';
+import { migrate, migrationsDirFor } from '../../src/core/storage/database.js';
 import { openPostgres, type PostgresClient } from '../../src/core/storage/postgres-client.js';
 import type { SqlClient, SqlDialect } from '../../src/core/storage/sql.js';
 import type { SqliteClient } from '../../src/core/storage/sqlite-client.js';
-import { tempDbPath } from './temp-db.js';
+import { openTempDatabase } from './temp-db.js';
 
 /** A database made for one test. */
 export interface FreshDatabase<Client extends SqlClient = SqlClient> {
@@ -56,21 +56,8 @@ export async function freshPostgres(options: { migrate?: boolean } = {}): Promis
 
 /** A migrated SQLite database in a fresh temp directory, removed by `drop()`. */
 export async function freshSqlite(): Promise<FreshDatabase<SqliteClient>> {
-  const temp = tempDbPath();
-  try {
-    const client = await openDatabase(temp.path);
-    return {
-      url: temp.path,
-      client,
-      drop: async () => {
-        await client.close();
-        temp.cleanup();
-      },
-    };
-  } catch (error) {
-    temp.cleanup();
-    throw error;
-  }
+  const temp = await openTempDatabase();
+  return { url: temp.path, client: temp.db, drop: temp.cleanup };
 }
 
 /** A fresh, migrated database of either dialect. */
