@@ -10,6 +10,11 @@ export interface ThreadSettings {
   /** Interface to listen on; all interfaces when absent. */
   host?: string;
   backlog: number;
+  /**
+   * Shared with the main thread (one Int32, 1 once its stop() has begun): read before acknowledging, so that
+   * from that moment no request is taken on, though the `close` message may not have been handled yet.
+   */
+  stopping: Int32Array;
 }
 
 /** Slack's retry headers, as Bolt reads them. */

@@ -92,6 +92,8 @@ export class EventsReceiver implements Receiver {
   private listen: ListenOptions | undefined;
   private retry: NodeJS.Timeout | undefined;
   private nextSync = 0;
+  /** Set (to 1) by stop() at once, and read by the thread before it takes a request on (ThreadSettings). */
+  private readonly stopping = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
   /** The thread's messages, in their order (so `delivered()` counts only what was handed over). */
   private readonly handOver = new WorkSlices({ sliceMs: HAND_OVER_SLICE_MS });
 
@@ -105,6 +107,7 @@ export class EventsReceiver implements Receiver {
   /** Start the thread; resolves once it listens, with the real port and address. */
   async start(listen: ListenOptions): Promise<Listening> {
     if (!this.app) throw new Error('EventsReceiver.init() was not called: pass the receiver to the App');
+    Atomics.store(this.stopping, 0, 0);
     const thread = this.launch(listen);
     let listening: Listening;
     try {
@@ -120,6 +123,8 @@ export class EventsReceiver implements Receiver {
 
   /** Stop accepting, let the requests in flight be answered, then end the thread. */
   async stop(): Promise<void> {
+    // Before anything is awaited: a request the thread is still reading is refused, not acknowledged and lost.
+    Atomics.store(this.stopping, 0, 1);
     this.listen = undefined;
     clearTimeout(this.retry);
     const thread = this.thread;
@@ -163,6 +168,7 @@ export class EventsReceiver implements Receiver {
       signingSecret: this.options.signingSecret,
       port: listen.port,
       backlog: listen.backlog,
+      stopping: this.stopping,
       ...(listen.host ? { host: listen.host } : {}),
     };
     const { entry, ...how } = threadEntry(process.execArgv);

@@ -10,7 +10,9 @@
  * minutes, capped in size, signature-checked and parsed; `ssl_check` and `url_verification` are answered
  * here; an Events API event is answered 200 before the main thread sees it; a command, interaction or
  * options request waits for the main thread's ack() (3,001 ms, then 404, as Bolt). `GET /healthz` is
- * answered by the main thread. Log lines are posted to the main thread's logger.
+ * answered by the main thread. From the moment the main thread's stop() begins (a shared flag, not a
+ * message that could arrive late), a request is refused with 503 so that Slack sends it again. Log lines
+ * are posted to the main thread's logger.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -122,6 +124,12 @@ async function receive(req: IncomingMessage, res: ServerResponse): Promise<void>
   }
   if (body.type === 'url_verification') {
     respond(res, 200, { 'content-type': 'application/json' }, JSON.stringify({ challenge: body.challenge }));
+    return;
+  }
+  if (Atomics.load(settings.stopping, 0) === 1) {
+    // Heed is stopping: refused, so that Slack delivers it again (to another replica, or after the restart).
+    closing = true;
+    respond(res, 503, { 'content-type': 'text/plain' }, 'Heed is restarting; please retry.');
     return;
   }
   if (body.type === 'event_callback') {

@@ -5,6 +5,7 @@
  * the HTTP response; signatures, timestamps and sizes are checked before anything reaches the App; a
  * thread that dies is replaced on the same port; stop() lets a request in flight be answered.
  */
+import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { Writable } from 'node:stream';
 import type { App } from '@slack/bolt';
@@ -292,6 +293,38 @@ describe('the thread', () => {
     await stopping;
     expect(h.adapter.receiver?.worker).toBeUndefined();
     await expect(fetch(`${h.baseUrl}/healthz`)).rejects.toThrow();
+  });
+
+  it('GIVEN stop() has begun THEN an event the thread is still reading is refused with 503 and never processed', async () => {
+    const { harness, processed } = await startCounting();
+    h = harness;
+    const body = JSON.stringify(envelope(teamJoin()));
+    const timestamp = Math.floor(Date.now() / 1000);
+    const late = request(`${h.baseUrl}/slack/events`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(body),
+        'x-slack-request-timestamp': String(timestamp),
+        'x-slack-signature': slackSignature(SIGNING_SECRET, timestamp, body),
+        // The thread answers 100 Continue once it has the request: then it is in the thread's hands.
+        expect: '100-continue',
+      },
+    });
+    const status = new Promise<number>((resolve, reject) => {
+      late.once('response', (response) => {
+        response.resume();
+        resolve(response.statusCode ?? 0);
+      });
+      late.once('error', reject);
+    });
+    await new Promise<void>((resolve) => late.once('continue', resolve));
+    // The shutdown begins while the body is still on its way; the thread must not acknowledge it now.
+    const stopping = h.adapter.stop();
+    late.end(body);
+    expect(await status).toBe(503);
+    await stopping;
+    expect(processed()).toBe(0);
   });
 
   it('GIVEN a port already taken THEN start() rejects and no thread is left behind', async () => {
