@@ -1,10 +1,11 @@
 /**
  * Slack answers 429 with Retry-After on a call that writes the reply: the Web API client waits and
  * retries, and the reply arrives once, whole, with nothing written twice. (A 429 on chat.startStream is
- * covered in test/adapters/slack/replies.test.ts.)
+ * covered in test/adapters/slack/replies.test.ts.) A 429 on a read for context (the thread's history) is
+ * not waited out: the reply goes ahead without it, and nothing else waits either.
  */
 import { afterEach, expect, it } from 'vitest';
-import { FAKE_REPLY } from '../support/fake-openai.js';
+import { FAKE_REPLY, messagesOf } from '../support/fake-openai.js';
 import { CHANNEL, startHarness, type Harness } from '../adapters/slack/harness.js';
 
 let h: Harness;
@@ -55,4 +56,31 @@ it('retries rate-limited chat.postMessage and chat.update where Slack refuses st
     { type: 'markdown', text: FAKE_REPLY },
     expect.objectContaining({ type: 'context_actions' }),
   ]);
+});
+
+it('answers a follow-up at once without the thread when conversations.replies is rate-limited, and holds up no other reply', async () => {
+  h = await startHarness();
+  const { ts: root } = await h.mention('U1', 'first question');
+  await h.idle();
+  // Two minutes: waiting it out (as the client does for a write) would leave every reply of the workspace
+  // queued behind it, since the client pauses all of its calls for that long.
+  h.slack.enqueue('conversations.replies', { rateLimited: 120 });
+  await h.mention('U1', 'second question', { threadTs: root });
+  await h.idle();
+  expect(answers('conversations.replies')).toEqual(['http 429']);
+  expect(h.botReplies(CHANNEL, root).map((message) => message.text)).toEqual([FAKE_REPLY, FAKE_REPLY]);
+  const second = messagesOf(await h.openai.waitForRequest(2)).filter((message) => message.role !== 'system');
+  expect(second.map((message) => message.content).join('\n')).not.toContain('first question');
+  expect(second.at(-1)?.content).toContain('second question');
+  expect(h.logs.filter((line) => line.level === 40 && /conversations\.replies/.test(line.msg))).toHaveLength(1);
+
+  // Within the Retry-After window the read is not tried again (one warning, no second 429), and a reply
+  // elsewhere goes out as usual.
+  await h.mention('U1', 'third question', { threadTs: root });
+  const { ts: other } = await h.mention('U2', 'a new question');
+  await h.idle();
+  expect(answers('conversations.replies')).toEqual(['http 429']);
+  expect(h.botReplies(CHANNEL, root)).toHaveLength(3);
+  expect(h.botReplies(CHANNEL, other).map((message) => message.text)).toEqual([FAKE_REPLY]);
+  expect(h.logs.filter((line) => line.level === 40 && /conversations\.replies/.test(line.msg))).toHaveLength(1);
 });

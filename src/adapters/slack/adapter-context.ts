@@ -9,6 +9,7 @@ import type { Logger } from '../../core/logger.js';
 import type { PersonRef } from '../../core/types.js';
 import type { UserDirectory } from './user-directory.js';
 import type { StreamingSupport } from './reply-stream.js';
+import type { ThreadReader } from './thread-history.js';
 
 /** The bot as Slack knows it. */
 export interface BotIdentity {
@@ -26,6 +27,8 @@ export interface SlackAdapterContext {
   logger: Logger;
   bot: BotIdentity;
   people: UserDirectory;
+  /** Thread history for context, on a client of its own (see ThreadReader). */
+  threads: ThreadReader;
   streaming: StreamingSupport;
 }
 

@@ -137,7 +137,7 @@ export function registerConversation(app: App, ctx: SlackAdapterContext): Answer
       const [history, userName, text] = limited
         ? [[], '', '']
         : await Promise.all([
-            inThread ? threadHistory(client, ctx, message.channel, threadTs, message.ts) : Promise.resolve([]),
+            inThread ? threadHistory(ctx, message.channel, threadTs, message.ts) : Promise.resolve([]),
             people.name(userId),
             modelText(message.text, ctx),
           ]);

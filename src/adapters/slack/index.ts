@@ -27,6 +27,7 @@ import { InFlight } from '../../core/reply/in-flight.js';
 import { registerReplayGuard } from './request-guard.js';
 import { UserDirectory } from './user-directory.js';
 import { StreamingSupport } from './reply-stream.js';
+import { ThreadReader } from './thread-history.js';
 
 export interface SlackAdapter {
   app: App;
@@ -167,6 +168,11 @@ export async function startSlack(options: StartSlackOptions): Promise<SlackAdapt
     logger,
     bot,
     people: new UserDirectory(app.client, logger),
+    // Context is not worth a long wait: a rate limit fails the read at once, other failures get one retry.
+    threads: new ThreadReader(
+      new webApi.WebClient(token, { ...clientOptions, rejectRateLimitedCalls: true, retryConfig: { retries: 1 } }),
+      logger,
+    ),
     streaming: new StreamingSupport(),
   };
   registerReplayGuard(app, core, logger);

@@ -3,7 +3,8 @@
  * speaker, in the form a person reads them (mentions as names, links as text). Heed's own earlier
  * replies are the assistant's turns.
  */
-import type { webApi } from '@slack/bolt';
+import { webApi } from '@slack/bolt';
+import type { Logger } from '../../core/logger.js';
 import type { HistoryMessage } from '../../core/types.js';
 import type { BotIdentity, SlackAdapterContext } from './adapter-context.js';
 import { attempt } from './errors.js';
@@ -79,21 +80,68 @@ export async function modelText(text: string, ctx: { bot: BotIdentity; people: U
   return slackToPlain(stripped, names);
 }
 
+/**
+ * Reads a thread's messages for context. `conversations.replies` is the call Slack limits hardest (Tier 3;
+ * about one a minute for some distributed apps), and a Web API client that waits out a 429 pauses all of
+ * its calls for that long, every reply's stream included. So this reader has a client of its own that
+ * fails at once on a rate limit (`rejectRateLimitedCalls`), and reads nothing more until Slack's
+ * Retry-After has passed: meanwhile replies go ahead without the thread's earlier messages.
+ */
+export class ThreadReader {
+  private pausedUntil = 0;
+
+  /**
+   * @param client a client made with `rejectRateLimitedCalls: true` and a short retry policy.
+   * @param now milliseconds clock; injectable for tests.
+   */
+  constructor(
+    private readonly client: webApi.WebClient,
+    private readonly logger: Logger,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** One page of the thread; undefined when Slack will not say now (logged once per rate-limit window). */
+  async page(
+    channel: string,
+    threadTs: string,
+    cursor: string | undefined,
+  ): Promise<webApi.ConversationsRepliesResponse | undefined> {
+    if (this.now() < this.pausedUntil) return undefined;
+    return attempt(this.logger, 'conversations.replies', async () => {
+      try {
+        return await this.client.conversations.replies({
+          channel,
+          ts: threadTs,
+          limit: 200,
+          ...(cursor ? { cursor } : {}),
+        });
+      } catch (error) {
+        if (error instanceof webApi.WebAPIRateLimitedError) {
+          this.pausedUntil = this.now() + error.retryAfter * 1000;
+          this.logger.warn(
+            { method: 'conversations.replies', retryAfter: error.retryAfter },
+            `Slack rate-limited conversations.replies: answering without thread history for ${error.retryAfter} s`,
+          );
+          return undefined;
+        }
+        throw error;
+      }
+    });
+  }
+}
+
 /** The thread's messages before `beforeTs`, oldest first; empty when Slack will not say (logged). */
 export async function threadHistory(
-  client: webApi.WebClient,
   ctx: SlackAdapterContext,
   channel: string,
   threadTs: string,
   beforeTs: string,
 ): Promise<HistoryMessage[]> {
-  const { bot, people, logger } = ctx;
+  const { bot, people, threads } = ctx;
   const collected: object[] = [];
   let cursor: string | undefined;
   for (let page = 0; page < HISTORY_PAGES; page++) {
-    const response = await attempt(logger, 'conversations.replies', () =>
-      client.conversations.replies({ channel, ts: threadTs, limit: 200, ...(cursor ? { cursor } : {}) }),
-    );
+    const response = await threads.page(channel, threadTs, cursor);
     if (!response) break;
     collected.push(...(response.messages ?? []));
     cursor = response.response_metadata?.next_cursor || undefined;
