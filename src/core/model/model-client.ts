@@ -6,6 +6,7 @@
 import OpenAI, { BadRequestError } from 'openai';
 import type { Logger } from '../logger.js';
 import type { ChatMessage } from '../prompt/chat-message.js';
+import { HttpTransport } from './http-transport.js';
 import { ModelError, toModelError } from './model-error.js';
 
 export interface ModelSettings {
@@ -57,6 +58,7 @@ export class ModelClient {
       apiKey: settings.apiKey ?? PLACEHOLDER_API_KEY,
       timeout: settings.timeoutMs,
       maxRetries: settings.maxRetries,
+      fetch: new HttpTransport().fetch,
     });
   }
 

@@ -14,6 +14,7 @@ import {
   PermissionDeniedError,
   RateLimitError,
 } from 'openai';
+import { ResponseCutError } from './http-transport.js';
 import { HeedError } from '../errors.js';
 import { scrubSecrets } from '../logger.js';
 
@@ -159,10 +160,11 @@ export function toModelError(error: unknown, partialText: string): ModelError {
 }
 
 /**
- * Undici reports a response body that ended early as `TypeError: terminated` (its cause a socket error);
- * the SDK passes it through unwrapped.
+ * A response body that ended early: Heed's transport says ResponseCutError; undici (Node's fetch) says
+ * `TypeError: terminated`, its cause a socket error. The SDK passes either through unwrapped.
  */
 function isStreamCut(error: unknown): error is Error {
+  if (error instanceof ResponseCutError) return true;
   if (!(error instanceof Error)) return false;
   if (error.name === 'TypeError' && error.message === 'terminated') return true;
   const cause = error.cause;

@@ -1,0 +1,133 @@
+/**
+ * The HTTP client under the openai SDK (its `fetch` option): node:http and node:https with keep-alive
+ * agents. Node's own fetch moves every streamed chunk through undici and WHATWG streams, which at one chunk
+ * per token costs about as much CPU as the SDK's own parsing of the chunks (bench/PROFILE.md).
+ *
+ * A streamed 2xx answer (`text/event-stream`) reaches the SDK as a Response whose `body` is the Node stream
+ * itself: the SDK reads a body through `Symbol.asyncIterator` when it has one (`ReadableStreamToAsyncIterable`
+ * in openai/internal/shims) and never calls `getReader()` on it. Every other answer (errors, JSON) is read
+ * whole into a standard Response, so the SDK's error handling sees exactly what fetch would give it.
+ */
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+
+/** Idle keep-alive sockets are closed after this long, before a server's usual 5 s closes them under a request. */
+const FREE_SOCKET_TIMEOUT_MS = 4_000;
+
+/** Statuses whose Response must have no body. */
+const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
+
+/**
+ * A streamed answer that broke off before its end (the connection reset or closed mid-body): the
+ * counterpart of fetch's `TypeError: terminated`.
+ */
+export class ResponseCutError extends Error {
+  constructor(cause: unknown) {
+    super('the response ended before it was complete', { cause });
+    this.name = 'ResponseCutError';
+  }
+}
+
+/** What fetch rejects with, and a stream read throws, once the caller's signal has aborted. */
+function abortError(): DOMException {
+  return new DOMException('This operation was aborted', 'AbortError');
+}
+
+/**
+ * The Node stream's chunks. As with fetch, nothing more is read once the caller has aborted; a failure
+ * mid-body is then an abort, else a ResponseCutError.
+ */
+async function* bodyChunks(response: IncomingMessage, signal: AbortSignal | undefined): AsyncGenerator<Uint8Array> {
+  try {
+    for await (const chunk of response) {
+      if (signal?.aborted) throw abortError();
+      yield chunk as Buffer;
+    }
+  } catch (error) {
+    throw signal?.aborted ? abortError() : new ResponseCutError(error);
+  }
+}
+
+function responseHeaders(response: IncomingMessage): Headers {
+  const headers = new Headers();
+  const raw = response.rawHeaders;
+  for (let i = 0; i + 1 < raw.length; i += 2) headers.append(raw[i] as string, raw[i + 1] as string);
+  return headers;
+}
+
+async function wholeBody(response: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of response) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/**
+ * A keep-alive HTTP client with fetch's signature, for the openai SDK's `fetch` option. Idle sockets are
+ * unreferenced by Node's agent, so they never hold the process open.
+ */
+export class HttpTransport {
+  private readonly http = new HttpAgent({ keepAlive: true, timeout: FREE_SOCKET_TIMEOUT_MS });
+  private readonly https = new HttpsAgent({ keepAlive: true, timeout: FREE_SOCKET_TIMEOUT_MS });
+
+  /** fetch(), for the requests the SDK makes: a string or bytes body, or none; anything else goes to Node's fetch. */
+  readonly fetch = async (input: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
+    const body = init.body;
+    if (input instanceof Request || (body != null && typeof body !== 'string' && !(body instanceof Uint8Array))) {
+      return fetch(input, init);
+    }
+    const url = new URL(input);
+    const headers: Record<string, string> = {};
+    new Headers(init.headers).forEach((value, name) => {
+      headers[name] = value;
+    });
+    if (body != null) headers['content-length'] = String(Buffer.byteLength(body));
+    const secure = url.protocol === 'https:';
+    const options: RequestOptions = { method: init.method ?? 'GET', headers, agent: secure ? this.https : this.http };
+    const signal = init.signal ?? undefined;
+    if (signal?.aborted) throw abortError();
+    // The signal is followed by hand rather than passed to http.request. Node would destroy the socket on
+    // any abort, also once the whole answer is in, when the socket may already be back in the pool: its
+    // error then reaches no listener (an uncaught exception). A complete answer needs no cancelling: its
+    // reader stops, and dropping an unread rest closes the connection.
+    let answer: IncomingMessage | undefined;
+    let release = (): void => undefined;
+    const response = await new Promise<IncomingMessage>((resolve, reject) => {
+      const request = (secure ? httpsRequest : httpRequest)(url, options, (incoming) => {
+        answer = incoming;
+        resolve(incoming);
+      });
+      const cancel = (): void => {
+        if (!answer?.complete) request.destroy(abortError());
+      };
+      release = () => signal?.removeEventListener('abort', cancel);
+      signal?.addEventListener('abort', cancel, { once: true });
+      // Also after the answer has begun: then the body's reader sees the failure, this call is settled.
+      request.on('error', (error) => {
+        release();
+        reject(error);
+      });
+      request.end(body ?? undefined);
+    });
+    response.once('close', release);
+
+    // Whoever reads the body sees its failures; this keeps a body nobody reads from crashing the process.
+    response.on('error', () => undefined);
+    const meta = {
+      status: response.statusCode ?? 0,
+      statusText: response.statusMessage ?? '',
+      headers: responseHeaders(response),
+    };
+    const streamed =
+      meta.status >= 200 && meta.status < 300 && /^text\/event-stream\b/i.test(meta.headers.get('content-type') ?? '');
+    if (!streamed) {
+      const bytes = await wholeBody(response).catch((error: unknown) => {
+        throw signal?.aborted ? abortError() : error;
+      });
+      return new Response(NULL_BODY_STATUSES.has(meta.status) ? null : bytes, meta);
+    }
+    const result = new Response(null, meta);
+    // The Node stream in place of a ReadableStream: see the module comment for why and how the SDK reads it.
+    Object.defineProperty(result, 'body', { value: bodyChunks(response, signal) });
+    return result;
+  };
+}
