@@ -36,6 +36,8 @@ const MAX_HELD = 500;
  * every pattern linear and leaves nested text to the opening rules.
  */
 export function neutralizeBroadcasts(text: string): string {
+  // Every pattern below starts at a `<` or an `@`; most streamed deltas have neither.
+  if (!text.includes('<') && !text.includes('@')) return text;
   return text
     .replace(/<!(channel|here|everyone)(?:\|[^<>]*)?>/gi, (_match, word: string) => `@${WORD_JOINER}${word}`)
     .replace(

@@ -14,6 +14,8 @@ export class ThinkingStatus {
   private timer: NodeJS.Timeout | undefined;
   private shown: Promise<unknown> | undefined;
   private markSettled: (() => void) | undefined;
+  /** What settle() returns: made once, since every delta of the reply settles again. */
+  private landed: Promise<unknown> | undefined;
   /** Resolves once `settle()` was called and a status on its way has landed: for the reply's writer to await. */
   readonly settled = new Promise<void>((resolve) => {
     this.markSettled = resolve;
@@ -36,11 +38,13 @@ export class ThinkingStatus {
    * lands after the reply's first text (Slack clears the status when the reply appears).
    */
   settle(): Promise<unknown> {
+    // Once settled the timer is gone, so no status can be on its way that the first call did not see.
+    if (this.landed) return this.landed;
     clearTimeout(this.timer);
     this.timer = undefined;
-    const landed = (this.shown ?? Promise.resolve()).then(() => undefined);
-    void landed.then(this.markSettled);
-    return landed;
+    this.landed = (this.shown ?? Promise.resolve()).then(() => undefined);
+    void this.landed.then(this.markSettled);
+    return this.landed;
   }
 
   /** Nothing was posted after all: take back a status that was shown. */

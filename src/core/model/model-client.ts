@@ -87,9 +87,9 @@ export class ModelClient {
     try {
       if (!this.configured) throw new ModelError('model_not_configured');
       if (signal?.aborted) throw new ModelError('model_cancelled');
-      return await this.attempt(messages, signal, started, async (delta) => {
+      return await this.attempt(messages, signal, started, (delta) => {
         text += delta;
-        await onDelta(delta);
+        return onDelta(delta);
       });
     } catch (error) {
       if (error instanceof DeltaHandlerError) throw error.cause;
@@ -108,7 +108,7 @@ export class ModelClient {
     messages: ChatMessage[],
     signal: AbortSignal | undefined,
     started: number,
-    emit: (delta: string) => Promise<void>,
+    emit: (delta: string) => void | Promise<void>,
   ): Promise<ModelResult> {
     try {
       return await this.streamOnce(messages, signal, started, emit);
@@ -129,7 +129,7 @@ export class ModelClient {
     messages: ChatMessage[],
     signal: AbortSignal | undefined,
     started: number,
-    emit: (delta: string) => Promise<void>,
+    emit: (delta: string) => void | Promise<void>,
   ): Promise<ModelResult> {
     // One controller ends the HTTP request for every reason: the caller's signal, our idle deadline, or a
     // failing delta handler.
@@ -176,7 +176,9 @@ export class ModelClient {
           firstTokenMs ??= performance.now() - started;
           text += delta;
           try {
-            await emit(delta);
+            // Awaited only when the handler is asynchronous: a delta costs no extra turn of the microtask queue.
+            const handled = emit(delta);
+            if (handled) await handled;
           } catch (error) {
             controller.abort();
             throw new DeltaHandlerError(error);
