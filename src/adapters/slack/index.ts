@@ -8,6 +8,7 @@
 import { App, webApi, type AppOptions, type ReceiverEvent } from '@slack/bolt';
 import type { Config } from '../../config.js';
 import { HeedError } from '../../core/errors.js';
+import { HttpTransport } from '../../core/http-transport.js';
 import type { HeedCore } from '../../core/api.js';
 import type { Logger } from '../../core/logger.js';
 import type { BotIdentity, SlackAdapterContext } from './adapter-context.js';
@@ -122,6 +123,8 @@ export async function startSlack(options: StartSlackOptions): Promise<SlackAdapt
 
   const clientOptions: webApi.WebClientOptions = {
     ...(config.SLACK_API_URL ? { slackApiUrl: config.SLACK_API_URL } : {}),
+    // One keep-alive transport for every client of this adapter (see http-transport.ts for why not fetch).
+    fetch: new HttpTransport().fetch,
     logger: boltLogger(logger.child({ component: 'slack-web-api' })),
     // A reply that waits half an hour is no reply: give up on a call after about five minutes.
     retryConfig: webApi.retryPolicies.fiveRetriesInFiveMinutes,

@@ -6,7 +6,7 @@
 import OpenAI, { BadRequestError } from 'openai';
 import type { Logger } from '../logger.js';
 import type { ChatMessage } from '../prompt/chat-message.js';
-import { HttpTransport } from './http-transport.js';
+import { HttpTransport } from '../http-transport.js';
 import { ModelError, toModelError } from './model-error.js';
 
 export interface ModelSettings {

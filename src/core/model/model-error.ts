@@ -14,7 +14,7 @@ import {
   PermissionDeniedError,
   RateLimitError,
 } from 'openai';
-import { ResponseCutError } from './http-transport.js';
+import { ResponseCutError } from '../http-transport.js';
 import { HeedError } from '../errors.js';
 import { scrubSecrets } from '../logger.js';
 

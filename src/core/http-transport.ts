@@ -1,12 +1,16 @@
 /**
- * The HTTP client under the openai SDK (its `fetch` option): node:http and node:https with keep-alive
- * agents. Node's own fetch moves every streamed chunk through undici and WHATWG streams, which at one chunk
- * per token costs about as much CPU as the SDK's own parsing of the chunks (bench/PROFILE.md).
+ * The HTTP client under the openai SDK and Slack's Web API client (both take a `fetch` option): node:http
+ * and node:https with keep-alive agents. Node's own fetch builds a Request, a header list, an abort signal
+ * and WHATWG streams for every call, and carries each streamed chunk through undici and those streams; for
+ * a bot that makes a few Slack calls and reads about 60 chunks per reply, that was the largest item of its
+ * CPU profile outside the two SDKs themselves (bench/PROFILE.md).
  *
  * A streamed 2xx answer (`text/event-stream`) reaches the SDK as a Response whose `body` is the Node stream
- * itself: the SDK reads a body through `Symbol.asyncIterator` when it has one (`ReadableStreamToAsyncIterable`
- * in openai/internal/shims) and never calls `getReader()` on it. Every other answer (errors, JSON) is read
- * whole into a standard Response, so the SDK's error handling sees exactly what fetch would give it.
+ * itself: the openai SDK reads a body through `Symbol.asyncIterator` when it has one
+ * (`ReadableStreamToAsyncIterable` in openai/internal/shims) and never calls `getReader()` on it. Every other
+ * answer (Slack's JSON, errors) is read whole into a standard Response, so the clients' own handling sees
+ * what fetch would give them. Redirects are not followed (neither client wants them: Slack's asks for
+ * `redirect: 'error'`, and its client treats any status but 200 as an error).
  */
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';

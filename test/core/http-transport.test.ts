@@ -7,7 +7,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, expect, it } from 'vitest';
-import { HttpTransport, ResponseCutError } from '../../../src/core/model/http-transport.js';
+import { HttpTransport, ResponseCutError } from '../../src/core/http-transport.js';
 
 let server: Server | undefined;
 afterEach(async () => {
