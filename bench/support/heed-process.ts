@@ -8,7 +8,7 @@
  * running") says it is ready. Stopped with SIGTERM, as in production.
  */
 import { fork } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -59,8 +59,22 @@ const START_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 30_000;
 
 /** Start Heed and wait until it logs that it is running. */
+/**
+ * The Node.js flags package.json's `start` script gives Heed (`node --flag … dist/main.js`), so that the
+ * benchmark runs Heed as `npm start` does; a bot of its own (the baseline) gets none of them.
+ */
+function startScriptFlags(): string[] {
+  const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    scripts: { start: string };
+  };
+  const [command, ...words] = manifest.scripts.start.trim().split(/\s+/);
+  if (command !== 'node')
+    throw new Error(`package.json's start script runs ${command}, not node: update the benchmark`);
+  return words.filter((word) => word.startsWith('--'));
+}
+
 export async function startHeedProcess(options: HeedProcessOptions): Promise<HeedProcess> {
-  // npm start runs the TypeScript through tsx; a compiled build (BENCH_RUNTIME=node) runs plain node.
+  // The tsc build on plain node, as `npm start` runs it; without a build (BENCH_RUNTIME=tsx), the source through tsx.
   const compiled = options.compiledDir;
   const loader = compiled ? [] : ['--import', import.meta.resolve('tsx')];
   const probe = compiled
@@ -71,7 +85,8 @@ export async function startHeedProcess(options: HeedProcessOptions): Promise<Hee
     ? join(compiled, `${source}.js`)
     : fileURLToPath(new URL(`../../${source}.ts`, import.meta.url));
   const readyMessage = options.readyMessage ?? 'Heed is running';
-  const execArgv = [...loader, '--import', probe, ...(options.nodeFlags ?? [])];
+  const startFlags = options.entry === undefined ? startScriptFlags() : [];
+  const execArgv = [...loader, '--import', probe, ...startFlags, ...(options.nodeFlags ?? [])];
   if (options.cpuProfileDir) {
     mkdirSync(options.cpuProfileDir, { recursive: true });
     execArgv.push('--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`);
