@@ -22,6 +22,12 @@ const build = JSON.parse(readFileSync(join(ROOT, 'tsconfig.build.json'), 'utf8')
   compilerOptions: { rootDir: string; outDir: string };
 };
 
+/** A script's command, the Node.js flags it passes, and the file it runs: `node --flag dist/main.js`. */
+function parts(script: string): { command: string; flags: string[]; file: string } {
+  const [command = '', ...rest] = script.trim().split(/\s+/);
+  return { command, flags: rest.slice(0, -1), file: rest.at(-1) ?? '' };
+}
+
 /** Where the build puts the compiled form of a source file such as `src/main.ts`. */
 function compiledPath(source: string): string {
   const inRoot = relative(build.compilerOptions.rootDir, source).replace(/\.ts$/, '.js');
@@ -40,11 +46,17 @@ describe('the compiled build', () => {
     ['discord:register', 'src/adapters/discord/register-commands.ts'],
   ])('GIVEN npm run %s THEN plain node runs the build of %s', (script, source) => {
     expect(existsSync(join(ROOT, source))).toBe(true);
-    expect(pkg.scripts[script]).toBe(`node ${compiledPath(source)}`);
+    const { command, flags, file } = parts(pkg.scripts[script] ?? '');
+    expect(command).toBe('node');
+    expect(file).toBe(compiledPath(source));
+    expect(flags.every((flag) => flag.startsWith('--'))).toBe(true);
   });
 
-  it('GIVEN npm run dev THEN tsx runs the source that the tests run', () => {
-    expect(pkg.scripts.dev).toBe('tsx src/main.ts');
+  it('GIVEN npm run dev THEN tsx runs the source that the tests run, with the Node.js flags of npm start', () => {
+    const dev = parts(pkg.scripts.dev ?? '');
+    expect(dev.command).toBe('tsx');
+    expect(dev.file).toBe('src/main.ts');
+    expect(dev.flags).toEqual(parts(pkg.scripts.start ?? '').flags);
   });
 
   it('GIVEN a production install THEN neither tsx nor pino-pretty is needed', () => {
