@@ -66,8 +66,8 @@ async function wholeBody(response: IncomingMessage): Promise<Buffer> {
 }
 
 /**
- * A keep-alive HTTP client with fetch's signature, for the openai SDK's `fetch` option. Idle sockets are
- * unreferenced by Node's agent, so they never hold the process open.
+ * A keep-alive HTTP client with fetch's signature, for the `fetch` option of the openai SDK and of Slack's
+ * Web API client. Idle sockets are unreferenced by Node's agent, so they never hold the process open.
  */
 export class HttpTransport {
   private readonly http = new HttpAgent({ keepAlive: true, timeout: FREE_SOCKET_TIMEOUT_MS });
