@@ -8,9 +8,9 @@
  * A streamed 2xx answer (`text/event-stream`) reaches the SDK as a Response whose `body` is the Node stream
  * itself: the openai SDK reads a body through `Symbol.asyncIterator` when it has one
  * (`ReadableStreamToAsyncIterable` in openai/internal/shims) and never calls `getReader()` on it. Every other
- * answer (Slack's JSON, errors) is read whole into a standard Response, so the clients' own handling sees
- * what fetch would give them. Redirects are not followed (neither client wants them: Slack's asks for
- * `redirect: 'error'`, and its client treats any status but 200 as an error).
+ * answer (Slack's JSON, errors) is read whole into a Response that serves its text from memory, so the
+ * clients' own handling sees what fetch would give them. Redirects are not followed (neither client wants
+ * them: Slack's asks for `redirect: 'error'`, and its client treats any status but 200 as an error).
  */
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
@@ -57,6 +57,28 @@ function responseHeaders(response: IncomingMessage): Headers {
   const raw = response.rawHeaders;
   for (let i = 0; i + 1 < raw.length; i += 2) headers.append(raw[i] as string, raw[i + 1] as string);
   return headers;
+}
+
+/**
+ * A complete answer held in memory. A Response made from the bytes would wrap them in a WHATWG stream only to
+ * read them back out of it; both clients only ever read such an answer whole (text, json, arrayBuffer).
+ */
+class BufferedResponse extends Response {
+  readonly #bytes: Buffer;
+
+  constructor(bytes: Buffer, init: ResponseInit) {
+    super(null, init);
+    this.#bytes = bytes;
+  }
+
+  // Fields, not methods: Node's types declare Response's readers as properties.
+  override readonly text = (): Promise<string> => Promise.resolve(this.#bytes.toString('utf8'));
+  override readonly json = (): Promise<unknown> => this.text().then((text) => JSON.parse(text) as unknown);
+  override readonly arrayBuffer = (): Promise<ArrayBuffer> =>
+    Promise.resolve(
+      this.#bytes.buffer.slice(this.#bytes.byteOffset, this.#bytes.byteOffset + this.#bytes.byteLength) as ArrayBuffer,
+    );
+  override readonly blob = (): Promise<Blob> => Promise.resolve(new Blob([this.#bytes]));
 }
 
 async function wholeBody(response: IncomingMessage): Promise<Buffer> {
@@ -127,7 +149,7 @@ export class HttpTransport {
       const bytes = await wholeBody(response).catch((error: unknown) => {
         throw signal?.aborted ? abortError() : error;
       });
-      return new Response(NULL_BODY_STATUSES.has(meta.status) ? null : bytes, meta);
+      return NULL_BODY_STATUSES.has(meta.status) ? new Response(null, meta) : new BufferedResponse(bytes, meta);
     }
     const result = new Response(null, meta);
     // The Node stream in place of a ReadableStream: see the module comment for why and how the SDK reads it.

@@ -57,7 +57,7 @@ it('hands a streamed answer over as an async-iterable body, with its status and 
   expect(await read(response.body)).toBe('data: one\n\ndata: [DONE]\n\n');
 });
 
-it('reads an error answer whole into a standard Response', async () => {
+it('reads an error answer whole into a Response that serves it from memory', async () => {
   const { url } = await serve((_request, response) => {
     response.writeHead(429, { 'content-type': 'application/json', 'retry-after': '7' });
     response.end('{"error":{"message":"slow down"}}');
@@ -66,7 +66,11 @@ it('reads an error answer whole into a standard Response', async () => {
   expect(response.ok).toBe(false);
   expect(response.status).toBe(429);
   expect(response.headers.get('retry-after')).toBe('7');
+  expect(response).toBeInstanceOf(Response);
   expect(await response.json()).toEqual({ error: { message: 'slow down' } });
+  expect(await response.text()).toBe('{"error":{"message":"slow down"}}');
+  expect(Buffer.from(await response.arrayBuffer()).toString('utf8')).toBe('{"error":{"message":"slow down"}}');
+  expect(await (await response.blob()).text()).toBe('{"error":{"message":"slow down"}}');
 });
 
 it('rejects with an AbortError when aborted before the answer, and after a complete one reads no further', async () => {
