@@ -4,7 +4,8 @@
  * answered in needs no new mention (HEED_THREAD_FOLLOWUPS). Bot messages (Heed's own included), edits,
  * deletions, joins and empty messages are ignored. The same message arriving as `app_mention` and
  * `message`, or redelivered by Slack, is answered once: the core's persisted claim decides; the adapter
- * only skips a twin that arrives while the first copy is still being answered.
+ * only skips a twin that arrives while the first copy is still being answered (in HTTP mode the events
+ * thread already drops most twins before they reach Bolt: mention-twins.ts).
  */
 import type { App, Context, webApi } from '@slack/bolt';
 import type { IncomingMessage } from '../../core/types.js';

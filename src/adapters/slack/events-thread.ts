@@ -18,6 +18,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { FromThread, RetryInfo, ThreadSettings, ToThread } from './events-protocol.js';
+import { MentionTwins } from './mention-twins.js';
 import { freshTimestamp } from './request-guard.js';
 import { BODY_LIMIT_BYTES, isSslCheck, parseBody, validSignature } from './signed-request.js';
 
@@ -39,6 +40,7 @@ const log = (level: 'info' | 'warn' | 'error', msg: string, fields?: Record<stri
 const waiting = new Map<number, { res: ServerResponse; timer?: NodeJS.Timeout }>();
 let nextId = 0;
 let closing = false;
+const twins = new MentionTwins();
 
 function respond(res: ServerResponse, status: number, headers: Record<string, string> = {}, body?: string): void {
   if (res.headersSent) return;
@@ -135,7 +137,7 @@ async function receive(req: IncomingMessage, res: ServerResponse): Promise<void>
   if (body.type === 'event_callback') {
     // The reason for this thread: the event is acknowledged now, whatever the main thread is busy with.
     respond(res, 200);
-    post({ type: 'event', body, ...retryOf(req) });
+    if (!twins.isTwin(body, Date.now())) post({ type: 'event', body, ...retryOf(req) });
     return;
   }
   const id = ++nextId;

@@ -13,9 +13,9 @@ import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EventsReceiver } from '../../../src/adapters/slack/events-receiver.js';
 import { silentLogger } from '../../../src/core/logger.js';
-import { FAKE_APP_ID, FAKE_TEAM_ID } from '../../support/fake-slack.js';
+import { FAKE_APP_ID, FAKE_BOT_USER_ID, FAKE_TEAM_ID } from '../../support/fake-slack.js';
 import { postCommand, postInteraction, postSigned, slackSignature } from '../../support/slack-signing.js';
-import { envelope, SIGNING_SECRET, startHarness, type Harness } from './harness.js';
+import { CHANNEL, envelope, SIGNING_SECRET, startHarness, type Harness } from './harness.js';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -61,6 +61,42 @@ function commandFields(command: string, text: string): Record<string, string> {
 }
 
 describe('events', () => {
+  it('hands a mention to Bolt once: its message twin is acknowledged and dropped, a redelivery still goes through', async () => {
+    const counting = await startCounting();
+    h = counting.harness;
+    const { ts } = await h.mention('U1', 'hello twice');
+    const twin = await h.event({
+      type: 'message',
+      channel: CHANNEL,
+      channel_type: 'channel',
+      user: 'U1',
+      text: `<@${FAKE_BOT_USER_ID}> hello twice`,
+      ts,
+      event_ts: ts,
+    });
+    expect(twin.status).toBe(200);
+    await h.idle();
+    expect(counting.processed()).toBe(1);
+    expect(h.botReplies(CHANNEL, ts)).toHaveLength(1);
+
+    // Slack's retry of the app_mention is not a twin: it reaches Bolt, and the core answers nothing twice.
+    const retry = await h.event(
+      {
+        type: 'app_mention',
+        channel: CHANNEL,
+        user: 'U1',
+        text: `<@${FAKE_BOT_USER_ID}> hello twice`,
+        ts,
+        event_ts: ts,
+      },
+      { headers: { 'x-slack-retry-num': '1', 'x-slack-retry-reason': 'http_timeout' } },
+    );
+    expect(retry.status).toBe(200);
+    await h.idle();
+    expect(counting.processed()).toBe(2);
+    expect(h.botReplies(CHANNEL, ts)).toHaveLength(1);
+  });
+
   it('acknowledges an event while its listener is still blocked', async () => {
     h = await startHarness();
     const started = signal();
