@@ -19,12 +19,12 @@ import { processRole, roleLogFields, type ProcessRole } from './adapters/discord
 // cheaper collections of that small live set) did not show in CPU per reply (bench/results). Read at
 // every collection, so setting it here applies however the process was started; a factor given on the
 // command line (`node --heap-growing-percent=N`) wins.
-// The young generation's limit, by contrast, is fixed when the heap is made: `npm start` passes
-// --max-semi-space-size=4 (package.json). V8's default (16 MB semi-spaces, reached during any burst and
-// then kept) held about 24 MB more after warming up, for about 2% less CPU per reply.
 if (!process.execArgv.some((flag) => flag.startsWith('--heap-growing-percent'))) {
   setFlagsFromString('--heap-growing-percent=20');
 }
+// The young generation's limit, by contrast, is fixed when the heap is made: `npm start` passes
+// --max-semi-space-size=4 (package.json). V8's default (16 MB semi-spaces, reached during any burst and
+// then kept) held about 24 MB more after warming up, for about 2% less CPU per reply.
 
 interface Running {
   name: string;

@@ -58,7 +58,6 @@ const WARN = 40;
 const START_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 30_000;
 
-/** Start Heed and wait until it logs that it is running. */
 /**
  * The Node.js flags package.json's `start` script gives Heed (`node --flag … dist/main.js`), so that the
  * benchmark runs Heed as `npm start` does; a bot of its own (the baseline) gets none of them.
@@ -73,6 +72,7 @@ function startScriptFlags(): string[] {
   return words.filter((word) => word.startsWith('--'));
 }
 
+/** Start Heed and wait until it logs that it is running. */
 export async function startHeedProcess(options: HeedProcessOptions): Promise<HeedProcess> {
   // The tsc build on plain node, as `npm start` runs it; without a build (BENCH_RUNTIME=tsx), the source through tsx.
   const compiled = options.compiledDir;

@@ -18,7 +18,8 @@ import { feedbackButtonsBlock } from './feedback.js';
 import { mentionedUserIds } from './format.js';
 import { ReplyStream } from './reply-stream.js';
 import { ThinkingStatus } from './thinking-status.js';
-import { ANSWERABLE_SUBTYPES, modelText, threadHistory, withoutBotMention } from './thread-history.js';
+import { ANSWERABLE_SUBTYPES } from './message-subtypes.js';
+import { modelText, threadHistory, withoutBotMention } from './thread-history.js';
 
 const THINKING = 'is thinking…';
 /**

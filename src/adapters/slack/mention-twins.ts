@@ -7,11 +7,10 @@
  * Only a copy of the other type is a twin: a redelivery of the same type (Slack's retry) still goes through,
  * and the core decides on it as before. Messages of other subtypes (edits, deletions) are never twins.
  */
+import { ANSWERABLE_SUBTYPES } from './message-subtypes.js';
 
 /** How long a first copy is remembered: Slack sends the two within moments of each other. */
 const REMEMBER_MS = 60_000;
-/** Message subtypes that are a person's message, as the conversation answers them (thread-history.ts). */
-const ANSWERABLE_SUBTYPES = new Set([undefined, 'file_share', 'thread_broadcast']);
 
 type Field = Record<string, unknown> | undefined;
 
@@ -25,7 +24,8 @@ export class MentionTwins {
     const event = body.event as Field;
     const type = event?.type;
     if (type !== 'app_mention' && type !== 'message') return false;
-    if (type === 'message' && !ANSWERABLE_SUBTYPES.has(event?.subtype as string | undefined)) return false;
+    const subtype = event?.subtype;
+    if (type === 'message' && subtype !== undefined && !ANSWERABLE_SUBTYPES.has(String(subtype))) return false;
     const { channel, ts } = event ?? {};
     if (typeof channel !== 'string' || typeof ts !== 'string') return false;
     const key = `${String(body.team_id)}:${channel}:${ts}`;

@@ -8,6 +8,7 @@ import type { Logger } from '../../core/logger.js';
 import type { HistoryMessage } from '../../core/types.js';
 import type { BotIdentity, SlackAdapterContext } from './adapter-context.js';
 import { attempt } from './errors.js';
+import { ANSWERABLE_SUBTYPES } from './message-subtypes.js';
 import { mentionedUserIds, slackToPlain } from './format.js';
 import type { UserDirectory } from './user-directory.js';
 
@@ -15,9 +16,6 @@ import type { UserDirectory } from './user-directory.js';
 const HISTORY_LIMIT = 50;
 /** Pages of `conversations.replies` read at most for one thread. */
 const HISTORY_PAGES = 5;
-
-/** Message subtypes that are still a person talking. */
-export const ANSWERABLE_SUBTYPES = new Set(['file_share', 'thread_broadcast']);
 
 const str = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
 
