@@ -81,6 +81,7 @@ export const configSchema = z.object({
   HEED_RATE_LIMIT_PER_MINUTE: intIn(0, 100_000, 20),
   HEED_CLAIM_LEASE_MS: intIn(500, 600_000, 30_000),
   HEED_THREAD_FOLLOWUPS: flag(true),
+  HEED_SLACK_THREAD_MEMORY: flag(true),
   HEED_SHOW_APPLIED: z
     .enum(['always', 'with-instructions', 'never'], { message: 'expects always, with-instructions or never' })
     .default('with-instructions'),

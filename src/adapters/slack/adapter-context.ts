@@ -10,6 +10,7 @@ import type { PersonRef } from '../../core/types.js';
 import type { UserDirectory } from './user-directory.js';
 import type { StreamingSupport } from './reply-stream.js';
 import type { ThreadReader } from './thread-history.js';
+import type { ThreadMemory } from './thread-memory.js';
 
 /** The bot as Slack knows it. */
 export interface BotIdentity {
@@ -29,6 +30,8 @@ export interface SlackAdapterContext {
   people: UserDirectory;
   /** Thread history for context, on a client of its own (see ThreadReader). */
   threads: ThreadReader;
+  /** Threads seen whole, read without Slack; absent where this process does not see every event. */
+  memory?: ThreadMemory;
   streaming: StreamingSupport;
 }
 

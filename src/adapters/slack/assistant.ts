@@ -57,6 +57,7 @@ export function registerAssistant(app: App, ctx: SlackAdapterContext, answer: An
           );
       },
       userMessage: async ({ message: event, context, client, setTitle }) => {
+        ctx.memory?.observe(workspaceOf(context, bot), event, bot);
         const message = readMessage('message', event);
         if (!message?.threadTs) return;
         const channel = {

@@ -24,6 +24,7 @@ import {
   toMrkdwn,
 } from './format.js';
 import { slackMarkup } from './markup.js';
+import { threadKey } from './thread-memory.js';
 
 type Block = types.KnownBlock;
 
@@ -55,6 +56,8 @@ export interface RevisionTarget {
   channel: string;
   threadTs: string;
   askerId: string;
+  /** Called as the reply is replaced, and again once it is (the thread no longer says what was held). */
+  onReplace?: () => void;
 }
 
 /** Replaces one reply in place and flags it to its asker. */
@@ -62,6 +65,15 @@ export class SlackRevision implements RewriteSink {
   constructor(private readonly target: RevisionTarget) {}
 
   async replace(text: string, messageIds: readonly string[]): Promise<string[]> {
+    this.target.onReplace?.();
+    try {
+      return await this.write(text, messageIds);
+    } finally {
+      this.target.onReplace?.();
+    }
+  }
+
+  private async write(text: string, messageIds: readonly string[]): Promise<string[]> {
     const { client, channel, threadTs, logger } = this.target;
     const parts = splitMarkdown(neutralizeBroadcasts(text), MESSAGE_MARKDOWN_LIMIT);
     const ids: string[] = [];
@@ -162,6 +174,7 @@ export function registerCompliance(app: App, ctx: SlackAdapterContext): () => Pr
       channel: value.channel,
       threadTs: value.threadTs,
       askerId: body.user.id,
+      onReplace: () => ctx.memory?.forget(threadKey(workspaceId, value.channel, value.threadTs)),
     });
     const outcome = await core.rewrite(target, requester, revision);
     const refusal = rewriteMessage(outcome);

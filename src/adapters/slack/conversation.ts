@@ -20,6 +20,7 @@ import { ReplyStream } from './reply-stream.js';
 import { ThinkingStatus } from './thinking-status.js';
 import { ANSWERABLE_SUBTYPES } from './message-subtypes.js';
 import { modelText, threadHistory, withoutBotMention } from './thread-history.js';
+import { threadKey } from './thread-memory.js';
 
 const THINKING = 'is thinking…';
 /**
@@ -85,7 +86,7 @@ export type AnswerMessage = (message: SlackMessage, context: Context, client: we
 
 /** Register the listeners that answer messages; returns the answering function for the assistant panel. */
 export function registerConversation(app: App, ctx: SlackAdapterContext): AnswerMessage {
-  const { core, config, logger, bot, people, streaming } = ctx;
+  const { core, config, logger, bot, people, streaming, memory } = ctx;
   /** Messages being answered right now, so a twin arriving meanwhile does no duplicate work. */
   const answering = new Set<string>();
 
@@ -124,6 +125,10 @@ export function registerConversation(app: App, ctx: SlackAdapterContext): Answer
     }
     const userId = message.user ?? '';
     const threadTs = message.threadTs ?? message.ts;
+    const thread = threadKey(workspaceId, message.channel, threadTs);
+    const inThread = message.threadTs !== undefined && message.threadTs !== message.ts;
+    // A message that begins a thread is all of it so far: follow-ups read it from memory.
+    if (!inThread) memory?.began(thread, { ts: message.ts, text: message.text, user: userId, markdown: [] });
     const setStatus = (text: string) =>
       attempt(
         logger,
@@ -133,13 +138,12 @@ export function registerConversation(app: App, ctx: SlackAdapterContext): Answer
       );
     const status = new ThinkingStatus(setStatus, THINKING);
     try {
-      const inThread = message.threadTs !== undefined && message.threadTs !== message.ts;
       // Over the rate limit: respond() only sends the notice, so nothing is read, looked up or parsed.
       const limited = await core.isRateLimited({ platform: 'slack', workspaceId, userId });
       const [history, userName, text] = limited
         ? [[], '', '']
         : await Promise.all([
-            inThread ? threadHistory(ctx, message.channel, threadTs, message.ts) : Promise.resolve([]),
+            inThread ? threadHistory(ctx, workspaceId, message.channel, threadTs, message.ts) : Promise.resolve([]),
             people.name(userId),
             modelText(message.text, ctx),
           ]);
@@ -166,8 +170,16 @@ export function registerConversation(app: App, ctx: SlackAdapterContext): Answer
         appliedBlocks,
         statusSettled: status.settled,
         onNothingPosted: () => status.clear(),
+        onWritten: (ts, markdown) => memory?.wrote(thread, { ts, text: markdown, user: bot.userId, markdown: [] }),
       });
-      const revision = new SlackRevision({ client, logger, channel: message.channel, threadTs, askerId: userId });
+      const revision = new SlackRevision({
+        client,
+        logger,
+        channel: message.channel,
+        threadTs,
+        askerId: userId,
+        onReplace: () => memory?.forget(thread),
+      });
       const outcome = await core.respond(incoming, withRevision(status.guard(sink), revision));
       logger.debug(
         { channel: message.channel, ts: message.ts, via: message.kind, outcome: outcome.status },
@@ -197,11 +209,13 @@ export function registerConversation(app: App, ctx: SlackAdapterContext): Answer
   };
 
   app.event('app_mention', async ({ event, context, client }) => {
+    memory?.observe(workspaceOf(context, bot), event, bot);
     const message = readMessage('app_mention', event);
     if (message) await answer(message, context, client);
   });
 
   app.event('message', async ({ event, context, client }) => {
+    memory?.observe(workspaceOf(context, bot), event, bot);
     const message = readMessage('message', event);
     if (message) await answer(message, context, client);
   });

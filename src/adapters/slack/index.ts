@@ -29,6 +29,7 @@ import { registerReplayGuard } from './request-guard.js';
 import { UserDirectory } from './user-directory.js';
 import { StreamingSupport } from './reply-stream.js';
 import { ThreadReader } from './thread-history.js';
+import { ThreadMemory } from './thread-memory.js';
 
 export interface SlackAdapter {
   app: App;
@@ -58,6 +59,12 @@ export interface StartSlackOptions {
 
 /** Connections waiting to be accepted; the kernel caps it at net.core.somaxconn. */
 const LISTEN_BACKLOG = 4_096;
+
+/**
+ * Bounds of the thread memory: at most a few MB of text; per thread, the 50 messages history passes on
+ * and room for a few newer ones.
+ */
+const MEMORY = { maxThreads: 2_000, maxMessages: 60, maxChars: 4_000_000, idleMs: 60 * 60_000 };
 
 /** A Bolt App that counts every event it processes as in flight, from arrival to the last listener. */
 class TrackedApp extends App {
@@ -177,6 +184,10 @@ export async function startSlack(options: StartSlackOptions): Promise<SlackAdapt
       logger,
     ),
     streaming: new StreamingSupport(),
+    // Replicas on PostgreSQL each see only part of the events: there, every thread is read from Slack.
+    ...(config.HEED_SLACK_THREAD_MEMORY && config.DATABASE_URL === undefined
+      ? { memory: new ThreadMemory(MEMORY) }
+      : {}),
   };
   registerReplayGuard(app, core, logger);
   registerAssistant(app, ctx, registerConversation(app, ctx));

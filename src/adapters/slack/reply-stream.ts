@@ -66,6 +66,8 @@ export interface ReplyStreamOptions {
   updateIntervalMs?: number;
   /** Markdown characters per message before the reply continues in a new one. */
   messageLimit?: number;
+  /** Told each message's Markdown whenever Slack has taken more of it. */
+  onWritten?: (ts: string, markdown: string) => void;
 }
 
 const APPEND_INTERVAL_MS = 500;
@@ -319,7 +321,10 @@ export class ReplyStream implements ReplySink {
       await apply(this.writer, step.text.slice(written));
     } finally {
       const ts = this.writer?.ts;
-      if (ts !== undefined && !this.ids.includes(ts)) this.ids.push(ts);
+      if (ts !== undefined) {
+        if (!this.ids.includes(ts)) this.ids.push(ts);
+        this.options.onWritten?.(ts, this.writer?.content ?? '');
+      }
     }
   }
 }

@@ -9,6 +9,7 @@ import type { HistoryMessage } from '../../core/types.js';
 import type { BotIdentity, SlackAdapterContext } from './adapter-context.js';
 import { attempt } from './errors.js';
 import { ANSWERABLE_SUBTYPES } from './message-subtypes.js';
+import { compareTs, readThreadMessage, threadKey, type ThreadMessage } from './thread-memory.js';
 import { mentionedUserIds, slackToPlain } from './format.js';
 import type { UserDirectory } from './user-directory.js';
 
@@ -16,50 +17,6 @@ import type { UserDirectory } from './user-directory.js';
 const HISTORY_LIMIT = 50;
 /** Pages of `conversations.replies` read at most for one thread. */
 const HISTORY_PAGES = 5;
-
-const str = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
-
-/** A message from `conversations.replies`, as far as history needs it. */
-interface ThreadMessage {
-  ts: string;
-  text: string;
-  user?: string;
-  botId?: string;
-  botName?: string;
-  subtype?: string;
-  /** Texts of `markdown` blocks (how Heed's posted replies carry their Markdown). */
-  markdown: string[];
-}
-
-function readThreadMessage(message: object): ThreadMessage {
-  const fields = message as Record<string, unknown>;
-  const profile = fields.bot_profile as Record<string, unknown> | undefined;
-  const blocks = Array.isArray(fields.blocks) ? (fields.blocks as unknown[]) : [];
-  const markdown = blocks.flatMap((block) => {
-    const record = block as Record<string, unknown> | null;
-    return record?.type === 'markdown' && typeof record.text === 'string' ? [record.text] : [];
-  });
-  const user = str(fields.user);
-  const botId = str(fields.bot_id);
-  const botName = str(fields.username) ?? str(profile?.name);
-  const subtype = str(fields.subtype);
-  return {
-    ts: str(fields.ts) ?? '',
-    text: str(fields.text) ?? '',
-    markdown,
-    ...(user ? { user } : {}),
-    ...(botId ? { botId } : {}),
-    ...(botName ? { botName } : {}),
-    ...(subtype ? { subtype } : {}),
-  };
-}
-
-/** Compare two Slack timestamps (`seconds.micros`) without floating-point loss. */
-export function compareTs(a: string, b: string): number {
-  const [aSec = '0', aMicro = '0'] = a.split('.');
-  const [bSec = '0', bMicro = '0'] = b.split('.');
-  return Number(aSec) - Number(bSec) || Number(aMicro.padEnd(6, '0')) - Number(bMicro.padEnd(6, '0'));
-}
 
 /** Remove mentions of the bot itself from the text. */
 export function withoutBotMention(text: string, botUserId: string): string {
@@ -128,25 +85,52 @@ export class ThreadReader {
   }
 }
 
-/** The thread's messages before `beforeTs`, oldest first; empty when Slack will not say (logged). */
-export async function threadHistory(
+/**
+ * The thread as Slack holds it, oldest first, read page by page. A complete read starts the thread's
+ * memory; one cut short (a rate limit, more pages than read) does not.
+ */
+async function readThread(
   ctx: SlackAdapterContext,
+  key: string,
   channel: string,
   threadTs: string,
-  beforeTs: string,
-): Promise<HistoryMessage[]> {
-  const { bot, people, threads } = ctx;
+): Promise<ThreadMessage[]> {
+  const { threads, memory } = ctx;
+  memory?.reading(key);
   const collected: object[] = [];
   let cursor: string | undefined;
+  let whole = false;
   for (let page = 0; page < HISTORY_PAGES; page++) {
     const response = await threads.page(channel, threadTs, cursor);
     if (!response) break;
     collected.push(...(response.messages ?? []));
     cursor = response.response_metadata?.next_cursor || undefined;
-    if (!cursor) break;
+    if (!cursor) {
+      whole = true;
+      break;
+    }
   }
-  const earlier = collected
-    .map(readThreadMessage)
+  const messages = collected.map(readThreadMessage);
+  if (whole) memory?.read(key, messages);
+  else memory?.forget(key);
+  return messages;
+}
+
+/**
+ * The thread's messages before `beforeTs`, oldest first; empty when Slack will not say (logged). From
+ * memory when Heed has seen the whole thread, from `conversations.replies` otherwise.
+ */
+export async function threadHistory(
+  ctx: SlackAdapterContext,
+  workspaceId: string,
+  channel: string,
+  threadTs: string,
+  beforeTs: string,
+): Promise<HistoryMessage[]> {
+  const { bot, people, memory } = ctx;
+  const key = threadKey(workspaceId, channel, threadTs);
+  const messages = memory?.messages(key) ?? (await readThread(ctx, key, channel, threadTs));
+  const earlier = messages
     .filter((message) => message.ts !== '' && compareTs(message.ts, beforeTs) < 0)
     .slice(-HISTORY_LIMIT);
   const history: HistoryMessage[] = [];

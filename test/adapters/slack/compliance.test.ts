@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Actor } from '../../../src/core/types.js';
+import { messagesOf } from '../../support/fake-openai.js';
 import { FAKE_TEAM_ID, type SlackCall } from '../../support/fake-slack.js';
 import { CHANNEL, ephemeralButtonClick, startHarness, type Harness } from './harness.js';
 
@@ -116,6 +117,15 @@ describe('Slack: replies checked against the instructions', () => {
       'revised to follow your instructions',
     );
     expect(h.slack.callsOf('chat.postEphemeral')).toHaveLength(0);
+
+    // A follow-up sees the reply as revised, not as first streamed (the revision forgot the thread's memory).
+    h.openai.enqueue({ reply: 'Fine thanks.' });
+    await h.mention('U1', 'how are you?', { threadTs: ts });
+    await h.idle();
+    const followUp = messagesOf(await h.openai.waitForRequest(3));
+    expect(followUp.filter((message) => message.role === 'assistant').map((message) => message.content)).toEqual([
+      'Well hello.',
+    ]);
   });
 
   it('fix: a revision that misses again is flagged', async () => {
