@@ -52,6 +52,8 @@ export function readThreadMessage(message: object): ThreadMessage {
 
 /** Compare two Slack timestamps (`seconds.micros`) without floating-point loss. */
 export function compareTs(a: string, b: string): number {
+  // Slack's own timestamps all have the point in the same place: then the strings sort as the numbers do.
+  if (a.length === b.length && a.indexOf('.') === b.indexOf('.')) return a < b ? -1 : a > b ? 1 : 0;
   const [aSec = '0', aMicro = '0'] = a.split('.');
   const [bSec = '0', bMicro = '0'] = b.split('.');
   return Number(aSec) - Number(bSec) || Number(aMicro.padEnd(6, '0')) - Number(bMicro.padEnd(6, '0'));
@@ -171,8 +173,7 @@ export class ThreadMemory {
     const ts = str(fields.ts);
     const threadTs = str(fields.thread_ts);
     if (!ts || !threadTs || threadTs === ts || fields.hidden === true) return;
-    if (subtype && !ANSWERABLE_SUBTYPES.has(subtype) && subtype !== 'bot_message' && subtype !== 'thread_broadcast')
-      return;
+    if (subtype && !ANSWERABLE_SUBTYPES.has(subtype) && subtype !== 'bot_message') return;
     this.put(threadKey(workspaceId, channel, threadTs), readThreadMessage(event), false);
   }
 

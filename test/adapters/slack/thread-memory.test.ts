@@ -4,7 +4,7 @@
  * thread-context.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import { threadKey, ThreadMemory, type ThreadMessage } from '../../../src/adapters/slack/thread-memory.js';
+import { compareTs, threadKey, ThreadMemory, type ThreadMessage } from '../../../src/adapters/slack/thread-memory.js';
 
 const BOT = { userId: 'UBOT', botId: 'BBOT', teamId: 'T1' };
 const KEY = threadKey('T1', 'C1', '100.000001');
@@ -133,5 +133,14 @@ describe('ThreadMemory', () => {
     advance(60_001);
     expect(threads.messages(key(1))).toBeUndefined();
     expect(threads.size).toBe(0);
+  });
+
+  it('orders Slack timestamps as numbers, whatever their digits', () => {
+    const sign = (a: string, b: string) => Math.sign(compareTs(a, b));
+    expect(sign('1700000000.000100', '1700000000.000099')).toBe(1);
+    expect(sign('1700000000.000100', '1700000000.000100')).toBe(0);
+    expect(sign('999999999.999999', '1000000000.000001')).toBe(-1);
+    expect(sign('1.5', '1.10')).toBe(1);
+    expect(sign('1.05', '1.5')).toBe(-1);
   });
 });
