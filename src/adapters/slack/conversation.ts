@@ -114,7 +114,12 @@ export function registerConversation(app: App, ctx: SlackAdapterContext): Answer
   };
 
   /** Answer a message this process is not already answering. */
-  const answerOnce = async (message: SlackMessage, workspaceId: string, client: webApi.WebClient): Promise<void> => {
+  const answerOnce = async (
+    message: SlackMessage,
+    workspaceId: string,
+    client: webApi.WebClient,
+    redelivered: boolean,
+  ): Promise<void> => {
     // A twin or redelivery of a message already answered: no status, no history, no calls at all.
     if (await core.isHandled({ platform: 'slack', workspaceId, channelId: message.channel, messageId: message.ts })) {
       logger.debug(
@@ -127,8 +132,10 @@ export function registerConversation(app: App, ctx: SlackAdapterContext): Answer
     const threadTs = message.threadTs ?? message.ts;
     const thread = threadKey(workspaceId, message.channel, threadTs);
     const inThread = message.threadTs !== undefined && message.threadTs !== message.ts;
-    // A message that begins a thread is all of it so far: follow-ups read it from memory.
-    if (!inThread) memory?.began(thread, { ts: message.ts, text: message.text, user: userId, markdown: [] });
+    // A message that begins a thread is all of it so far, and follow-ups can read it from memory. Not so for
+    // Slack's retry of one: people may have answered in its thread while it waited.
+    if (!inThread && !redelivered)
+      memory?.began(thread, { ts: message.ts, text: message.text, user: userId, markdown: [] });
     const setStatus = (text: string) =>
       attempt(
         logger,
@@ -202,7 +209,7 @@ export function registerConversation(app: App, ctx: SlackAdapterContext): Answer
     // Marked before anything else is awaited, so a twin arriving while this copy is looked up stops above.
     answering.add(key);
     try {
-      await answerOnce(message, workspaceId, client);
+      await answerOnce(message, workspaceId, client, context.retryNum !== undefined);
     } finally {
       answering.delete(key);
     }

@@ -2,12 +2,13 @@
  * Threads Heed has seen whole, so that a follow-up's context needs no `conversations.replies` call.
  *
  * Heed is subscribed to every message event of the conversations it is in, so once it has read a
- * thread from Slack, or answered the message that began it, every later message of that thread passes
- * through here: people's messages as events, Heed's own as it writes them. A thread is remembered
- * from that point; an edit or deletion Heed did not make itself forgets it, and the next question reads
- * it from Slack again. This only holds where this process receives all of the workspace's events, so
- * it is not used with replicas on PostgreSQL. The memory is bounded in threads, messages per thread and
- * characters, and a thread unused for an hour is forgotten.
+ * thread from Slack, or answered the message that began it on its first delivery (a retry may come
+ * after replies), every later message of that thread passes through here: people's messages as events,
+ * Heed's own as it writes them. A thread is remembered from that point; an edit or deletion Heed did not
+ * make itself forgets it, and the next question reads it from Slack again. This only holds where this
+ * process receives all of the workspace's events, so it is not used with replicas on PostgreSQL. The
+ * memory is bounded in threads, messages per thread and characters, and a thread unused for an hour is
+ * forgotten.
  */
 import type { BotIdentity } from './adapter-context.js';
 import { ANSWERABLE_SUBTYPES } from './message-subtypes.js';

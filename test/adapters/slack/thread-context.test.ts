@@ -3,7 +3,7 @@
  * only when it has not seen all of it, and the model is sent exactly what a read from Slack would give.
  */
 import { afterEach, expect, it } from 'vitest';
-import { FAKE_TEAM_ID } from '../../support/fake-slack.js';
+import { FAKE_BOT_USER_ID, FAKE_TEAM_ID } from '../../support/fake-slack.js';
 import { FAKE_REPLY, messagesOf } from '../../support/fake-openai.js';
 import { CHANNEL, startHarness, type Harness } from './harness.js';
 
@@ -121,4 +121,23 @@ it('reads the thread from Slack again once someone edits a message in it, and se
   expect(asked).not.toContain('Monday');
   // An edit is not a question: no reply to it.
   expect(h.botReplies(CHANNEL, root)).toHaveLength(2);
+});
+
+it("reads a thread from Slack when its first message was answered on Slack's retry: people may have replied meanwhile", async () => {
+  h = await startHarness();
+  const root = h.slack.nextTs();
+  const text = `<@${FAKE_BOT_USER_ID}> first question`;
+  h.slack.addMessage(CHANNEL, { ts: root, user: 'U1', text });
+  // The first delivery never reached Heed; while Slack waited to retry, someone answered in the thread.
+  h.slack.addMessage(CHANNEL, { ts: h.slack.nextTs(), user: 'U2', text: 'I can help with that', thread_ts: root });
+  await h.event(
+    { type: 'app_mention', user: 'U1', text, ts: root, channel: CHANNEL, event_ts: root, team: FAKE_TEAM_ID },
+    { headers: { 'X-Slack-Retry-Num': '1', 'X-Slack-Retry-Reason': 'http_timeout' } },
+  );
+  await h.idle();
+  await h.mention('U1', 'second question', { threadTs: root });
+  await h.idle();
+  expect(reads(h)).toBe(1);
+  const asked = (await prompt(h, 2)).map((message) => message.content).join('\n');
+  expect(asked).toContain('I can help with that');
 });
