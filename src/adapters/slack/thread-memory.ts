@@ -104,7 +104,7 @@ export class ThreadMemory {
     this.now = options.now ?? Date.now;
   }
 
-  /** How many threads are held (for tests and the bench). */
+  /** How many threads are held. */
   get size(): number {
     return this.threads.size;
   }

@@ -35,6 +35,14 @@ async function remark(harness: Harness, root: string, text: string): Promise<str
 const reads = (harness: Harness) => harness.slack.callsOf('conversations.replies').length;
 const prompt = async (harness: Harness, n: number) => messagesOf(await harness.openai.waitForRequest(n));
 
+/** Once everything before is handled, ask in the thread: all that the model was sent for the `n`-th request. */
+async function askInThread(harness: Harness, root: string, text: string, n: number): Promise<string> {
+  await harness.idle();
+  await harness.mention('U1', text, { threadTs: root });
+  await harness.idle();
+  return (await prompt(harness, n)).map((message) => message.content).join('\n');
+}
+
 /** A thread Heed begins, a remark, two follow-ups: the model requests, and the reads it took. */
 async function conversation(env: Record<string, string>) {
   const harness = await startHarness({ env });
@@ -112,11 +120,8 @@ it('reads the thread from Slack again once someone edits a message in it, and se
     message: { type: 'message', user: 'U2', text: held?.text, ts, thread_ts: root },
     previous_message: { type: 'message', user: 'U2', text: '<@U3> the meeting is on Monday', ts, thread_ts: root },
   });
-  await h.idle();
-  await h.mention('U1', 'when is the meeting?', { threadTs: root });
-  await h.idle();
+  const asked = await askInThread(h, root, 'when is the meeting?', 2);
   expect(reads(h)).toBe(1);
-  const asked = (await prompt(h, 2)).map((message) => message.content).join('\n');
   expect(asked).toContain('Tuesday');
   expect(asked).not.toContain('Monday');
   // An edit is not a question: no reply to it.
@@ -134,10 +139,7 @@ it("reads a thread from Slack when its first message was answered on Slack's ret
     { type: 'app_mention', user: 'U1', text, ts: root, channel: CHANNEL, event_ts: root, team: FAKE_TEAM_ID },
     { headers: { 'X-Slack-Retry-Num': '1', 'X-Slack-Retry-Reason': 'http_timeout' } },
   );
-  await h.idle();
-  await h.mention('U1', 'second question', { threadTs: root });
-  await h.idle();
+  const asked = await askInThread(h, root, 'second question', 2);
   expect(reads(h)).toBe(1);
-  const asked = (await prompt(h, 2)).map((message) => message.content).join('\n');
   expect(asked).toContain('I can help with that');
 });
