@@ -215,6 +215,15 @@ export function registerConversation(app: App, ctx: SlackAdapterContext): Answer
     }
   };
 
+  if (memory) {
+    // Slack retries an event only after a delivery failed, and gives up after a few: some events may never
+    // arrive, so no thread can be known whole any more.
+    app.use(async ({ context, next }) => {
+      if (context.retryNum !== undefined) memory.clear();
+      await next();
+    });
+  }
+
   app.event('app_mention', async ({ event, context, client }) => {
     memory?.observe(workspaceOf(context, bot), event, bot);
     const message = readMessage('app_mention', event);

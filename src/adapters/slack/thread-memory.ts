@@ -5,7 +5,8 @@
  * thread from Slack, or answered the message that began it on its first delivery (a retry may come
  * after replies), every later message of that thread passes through here: people's messages as events,
  * Heed's own as it writes them. A thread is remembered from that point; an edit or deletion Heed did not
- * make itself forgets it, and the next question reads it from Slack again. This only holds where this
+ * make itself forgets it, and the next question reads it from Slack again; an event Slack had to retry
+ * forgets every thread (a delivery failed, and Slack gives up after a few). This only holds where this
  * process receives all of the workspace's events, so it is not used with replicas on PostgreSQL. The
  * memory is bounded in threads, messages per thread and characters, and a thread unused for an hour is
  * forgotten.
@@ -141,6 +142,12 @@ export class ThreadMemory {
   /** Heed's own message in the thread as it now stands, replacing what was held of it. */
   wrote(key: string, message: ThreadMessage): void {
     this.put(key, message, true);
+  }
+
+  /** Forget every thread: some message events may never arrive (Slack had to retry one). */
+  clear(): void {
+    this.threads.clear();
+    this.chars = 0;
   }
 
   /** Forget the thread: Heed can no longer tell what it says. */

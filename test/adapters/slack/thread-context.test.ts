@@ -143,3 +143,17 @@ it("reads a thread from Slack when its first message was answered on Slack's ret
   expect(reads(h)).toBe(1);
   expect(asked).toContain('I can help with that');
 });
+
+it('forgets every thread once Slack retries an event: a delivery failed, and others may never come', async () => {
+  h = await startHarness();
+  const { ts: root } = await h.mention('U1', 'first question');
+  await askInThread(h, root, 'second question', 2);
+  expect(reads(h)).toBe(0);
+  const ts = h.slack.nextTs();
+  await h.event(
+    { type: 'message', subtype: 'channel_join', user: 'U9', text: 'joined', ts, channel: 'C0OTHER', event_ts: ts },
+    { headers: { 'X-Slack-Retry-Num': '1', 'X-Slack-Retry-Reason': 'http_error' } },
+  );
+  await askInThread(h, root, 'third question', 3);
+  expect(reads(h)).toBe(1);
+});
