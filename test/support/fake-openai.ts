@@ -63,7 +63,16 @@ export interface CutBehaviour {
   endCleanly?: boolean;
 }
 
-export type Behaviour = ReplyBehaviour | StatusBehaviour | HangBehaviour | CutBehaviour;
+/**
+ * Answer 200 with an event stream and write these pieces as they are, one write each, then end: for what
+ * servers send besides well-formed chunks (an error in the stream, a broken line, a character split
+ * between writes).
+ */
+export interface RawStreamBehaviour {
+  rawStream: Array<string | Uint8Array>;
+}
+
+export type Behaviour = ReplyBehaviour | StatusBehaviour | HangBehaviour | CutBehaviour | RawStreamBehaviour;
 
 export interface FakeOpenAI {
   /** Base URL including /v1, e.g. http://127.0.0.1:PORT/v1 */
@@ -232,6 +241,13 @@ export async function startFakeOpenAI(options: { fallback?: Behaviour } = {}): P
         behaviour.code === undefined ? code : behaviour.code,
         behaviour.param ?? null,
       );
+      return;
+    }
+
+    if ('rawStream' in behaviour) {
+      startEventStream(res);
+      for (const piece of behaviour.rawStream) await new Promise((resolve) => res.write(piece, resolve));
+      res.end();
       return;
     }
 

@@ -7,6 +7,7 @@ import OpenAI, { BadRequestError } from 'openai';
 import type { Logger } from '../logger.js';
 import type { ChatMessage } from '../prompt/chat-message.js';
 import { HttpTransport } from '../http-transport.js';
+import { chatChunks } from './chat-chunks.js';
 import { ModelError, toModelError } from './model-error.js';
 
 export interface ModelSettings {
@@ -157,19 +158,21 @@ export class ModelClient {
     let firstTokenMs: number | undefined;
     let text = '';
     try {
-      const stream = await this.client.chat.completions.create(
-        {
-          model: this.settings.model,
-          messages,
-          stream: true,
-          stream_options: { include_usage: true },
-          [this.maxTokensField]: this.settings.maxOutputTokens,
-          ...(this.settings.temperature !== undefined ? { temperature: this.settings.temperature } : {}),
-        },
-        { signal: controller.signal },
-      );
+      const response = await this.client.chat.completions
+        .create(
+          {
+            model: this.settings.model,
+            messages,
+            stream: true,
+            stream_options: { include_usage: true },
+            [this.maxTokensField]: this.settings.maxOutputTokens,
+            ...(this.settings.temperature !== undefined ? { temperature: this.settings.temperature } : {}),
+          },
+          { signal: controller.signal },
+        )
+        .asResponse();
       armIdleTimer();
-      for await (const chunk of stream) {
+      for await (const chunk of chatChunks(response, controller)) {
         const choice = chunk.choices[0];
         const delta = choice?.delta?.content;
         if (delta) {
@@ -197,7 +200,7 @@ export class ModelClient {
       clearTimeout(idleTimer);
       signal?.removeEventListener('abort', onCallerAbort);
     }
-    // The SDK ends the iteration quietly when its request is aborted, so the reason is checked here too.
+    // An abort that lands once the body has been read whole ends the loop without an error: checked here too.
     const aborted = this.abortReason(timedOut, signal);
     if (aborted) throw aborted;
     if (finishReason === null) {

@@ -80,6 +80,12 @@ async function failingStream(
   return { error: outcome, deltas };
 }
 
+/** One chat-completion chunk as a server-sent event. */
+function event(delta: Record<string, unknown>, finishReason: string | null = null): string {
+  const chunk = { id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'm' };
+  return `data: ${JSON.stringify({ ...chunk, choices: [{ index: 0, delta, finish_reason: finishReason }] })}\n\n`;
+}
+
 describe('ModelClient.stream', () => {
   it('streams deltas in order, joins them and records usage', async () => {
     const reply = 'Heed is an assistant that remembers how you like answers.';
@@ -152,6 +158,34 @@ describe('ModelClient.stream', () => {
 
     await client.stream(MESSAGES, () => undefined);
     expect((await fake.waitForRequest(3)).body).toMatchObject({ max_completion_tokens: 256 });
+  });
+});
+
+describe('ModelClient.stream, what compatible servers send', () => {
+  it('joins a character split between writes, skips comments and other fields, ignores what follows [DONE]', async () => {
+    const accented = Buffer.from(event({ content: 'café ☕' }));
+    const cut = accented.indexOf(Buffer.from('☕')) + 1;
+    fake.enqueue({
+      rawStream: [
+        ': keep-alive\n\n',
+        event({ role: 'assistant', content: '' }),
+        accented.subarray(0, cut),
+        accented.subarray(cut),
+        'id: 7\nretry: 1000\n' + event({ content: ' done' }, 'stop').replace('data: ', 'data:'),
+        'data: [DONE]\n\n',
+        event({ content: ' after the end' }),
+      ],
+    });
+    const deltas: string[] = [];
+    const result = await clientFor().stream(MESSAGES, (delta) => void deltas.push(delta));
+    expect(deltas).toEqual(['café ☕', ' done']);
+    expect(result.text).toBe('café ☕ done');
+  });
+
+  it('counts a last event the server did not close with a blank line', async () => {
+    fake.enqueue({ rawStream: [event({ content: 'Short.' }), event({}, 'stop').trimEnd()] });
+    const result = await clientFor().stream(MESSAGES, () => undefined);
+    expect(result.text).toBe('Short.');
   });
 });
 
@@ -316,6 +350,28 @@ describe('ModelClient failures', () => {
     const { error } = await failingStream(clientFor(), AbortSignal.abort());
     expect(error.code).toBe('model_cancelled');
     expect(fake.requests).toHaveLength(0);
+  });
+
+  it('an error event inside the stream → model_failed with its message, keeping the text so far', async () => {
+    fake.enqueue({
+      rawStream: [
+        event({ content: 'Half an ' }),
+        'data: {"error":{"message":"The server had an error while processing your request.","type":"server_error"}}\n\n',
+        event({ content: 'never seen' }, 'stop'),
+      ],
+    });
+    const { error, deltas } = await failingStream(clientFor());
+    expect(error.code).toBe('model_failed');
+    expect(error.detail.message).toContain('The server had an error while processing your request.');
+    expect(deltas).toEqual(['Half an ']);
+    expect(error.partialText).toBe('Half an ');
+  });
+
+  it('data that is not JSON → model_failed, keeping the text so far', async () => {
+    fake.enqueue({ rawStream: [event({ content: 'So far ' }), 'data: {"choices": [\n\n', event({}, 'stop')] });
+    const { error } = await failingStream(clientFor());
+    expect(error.code).toBe('model_failed');
+    expect(error.partialText).toBe('So far ');
   });
 
   it('an error thrown by the delta handler propagates unchanged', async () => {
