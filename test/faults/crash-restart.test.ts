@@ -23,6 +23,8 @@ it('answers once after a SIGKILL mid-reply and a redelivery; a completed event r
     chunkSize: 16,
     tokenIntervalMs: 60_000,
   });
+  // The second process's answer streams too: its rest follows the second chat.startStream.
+  openai.enqueue({ reply: FAKE_REPLY, pauseAfterFirst: () => slack.waitForCall('chat.startStream', 2) });
   // A short lease, so that the dead process's claim lapses within the test.
   const env = { HEED_CLAIM_LEASE_MS: '1000' };
   const first = await world.startBot(env);

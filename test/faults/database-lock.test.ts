@@ -109,7 +109,8 @@ it('apologises when the lock is held past DATABASE_BUSY_TIMEOUT_MS, logs the err
   expect(apology.map((message) => message.text)).toEqual([
     'Something went wrong on my side. Please try again in a moment.',
   ]);
-  expect(apology[0]?.blocks ?? []).toEqual([]);
+  // The text alone, posted whole: no feedback buttons.
+  expect(apology[0]?.blocks?.map((block) => (block as { type: string }).type)).toEqual(['markdown']);
   expect(h.modelRequests()).toBe(0);
   const logged = h.logs.find((line) => line.msg === 'could not claim the message');
   expect(logged?.level).toBe(50);

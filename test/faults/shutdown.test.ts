@@ -19,7 +19,7 @@ const completedReplies = (threadTs: string) =>
   world.slack
     .messagesIn(CHANNEL)
     .filter(
-      (message) => message.user === FAKE_BOT_USER_ID && message.thread_ts === threadTs && message.streaming === false,
+      (message) => message.user === FAKE_BOT_USER_ID && message.thread_ts === threadTs && message.streaming !== true,
     );
 
 const modelRequests = () => world.openai.requests.filter((request) => request.path.endsWith('/chat/completions'));

@@ -15,9 +15,13 @@ afterEach(async () => {
 
 const answers = (method: string) => h.slack.callsOf(method).map((call) => call.answer);
 
+/** The fake answer, its rest held until the first text reaches Slack: the reply is streamed. */
+const streamedAnswer = () => ({ reply: FAKE_REPLY, pauseAfterFirst: () => h.slack.waitForCall('chat.startStream', 1) });
+
 it('retries a rate-limited chat.stopStream after Retry-After: one message, the whole text, the feedback buttons', async () => {
   h = await startHarness();
   h.slack.enqueue('chat.stopStream', { rateLimited: 1 });
+  h.openai.enqueue(streamedAnswer());
   const { ts } = await h.mention('U1', 'hello');
   await h.idle();
   expect(answers('chat.stopStream')).toEqual(['http 429', 'ok']);
@@ -46,6 +50,7 @@ it('retries rate-limited chat.postMessage and chat.update where Slack refuses st
   // Retry-After 0 here: the client still backs off about a second per retry.
   h.slack.enqueue('chat.postMessage', { rateLimited: 0 });
   h.slack.enqueue('chat.update', { rateLimited: 0 });
+  h.openai.enqueue(streamedAnswer());
   const { ts } = await h.mention('U1', 'hello');
   await h.idle();
   expect(answers('chat.postMessage')).toEqual(['http 429', 'ok']);

@@ -31,6 +31,11 @@ export interface ReplyBehaviour {
   firstTokenDelayMs?: number;
   /** Server-side delay between content chunks. */
   tokenIntervalMs?: number;
+  /**
+   * After the first content chunk, wait for this (a test's event: the first text reaching the platform)
+   * before the rest. Without it and without delays, the whole answer goes in one write, as from a fast model.
+   */
+  pauseAfterFirst?: () => Promise<unknown>;
   /** Reported usage; defaults to a rough estimate (characters / 4 for the prompt, chunk count for the reply). */
   usage?: { prompt_tokens: number; completion_tokens: number };
 }
@@ -307,26 +312,32 @@ export async function startFakeOpenAI(options: { fallback?: Behaviour } = {}): P
       return;
     }
 
+    const usageEvent = includeUsage
+      ? [{ id, object: 'chat.completion.chunk', created: nowSeconds(), model, choices: [], usage: fullUsage }]
+      : [];
     startEventStream(res);
+    const { firstTokenDelayMs, tokenIntervalMs, pauseAfterFirst } = behaviour;
+    if (firstTokenDelayMs === undefined && tokenIntervalMs === undefined && pauseAfterFirst === undefined) {
+      const events = [
+        chunk(id, model, { role: 'assistant', content: '' }, null),
+        ...pieces.map((piece) => chunk(id, model, { content: piece }, null)),
+        chunk(id, model, {}, 'stop'),
+        ...usageEvent,
+      ];
+      res.end(`${events.map((event) => `data: ${JSON.stringify(event)}\n\n`).join('')}data: [DONE]\n\n`);
+      return;
+    }
     void writeEvent(res, chunk(id, model, { role: 'assistant', content: '' }, null));
-    await delay(behaviour.firstTokenDelayMs ?? 0);
+    await delay(firstTokenDelayMs ?? 0);
     for (const [index, piece] of pieces.entries()) {
-      if (index > 0) await delay(behaviour.tokenIntervalMs ?? 0);
+      if (index === 1 && pauseAfterFirst) await pauseAfterFirst();
+      if (index > 0) await delay(tokenIntervalMs ?? 0);
       // The client may have aborted or the server closed while we waited.
       if (closed || res.destroyed) return;
       void writeEvent(res, chunk(id, model, { content: piece }, null));
     }
     void writeEvent(res, chunk(id, model, {}, 'stop'));
-    if (includeUsage) {
-      void writeEvent(res, {
-        id,
-        object: 'chat.completion.chunk',
-        created: nowSeconds(),
-        model,
-        choices: [],
-        usage: fullUsage,
-      });
-    }
+    for (const event of usageEvent) void writeEvent(res, event);
     res.end('data: [DONE]\n\n');
   }
 

@@ -1,7 +1,8 @@
 /**
  * A reply as it appears in Slack while the model writes it. Text streams with Slack's native streaming
  * (`chat.startStream` / `appendStream` / `stopStream` through the WebClient's `chatStream`), flushing the
- * first tokens at once and coalescing the rest; where Slack refuses streaming, one message is posted and
+ * first tokens at once and coalescing the rest; an answer that is whole by the time its first text would
+ * go out is posted as one message instead. Where Slack refuses streaming, one message is posted and
  * edited with throttled `chat.update`. Long replies continue in further messages of the thread; broadcast
  * pings are defused on the way; the closing blocks (feedback buttons) go on the last message.
  */
@@ -111,15 +112,10 @@ class StreamWriter implements MessageWriter {
     this.content += text;
   }
 
+  /** Only a message already opened by `write` is closed here: one whole at opening is posted instead. */
   async close(text: string, blocks: Block[]): Promise<void> {
-    let rest = text;
-    // Start the stream with the text itself rather than letting stop() open an empty one.
-    if (this.ts === undefined && text !== '') {
-      await this.write(text);
-      rest = '';
-    }
-    await this.streamer.stop({ ...(rest ? { markdown_text: rest } : {}), ...(blocks.length > 0 ? { blocks } : {}) });
-    this.content += rest;
+    await this.streamer.stop({ ...(text ? { markdown_text: text } : {}), ...(blocks.length > 0 ? { blocks } : {}) });
+    this.content += text;
   }
 }
 
@@ -185,6 +181,8 @@ export class ReplyStream implements ReplySink {
   /** Slack refused the reply outright (no channel access, …): stop trying, the log says why. */
   private broken = false;
   private lastFlushAt = 0;
+  /** The reply's first text waits for the end of this turn of the event loop; see `schedule`. */
+  private opening: NodeJS.Immediate | undefined;
 
   constructor(private readonly options: ReplyStreamOptions) {
     this.logger = options.logger;
@@ -220,6 +218,8 @@ export class ReplyStream implements ReplySink {
     this.closing = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    if (this.opening) clearImmediate(this.opening);
+    this.opening = undefined;
     this.pending += this.guard.flush();
     this.enqueue(() => this.writePending(true, blocks));
     await this.chain;
@@ -228,12 +228,22 @@ export class ReplyStream implements ReplySink {
   }
 
   private schedule(): void {
-    if (this.closing || this.flushing || this.timer || this.pending === '') return;
+    if (this.closing || this.flushing || this.timer || this.opening || this.pending === '') return;
     const interval =
       this.writer?.streaming === false
         ? (this.options.updateIntervalMs ?? UPDATE_INTERVAL_MS)
         : (this.options.appendIntervalMs ?? APPEND_INTERVAL_MS);
-    // The first text of a message goes out at once; later text is coalesced.
+    if (this.writer === undefined && this.ids.length === 0) {
+      // The reply's first text goes out once the model's bytes read in this turn are handled: an answer that
+      // came whole (a fast model, a short answer) is then posted whole, one call instead of a stream opened
+      // and stopped at once; a streamed answer's first token loses nothing measurable.
+      this.opening = setImmediate(() => {
+        this.opening = undefined;
+        this.flush();
+      });
+      return;
+    }
+    // The first text of a later message goes out at once; later text is coalesced.
     const wait = this.writer === undefined ? 0 : Math.max(0, this.lastFlushAt + interval - Date.now());
     if (wait === 0) {
       this.flush();
@@ -292,9 +302,11 @@ export class ReplyStream implements ReplySink {
     const { client, target, streaming, logger } = this.options;
     const apply = (writer: MessageWriter, text = step.text) =>
       step.close ? writer.close(text, step.blocks) : writer.write(text);
-    this.writer ??= streaming.allowed(target.teamId)
-      ? new StreamWriter(client, target)
-      : new PostWriter(client, target);
+    // A message whose whole text is known when it opens is posted: there is nothing to stream.
+    this.writer ??=
+      !step.close && streaming.allowed(target.teamId)
+        ? new StreamWriter(client, target)
+        : new PostWriter(client, target);
     const writer = this.writer;
     const before = writer.content.length;
     try {

@@ -24,7 +24,9 @@ async function ask(user: string, text = 'what is a monad?', threadTs?: string) {
   await h.idle();
   const reply = h.botReplies(CHANNEL, threadTs ?? ts).at(-1);
   expect(reply).toBeDefined();
-  return { thread: threadTs ?? ts, reply: reply!, blocks: (reply?.blocks ?? []) as Block[] };
+  // The blocks under the text: a reply posted whole carries its text in a markdown block first.
+  const blocks = ((reply?.blocks ?? []) as Block[]).filter((block) => block.type !== 'markdown');
+  return { thread: threadTs ?? ts, reply: reply!, blocks };
 }
 
 async function instructions(user: string, text: string): Promise<string> {

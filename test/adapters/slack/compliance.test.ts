@@ -93,7 +93,9 @@ describe('Slack: replies checked against the instructions', () => {
     await h.mention('U1', 'hi');
     await h.idle();
     expect(h.slack.callsOf('chat.postEphemeral')).toHaveLength(0);
-    const post = await h.slack.waitForCall('chat.postMessage');
+    // The first post is the reply itself (it arrived whole); the report follows it.
+    expect((await h.slack.waitForCall('chat.postMessage', 1)).args.channel).toBe(CHANNEL);
+    const post = await h.slack.waitForCall('chat.postMessage', 2);
     expect(post.args.channel).toBe(REPORTS);
     expect(JSON.stringify(post.args.blocks)).toContain('Missed: no commas');
   });

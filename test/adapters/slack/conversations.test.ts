@@ -24,6 +24,8 @@ describe('conversations', () => {
   it("answers a mention with exactly one threaded reply from the model, following the asker's instructions", async () => {
     h = await startHarness();
     await setInstructions('U1', 'Always answer in French.');
+    // Streamed: the rest of the answer follows the first text's arrival in Slack.
+    h.openai.enqueue({ reply: FAKE_REPLY, pauseAfterFirst: () => h.slack.waitForCall('chat.startStream', 1) });
     const { ts, response } = await h.mention('U1', 'what is the capital of Italy?');
     expect(response.status).toBe(200);
     await h.idle();

@@ -23,9 +23,25 @@ function blockTypes(blocks: unknown): string[] {
   return Array.isArray(blocks) ? blocks.map((block) => String((block as { type?: unknown }).type)) : [];
 }
 
+/** The Markdown a reply shows: its markdown block when it was posted, else the streamed text. */
+function markdownOf(message: { text: string; blocks?: unknown[] }): string {
+  const block = message.blocks?.find((candidate) => (candidate as { type?: unknown }).type === 'markdown');
+  return block ? String((block as { text?: unknown }).text) : message.text;
+}
+
+/** A model answer whose first text reaches Slack alone: the rest follows the n-th chat.startStream. */
+function streamedAnswer(reply: string, n = 1, chunkSize?: number) {
+  return {
+    reply,
+    ...(chunkSize ? { chunkSize } : {}),
+    pauseAfterFirst: () => h.slack.waitForCall('chat.startStream', n),
+  };
+}
+
 describe('streamed replies', () => {
   it('streams natively, sending the first text with chat.startStream instead of waiting for a full buffer', async () => {
     h = await startHarness();
+    h.openai.enqueue(streamedAnswer(FAKE_REPLY));
     const { ts } = await h.mention('U1', 'hello');
     await h.idle();
     const start = h.slack.callsOf('chat.startStream')[0];
@@ -37,6 +53,19 @@ describe('streamed replies', () => {
       .join('');
     expect(streamed).toBe(FAKE_REPLY);
     expect(h.botReplies(CHANNEL, ts).map((message) => message.text)).toEqual([FAKE_REPLY]);
+    expect(h.slack.callsOf('chat.postMessage')).toEqual([]);
+  });
+
+  it('posts an answer that arrived whole as one message: one call, no stream opened and stopped at once', async () => {
+    h = await startHarness();
+    const { ts } = await h.mention('U1', 'hello');
+    await h.idle();
+    expect(h.slack.callsOf('chat.startStream')).toEqual([]);
+    expect(h.slack.callsOf('chat.stopStream')).toEqual([]);
+    expect(h.slack.callsOf('chat.postMessage')).toHaveLength(1);
+    const replies = h.botReplies(CHANNEL, ts);
+    expect(replies.map(markdownOf)).toEqual([FAKE_REPLY]);
+    expect(blockTypes(replies[0]?.blocks)).toEqual(['markdown', 'context_actions']);
   });
 
   it('shows a thinking status in the thread when the reply is slow to start, before the reply', async () => {
@@ -48,7 +77,8 @@ describe('streamed replies', () => {
     const status = h.slack.callsOf('assistant.threads.setStatus')[0];
     expect(status?.args).toMatchObject({ channel_id: CHANNEL, thread_ts: ts });
     expect(String(status?.args.status)).toMatch(/thinking/);
-    expect(methods.indexOf('assistant.threads.setStatus')).toBeLessThan(methods.indexOf('chat.startStream'));
+    const reply = methods.findIndex((method) => method === 'chat.startStream' || method === 'chat.postMessage');
+    expect(reply).toBeGreaterThan(methods.indexOf('assistant.threads.setStatus'));
   });
 
   it('sets no status when the reply starts quickly: one call saved per question', async () => {
@@ -56,26 +86,34 @@ describe('streamed replies', () => {
     await h.mention('U1', 'hello');
     await h.idle();
     expect(h.slack.callsOf('assistant.threads.setStatus')).toEqual([]);
-    expect(h.slack.callsOf('chat.startStream')).toHaveLength(1);
+    expect(h.slack.calls.map((call) => call.method)).toContain('chat.postMessage');
   });
 
-  it("carries Slack's native feedback buttons on every reply", async () => {
+  it("carries Slack's native feedback buttons on every reply, streamed or posted whole", async () => {
     h = await startHarness();
+    h.openai.enqueue(streamedAnswer(FAKE_REPLY));
     await h.mention('U1', 'hello');
+    await h.mention('U1', 'hello again');
     await h.idle();
-    const stop = h.slack.callsOf('chat.stopStream')[0];
-    const blocks = stop?.args.blocks as { type: string; elements: { type: string; action_id: string }[] }[];
-    expect(blocks[0]?.type).toBe('context_actions');
-    expect(blocks[0]?.elements[0]).toMatchObject({ type: 'feedback_buttons', action_id: 'heed_feedback' });
+    type Blocks = { type: string; elements: { type: string; action_id: string }[] }[];
+    const stop = h.slack.callsOf('chat.stopStream')[0]?.args.blocks as Blocks;
+    const posted = (h.slack.callsOf('chat.postMessage')[0]?.args.blocks as Blocks).slice(1);
+    for (const blocks of [stop, posted]) {
+      expect(blocks[0]?.type).toBe('context_actions');
+      expect(blocks[0]?.elements[0]).toMatchObject({ type: 'feedback_buttons', action_id: 'heed_feedback' });
+    }
   });
 
   it("passes the model's Markdown through to Slack's markdown rendering unchanged", async () => {
     h = await startHarness();
     const markdown = '## Plan\n\n**Bold** step and *emphasis*\n\n- one\n- two\n\n```js\nconst a = 1 < 2;\n```';
-    h.openai.enqueue({ reply: markdown, chunkSize: 7 });
-    const { ts } = await h.mention('U1', 'plan please');
+    h.openai.enqueue(streamedAnswer(markdown, 1, 7), { reply: markdown, chunkSize: 7 });
+    const first = await h.mention('U1', 'plan please');
     await h.idle();
-    expect(h.botReplies(CHANNEL, ts).map((message) => message.text)).toEqual([markdown]);
+    const second = await h.mention('U1', 'plan again');
+    await h.idle();
+    expect(h.botReplies(CHANNEL, first.ts).map(markdownOf)).toEqual([markdown]);
+    expect(h.botReplies(CHANNEL, second.ts).map(markdownOf)).toEqual([markdown]);
   });
 
   it('defuses @channel, @here and @everyone in model output, even when cut across deltas', async () => {
@@ -94,28 +132,25 @@ describe('streamed replies', () => {
     const paragraph = `${'All work and no play makes a long answer. '.repeat(40).trim()}\n\n`;
     const reply = paragraph.repeat(15).trim();
     expect(reply.length).toBeGreaterThan(24_000);
-    h.openai.enqueue({ reply, chunkSize: 997 });
+    h.openai.enqueue(streamedAnswer(reply, 1, 997));
     const { ts } = await h.mention('U1', 'write a lot');
     await h.idle();
     const messages = h.botReplies(CHANNEL, ts);
     // Where each cut falls depends on how the deltas were coalesced; the limits do not.
     expect(messages.length).toBeGreaterThanOrEqual(3);
-    for (const message of messages) expect(message.text.length).toBeLessThanOrEqual(11_000);
-    expect(
-      messages
-        .map((message) => message.text)
-        .join('')
-        .replace(/\s+/g, ''),
-    ).toBe(reply.replace(/\s+/g, ''));
-    const stops = h.slack.callsOf('chat.stopStream').map((call) => blockTypes(call.args.blocks));
-    expect(stops).toHaveLength(messages.length);
-    expect(stops.at(-1)).toEqual(['context_actions']);
-    expect(stops.slice(0, -1).flat()).toEqual([]);
+    for (const message of messages) expect(markdownOf(message).length).toBeLessThanOrEqual(11_000);
+    expect(messages.map(markdownOf).join('').replace(/\s+/g, '')).toBe(reply.replace(/\s+/g, ''));
+    // A message is streamed, or posted when its whole text was at hand as it opened.
+    const buttons = messages.map((message) => blockTypes(message.blocks).filter((type) => type !== 'markdown'));
+    expect(buttons.at(-1)).toEqual(['context_actions']);
+    expect(buttons.slice(0, -1).flat()).toEqual([]);
+    expect(h.slack.callsOf('chat.startStream').length).toBeGreaterThanOrEqual(1);
   });
 
   it('retries a rate-limited stream call after Retry-After, and the reply arrives once', async () => {
     h = await startHarness();
     h.slack.enqueue('chat.startStream', { rateLimited: 0 });
+    h.openai.enqueue(streamedAnswer(FAKE_REPLY, 2));
     const { ts } = await h.mention('U1', 'hello');
     await h.idle();
     expect(h.slack.callsOf('chat.startStream').map((call) => call.answer)).toEqual(['http 429', 'ok']);
@@ -127,7 +162,7 @@ describe('fallback when Slack refuses streaming', () => {
   it('posts one message and edits it, with the Markdown in a markdown block and mrkdwn as the text fallback', async () => {
     h = await startHarness();
     h.slack.enqueue('chat.startStream', { error: 'feature_not_enabled' });
-    h.openai.enqueue({ reply: '**Bold** answer with [a link](https://example.test)', chunkSize: 4 });
+    h.openai.enqueue(streamedAnswer('**Bold** answer with [a link](https://example.test)', 1, 4));
     const { ts } = await h.mention('U1', 'hello');
     await h.idle();
 
@@ -152,6 +187,7 @@ describe('fallback when Slack refuses streaming', () => {
   it('finishes a stream that breaks mid-reply with chat.update on the same message', async () => {
     h = await startHarness();
     h.slack.enqueue('chat.stopStream', { error: 'message_not_in_streaming_state' });
+    h.openai.enqueue(streamedAnswer(FAKE_REPLY));
     const { ts } = await h.mention('U1', 'hello');
     await h.idle();
     const replies = h.botReplies(CHANNEL, ts);
@@ -170,7 +206,7 @@ describe('failures', () => {
     const failed = h.botReplies(CHANNEL, first.ts);
     expect(failed).toHaveLength(1);
     expect(failed[0]?.text).toMatch(/language model/i);
-    expect(failed[0]?.blocks ?? []).toEqual([]);
+    expect(blockTypes(failed[0]?.blocks)).not.toContain('context_actions');
 
     const second = await h.mention('U1', 'hello again');
     await h.idle();
