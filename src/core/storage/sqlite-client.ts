@@ -3,26 +3,11 @@ import type { SqlClient, SqlExecutor, SqlParams, SqlRunResult, SqlValue } from '
 
 type Statement = BetterSqlite3.Statement<unknown[], unknown>;
 
-/** The writes of one turn of the event loop, committed together; each waits for this commit. */
-interface Batch {
-  readonly committed: Promise<void>;
-  settle(error?: unknown): void;
-}
-
-/** PRAGMAs (a WAL checkpoint among them) and scripts run outside any batch: some refuse a transaction. */
-const OUTSIDE_BATCH = /^\s*PRAGMA\b/i;
-
 /**
  * {@link SqlClient} over one better-sqlite3 connection. better-sqlite3 is synchronous, so each call
  * runs at once; what needs care is a transaction whose work awaits: while one is open or waiting, other
  * callers' statements queue behind it (they would otherwise run inside it and share its rollback), first
  * come first served, so that a steady stream of transactions never starves a read.
- *
- * Writes are committed in groups: the first write of a turn of the event loop opens a transaction, every
- * write and transaction until the turn ends joins it (a transaction as a savepoint, rolled back alone if
- * it fails), and one COMMIT ends them all; each caller's promise settles with that commit. Under load the
- * replies of a turn share their commit and the pages they touch are written to the WAL once, not once per
- * reply: fewer writes, and fewer checkpoints on the main thread.
  */
 export class SqliteClient implements SqlClient {
   readonly dialect = 'sqlite' as const;
@@ -31,8 +16,6 @@ export class SqliteClient implements SqlClient {
   private tail: Promise<unknown> = Promise.resolve();
   /** Transactions open or waiting for their turn; while there are none, statements run at once. */
   private transactions = 0;
-  /** The group of writes not yet committed, if any. */
-  private batch: Batch | undefined;
 
   constructor(
     /** The open connection; the client owns it from now on. */
@@ -44,62 +27,43 @@ export class SqliteClient implements SqlClient {
   }
 
   all<Row>(sql: string, params?: SqlParams): Promise<Row[]> {
-    return this.inTurn(() => this.outsideIf(sql, () => this.allNow<Row>(sql, params)));
+    return this.inTurn(() => this.allNow<Row>(sql, params));
   }
 
   get<Row>(sql: string, params?: SqlParams): Promise<Row | undefined> {
-    return this.inTurn(() => this.outsideIf(sql, () => this.getNow<Row>(sql, params)));
+    return this.inTurn(() => this.getNow<Row>(sql, params));
   }
 
   value<T extends SqlValue>(sql: string, params?: SqlParams): Promise<T | undefined> {
-    return this.inTurn(() => this.outsideIf(sql, () => this.valueNow<T>(sql, params)));
+    return this.inTurn(() => this.valueNow<T>(sql, params));
   }
 
-  async run(sql: string, params?: SqlParams): Promise<SqlRunResult> {
-    if (OUTSIDE_BATCH.test(sql)) return this.inTurn(() => this.outsideIf(sql, () => this.runNow(sql, params)));
-    const { result, committed } = await this.inTurn(() => {
-      const batch = this.joinBatch();
-      return { result: this.failing(() => this.runNow(sql, params)), committed: batch.committed };
-    });
-    // Waited for outside the queue, whose turns must not wait for the commit queued behind them.
-    await committed;
-    return result;
+  run(sql: string, params?: SqlParams): Promise<SqlRunResult> {
+    return this.inTurn(() => this.runNow(sql, params));
   }
 
   exec(script: string): Promise<void> {
-    return this.inTurn(() => {
-      this.commit(this.batch);
-      this.connection.exec(script);
-    });
+    return this.inTurn(() => void this.connection.exec(script));
   }
 
   async transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
-    let turn: { result: T; committed: Promise<void> };
     this.transactions++;
     try {
-      turn = await this.queue(async () => {
-        const batch = this.joinBatch();
-        this.connection.exec('SAVEPOINT heed_transaction');
+      return await this.queue(async () => {
+        // IMMEDIATE takes the write lock at once, so two processes on one file cannot both read-then-write.
+        this.connection.exec('BEGIN IMMEDIATE');
         try {
           const result = await work(this.inside);
-          this.connection.exec('RELEASE heed_transaction');
-          return { result, committed: batch.committed };
+          this.connection.exec('COMMIT');
+          return result;
         } catch (error) {
-          if (this.connection.inTransaction) {
-            this.connection.exec('ROLLBACK TO heed_transaction');
-            this.connection.exec('RELEASE heed_transaction');
-          } else {
-            this.abandon(error);
-          }
+          if (this.connection.inTransaction) this.connection.exec('ROLLBACK');
           throw error;
         }
       });
     } finally {
       this.transactions--;
     }
-    // Waited for outside the queue, whose turns must not wait for the commit queued behind them.
-    await turn.committed;
-    return turn.result;
   }
 
   async ping(): Promise<boolean> {
@@ -114,64 +78,7 @@ export class SqliteClient implements SqlClient {
 
   async close(): Promise<void> {
     await this.tail;
-    this.commit(this.batch);
     if (this.connection.open) this.connection.close();
-  }
-
-  /**
-   * The open batch, or a new one. IMMEDIATE takes the write lock at once, so two processes on one file
-   * cannot both read-then-write.
-   */
-  private joinBatch(): Batch {
-    if (this.batch) return this.batch;
-    this.connection.exec('BEGIN IMMEDIATE');
-    let settle!: (error?: unknown) => void;
-    const committed = new Promise<void>((resolve, reject) => {
-      settle = (error) => (error === undefined ? resolve() : reject(error));
-    });
-    // A batch whose writes all failed has no one waiting for it.
-    committed.catch(() => undefined);
-    const batch: Batch = { committed, settle };
-    this.batch = batch;
-    // After this turn's I/O callbacks; queued, so that it never lands inside a transaction's work.
-    setImmediate(() => void this.queue(() => this.commit(batch)));
-    return batch;
-  }
-
-  /** Commit `batch` if it is still the open one; its writers learn the outcome. */
-  private commit(batch: Batch | undefined): void {
-    if (!batch || batch !== this.batch) return;
-    this.batch = undefined;
-    try {
-      this.connection.exec('COMMIT');
-      batch.settle();
-    } catch (error) {
-      if (this.connection.inTransaction) this.connection.exec('ROLLBACK');
-      batch.settle(error);
-    }
-  }
-
-  /** SQLite rolled the whole transaction back (disk full, I/O error): every write of the batch is lost. */
-  private abandon(error: unknown): void {
-    const batch = this.batch;
-    this.batch = undefined;
-    batch?.settle(error);
-  }
-
-  /** Run a write of the batch; a failure that took the whole transaction with it fails the batch too. */
-  private failing<T>(write: () => T): T {
-    try {
-      return write();
-    } catch (error) {
-      if (!this.connection.inTransaction) this.abandon(error);
-      throw error;
-    }
-  }
-
-  /** Run `statement`, committing the open batch first when `sql` must run outside one. */
-  private outsideIf<T>(sql: string, statement: () => T): T {
-    if (this.batch && OUTSIDE_BATCH.test(sql)) this.commit(this.batch);
-    return statement();
   }
 
   /** The executor a transaction's work runs on: straight to the connection, no waiting for itself. */

@@ -1,5 +1,4 @@
-import Database from 'better-sqlite3';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, expect, it } from 'vitest';
 import { openTempDatabase, type TempDatabase } from '../../support/temp-db.js';
 
 let temp: TempDatabase;
@@ -37,67 +36,4 @@ it('GIVEN no transaction THEN a statement runs at once, and a failing one reject
   await expect(temp.db.run('INSERT INTO nowhere (n) VALUES (1)')).rejects.toThrow(/no such table/);
   await expect(temp.db.transaction(() => Promise.reject(new Error('no')))).rejects.toThrow('no');
   expect(await temp.db.value('SELECT COUNT(*) FROM events')).toBe(0);
-});
-
-describe('group commit', () => {
-  /** Another connection to the same file, as the reports CLI or a second process would have. */
-  const otherCount = (): number => {
-    const other = new Database(temp.path, { readonly: true });
-    try {
-      return (other.prepare('SELECT COUNT(*) AS n FROM events').get() as { n: number }).n;
-    } finally {
-      other.close();
-    }
-  };
-
-  it('GIVEN writes in one turn THEN they share one commit, and each settles once it is durable', async () => {
-    const writes = [
-      temp.db.run('INSERT INTO events (n) VALUES (1)'),
-      temp.db.transaction(async (tx) => {
-        await tx.run('INSERT INTO events (n) VALUES (2)');
-        await tx.run('INSERT INTO events (n) VALUES (3)');
-      }),
-      temp.db.run('INSERT INTO events (n) VALUES (4)'),
-    ];
-    // Read on this connection, the batch is already there; from another, nothing is committed yet.
-    expect(await temp.db.value('SELECT COUNT(*) FROM events')).toBe(4);
-    expect(otherCount()).toBe(0);
-    await Promise.all(writes);
-    expect(otherCount()).toBe(4);
-  });
-
-  it('GIVEN a failing transaction in the batch THEN only its writes are rolled back', async () => {
-    const kept = temp.db.run('INSERT INTO events (n) VALUES (1)');
-    const failed = temp.db.transaction(async (tx) => {
-      await tx.run('INSERT INTO events (n) VALUES (2)');
-      throw new Error('changed my mind');
-    });
-    const after = temp.db.transaction((tx) => tx.run('INSERT INTO events (n) VALUES (3)'));
-    await expect(failed).rejects.toThrow('changed my mind');
-    await Promise.all([kept, after]);
-    expect(otherCount()).toBe(2);
-    expect(await temp.db.all('SELECT n FROM events ORDER BY n')).toEqual([{ n: 1 }, { n: 3 }]);
-  });
-
-  it('GIVEN a PRAGMA while a batch is open THEN the batch is committed first (a WAL checkpoint needs that)', async () => {
-    const write = temp.db.run('INSERT INTO events (n) VALUES (1)');
-    const checkpoint = await temp.db.get<{ busy: number }>('PRAGMA wal_checkpoint(TRUNCATE)');
-    expect(checkpoint?.busy).toBe(0);
-    expect(otherCount()).toBe(1);
-    await write;
-  });
-
-  it('GIVEN the commit fails THEN every write of the batch rejects and none is stored', async () => {
-    await temp.db.exec(`CREATE TABLE parents (id INTEGER PRIMARY KEY);
-      CREATE TABLE children (parent INTEGER REFERENCES parents (id) DEFERRABLE INITIALLY DEFERRED)`);
-    // A deferred foreign key is checked at COMMIT: the batch's commit is refused.
-    const good = temp.db.run('INSERT INTO events (n) VALUES (1)');
-    const orphan = temp.db.run('INSERT INTO children (parent) VALUES (42)');
-    await expect(good).rejects.toThrow(/FOREIGN KEY/);
-    await expect(orphan).rejects.toThrow(/FOREIGN KEY/);
-    expect(otherCount()).toBe(0);
-    // The next write starts a new batch.
-    await temp.db.run('INSERT INTO events (n) VALUES (2)');
-    expect(otherCount()).toBe(1);
-  });
 });
