@@ -17,7 +17,7 @@ import { registerApplied } from './applied.js';
 import { registerAssistant } from './assistant.js';
 import { registerCommands } from './commands.js';
 import { registerCompliance } from './compliance.js';
-import { registerConversation } from './conversation.js';
+import { registerConversation, registerConversationEvents } from './conversation.js';
 import { registerEditor } from './editor.js';
 import { attempt, logSlackError, slackErrorCode, toSlackApiError } from './errors.js';
 import { registerFeedback } from './feedback.js';
@@ -190,7 +190,9 @@ export async function startSlack(options: StartSlackOptions): Promise<SlackAdapt
       : {}),
   };
   registerReplayGuard(app, core, logger);
-  registerAssistant(app, ctx, registerConversation(app, ctx));
+  const answer = registerConversation(app, ctx);
+  registerAssistant(app, ctx, answer);
+  registerConversationEvents(app, ctx, answer);
   registerCommands(app, ctx);
   registerEditor(app, ctx, async (client, actor, origin, text) => {
     if (origin.from === 'home') await publishHome(client, ctx, actor);

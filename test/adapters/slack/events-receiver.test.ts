@@ -36,10 +36,13 @@ function signal(): { promise: Promise<void>; resolve: () => void } {
 async function startCounting(): Promise<{ harness: Harness; processed: () => number }> {
   const harness = await startHarness();
   let processed = 0;
-  harness.adapter.app.use(async ({ next }) => {
+  // Counted where the receiver hands each event to Bolt, ahead of every middleware.
+  const { app } = harness.adapter;
+  const processEvent = app.processEvent.bind(app);
+  app.processEvent = (event) => {
     processed++;
-    await next();
-  });
+    return processEvent(event);
+  };
   return { harness, processed: () => processed };
 }
 
