@@ -36,9 +36,10 @@ export async function* chatChunks(
         done = true;
         break;
       }
-      const chunk = JSON.parse(data) as ChatCompletionChunk & StreamedFailure;
-      if (chunk.error) throw new APIError(undefined, chunk.error as object, undefined, response.headers);
-      yield chunk;
+      const chunk = JSON.parse(data) as (ChatCompletionChunk & StreamedFailure) | null;
+      if (chunk?.error) throw new APIError(undefined, chunk.error as object, undefined, response.headers);
+      // As with the SDK, a chunk of another shape fails where it is read (model_failed).
+      yield chunk as ChatCompletionChunk;
     }
     events.length = 0;
   }

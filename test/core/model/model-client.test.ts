@@ -374,6 +374,13 @@ describe('ModelClient failures', () => {
     expect(error.partialText).toBe('So far ');
   });
 
+  it('a chunk of another shape (JSON null) → model_failed, keeping the text so far', async () => {
+    fake.enqueue({ rawStream: [event({ content: 'So far ' }), 'data: null\n\n', event({}, 'stop')] });
+    const { error } = await failingStream(clientFor());
+    expect(error.code).toBe('model_failed');
+    expect(error.partialText).toBe('So far ');
+  });
+
   it('an error thrown by the delta handler propagates unchanged', async () => {
     const sinkError = new Error('the platform refused the edit');
     const outcome = await clientFor()
