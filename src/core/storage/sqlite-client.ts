@@ -3,11 +3,28 @@ import type { SqlClient, SqlExecutor, SqlParams, SqlRunResult, SqlValue } from '
 
 type Statement = BetterSqlite3.Statement<unknown[], unknown>;
 
+/** The transactions of one turn of the event loop, committed together; each waits for this commit. */
+interface Batch {
+  readonly committed: Promise<void>;
+  settle(error?: unknown): void;
+}
+
+/** PRAGMAs (a WAL checkpoint among them) and scripts run outside any batch: some refuse a transaction. */
+const OUTSIDE_BATCH = /^\s*PRAGMA\b/i;
+
 /**
  * {@link SqlClient} over one better-sqlite3 connection. better-sqlite3 is synchronous, so each call
  * runs at once; what needs care is a transaction whose work awaits: while one is open or waiting, other
  * callers' statements queue behind it (they would otherwise run inside it and share its rollback), first
  * come first served, so that a steady stream of transactions never starves a read.
+ *
+ * Transactions are committed in groups: the first of a turn of the event loop opens a database
+ * transaction, later ones join it as savepoints (each rolled back alone if it fails), and one COMMIT ends
+ * them at the end of the turn, or sooner when a single statement (`run`) needs its own commit: that
+ * statement commits at once and takes the waiting transactions with it, so a caller waiting on a single
+ * write (the claim, before the model is asked) never waits for the turn to end. Each transaction's promise
+ * settles with its commit; a refused commit rejects all of them. Under load a reply's snapshot rides on the
+ * next reply's claim: one commit per reply instead of two.
  */
 export class SqliteClient implements SqlClient {
   readonly dialect = 'sqlite' as const;
@@ -16,6 +33,8 @@ export class SqliteClient implements SqlClient {
   private tail: Promise<unknown> = Promise.resolve();
   /** Transactions open or waiting for their turn; while there are none, statements run at once. */
   private transactions = 0;
+  /** The group of writes not yet committed, if any. */
+  private batch: Batch | undefined;
 
   constructor(
     /** The open connection; the client owns it from now on. */
@@ -27,43 +46,64 @@ export class SqliteClient implements SqlClient {
   }
 
   all<Row>(sql: string, params?: SqlParams): Promise<Row[]> {
-    return this.inTurn(() => this.allNow<Row>(sql, params));
+    return this.inTurn(() => this.outsideIf(sql, () => this.allNow<Row>(sql, params)));
   }
 
   get<Row>(sql: string, params?: SqlParams): Promise<Row | undefined> {
-    return this.inTurn(() => this.getNow<Row>(sql, params));
+    return this.inTurn(() => this.outsideIf(sql, () => this.getNow<Row>(sql, params)));
   }
 
   value<T extends SqlValue>(sql: string, params?: SqlParams): Promise<T | undefined> {
-    return this.inTurn(() => this.valueNow<T>(sql, params));
+    return this.inTurn(() => this.outsideIf(sql, () => this.valueNow<T>(sql, params)));
   }
 
   run(sql: string, params?: SqlParams): Promise<SqlRunResult> {
-    return this.inTurn(() => this.runNow(sql, params));
+    return this.inTurn(() => {
+      const batch = this.batch;
+      if (!batch || OUTSIDE_BATCH.test(sql)) return this.outsideIf(sql, () => this.runNow(sql, params));
+      // A single statement is one its caller waits for (the claim, before the model is asked): it commits
+      // at once, and takes the transactions waiting in the batch with it.
+      const result = this.failing(() => this.runNow(sql, params));
+      const failure = this.commit(batch);
+      if (failure !== undefined) throw failure;
+      return result;
+    });
   }
 
   exec(script: string): Promise<void> {
-    return this.inTurn(() => void this.connection.exec(script));
+    return this.inTurn(() => {
+      this.commit(this.batch);
+      this.connection.exec(script);
+    });
   }
 
   async transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    let turn: { result: T; committed: Promise<void> };
     this.transactions++;
     try {
-      return await this.queue(async () => {
-        // IMMEDIATE takes the write lock at once, so two processes on one file cannot both read-then-write.
-        this.connection.exec('BEGIN IMMEDIATE');
+      turn = await this.queue(async () => {
+        const batch = this.joinBatch();
+        this.connection.exec('SAVEPOINT heed_transaction');
         try {
           const result = await work(this.inside);
-          this.connection.exec('COMMIT');
-          return result;
+          this.connection.exec('RELEASE heed_transaction');
+          return { result, committed: batch.committed };
         } catch (error) {
-          if (this.connection.inTransaction) this.connection.exec('ROLLBACK');
+          if (this.connection.inTransaction) {
+            this.connection.exec('ROLLBACK TO heed_transaction');
+            this.connection.exec('RELEASE heed_transaction');
+          } else {
+            this.abandon(error);
+          }
           throw error;
         }
       });
     } finally {
       this.transactions--;
     }
+    // Waited for outside the queue, whose turns must not wait for the commit queued behind them.
+    await turn.committed;
+    return turn.result;
   }
 
   async ping(): Promise<boolean> {
@@ -78,7 +118,66 @@ export class SqliteClient implements SqlClient {
 
   async close(): Promise<void> {
     await this.tail;
+    this.commit(this.batch);
     if (this.connection.open) this.connection.close();
+  }
+
+  /**
+   * The open batch, or a new one. IMMEDIATE takes the write lock at once, so two processes on one file
+   * cannot both read-then-write.
+   */
+  private joinBatch(): Batch {
+    if (this.batch) return this.batch;
+    this.connection.exec('BEGIN IMMEDIATE');
+    let settle!: (error?: unknown) => void;
+    const committed = new Promise<void>((resolve, reject) => {
+      settle = (error) => (error === undefined ? resolve() : reject(error));
+    });
+    // A batch whose writes all failed has no one waiting for it.
+    committed.catch(() => undefined);
+    const batch: Batch = { committed, settle };
+    this.batch = batch;
+    // After this turn's I/O callbacks; queued, so that it never lands inside a transaction's work.
+    setImmediate(() => void this.queue(() => this.commit(batch)));
+    return batch;
+  }
+
+  /** Commit `batch` if it is still the open one; its writers learn the outcome, returned too. */
+  private commit(batch: Batch | undefined): unknown {
+    if (!batch || batch !== this.batch) return undefined;
+    this.batch = undefined;
+    try {
+      this.connection.exec('COMMIT');
+      batch.settle();
+      return undefined;
+    } catch (error) {
+      if (this.connection.inTransaction) this.connection.exec('ROLLBACK');
+      batch.settle(error);
+      return error;
+    }
+  }
+
+  /** SQLite rolled the whole transaction back (disk full, I/O error): every write of the batch is lost. */
+  private abandon(error: unknown): void {
+    const batch = this.batch;
+    this.batch = undefined;
+    batch?.settle(error);
+  }
+
+  /** Run a write of the batch; a failure that took the whole transaction with it fails the batch too. */
+  private failing<T>(write: () => T): T {
+    try {
+      return write();
+    } catch (error) {
+      if (!this.connection.inTransaction) this.abandon(error);
+      throw error;
+    }
+  }
+
+  /** Run `statement`, committing the open batch first when `sql` must run outside one. */
+  private outsideIf<T>(sql: string, statement: () => T): T {
+    if (this.batch && OUTSIDE_BATCH.test(sql)) this.commit(this.batch);
+    return statement();
   }
 
   /** The executor a transaction's work runs on: straight to the connection, no waiting for itself. */

@@ -1,4 +1,5 @@
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openTempDatabase, type TempDatabase } from '../../support/temp-db.js';
 
 let temp: TempDatabase;
@@ -36,4 +37,88 @@ it('GIVEN no transaction THEN a statement runs at once, and a failing one reject
   await expect(temp.db.run('INSERT INTO nowhere (n) VALUES (1)')).rejects.toThrow(/no such table/);
   await expect(temp.db.transaction(() => Promise.reject(new Error('no')))).rejects.toThrow('no');
   expect(await temp.db.value('SELECT COUNT(*) FROM events')).toBe(0);
+});
+
+describe('group commit', () => {
+  /** Another connection to the same file, as the reports CLI or a second process would have. */
+  const otherCount = (): number => {
+    const other = new Database(temp.path, { readonly: true });
+    try {
+      return (other.prepare('SELECT COUNT(*) AS n FROM events').get() as { n: number }).n;
+    } finally {
+      other.close();
+    }
+  };
+  const insert = (n: number) => temp.db.transaction((tx) => tx.run('INSERT INTO events (n) VALUES (?)', [n]));
+
+  it('GIVEN transactions in one turn THEN they share one commit, and each settles once it is durable', async () => {
+    const transactions = [
+      insert(1),
+      temp.db.transaction(async (tx) => {
+        await tx.run('INSERT INTO events (n) VALUES (2)');
+        await tx.run('INSERT INTO events (n) VALUES (3)');
+      }),
+    ];
+    // Read on this connection, the batch is already there; from another, nothing is committed yet.
+    expect(await temp.db.value('SELECT COUNT(*) FROM events')).toBe(3);
+    expect(otherCount()).toBe(0);
+    await Promise.all(transactions);
+    expect(otherCount()).toBe(3);
+  });
+
+  it('GIVEN a single statement while transactions wait THEN it commits at once, and takes them with it', async () => {
+    const order: string[] = [];
+    setImmediate(() => order.push('turn ended'));
+    const waiting = insert(1);
+    await temp.db.run('INSERT INTO events (n) VALUES (2)');
+    order.push('statement settled');
+    // Settled, and the transaction with it, before the turn ended.
+    expect(order).toEqual(['statement settled']);
+    expect(otherCount()).toBe(2);
+    await waiting;
+  });
+
+  it('GIVEN a failing transaction in the batch THEN only its writes are rolled back', async () => {
+    const kept = insert(1);
+    const failed = temp.db.transaction(async (tx) => {
+      await tx.run('INSERT INTO events (n) VALUES (2)');
+      throw new Error('changed my mind');
+    });
+    const after = insert(3);
+    await expect(failed).rejects.toThrow('changed my mind');
+    await Promise.all([kept, after]);
+    expect(otherCount()).toBe(2);
+    expect(await temp.db.all('SELECT n FROM events ORDER BY n')).toEqual([{ n: 1 }, { n: 3 }]);
+  });
+
+  it('GIVEN a PRAGMA while a batch is open THEN the batch is committed first (a WAL checkpoint needs that)', async () => {
+    const write = insert(1);
+    const checkpoint = await temp.db.get<{ busy: number }>('PRAGMA wal_checkpoint(TRUNCATE)');
+    expect(checkpoint?.busy).toBe(0);
+    expect(otherCount()).toBe(1);
+    await write;
+  });
+
+  it('GIVEN the commit is refused THEN every transaction of the batch rejects and none is stored', async () => {
+    await temp.db.exec(`CREATE TABLE parents (id INTEGER PRIMARY KEY);
+      CREATE TABLE children (parent INTEGER REFERENCES parents (id) DEFERRABLE INITIALLY DEFERRED)`);
+    // A deferred foreign key is checked at COMMIT: the batch's commit is refused.
+    const good = insert(1);
+    const orphan = temp.db.transaction((tx) => tx.run('INSERT INTO children (parent) VALUES (42)'));
+    await expect(good).rejects.toThrow(/FOREIGN KEY/);
+    await expect(orphan).rejects.toThrow(/FOREIGN KEY/);
+    expect(otherCount()).toBe(0);
+    // The next write starts afresh.
+    await insert(2);
+    expect(otherCount()).toBe(1);
+  });
+
+  it('GIVEN a single statement whose commit is refused THEN it rejects with the batch it took along', async () => {
+    await temp.db.exec(`CREATE TABLE parents (id INTEGER PRIMARY KEY);
+      CREATE TABLE children (parent INTEGER REFERENCES parents (id) DEFERRABLE INITIALLY DEFERRED)`);
+    const orphan = temp.db.transaction((tx) => tx.run('INSERT INTO children (parent) VALUES (42)'));
+    await expect(temp.db.run('INSERT INTO events (n) VALUES (1)')).rejects.toThrow(/FOREIGN KEY/);
+    await expect(orphan).rejects.toThrow(/FOREIGN KEY/);
+    expect(otherCount()).toBe(0);
+  });
 });
