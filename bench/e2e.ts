@@ -261,7 +261,7 @@ async function runLevel(
             ...(bot === 'heed' ? HEED_ENV : {}),
           },
           ...(PROFILE_DIR ? { cpuProfileDir: PROFILE_DIR } : {}),
-          ...(HEED_FLAGS.length > 0 ? { nodeFlags: HEED_FLAGS } : {}),
+          ...(bot === 'heed' && HEED_FLAGS.length > 0 ? { nodeFlags: HEED_FLAGS } : {}),
           ...(compiledDir ? { compiledDir } : {}),
           ...(bot === 'baseline' ? { entry: 'bench/baseline/bot', readyMessage: 'baseline is running' } : {}),
         }),
