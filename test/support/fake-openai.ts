@@ -324,7 +324,7 @@ export async function startFakeOpenAI(options: { fallback?: Behaviour } = {}): P
         chunk(id, model, {}, 'stop'),
         ...usageEvent,
       ];
-      res.end(`${events.map((event) => `data: ${JSON.stringify(event)}\n\n`).join('')}data: [DONE]\n\n`);
+      res.end(`${events.map(eventText).join('')}data: [DONE]\n\n`);
       return;
     }
     void writeEvent(res, chunk(id, model, { role: 'assistant', content: '' }, null));
@@ -424,7 +424,12 @@ function startEventStream(res: ServerResponse): void {
 
 /** Write one server-sent event; resolves once it has been handed to the socket. */
 function writeEvent(res: ServerResponse, data: unknown): Promise<void> {
-  return new Promise((resolve) => res.write(`data: ${JSON.stringify(data)}\n\n`, () => resolve()));
+  return new Promise((resolve) => res.write(eventText(data), () => resolve()));
+}
+
+/** One server-sent event carrying `data` as JSON. */
+function eventText(data: unknown): string {
+  return `data: ${JSON.stringify(data)}\n\n`;
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {

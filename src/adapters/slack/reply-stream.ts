@@ -229,10 +229,6 @@ export class ReplyStream implements ReplySink {
 
   private schedule(): void {
     if (this.closing || this.flushing || this.timer || this.opening || this.pending === '') return;
-    const interval =
-      this.writer?.streaming === false
-        ? (this.options.updateIntervalMs ?? UPDATE_INTERVAL_MS)
-        : (this.options.appendIntervalMs ?? APPEND_INTERVAL_MS);
     if (this.writer === undefined && this.ids.length === 0) {
       // The reply's first text goes out once the model's bytes read in this turn are handled: an answer that
       // came whole (a fast model, a short answer) is then posted whole, one call instead of a stream opened
@@ -243,6 +239,10 @@ export class ReplyStream implements ReplySink {
       });
       return;
     }
+    const interval =
+      this.writer?.streaming === false
+        ? (this.options.updateIntervalMs ?? UPDATE_INTERVAL_MS)
+        : (this.options.appendIntervalMs ?? APPEND_INTERVAL_MS);
     // The first text of a later message goes out at once; later text is coalesced.
     const wait = this.writer === undefined ? 0 : Math.max(0, this.lastFlushAt + interval - Date.now());
     if (wait === 0) {

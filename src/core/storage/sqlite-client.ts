@@ -33,7 +33,7 @@ export class SqliteClient implements SqlClient {
   private tail: Promise<unknown> = Promise.resolve();
   /** Transactions open or waiting for their turn; while there are none, statements run at once. */
   private transactions = 0;
-  /** The group of writes not yet committed, if any. */
+  /** The transactions run but not yet committed, if any. */
   private batch: Batch | undefined;
 
   constructor(
