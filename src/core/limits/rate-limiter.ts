@@ -33,6 +33,17 @@ export class RateLimiter {
     const now = this.now();
     const since = now - WINDOW_MS;
     if (since >= this.sweptAt) await this.sweep(now);
+    if (this.sql.dialect === 'sqlite') {
+      // One statement counts and records under SQLite's write lock, so no transaction is needed, and it
+      // commits at once: a transaction's commit waits for the end of the event loop's turn (group commit),
+      // a wait every reply would pay before the model is asked. Over the limit, the transaction below decides.
+      const counted = await this.sql.run(
+        `INSERT INTO rate_hits (person_key, hit_at)
+         SELECT @key, @now WHERE (SELECT COUNT(*) FROM rate_hits WHERE person_key = @key AND hit_at > @since) < @limit`,
+        { key, now, since, limit: this.perMinute },
+      );
+      if (counted.changes === 1) return 'allow';
+    }
     return this.sql.transaction(async (tx) => {
       // Two replicas counting the same person at once must not both see room for one more message.
       // SQLite's transaction already holds the only write lock; PostgreSQL locks this person alone.

@@ -1,6 +1,6 @@
-import { expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RateLimiter } from '../../../src/core/limits/rate-limiter.js';
-import { eachBackend } from '../../support/test-databases.js';
+import { eachBackend, freshSqlite, type FreshDatabase } from '../../support/test-databases.js';
 
 eachBackend('RateLimiter', (database) => {
   it('GIVEN a person past the limit THEN one notice per window, then silence, and a new window allows again', async () => {
@@ -47,5 +47,27 @@ eachBackend('RateLimiter', (database) => {
     const limiter = new RateLimiter(database(), 0);
     expect(await limiter.check('a')).toBe('allow');
     expect(await database().value('SELECT COUNT(*) FROM rate_hits')).toBe(0);
+  });
+});
+
+describe('RateLimiter on SQLite', () => {
+  let fresh: FreshDatabase | undefined;
+  beforeEach(async () => {
+    fresh = await freshSqlite();
+  });
+  afterEach(async () => {
+    await fresh?.drop();
+  });
+
+  // Every reply is counted before the model is asked: that count must not wait for the group commit at the
+  // end of the event loop's turn (one more turn of waiting per reply under load).
+  it('GIVEN a message within the limit THEN it is counted before the turn ends, not at its group commit', async () => {
+    const order: string[] = [];
+    const limiter = new RateLimiter(fresh!.client, 2, () => 5_000_000);
+    setImmediate(() => order.push('turn ended'));
+    order.push(await limiter.check('a'));
+    expect(order).toEqual(['allow']);
+    expect(await limiter.check('a')).toBe('allow');
+    expect(await limiter.check('a')).toBe('notify');
   });
 });
