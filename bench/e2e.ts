@@ -52,7 +52,7 @@ import type { PlatformDriver } from './support/platform-driver.js';
 import { discordDriver } from './support/discord-driver.js';
 import { slackDriver } from './support/slack-driver.js';
 import { compare, printComparison } from './support/compare.js';
-import { figuresOf, num, printFigures, printPhases, printTargets, round } from './support/figures.js';
+import { figuresOf, num, printFigures, printPhases, printSpeedDrift, printTargets, round } from './support/figures.js';
 import type { Bot, Figures, Platform } from './support/figures.js';
 import { createBenchDatabase, watchPostgresCpu, type BenchDatabase } from './support/postgres.js';
 import {
@@ -398,10 +398,13 @@ async function main(): Promise<void> {
   const all: Figures[] = [];
   const row = async (bot: Bot, platform: Platform, inFlight: number, model: Figures['model']): Promise<void> => {
     process.stdout.write(`  ${rowName(bot, platform, model)}, ${inFlight} in flight … `);
+    const before = calibrate();
     const figures = await runLevel(bot, platform, inFlight, model);
+    const machineMs = { before: round(before), after: round(calibrate()) };
     const overhead = model === 'streaming' ? `, overhead p99 ${num(figures.overheadP99Ms)} ms` : '';
-    console.log(`${figures.replies} replies, ${num(figures.repliesPerSecond)}/s${overhead}`);
-    all.push(figures);
+    const speed = `machine ${num(machineMs.before)} → ${num(machineMs.after)} ms`;
+    console.log(`${figures.replies} replies, ${num(figures.repliesPerSecond)}/s${overhead} (${speed})`);
+    all.push({ ...figures, machineMs });
   };
   for (const platform of PLATFORMS) {
     // The baseline is a Slack bot; Discord rows measure Heed alone.
@@ -416,6 +419,7 @@ async function main(): Promise<void> {
   const targets = printTargets(all, PLATFORMS);
   const comparison = compare(all);
   printComparison(comparison);
+  printSpeedDrift(all);
   const samples = all.flatMap((f) => f.errorSamples.map((sample) => `${f.label} ${f.inFlight}: ${sample}`));
   if (samples.length > 0) {
     console.log('\nErrors and warnings (first few):');

@@ -70,6 +70,48 @@ export interface Figures {
   /** CPU per reply of the other processes (fake model, load generator, fake platform), for context. */
   otherCpuMsPerReply: { model: number; load: number; platform: number };
   clockOffsetsMs: { heed: number; model: number };
+  /** The calibration workload's time (ms) just before and just after the row: how fast the host was meanwhile. */
+  machineMs?: { before: number; after: number };
+}
+
+/** How far apart two calibration times are, as a share of the faster one. */
+function spread(a: number, b: number): number {
+  return Math.abs(a - b) / Math.min(a, b);
+}
+
+/** The host's speed moved by more than this share: the ratios of such rows say more about the host than the bots. */
+const SPEED_DRIFT = 0.25;
+
+/**
+ * Name the rows whose machine speed moved during the row, and the levels whose baseline and Heed ran at
+ * different speeds (they run one after the other): a busy host lengthens tails most of all.
+ */
+export function printSpeedDrift(all: readonly Figures[]): void {
+  const moved: string[] = [];
+  for (const f of all) {
+    if (f.machineMs && spread(f.machineMs.before, f.machineMs.after) > SPEED_DRIFT)
+      moved.push(`${f.label} ${f.inFlight}: ${num(f.machineMs.before)} → ${num(f.machineMs.after)} ms`);
+  }
+  for (const heed of all.filter((f) => f.bot === 'heed')) {
+    const baseline = all.find(
+      (f) =>
+        f.bot === 'baseline' && f.platform === heed.platform && f.inFlight === heed.inFlight && f.model === heed.model,
+    );
+    if (!baseline?.machineMs || !heed.machineMs) continue;
+    const mean = (m: { before: number; after: number }) => (m.before + m.after) / 2;
+    if (spread(mean(baseline.machineMs), mean(heed.machineMs)) > SPEED_DRIFT)
+      moved.push(
+        `${heed.label} ${heed.inFlight} against its baseline: ${num(mean(heed.machineMs))} against ${num(mean(baseline.machineMs))} ms`,
+      );
+  }
+  if (moved.length === 0) return;
+  console.log(
+    `\nThe machine's speed moved by more than ${SPEED_DRIFT * 100}% (calibration before → after a row; lower is faster):`,
+  );
+  for (const line of moved) console.log(`  ${line}`);
+  console.log(
+    '  Other work shared the host: tails and their ratios from these rows are not comparable; take more runs.',
+  );
 }
 
 /** `value` rounded to `digits` decimals (NaN stays NaN, for JSON). */
