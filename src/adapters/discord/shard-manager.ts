@@ -8,8 +8,8 @@
  * Why discord.js's ShardingManager (mode `process`) rather than @discordjs/ws workers: workers only hold
  * the gateway sockets and hand every event back to one process, where one Client and one core would do
  * all the work; a process per shard spreads the replies over the cores and keeps one shard's crash from
- * taking the others down, the manager respawns a shard that dies, and it re-runs a script file per
- * shard, which Heed's entry already is.
+ * taking the others down, the manager restarts a shard that dies (with a back-off, `respawn-delay.ts`), and
+ * it re-runs a script file per shard, which Heed's entry already is.
  */
 import { once } from 'node:events';
 import { REST, Routes, ShardingManager, type RESTGetAPIGatewayBotResult, type Shard } from 'discord.js';
@@ -17,6 +17,7 @@ import type { Config } from '../../config.js';
 import type { Logger } from '../../core/logger.js';
 import { restApiBase } from './client-options.js';
 import { DiscordStartError, startErrorOf } from './errors.js';
+import { RespawnDelay } from './respawn-delay.js';
 
 /** How long a shard may take from its process starting to its gateway session being ready. */
 const SHARD_READY_TIMEOUT_MS = 60_000;
@@ -60,22 +61,45 @@ async function recommendedShardCount(config: Config, token: string): Promise<num
   }
 }
 
-/** Log what happens to a shard's process; `stopping` tells a deliberate stop from a crash. */
-function watchShard(shard: Shard, logger: Logger, stopping: () => boolean): void {
+/**
+ * Log what happens to a shard's process and start it again when it dies (not when `stopping`), after the
+ * wait `delay` gives: discord.js's own respawn starts it again at once, however often it dies.
+ */
+function watchShard(
+  shard: Shard,
+  logger: Logger,
+  stopping: () => boolean,
+  delay: RespawnDelay,
+  timers: Set<NodeJS.Timeout>,
+): void {
   const log = logger.child({ shard: shard.id });
   // In mode `process` the shard's child is `shard.process`; the death event fires before it is cleared.
-  shard.on('spawn', () => log.info({ shardPid: shard.process?.pid }, 'Discord shard process started'));
+  shard.on('spawn', () => {
+    delay.started();
+    log.info({ shardPid: shard.process?.pid }, 'Discord shard process started');
+  });
   shard.on('ready', () => log.info('Discord shard ready'));
   shard.on('death', () => {
     if (stopping()) return;
+    const restartInMs = delay.died();
     log.warn(
-      { shardPid: shard.process?.pid, exitCode: shard.process?.exitCode, signal: shard.process?.signalCode },
+      {
+        shardPid: shard.process?.pid,
+        exitCode: shard.process?.exitCode,
+        signal: shard.process?.signalCode,
+        restartInMs,
+      },
       'Discord shard process exited; the manager starts it again',
     );
-  });
-  // A respawned shard that dies or times out before it is ready; without a listener this would end the manager.
-  shard.on('error', (error) => {
-    if (!stopping()) log.warn({ err: error }, 'Discord shard not ready after a restart; see its own lines for why');
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      if (stopping()) return;
+      // A shard that dies or times out before it is ready dies again here, and is scheduled again.
+      shard.spawn(SHARD_READY_TIMEOUT_MS).catch((error: unknown) => {
+        if (!stopping()) log.warn({ err: error }, 'Discord shard not ready after a restart; see its own lines for why');
+      });
+    }, restartInMs);
+    timers.add(timer);
   });
 }
 
@@ -101,15 +125,20 @@ export async function startShardManager(options: ShardManagerOptions): Promise<R
   const manager = new ShardingManager(options.script, {
     totalShards: count,
     mode: 'process',
-    respawn: true,
+    // Restarts are watchShard's, with a back-off; at start-up a shard that dies fails the start.
+    respawn: false,
     execArgv: options.execArgv,
     token,
   });
   let stopping = false;
-  manager.on('shardCreate', (shard) => watchShard(shard, logger, () => stopping));
+  const restarts = new Set<NodeJS.Timeout>();
+  manager.on('shardCreate', (shard) =>
+    watchShard(shard, logger, () => stopping, new RespawnDelay(config.DISCORD_SHARD_SPAWN_DELAY_MS), restarts),
+  );
   const stopAll = async (): Promise<void> => {
     stopping = true;
-    manager.respawn = false;
+    for (const timer of restarts) clearTimeout(timer);
+    restarts.clear();
     const deadline = config.HEED_SHUTDOWN_TIMEOUT_MS + SHARD_EXIT_GRACE_MS;
     await Promise.all(manager.shards.map((shard) => stopShard(shard, deadline)));
   };

@@ -214,7 +214,7 @@ describe('Discord sharding (DISCORD_SHARDS)', () => {
   );
 
   it(
-    'GIVEN two shards THEN a duplicated dispatch is answered once, a killed shard is started again and answers, SIGTERM stops them all',
+    'GIVEN two shards THEN a duplicated dispatch is answered once, a killed shard is started again (later when it dies again soon) and answers, SIGTERM stops them all',
     async () => {
       const { w, bot } = await startSharded('auto');
       const { discord } = w;
@@ -243,10 +243,34 @@ describe('Discord sharding (DISCORD_SHARDS)', () => {
       const exitLine = bot.logs.find(
         (line) => line.msg === 'Discord shard process exited; the manager starts it again',
       );
-      expect(exitLine).toMatchObject({ role: 'manager', shard: 1, shardPid: killed, signal: 'SIGKILL' });
+      expect(exitLine).toMatchObject({
+        role: 'manager',
+        shard: 1,
+        shardPid: killed,
+        signal: 'SIGKILL',
+        restartInMs: 0,
+      });
+
+      // Dead again soon after its restart: this time the manager waits (DISCORD_SHARD_SPAWN_DELAY_MS is 0 here,
+      // so the back-off starts at 1 s, doubled), then the shard is back and answers.
+      const [restarted] = shardPids(bot).get(1) ?? [];
+      expect(restarted).toBeDefined();
+      process.kill(restarted as number, 'SIGKILL');
+      const again = await bot.waitForLog(
+        (line) =>
+          line.msg === 'Discord shard process exited; the manager starts it again' && line.shardPid === restarted,
+      );
+      expect(again).toMatchObject({ shard: 1, restartInMs: 2_000 });
+      await discord.waitForSession(3, 1);
+      await bot.waitForLog(
+        (line) =>
+          line.msg === 'Discord bot connected' && line.shard === 1 && line.pid !== restarted && line.pid !== killed,
+      );
+      const later = discord.userMessage({ content: 'after the second restart', mention: true });
+      expect((await waitHandled(bot, later)).map((line) => [line.shard, line.status])).toEqual([[1, 'replied']]);
 
       const pids = [...shardPids(bot).values()].flat();
-      expect(pids).toHaveLength(3);
+      expect(pids).toHaveLength(4);
       bot.signal('SIGTERM');
       expect(await bot.exited).toEqual({ code: 0, signal: null });
       await bot.closed;
