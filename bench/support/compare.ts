@@ -16,6 +16,7 @@ type MetricId =
   | 'ackP99'
   | 'lateAcks'
   | 'loopDelayP99'
+  | 'loopBusy'
   | 'cpuPerReply'
   | 'peakRss'
   | 'idleRss'
@@ -44,6 +45,7 @@ const METRICS: Record<MetricId, Metric> = {
   ackP99: { name: 'event ack p99 (ms)', value: (f) => f.ackP99Ms, digits: 1 },
   lateAcks: { name: 'events acked after 3 s (count)', value: (f) => f.lateAcks, digits: 0 },
   loopDelayP99: { name: 'event-loop delay p99 (ms)', value: (f) => f.heedLoopDelayP99Ms, digits: 1 },
+  loopBusy: { name: 'main event loop busy (share of the time)', value: (f) => f.heedLoopBusy, digits: 2 },
   cpuPerReply: { name: 'CPU per reply (ms)', value: (f) => f.cpuMsPerReply, digits: 2 },
   peakRss: { name: 'peak RSS (MB)', value: (f) => f.peakRssMb, digits: 0 },
   idleRss: { name: 'idle RSS after warm-up (MB)', value: (f) => f.warmIdleRssMb, digits: 0 },

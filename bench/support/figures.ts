@@ -66,6 +66,8 @@ export interface Figures {
   /** Event-loop delay of the bot under test (Heed or the baseline). */
   heedLoopDelayP99Ms: number;
   heedLoopDelayMaxMs: number;
+  /** Share of the measured time the bot's main event loop was busy (event-loop utilization). */
+  heedLoopBusy: number;
   loadLoopDelayP99Ms: number;
   /** CPU per reply of the other processes (fake model, load generator, fake platform), for context. */
   otherCpuMsPerReply: { model: number; load: number; platform: number };
@@ -238,6 +240,7 @@ export function figuresOf(
     errorSamples: [...errors.slice(0, 5), ...heed.logs.samples],
     heedLoopDelayP99Ms: round(heed.loopDelayP99Ms),
     heedLoopDelayMaxMs: round(heed.loopDelayMaxMs),
+    heedLoopBusy: round(heed.loopBusy, 3),
     ...extra,
   };
 }
@@ -331,6 +334,7 @@ export function printPhases(all: Figures[]): void {
       'before model',
       'after model',
       'bot loop delay p99 / max',
+      'bot loop busy',
       'CPU ms/reply bot / model / load / platform',
     ],
     all.map((f) => [
@@ -340,6 +344,7 @@ export function printPhases(all: Figures[]): void {
       `${num(f.phases.beforeModel[0])} / ${num(f.phases.beforeModel[1])}`,
       `${num(f.phases.afterModel[0])} / ${num(f.phases.afterModel[1])}`,
       `${num(f.heedLoopDelayP99Ms)} / ${num(f.heedLoopDelayMaxMs)}`,
+      `${Math.round(f.heedLoopBusy * 100)}%`,
       `${num(f.cpuMsPerReply, 2)} / ${num(f.otherCpuMsPerReply.model, 2)} / ${num(f.otherCpuMsPerReply.load, 2)} / ${num(f.otherCpuMsPerReply.platform, 2)}`,
     ]),
   );

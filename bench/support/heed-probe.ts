@@ -11,7 +11,7 @@
  */
 import { subscribe } from 'node:diagnostics_channel';
 import type { IncomingMessage } from 'node:http';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { isMainThread } from 'node:worker_threads';
 import type BetterSqlite3 from 'better-sqlite3';
 import { absoluteNow, answerClock } from './ipc.js';
@@ -30,6 +30,8 @@ export interface ProbeReport {
   replies: number;
   loopDelayP99Ms: number;
   loopDelayMaxMs: number;
+  /** Share of the time since the mark the main thread's event loop was busy (Node's event-loop utilization). */
+  loopBusy: number;
 }
 
 /** Where other threads' probes post their stamps. */
@@ -84,7 +86,7 @@ if (isMainThread) {
       memoryPeaks[key] = Math.max(memoryPeaks[key], usage[key]);
   }, 500).unref();
 
-  let mark: { cpu: NodeJS.CpuUsage; bytes: number; replies: number } | undefined;
+  let mark: { cpu: NodeJS.CpuUsage; bytes: number; replies: number; loop: EventLoopUtilization } | undefined;
 
   function report(): ProbeReport {
     const since = mark ?? { cpu: { user: 0, system: 0 }, bytes: 0, replies: 0 };
@@ -98,13 +100,19 @@ if (isMainThread) {
       replies: storedReplies() - since.replies,
       loopDelayP99Ms: Math.max(0, loopDelay.percentile(99) / 1e6 - LOOP_RESOLUTION_MS),
       loopDelayMaxMs: Math.max(0, loopDelay.max / 1e6 - LOOP_RESOLUTION_MS),
+      loopBusy: performance.eventLoopUtilization(mark?.loop).utilization,
     };
   }
 
   process.on('message', (message: { type: string; id?: number }) => {
     if (answerClock(message)) return;
     if (message.type === 'mark') {
-      mark = { cpu: process.cpuUsage(), bytes: dbBytes(), replies: storedReplies() };
+      mark = {
+        cpu: process.cpuUsage(),
+        bytes: dbBytes(),
+        replies: storedReplies(),
+        loop: performance.eventLoopUtilization(),
+      };
       loopDelay.reset();
       process.send?.({ type: 'mark', rssBytes: process.memoryUsage.rss() });
     } else if (message.type === 'rss') {

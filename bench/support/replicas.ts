@@ -50,6 +50,7 @@ export function combineReports(reports: readonly HeedReport[]): HeedReport {
     replies: max((report) => report.replies),
     loopDelayP99Ms: max((report) => report.loopDelayP99Ms),
     loopDelayMaxMs: max((report) => report.loopDelayMaxMs),
+    loopBusy: max((report) => report.loopBusy),
     idleRssBytes: max((report) => report.idleRssBytes),
     warmIdleRssBytes: max((report) => report.warmIdleRssBytes),
     logs: {
