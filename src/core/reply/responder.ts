@@ -132,7 +132,7 @@ export class Responder {
     const decision = await this.rateDecision(message, log);
     if (decision !== 'allow') {
       try {
-        await claims.complete(message, null);
+        await claims.complete(message, null, this.parts.owner);
       } catch (error) {
         log.error({ err: error }, 'could not record a rate-limited message');
       }
@@ -245,7 +245,7 @@ export class Responder {
       this.turnedAway = 0;
     }
     try {
-      await this.parts.claims.release(message);
+      await this.parts.claims.release(message, this.parts.owner);
     } catch (error) {
       log.error({ err: error }, 'could not release a message turned away as busy');
     }
@@ -264,12 +264,15 @@ export class Responder {
     messageIds: string[],
     applied?: AppliedRecord,
   ): Promise<RespondOutcome> {
-    const { replies, claims } = this.parts;
+    const { replies, claims, owner } = this.parts;
     try {
       // One write transaction for the snapshot, what shaped it and the claim: fewer commits per reply under load.
       const replyId = await replies.record(snapshot, messageIds, async (tx, id) => {
         if (applied) await this.parts.applied?.store(id, applied, tx);
-        await claims.on(tx).complete(message, id);
+        if (!(await claims.on(tx).complete(message, id, owner))) {
+          // This process stalled past its lease and another replica answered too; the claim is theirs.
+          log.warn({ replyId: id }, 'the message was taken over by another replica while this one answered it');
+        }
       });
       return { status: 'replied', snapshotStored: true, replyId, text: snapshot.replyText };
     } catch (error) {
@@ -279,7 +282,7 @@ export class Responder {
       );
       // The person has their answer: mark the message answered so a restart does not answer it again.
       try {
-        await claims.complete(message, null);
+        await claims.complete(message, null, owner);
       } catch {
         // Still refused: the log line above says why; a redelivery after a restart may be answered twice.
       }
@@ -302,7 +305,7 @@ export class Responder {
     log.error({ err: error, code: failure.code, ...failure.detail }, what);
     if (release) {
       try {
-        await this.parts.claims.release(release);
+        await this.parts.claims.release(release, this.parts.owner);
       } catch {
         // The database itself is the problem; the claim stays and the log line says why.
       }

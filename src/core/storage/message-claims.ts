@@ -82,25 +82,35 @@ export class MessageClaims {
     return { renewed: changes, until };
   }
 
-  /** Mark the message answered (`done`), with the reply's id if one was stored. Its lease is over: not kept. */
-  async complete(ref: MessageRef, replyId: string | null): Promise<void> {
-    await this.sql.run(
+  /**
+   * Mark the message answered (`done`), with the reply's id if one was stored. Its lease is over: not kept.
+   * Only `owner`'s claim in flight is completed: false when another replica took the message over after this
+   * owner's lease ran out (a stalled process), whose claim and reply id stay as they are.
+   */
+  async complete(ref: MessageRef, replyId: string | null, owner: string): Promise<boolean> {
+    const { changes } = await this.sql.run(
       `UPDATE message_claims SET status = 'done', reply_id = @replyId, completed_at = @now, lease_until = NULL
-        WHERE ${REF}`,
+        WHERE ${REF} AND owner = @owner AND status = 'in_flight'`,
       {
         ...refParams(ref),
         replyId,
+        owner,
         now: this.now().toISOString(),
       },
     );
+    return changes === 1;
   }
 
   /**
-   * Forget the claim so that a redelivery of the message is answered. Only for failures where an
-   * answer is still owed; a deliberate refusal (such as a rate limit) keeps its claim.
+   * Forget `owner`'s claim in flight so that a redelivery of the message is answered. Only for failures
+   * where an answer is still owed; a deliberate refusal (such as a rate limit) keeps its claim. A claim
+   * another replica has taken over since is theirs, and stays.
    */
-  async release(ref: MessageRef): Promise<void> {
-    await this.sql.run(`DELETE FROM message_claims WHERE ${REF}`, refParams(ref));
+  async release(ref: MessageRef, owner: string): Promise<void> {
+    await this.sql.run(`DELETE FROM message_claims WHERE ${REF} AND owner = @owner AND status = 'in_flight'`, {
+      ...refParams(ref),
+      owner,
+    });
   }
 
   /** Delete claims made more than `olderThanDays` days ago. Returns how many were deleted. */

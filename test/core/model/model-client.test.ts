@@ -1,11 +1,11 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createLogger, silentLogger, type Logger } from '../../../src/core/logger.js';
+import { silentLogger, type Logger } from '../../../src/core/logger.js';
 import { ModelClient, type ModelSettings } from '../../../src/core/model/model-client.js';
 import type { ChatMessage } from '../../../src/core/prompt/chat-message.js';
 import { MODEL_ERROR_MESSAGES, ModelError, toModelError } from '../../../src/core/model/model-error.js';
+import { capturingLogger } from '../../support/capturing-logger.js';
 import { chunksOf, messagesOf, startFakeOpenAI, type FakeOpenAI } from '../../support/fake-openai.js';
 
 const API_KEY = 'sk-test-secret-key-1234567890';
@@ -41,27 +41,6 @@ function clientFor(
   };
   const defined = Object.fromEntries(Object.entries(settings).filter(([, value]) => value !== undefined));
   return new ModelClient(defined as unknown as ModelSettings, logger);
-}
-
-/** A logger that keeps its JSON lines, to check what a failure logs. */
-function capturingLogger(): { logger: Logger; lines: () => Array<Record<string, unknown>>; raw: () => string } {
-  let raw = '';
-  const destination = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      raw += chunk.toString('utf8');
-      done();
-    },
-  });
-  const logger = createLogger({ level: 'info', pretty: false, destination });
-  return {
-    logger,
-    raw: () => raw,
-    lines: () =>
-      raw
-        .split('\n')
-        .filter((line) => line !== '')
-        .map((line) => JSON.parse(line) as Record<string, unknown>),
-  };
 }
 
 /** Run a stream that must fail; returns the ModelError and the deltas seen. */

@@ -1,4 +1,6 @@
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { capturingLogger } from '../../support/capturing-logger.js';
 import { startFakeOpenAI, systemPromptOf, messagesOf, type FakeOpenAI } from '../../support/fake-openai.js';
 import { recordingSink } from '../../support/recording-sink.js';
 import { createTestCore, type TestCore } from '../../support/test-core.js';
@@ -183,5 +185,30 @@ describe('rate limit', () => {
     expect(fourth.failed).toBeUndefined();
     expect(await heed.core.respond(message('U_BO', '1'), recordingSink())).toMatchObject({ status: 'replied' });
     expect(model.requests.filter((request) => request.path.endsWith('/chat/completions'))).toHaveLength(3);
+  });
+
+  it('GIVEN another replica takes the message over while this one answers THEN its claim stays theirs, and the log says so', async () => {
+    const log = capturingLogger();
+    await heed.close();
+    heed = await createTestCore({ openaiUrl: model.url, logger: log.logger });
+    let resume!: () => void;
+    const paused = new Promise<void>((resolve) => (resume = resolve));
+    model.enqueue({ reply: 'one two three', chunkSize: 4, pauseAfterFirst: () => paused });
+    const answering = heed.core.respond(message('U_ANA', 'hi', { messageId: 'M-STALLED' }), recordingSink());
+    await model.waitForRequest(1);
+    // This process stalled past its lease; another replica received the message again and took it over.
+    const other = new Database(heed.dbPath);
+    other.pragma('busy_timeout = 5000');
+    other.prepare("UPDATE message_claims SET owner = 'rescuer' WHERE message_id = 'M-STALLED'").run();
+    resume();
+    expect(await answering).toMatchObject({ status: 'replied' });
+    expect(other.prepare("SELECT owner, status FROM message_claims WHERE message_id = 'M-STALLED'").get()).toEqual({
+      owner: 'rescuer',
+      status: 'in_flight',
+    });
+    other.close();
+    expect(log.lines()).toContainEqual(
+      expect.objectContaining({ msg: 'the message was taken over by another replica while this one answered it' }),
+    );
   });
 });

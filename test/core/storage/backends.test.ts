@@ -44,7 +44,7 @@ eachBackend('every repository', (database) => {
       expect(await claims.isTaken(messageRef('1'))).toBe(true);
       clock.advanceMs(claims.leaseMs + 1);
       expect(await claims.claim(messageRef('1'), 'b')).toBe('claimed');
-      await claims.complete(messageRef('1'), null);
+      expect(await claims.complete(messageRef('1'), null, 'b')).toBe(true);
       expect(await claims.purge(30)).toBe(0);
       const requests = new RequestClaims(db, clock.now, silentLogger());
       expect(await requests.claim({ platform: 'slack', workspaceId: 'T1', requestId: 'x' })).toBe(true);

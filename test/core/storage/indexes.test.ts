@@ -45,9 +45,9 @@ async function exerciseRepositories(db: SqliteClient): Promise<void> {
   const ref = messageRef('index-1');
   await claims.claim(ref, 'a');
   await claims.isTaken(ref);
-  await claims.complete(ref, null);
+  await claims.complete(ref, null, 'a');
   await claims.renew('b');
-  await claims.release(ref);
+  await claims.release(ref, 'a');
   await claims.purge(30);
 
   const replies = new ReplyLog(db);

@@ -59,7 +59,7 @@ eachBackend('MessageClaims', (database) => {
     const ref = messageRef('1');
     await claims.claim(ref, 'a');
     clock.advanceMs(2500);
-    await claims.complete(ref, 'reply-1');
+    expect(await claims.complete(ref, 'reply-1', 'a')).toBe(true);
     expect(await row(database(), '1')).toMatchObject({
       status: 'done',
       reply_id: 'reply-1',
@@ -71,7 +71,7 @@ eachBackend('MessageClaims', (database) => {
   it('keeps no lease on a completed message (it would only take room)', async () => {
     const ref = messageRef('1');
     await claims.claim(ref, 'a');
-    await claims.complete(ref, 'reply-1');
+    await claims.complete(ref, 'reply-1', 'a');
     expect(await database().value('SELECT lease_until FROM message_claims WHERE message_id = ?', ['1'])).toBeNull();
     expect(await claims.isTaken(ref)).toBe(true);
   });
@@ -79,7 +79,7 @@ eachBackend('MessageClaims', (database) => {
   it('lets a redelivery be answered after release', async () => {
     const ref = messageRef('1');
     await claims.claim(ref, 'a');
-    await claims.release(ref);
+    await claims.release(ref, 'a');
     expect(await row(database(), '1')).toBeUndefined();
     expect(await claims.claim(ref, 'a')).toBe('claimed');
   });
@@ -92,18 +92,19 @@ eachBackend('MessageClaims', (database) => {
     clock.advanceMs(claims.leaseMs + 1);
     expect(await claims.isTaken(ref)).toBe(false);
     await claims.claim(ref, 'new');
-    await claims.complete(ref, null);
+    await claims.release(ref, 'new');
+    expect(await claims.isTaken(ref)).toBe(false);
+    await claims.claim(ref, 'new');
+    await claims.complete(ref, null, 'new');
     clock.advanceMs(claims.leaseMs + 1);
     expect(await claims.isTaken(ref)).toBe(true);
-    await claims.release(ref);
-    expect(await claims.isTaken(ref)).toBe(false);
   });
 
   it('never takes a claim whose owner keeps renewing it, and takes it over once the lease has run out', async () => {
     const ref = messageRef('leased');
     expect(await claims.claim(ref, 'old')).toBe('claimed');
     await claims.claim(messageRef('old-done'), 'old');
-    await claims.complete(messageRef('old-done'), null);
+    await claims.complete(messageRef('old-done'), null, 'old');
     await claims.claim(messageRef('other-owner'), 'someone');
 
     clock.advanceMs(claims.leaseMs - 1);
@@ -124,6 +125,27 @@ eachBackend('MessageClaims', (database) => {
     expect(await claims.renew('old')).toMatchObject({ renewed: 0 });
   });
 
+  it('GIVEN a claim taken over after its lease ran out THEN its first owner can neither complete nor release it', async () => {
+    const ref = messageRef('stalled');
+    await claims.claim(ref, 'stalled');
+    clock.advanceMs(claims.leaseMs + 1);
+    expect(await claims.claim(ref, 'rescuer')).toBe('claimed');
+    // The stalled process wakes up, answers, and tries to record it: the rescuer's claim stays in flight.
+    expect(await claims.complete(ref, 'stalled-reply', 'stalled')).toBe(false);
+    await claims.release(ref, 'stalled');
+    expect(await row(database(), 'stalled')).toMatchObject({ owner: 'rescuer', status: 'in_flight', reply_id: null });
+    expect(await claims.complete(ref, 'rescuer-reply', 'rescuer')).toBe(true);
+    expect(await row(database(), 'stalled')).toMatchObject({
+      owner: 'rescuer',
+      status: 'done',
+      reply_id: 'rescuer-reply',
+    });
+    // Done is done: not released, not completed again.
+    await claims.release(ref, 'rescuer');
+    expect(await claims.complete(ref, 'late', 'rescuer')).toBe(false);
+    expect(await row(database(), 'stalled')).toMatchObject({ status: 'done', reply_id: 'rescuer-reply' });
+  });
+
   it('takes over a claim an older Heed marked abandoned, or left without a lease', async () => {
     await claims.claim(messageRef('abandoned'), 'old');
     await claims.claim(messageRef('no-lease'), 'old');
@@ -135,7 +157,7 @@ eachBackend('MessageClaims', (database) => {
 
   it('purges claims older than the retention period', async () => {
     await claims.claim(messageRef('old'), 'a');
-    await claims.complete(messageRef('old'), null);
+    await claims.complete(messageRef('old'), null, 'a');
     clock.advanceDays(20);
     await claims.claim(messageRef('recent'), 'a');
     clock.advanceDays(15);
@@ -195,8 +217,18 @@ describe('MessageClaims on a SQLite file', () => {
         msg: fc.nat(2),
         owner: fc.constantFrom('a', 'b', 'c'),
       }),
-      fc.record({ kind: fc.constant('complete' as const), conn: fc.nat(1), msg: fc.nat(2) }),
-      fc.record({ kind: fc.constant('release' as const), conn: fc.nat(1), msg: fc.nat(2) }),
+      fc.record({
+        kind: fc.constant('complete' as const),
+        conn: fc.nat(1),
+        msg: fc.nat(2),
+        owner: fc.constantFrom('a', 'b', 'c'),
+      }),
+      fc.record({
+        kind: fc.constant('release' as const),
+        conn: fc.nat(1),
+        msg: fc.nat(2),
+        owner: fc.constantFrom('a', 'b', 'c'),
+      }),
       fc.record({ kind: fc.constant('renew' as const), conn: fc.nat(1), owner: fc.constantFrom('a', 'b', 'c') }),
       fc.record({ kind: fc.constant('tick' as const), ms: fc.integer({ min: 1, max: lease }) }),
     );
@@ -217,14 +249,17 @@ describe('MessageClaims on a SQLite file', () => {
             }
             case 'complete': {
               const existing = model.get(o.msg);
-              if (existing) existing.status = 'done';
-              await connections[o.conn]!.complete(messageRef(String(o.msg)), null);
+              const mine = existing?.owner === o.owner && existing.status === 'in_flight';
+              if (mine) existing.status = 'done';
+              expect(await connections[o.conn]!.complete(messageRef(String(o.msg)), null, o.owner)).toBe(mine);
               break;
             }
-            case 'release':
-              model.delete(o.msg);
-              await connections[o.conn]!.release(messageRef(String(o.msg)));
+            case 'release': {
+              const existing = model.get(o.msg);
+              if (existing?.owner === o.owner && existing.status === 'in_flight') model.delete(o.msg);
+              await connections[o.conn]!.release(messageRef(String(o.msg)), o.owner);
               break;
+            }
             case 'renew': {
               let expected = 0;
               for (const claim of model.values()) {
