@@ -7,6 +7,7 @@ import type { ReplySink, RewriteSink } from '../core/types.js';
 export function withRevision(sink: ReplySink, revision: RewriteSink): ReplySink {
   return {
     append: (delta) => sink.append(delta),
+    caughtUp: () => sink.caughtUp?.(),
     finish: (text, applied) => sink.finish(text, applied),
     fail: (message, partial) => sink.fail(message, partial),
     replace: (text, ids) => revision.replace(text, ids),

@@ -70,6 +70,11 @@ export interface ReplySink {
   /** Text deltas, in order. May be called many times; the adapter throttles its own edits. */
   append(delta: string): void | Promise<void>;
   /**
+   * Optional: the deltas appended so far are all the model has sent for now, and the answer goes on. A sink
+   * that holds its first text back, so as to post an answer that arrives whole as one message, writes it now.
+   */
+  caughtUp?(): void;
+  /**
    * The reply is complete. The adapter posts or finalizes it and returns the platform message ids it
    * now occupies (one reply may span several messages), so that feedback on any of them finds it.
    * `applied`, when given, is shown under the reply (the "applied" line, with a Why this answer? control).

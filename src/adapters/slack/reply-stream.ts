@@ -181,7 +181,7 @@ export class ReplyStream implements ReplySink {
   /** Slack refused the reply outright (no channel access, …): stop trying, the log says why. */
   private broken = false;
   private lastFlushAt = 0;
-  /** The reply's first text waits for the end of this turn of the event loop; see `schedule`. */
+  /** The reply's first text waits for `caughtUp` or the end of this turn of the event loop; see `schedule`. */
   private opening: NodeJS.Immediate | undefined;
 
   constructor(private readonly options: ReplyStreamOptions) {
@@ -193,6 +193,14 @@ export class ReplyStream implements ReplySink {
     this.raw += delta;
     this.pending += this.guard.push(delta);
     this.schedule();
+  }
+
+  /** The model has sent nothing more for now: first text held back for the end of the turn goes out at once. */
+  caughtUp(): void {
+    if (!this.opening) return;
+    clearImmediate(this.opening);
+    this.opening = undefined;
+    this.flush();
   }
 
   async finish(fullText: string, applied?: AppliedSummary): Promise<string[]> {
@@ -230,9 +238,9 @@ export class ReplyStream implements ReplySink {
   private schedule(): void {
     if (this.closing || this.flushing || this.timer || this.opening || this.pending === '') return;
     if (this.writer === undefined && this.ids.length === 0) {
-      // The reply's first text goes out once the model's bytes read in this turn are handled: an answer that
-      // came whole (a fast model, a short answer) is then posted whole, one call instead of a stream opened
-      // and stopped at once; a streamed answer's first token loses nothing measurable.
+      // The reply's first text goes out once the model's bytes read so far are handled (`caughtUp`, or at the
+      // latest the end of this turn of the event loop): an answer that came whole (a fast model, a short answer)
+      // is then posted whole, one call instead of a stream opened and stopped at once.
       this.opening = setImmediate(() => {
         this.opening = undefined;
         this.flush();

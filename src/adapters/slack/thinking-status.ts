@@ -60,6 +60,7 @@ export class ThinkingStatus {
         void this.settle();
         return sink.append(delta);
       },
+      caughtUp: () => sink.caughtUp?.(),
       finish: (text, applied) => {
         void this.settle();
         return sink.finish(text, applied);

@@ -17,10 +17,12 @@ interface StreamedFailure {
  * Yield each chunk of `response`'s event stream in order, as the SDK's own stream does: `[DONE]` ends it,
  * an event whose JSON carries `error` throws the SDK's `APIError`, data that is not JSON throws its
  * SyntaxError. Leaving early (a throw in the consumer) aborts `controller`, which ends the request.
+ * `onRead`, when given, is called once the chunks of each read have been consumed, unless `[DONE]` came.
  */
 export async function* chatChunks(
   response: Response,
   controller: AbortController,
+  onRead?: () => void,
 ): AsyncGenerator<ChatCompletionChunk> {
   if (!response.body) throw new Error('the model answered with no body to stream');
   // The parser calls back synchronously from `feed`; the events of one read are handled in order after it
@@ -49,6 +51,7 @@ export async function* chatChunks(
     for await (const bytes of response.body as unknown as AsyncIterable<Uint8Array>) {
       parser.feed(decoder.decode(bytes, { stream: true }));
       yield* take();
+      if (!done) onRead?.();
     }
     // A last event the server did not close with a blank line still counts.
     parser.feed(`${decoder.decode()}\n\n`);

@@ -39,6 +39,12 @@ const OPENAI_BASE_URL = 'https://api.openai.com/v1';
 /** Which request field carries the output limit; see `stream()` for why it can change. */
 type MaxTokensField = 'max_tokens' | 'max_completion_tokens';
 
+/** Where one streamed request hands its text: each delta, and the end of each read (see `stream`). */
+interface StreamOutput {
+  delta: (delta: string) => void | Promise<void>;
+  caughtUp?: () => void;
+}
+
 export class ModelClient {
   /** True when an API key or a base URL is set. */
   readonly configured: boolean;
@@ -76,21 +82,27 @@ export class ModelClient {
   /**
    * Stream a chat completion; `onDelta` receives text deltas in order (awaited). Throws ModelError, whose
    * `partialText` holds what had streamed; an error thrown by `onDelta` itself propagates unchanged after
-   * the request is closed. Aborting `signal` ends the call with `model_cancelled`.
+   * the request is closed. Aborting `signal` ends the call with `model_cancelled`. `onCaughtUp` is called
+   * once the deltas of each read from the server have been handed over, while the answer goes on (no
+   * finish_reason yet): a caller holding text back, to post an answer that came whole, can write it then.
    */
   async stream(
     messages: ChatMessage[],
     onDelta: (delta: string) => void | Promise<void>,
     signal?: AbortSignal,
+    onCaughtUp?: () => void,
   ): Promise<ModelResult> {
     const started = performance.now();
     let text = '';
     try {
       if (!this.configured) throw new ModelError('model_not_configured');
       if (signal?.aborted) throw new ModelError('model_cancelled');
-      return await this.attempt(messages, signal, started, (delta) => {
-        text += delta;
-        return onDelta(delta);
+      return await this.attempt(messages, signal, started, {
+        delta: (delta) => {
+          text += delta;
+          return onDelta(delta);
+        },
+        ...(onCaughtUp ? { caughtUp: onCaughtUp } : {}),
       });
     } catch (error) {
       if (error instanceof DeltaHandlerError) throw error.cause;
@@ -109,10 +121,10 @@ export class ModelClient {
     messages: ChatMessage[],
     signal: AbortSignal | undefined,
     started: number,
-    emit: (delta: string) => void | Promise<void>,
+    out: StreamOutput,
   ): Promise<ModelResult> {
     try {
-      return await this.streamOnce(messages, signal, started, emit);
+      return await this.streamOnce(messages, signal, started, out);
     } catch (error) {
       if (this.maxTokensField === 'max_tokens' && rejectsMaxTokens(error)) {
         this.maxTokensField = 'max_completion_tokens';
@@ -120,7 +132,7 @@ export class ModelClient {
           { model: this.settings.model },
           'model wants max_completion_tokens instead of max_tokens; switching',
         );
-        return this.streamOnce(messages, signal, started, emit);
+        return this.streamOnce(messages, signal, started, out);
       }
       throw error;
     }
@@ -130,7 +142,7 @@ export class ModelClient {
     messages: ChatMessage[],
     signal: AbortSignal | undefined,
     started: number,
-    emit: (delta: string) => void | Promise<void>,
+    out: StreamOutput,
   ): Promise<ModelResult> {
     // One controller ends the HTTP request for every reason: the caller's signal, our idle deadline, or a
     // failing delta handler.
@@ -172,7 +184,13 @@ export class ModelClient {
         )
         .asResponse();
       armIdleTimer();
-      for await (const chunk of chatChunks(response, controller)) {
+      // After each read the answer goes on past (no finish_reason yet), the caller may write what it holds.
+      const caughtUp = out.caughtUp
+        ? () => {
+            if (finishReason === null) out.caughtUp?.();
+          }
+        : undefined;
+      for await (const chunk of chatChunks(response, controller, caughtUp)) {
         const choice = chunk.choices[0];
         const delta = choice?.delta?.content;
         if (delta) {
@@ -180,7 +198,7 @@ export class ModelClient {
           text += delta;
           try {
             // Awaited only when the handler is asynchronous: a delta costs no extra turn of the microtask queue.
-            const handled = emit(delta);
+            const handled = out.delta(delta);
             if (handled) await handled;
           } catch (error) {
             controller.abort();

@@ -182,7 +182,12 @@ export class Responder {
       const cancel = new AbortController();
       this.cancels.add(cancel);
       const result = await this.parts.model
-        .stream(messages, (delta) => sink.append(delta), cancel.signal)
+        .stream(
+          messages,
+          (delta) => sink.append(delta),
+          cancel.signal,
+          () => sink.caughtUp?.(),
+        )
         .finally(() => this.cancels.delete(cancel));
       const checked = await this.parts.checkReply?.(message, prepared.versions, result.text);
       const applied = await this.parts.applied?.build(

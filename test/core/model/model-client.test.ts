@@ -80,6 +80,41 @@ describe('ModelClient.stream', () => {
     expect(result.firstTokenMs).toBeTypeOf('number');
   });
 
+  it("says it has caught up after each read the answer goes on past, once that read's deltas are handed over", async () => {
+    let caughtUp!: () => void;
+    const firstRead = new Promise<void>((resolve) => (caughtUp = resolve));
+    // The fake holds the rest of the answer until the client has said it caught up after the first token.
+    fake.enqueue({ reply: 'one two three', chunkSize: 4, pauseAfterFirst: () => firstRead });
+    const deltas: string[] = [];
+    const seenAtCatchUp: string[] = [];
+    const result = await clientFor().stream(
+      MESSAGES,
+      (delta) => void deltas.push(delta),
+      undefined,
+      () => {
+        seenAtCatchUp.push(deltas.join(''));
+        if (deltas.length > 0) caughtUp();
+      },
+    );
+    expect(result.text).toBe('one two three');
+    expect(seenAtCatchUp).toContain('one ');
+    // Never after the read that finished the answer: there is nothing more to wait for then.
+    expect(seenAtCatchUp).not.toContain('one two three');
+  });
+
+  it('never says it caught up when the whole answer came in one read', async () => {
+    fake.enqueue({ reply: 'All of it at once.', chunkSize: 4 });
+    let calls = 0;
+    const result = await clientFor().stream(
+      MESSAGES,
+      () => undefined,
+      undefined,
+      () => calls++,
+    );
+    expect(result.text).toBe('All of it at once.');
+    expect(calls).toBe(0);
+  });
+
   it('sends model, temperature, max_tokens, usage streaming and the messages', async () => {
     await clientFor().stream(MESSAGES, () => undefined);
     const req = await fake.waitForRequest();
