@@ -14,7 +14,12 @@ export interface OpenDatabaseOptions {
   busyTimeoutMs?: number;
   /** Where the numbered `.sql` files live. Default: {@link migrationsDirFor} the database's dialect. */
   migrationsDir?: string;
+  /** SQLite: how long without a write before the write-ahead log is truncated. Default 2 s. */
+  walIdleTrimMs?: number;
 }
+
+/** SQLite's write-ahead log is truncated once the database has had no write for this long. */
+const WAL_IDLE_TRIM_MS = 2_000;
 
 /** Options for {@link connectDatabase}: those of either backend. */
 export interface ConnectDatabaseOptions extends OpenDatabaseOptions, OpenPostgresOptions {}
@@ -70,6 +75,7 @@ export async function openDatabase(path: string, options: OpenDatabaseOptions = 
     // Deleted content is overwritten with zeros, so forget-me leaves nothing in free pages of the file.
     connection.pragma('secure_delete = ON');
     await migrate(client, options.migrationsDir ?? migrationsDirFor('sqlite'));
+    if (!inMemory) client.trimWalWhenIdle(options.walIdleTrimMs ?? WAL_IDLE_TRIM_MS);
     return client;
   } catch (error) {
     await client.close();

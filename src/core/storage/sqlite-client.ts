@@ -35,6 +35,10 @@ export class SqliteClient implements SqlClient {
   private transactions = 0;
   /** The transactions run but not yet committed, if any. */
   private batch: Batch | undefined;
+  /** Written since the WAL was last trimmed, and when last (performance.now()). */
+  private walDirty = false;
+  private lastWriteAt = 0;
+  private trimTimer: NodeJS.Timeout | undefined;
 
   constructor(
     /** The open connection; the client owns it from now on. */
@@ -74,6 +78,7 @@ export class SqliteClient implements SqlClient {
     return this.inTurn(() => {
       this.commit(this.batch);
       this.connection.exec(script);
+      this.wrote();
     });
   }
 
@@ -116,7 +121,20 @@ export class SqliteClient implements SqlClient {
     }
   }
 
+  /**
+   * Once no write has come for `idleMs`, copy the write-ahead log into the database file and truncate it
+   * (`wal_checkpoint(TRUNCATE)`). SQLite's own checkpoints reuse the log from its start but never shrink the
+   * file, so a burst of replies would leave it at its largest (4 MB and more) until the next restart: disk
+   * that holds nothing, and a log to replay on opening.
+   */
+  trimWalWhenIdle(idleMs: number): void {
+    clearInterval(this.trimTimer);
+    this.trimTimer = setInterval(() => this.trimIfIdle(idleMs), Math.max(10, idleMs / 2));
+    this.trimTimer.unref();
+  }
+
   async close(): Promise<void> {
+    clearInterval(this.trimTimer);
     await this.tail;
     this.commit(this.batch);
     if (this.connection.open) this.connection.close();
@@ -239,7 +257,32 @@ export class SqliteClient implements SqlClient {
   }
 
   private runNow(sql: string, params?: SqlParams): SqlRunResult {
-    return { changes: this.statement(sql).run(...bind(params)).changes };
+    const result = { changes: this.statement(sql).run(...bind(params)).changes };
+    this.wrote();
+    return result;
+  }
+
+  private wrote(): void {
+    this.walDirty = true;
+    this.lastWriteAt = performance.now();
+  }
+
+  private trimIfIdle(idleMs: number): void {
+    if (!this.walDirty || this.batch || this.transactions > 0) return;
+    if (!this.connection.open || this.connection.inTransaction) return;
+    if (performance.now() - this.lastWriteAt < idleMs) return;
+    // TRUNCATE waits for other connections' readers through the busy handler: never on the event loop.
+    const busyTimeout = this.connection.pragma('busy_timeout', { simple: true }) as number;
+    this.connection.pragma('busy_timeout = 0');
+    try {
+      const [result] = this.connection.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
+      // Busy: another connection reads or writes; the next tick tries again.
+      if (result?.busy === 0) this.walDirty = false;
+    } catch {
+      // The same: a locked database is tried again on the next tick, and nothing depends on this.
+    } finally {
+      this.connection.pragma(`busy_timeout = ${busyTimeout}`);
+    }
   }
 }
 

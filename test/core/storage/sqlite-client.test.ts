@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { existsSync, statSync } from 'node:fs';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { openTempDatabase, type TempDatabase } from '../../support/temp-db.js';
 
 let temp: TempDatabase;
@@ -120,5 +121,50 @@ describe('group commit', () => {
     await expect(temp.db.run('INSERT INTO events (n) VALUES (1)')).rejects.toThrow(/FOREIGN KEY/);
     await expect(orphan).rejects.toThrow(/FOREIGN KEY/);
     expect(otherCount()).toBe(0);
+  });
+});
+
+describe('the write-ahead log once writes stop', () => {
+  const walBytes = (path: string): number => (existsSync(`${path}-wal`) ? statSync(`${path}-wal`).size : 0);
+
+  it('GIVEN a burst of writes THEN the log is truncated once the database is idle, and again after the next burst', async () => {
+    const idle = await openTempDatabase({ walIdleTrimMs: 20 });
+    try {
+      await idle.db.exec('CREATE TABLE notes (body TEXT NOT NULL)');
+      for (let n = 0; n < 50; n++) await idle.db.run('INSERT INTO notes (body) VALUES (?)', ['x'.repeat(2000)]);
+      expect(walBytes(idle.path)).toBeGreaterThan(0);
+      await vi.waitFor(() => expect(walBytes(idle.path)).toBe(0), { timeout: 5_000, interval: 10 });
+      // The rows are in the database file itself now.
+      const reader = new Database(idle.path, { readonly: true });
+      expect((reader.prepare('SELECT COUNT(*) AS n FROM notes').get() as { n: number }).n).toBe(50);
+      reader.close();
+      await idle.db.run('INSERT INTO notes (body) VALUES (?)', ['after']);
+      expect(walBytes(idle.path)).toBeGreaterThan(0);
+      await vi.waitFor(() => expect(walBytes(idle.path)).toBe(0), { timeout: 5_000, interval: 10 });
+    } finally {
+      await idle.cleanup();
+    }
+  });
+
+  it('GIVEN another connection reading THEN the trim waits for it without blocking this one, then truncates', async () => {
+    // A busy handler that waited for the reader would hold this thread for the whole minute.
+    const idle = await openTempDatabase({ walIdleTrimMs: 20, busyTimeoutMs: 60_000 });
+    try {
+      await idle.db.exec('CREATE TABLE notes (body TEXT NOT NULL)');
+      await idle.db.run('INSERT INTO notes (body) VALUES (?)', ['first']);
+      const reader = new Database(idle.path, { readonly: true });
+      const begin = reader.prepare('BEGIN');
+      begin.run();
+      reader.prepare('SELECT COUNT(*) FROM notes').get();
+      // Wait for a few trim attempts against the open read snapshot; each must come back at once.
+      let ticks = 0;
+      await vi.waitFor(() => expect(++ticks).toBeGreaterThan(5), { timeout: 5_000, interval: 20 });
+      expect(await idle.db.value('SELECT COUNT(*) FROM notes')).toBe(1);
+      reader.prepare('COMMIT').run();
+      reader.close();
+      await vi.waitFor(() => expect(walBytes(idle.path)).toBe(0), { timeout: 5_000, interval: 10 });
+    } finally {
+      await idle.cleanup();
+    }
   });
 });
