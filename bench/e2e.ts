@@ -289,6 +289,8 @@ async function runLevel(
     const postgresCpu = postgres ? await watchPostgresCpu(postgres.name) : undefined;
     const modelCpuBefore = await modelProcess.cpuMs();
     const platformCpuBefore = await driver.cpuMs();
+    // Each call returns the delay since the last and starts over: this one starts the measured window.
+    await Promise.all([modelProcess.loopDelayP99Ms(), driver.loopDelayP99Ms()]);
     const loadCpuBefore = process.cpuUsage();
     loadLoop.enable();
     const load = await driver.run({
@@ -301,6 +303,10 @@ async function runLevel(
     load.duplicates += warmUp.duplicates;
     loadLoop.disable();
     const loadCpu = process.cpuUsage(loadCpuBefore);
+    const [modelLoopDelayP99Ms, platformLoopDelayP99Ms] = await Promise.all([
+      modelProcess.loopDelayP99Ms(),
+      driver.loopDelayP99Ms(),
+    ]);
     const modelCpuMs = (await modelProcess.cpuMs()) - modelCpuBefore;
     const platformCpuMs = (await driver.cpuMs()) - platformCpuBefore;
     const postgresUse = await postgresCpu?.stop();
@@ -330,6 +336,7 @@ async function runLevel(
       {
         // The histogram's values include its 10 ms sampling interval.
         loadLoopDelayP99Ms: round(Math.max(0, loadLoop.percentile(99) / 1e6 - 10)),
+        harnessLoopDelayP99Ms: { model: round(modelLoopDelayP99Ms), platform: round(platformLoopDelayP99Ms) },
         otherCpuMsPerReply: {
           model: round(modelCpuMs / Math.max(1, report.replies)),
           load: round((loadCpu.user + loadCpu.system) / 1000 / Math.max(1, report.replies)),
@@ -427,7 +434,12 @@ async function main(): Promise<void> {
   }
   const loadDelay = Math.max(...all.map((f) => f.loadLoopDelayP99Ms));
   const heedDelay = Math.max(...all.map((f) => f.heedLoopDelayP99Ms));
-  const worstDelays = `bot under test ${num(heedDelay)} ms, load generator ${num(loadDelay)} ms`;
+  const modelDelay = Math.max(...all.map((f) => f.harnessLoopDelayP99Ms.model));
+  const platformDelay = Math.max(...all.map((f) => f.harnessLoopDelayP99Ms.platform));
+  // The fakes stamp the model's times and the replies' arrival: their own delay is in every figure, for both bots.
+  const worstDelays =
+    `bot under test ${num(heedDelay)} ms, load generator ${num(loadDelay)} ms, ` +
+    `fake model ${num(modelDelay)} ms, fake platform ${num(platformDelay)} ms`;
   console.log(`\nEvent-loop delay p99, worst row: ${worstDelays}.`);
   console.log('Platform calls per question (last row of each bot and platform):');
   for (const platform of PLATFORMS) {

@@ -49,6 +49,7 @@ export async function discordDriver(expectedReply: string): Promise<PlatformDriv
       };
     },
     cpuMs: () => platform.cpuMs(),
+    loopDelayP99Ms: () => platform.loopDelayP99Ms(),
     close: () => platform.close(),
   };
 }

@@ -69,6 +69,8 @@ export interface Figures {
   /** Share of the measured time the bot's main event loop was busy (event-loop utilization). */
   heedLoopBusy: number;
   loadLoopDelayP99Ms: number;
+  /** Event-loop delay p99 of the fake model and the fake platform, whose stamps every figure rests on. */
+  harnessLoopDelayP99Ms: { model: number; platform: number };
   /** CPU per reply of the other processes (fake model, load generator, fake platform), for context. */
   otherCpuMsPerReply: { model: number; load: number; platform: number };
   clockOffsetsMs: { heed: number; model: number };
@@ -159,7 +161,7 @@ export interface RowRecords {
 /** The figures of one row. */
 export function figuresOf(
   records: RowRecords,
-  extra: Pick<Figures, 'loadLoopDelayP99Ms' | 'clockOffsetsMs' | 'otherCpuMsPerReply'>,
+  extra: Pick<Figures, 'loadLoopDelayP99Ms' | 'harnessLoopDelayP99Ms' | 'clockOffsetsMs' | 'otherCpuMsPerReply'>,
 ): Figures {
   const { bot, platform, label, inFlight, model, load, heed, arrivals } = records;
   const byId = new Map<string, ModelRequestTimes[]>();
@@ -335,6 +337,7 @@ export function printPhases(all: Figures[]): void {
       'after model',
       'bot loop delay p99 / max',
       'bot loop busy',
+      'fakes loop p99 model / platform',
       'CPU ms/reply bot / model / load / platform',
     ],
     all.map((f) => [
@@ -345,6 +348,7 @@ export function printPhases(all: Figures[]): void {
       `${num(f.phases.afterModel[0])} / ${num(f.phases.afterModel[1])}`,
       `${num(f.heedLoopDelayP99Ms)} / ${num(f.heedLoopDelayMaxMs)}`,
       `${Math.round(f.heedLoopBusy * 100)}%`,
+      `${num(f.harnessLoopDelayP99Ms.model)} / ${num(f.harnessLoopDelayP99Ms.platform)}`,
       `${num(f.cpuMsPerReply, 2)} / ${num(f.otherCpuMsPerReply.model, 2)} / ${num(f.otherCpuMsPerReply.load, 2)} / ${num(f.otherCpuMsPerReply.platform, 2)}`,
     ]),
   );

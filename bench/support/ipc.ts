@@ -4,6 +4,7 @@
  * corrects a child's stamps by the offset measured with a few round trips.
  */
 import type { ChildProcess } from 'node:child_process';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 
 /** Milliseconds since the epoch with sub-millisecond resolution, comparable across processes (after correction). */
 export function absoluteNow(): number {
@@ -72,4 +73,22 @@ export async function clockOffset(
     if (roundTripMs < best.roundTripMs) best = { offsetMs: at - (sentAt + receivedAt) / 2, roundTripMs };
   }
   return best;
+}
+
+/** monitorEventLoopDelay's sampling interval, which its figures include. */
+const LOOP_RESOLUTION_MS = 10;
+
+/**
+ * For a benchmark child (the fake model, the fake platform): its event loop's delay, so that a reader can
+ * tell the bot's tails from the stamping process's own. Each call returns the p99 (ms) since the previous
+ * one, and starts over.
+ */
+export function loopDelaySinceLast(): () => number {
+  const histogram = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
+  histogram.enable();
+  return () => {
+    const p99 = Math.max(0, histogram.percentile(99) / 1e6 - LOOP_RESOLUTION_MS);
+    histogram.reset();
+    return p99;
+  };
 }

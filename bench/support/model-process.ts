@@ -26,6 +26,8 @@ export interface ModelProcess {
   requestTimes(): Promise<ModelRequestTimes[]>;
   /** CPU time the model process has used so far (ms). */
   cpuMs(): Promise<number>;
+  /** The model process's event-loop delay p99 (ms) since the previous call. */
+  loopDelayP99Ms(): Promise<number>;
   /** How far the model process's clock was measured to run ahead of this one (ms). */
   clockOffsetMs: number;
   close(): Promise<void>;
@@ -48,6 +50,9 @@ export async function startModelProcess(behaviour: Behaviour): Promise<ModelProc
     },
     async cpuMs() {
       return (await ask<{ ms: number }>(child, 'cpu')).ms;
+    },
+    async loopDelayP99Ms() {
+      return (await ask<{ p99Ms: number }>(child, 'loop')).p99Ms;
     },
     async requestTimes() {
       const { requests } = await ask<{ requests: ModelRequestTimes[] }>(child, 'requests');

@@ -4,7 +4,7 @@
  */
 import { ServerResponse } from 'node:http';
 import { startFakeOpenAI, type Behaviour } from '../../test/support/fake-openai.js';
-import { answerClock, absoluteNow } from './ipc.js';
+import { answerClock, absoluteNow, loopDelaySinceLast } from './ipc.js';
 
 /** When each response wrote its first content chunk (absolute ms), keyed by the request's headers object. */
 const firstTokenAt = new WeakMap<object, number>();
@@ -32,6 +32,8 @@ function lastMessage(body: unknown): string {
   return typeof content === 'string' ? content : '';
 }
 
+const loopDelay = loopDelaySinceLast();
+
 process.on('message', (message: { type: string; id?: number }) => {
   if (answerClock(message)) return;
   if (message.type === 'timings') {
@@ -55,6 +57,8 @@ process.on('message', (message: { type: string; id?: number }) => {
   } else if (message.type === 'cpu') {
     const usage = process.cpuUsage();
     process.send?.({ type: 'cpu', ms: (usage.user + usage.system) / 1000 });
+  } else if (message.type === 'loop') {
+    process.send?.({ type: 'loop', p99Ms: loopDelay() });
   } else if (message.type === 'close') {
     void model.close().then(() => process.exit(0));
   }

@@ -13,5 +13,7 @@ export interface PlatformDriver {
   run(plan: ConversationPlan): Promise<LoadResult>;
   /** CPU time the fake platform's process has used so far (ms). */
   cpuMs(): Promise<number>;
+  /** The fake platform's event-loop delay p99 (ms) since the previous call. */
+  loopDelayP99Ms(): Promise<number>;
   close(): Promise<void>;
 }

@@ -17,6 +17,8 @@ export interface PlatformProcess {
   summary(answered: Record<string, number>): Promise<WatchSummary>;
   /** CPU time the platform process has used so far (ms). */
   cpuMs(): Promise<number>;
+  /** The platform process's event-loop delay p99 (ms) since the previous call. */
+  loopDelayP99Ms(): Promise<number>;
   /** Receive reply events, stamped in this process's clock. */
   onReply(listener: (event: ReplyEvent) => void): void;
   /** This process's clock minus the platform process's (add to a stamp taken there). */
@@ -79,6 +81,7 @@ export async function startPlatformProcess(
     turn: <T>(turnRequest: object) => request<T>('turn', { request: turnRequest }),
     summary: (answered) => request<WatchSummary>('summary', { answered }),
     cpuMs: () => request<number>('cpu', {}),
+    loopDelayP99Ms: () => request<number>('loop', {}),
     onReply(listener) {
       listeners.push(listener);
     },

@@ -4,7 +4,7 @@
  * work. Started by `startPlatformProcess`; requests and reply events travel over the IPC channel.
  */
 import { discordWatch } from './discord-watch.js';
-import { answerClock } from './ipc.js';
+import { answerClock, loopDelaySinceLast } from './ipc.js';
 import type { PlatformWatch, ReplyEvent } from './platform-watch.js';
 import { slackWatch } from './slack-watch.js';
 
@@ -16,6 +16,7 @@ const watch: PlatformWatch =
   process.env.BENCH_PLATFORM === 'discord'
     ? await discordWatch(expectedReply, emit)
     : await slackWatch(expectedReply, emit, process.env.BENCH_REPLY_ENDS_AT_STOP === '1');
+const loopDelay = loopDelaySinceLast();
 
 process.on(
   'message',
@@ -28,6 +29,8 @@ process.on(
     } else if (message.type === 'cpu') {
       const usage = process.cpuUsage();
       process.send?.({ type: 'answer', rid: message.rid, answer: (usage.user + usage.system) / 1000 });
+    } else if (message.type === 'loop') {
+      process.send?.({ type: 'answer', rid: message.rid, answer: loopDelay() });
     } else if (message.type === 'close') {
       void watch.close().then(() => process.exit(0));
     }

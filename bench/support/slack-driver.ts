@@ -136,6 +136,7 @@ export async function slackDriver(expectedReply: string, baseline = false, repli
       };
     },
     cpuMs: () => platform.cpuMs(),
+    loopDelayP99Ms: () => platform.loopDelayP99Ms(),
     async close() {
       agent.destroy();
       await platform.close();
