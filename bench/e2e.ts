@@ -41,7 +41,6 @@ import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { ReplyBehaviour } from '../test/support/fake-openai.js';
@@ -52,6 +51,7 @@ import type { PlatformDriver } from './support/platform-driver.js';
 import { discordDriver } from './support/discord-driver.js';
 import { slackDriver } from './support/slack-driver.js';
 import { compare, printComparison } from './support/compare.js';
+import { delayMs, loopDelayHistogram } from './support/ipc.js';
 import { figuresOf, num, printFigures, printPhases, printSpeedDrift, printTargets, round } from './support/figures.js';
 import type { Bot, Figures, Platform } from './support/figures.js';
 import { createBenchDatabase, watchPostgresCpu, type BenchDatabase } from './support/postgres.js';
@@ -238,7 +238,7 @@ async function runLevel(
   const dir = mkdtempSync(join(tmpdir(), 'heed-bench-e2e-'));
   let postgres: BenchDatabase | undefined;
   const heeds: HeedProcess[] = [];
-  const loadLoop = monitorEventLoopDelay({ resolution: 10 });
+  const loadLoop = loopDelayHistogram();
   try {
     if (deployment?.database === 'postgres') postgres = await createBenchDatabase();
     const database: Record<string, string> = postgres
@@ -334,8 +334,7 @@ async function runLevel(
     const figures = figuresOf(
       { ...records, heed: report },
       {
-        // The histogram's values include its 10 ms sampling interval.
-        loadLoopDelayP99Ms: round(Math.max(0, loadLoop.percentile(99) / 1e6 - 10)),
+        loadLoopDelayP99Ms: round(delayMs(loadLoop.percentile(99))),
         harnessLoopDelayP99Ms: { model: round(modelLoopDelayP99Ms), platform: round(platformLoopDelayP99Ms) },
         otherCpuMsPerReply: {
           model: round(modelCpuMs / Math.max(1, report.replies)),

@@ -11,10 +11,10 @@
  */
 import { subscribe } from 'node:diagnostics_channel';
 import type { IncomingMessage } from 'node:http';
-import { monitorEventLoopDelay, performance, type EventLoopUtilization } from 'node:perf_hooks';
+import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { isMainThread } from 'node:worker_threads';
 import type BetterSqlite3 from 'better-sqlite3';
-import { absoluteNow, answerClock } from './ipc.js';
+import { absoluteNow, answerClock, delayMs, loopDelayHistogram } from './ipc.js';
 
 /** What the probe measured since the last mark. */
 export interface ProbeReport {
@@ -74,9 +74,7 @@ if (isMainThread) {
   fromThreads.onmessage = (event) => arrivals.push((event as { data: [string, number] }).data);
   fromThreads.unref();
 
-  /** monitorEventLoopDelay's sampling interval, which its figures include. */
-  const LOOP_RESOLUTION_MS = 10;
-  const loopDelay = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
+  const loopDelay = loopDelayHistogram();
   loopDelay.enable();
   // Peaks of the parts of memory, sampled twice a second (the call itself costs CPU).
   const memoryPeaks = { heapTotal: 0, heapUsed: 0, external: 0, arrayBuffers: 0 };
@@ -98,8 +96,8 @@ if (isMainThread) {
       memoryPeaks: { ...memoryPeaks },
       dbBytes: dbBytes() - since.bytes,
       replies: storedReplies() - since.replies,
-      loopDelayP99Ms: Math.max(0, loopDelay.percentile(99) / 1e6 - LOOP_RESOLUTION_MS),
-      loopDelayMaxMs: Math.max(0, loopDelay.max / 1e6 - LOOP_RESOLUTION_MS),
+      loopDelayP99Ms: delayMs(loopDelay.percentile(99)),
+      loopDelayMaxMs: delayMs(loopDelay.max),
       loopBusy: performance.eventLoopUtilization(mark?.loop).utilization,
     };
   }

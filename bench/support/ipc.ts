@@ -4,7 +4,7 @@
  * corrects a child's stamps by the offset measured with a few round trips.
  */
 import type { ChildProcess } from 'node:child_process';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 
 /** Milliseconds since the epoch with sub-millisecond resolution, comparable across processes (after correction). */
 export function absoluteNow(): number {
@@ -75,8 +75,18 @@ export async function clockOffset(
   return best;
 }
 
-/** monitorEventLoopDelay's sampling interval, which its figures include. */
+/** The sampling interval of every event-loop delay histogram of the benchmark; its figures include it. */
 const LOOP_RESOLUTION_MS = 10;
+
+/** An event-loop delay histogram (not yet enabled), read with {@link delayMs}. */
+export function loopDelayHistogram(): IntervalHistogram {
+  return monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
+}
+
+/** A figure of a {@link loopDelayHistogram} (nanoseconds) as a delay in ms, the sampling interval taken out. */
+export function delayMs(nanoseconds: number): number {
+  return Math.max(0, nanoseconds / 1e6 - LOOP_RESOLUTION_MS);
+}
 
 /**
  * For a benchmark child (the fake model, the fake platform): its event loop's delay, so that a reader can
@@ -84,10 +94,10 @@ const LOOP_RESOLUTION_MS = 10;
  * one, and starts over.
  */
 export function loopDelaySinceLast(): () => number {
-  const histogram = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
+  const histogram = loopDelayHistogram();
   histogram.enable();
   return () => {
-    const p99 = Math.max(0, histogram.percentile(99) / 1e6 - LOOP_RESOLUTION_MS);
+    const p99 = delayMs(histogram.percentile(99));
     histogram.reset();
     return p99;
   };
