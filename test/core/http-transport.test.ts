@@ -2,12 +2,13 @@
  * HttpTransport, the fetch under the openai SDK, against a real HTTP server on 127.0.0.1: a streamed
  * answer arrives as an async-iterable body, any other answer as a standard Response, aborts behave as
  * with fetch (also after the answer is complete, when Node would otherwise throw from a pooled socket),
- * a cut body is a ResponseCutError, and connections are kept alive.
+ * a cut body is a ResponseCutError, and connections are kept alive. The same through StreamedBody's
+ * `forEach`, the model client's cheaper reader, which also holds the stream while its handler is busy.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, expect, it } from 'vitest';
-import { HttpTransport, ResponseCutError } from '../../src/core/http-transport.js';
+import { HttpTransport, ResponseCutError, StreamedBody } from '../../src/core/http-transport.js';
 
 let server: Server | undefined;
 afterEach(async () => {
@@ -110,4 +111,68 @@ it('keeps the connection alive from one request to the next', async () => {
   const transport = new HttpTransport();
   for (let i = 0; i < 3; i++) await read((await transport.fetch(url, { method: 'POST', body: '{}' })).body);
   expect(connections()).toBe(1);
+});
+
+/** A streamed answer's body, read through `forEach` as the model client reads it. */
+function streamedBody(response: Response): StreamedBody {
+  expect(response.body).toBeInstanceOf(StreamedBody);
+  return response.body as unknown as StreamedBody;
+}
+
+it('hands each read to forEach in order, and holds the stream while a handler is busy', async () => {
+  let written!: () => void;
+  const allWritten = new Promise<void>((resolve) => (written = resolve));
+  const { url } = await serve((_request, response) => {
+    response.writeHead(200, { 'content-type': 'text/event-stream' });
+    response.write('data: one\n\n');
+    response.write('data: two\n\n');
+    response.end('data: three\n\n', written);
+  });
+  const response = await new HttpTransport().fetch(url, { method: 'POST', body: '{}' });
+  const reads: string[] = [];
+  let busy = false;
+  let overlapped = false;
+  await streamedBody(response).forEach(async (bytes) => {
+    overlapped ||= busy;
+    busy = true;
+    reads.push(Buffer.from(bytes).toString('utf8'));
+    // The first read waits until the server has written everything: the rest must still wait for it.
+    if (reads.length === 1) await allWritten;
+    busy = false;
+  });
+  expect(overlapped).toBe(false);
+  expect(reads.join('')).toBe('data: one\n\ndata: two\n\ndata: three\n\n');
+});
+
+it('rejects forEach with what the handler throws, unchanged', async () => {
+  const { url } = await serve((_request, response) => {
+    response.writeHead(200, { 'content-type': 'text/event-stream' });
+    response.end('data: one\n\n');
+  });
+  const failure = new Error('the handler failed');
+  const syncResponse = await new HttpTransport().fetch(url, { method: 'POST', body: '{}' });
+  await expect(
+    streamedBody(syncResponse).forEach(() => {
+      throw failure;
+    }),
+  ).rejects.toBe(failure);
+  const asyncResponse = await new HttpTransport().fetch(url, { method: 'POST', body: '{}' });
+  await expect(streamedBody(asyncResponse).forEach(() => Promise.reject(failure))).rejects.toBe(failure);
+});
+
+it('rejects forEach with a ResponseCutError for a cut body, and an AbortError once aborted', async () => {
+  const { url } = await serve((request, response) => {
+    response.writeHead(200, { 'content-type': 'text/event-stream' });
+    if (request.url?.endsWith('/cut')) response.write('data: partial\n\n', () => response.destroy());
+    else response.end('data: all of it\n\n');
+  });
+  const transport = new HttpTransport();
+  const cut = await transport.fetch(`${url}/cut`, { method: 'POST', body: '{}' });
+  await expect(streamedBody(cut).forEach(() => undefined)).rejects.toBeInstanceOf(ResponseCutError);
+
+  const late = new AbortController();
+  const whole = await transport.fetch(url, { method: 'POST', body: '{}', signal: late.signal });
+  const reading = streamedBody(whole).forEach(() => undefined);
+  late.abort();
+  await expect(reading).rejects.toMatchObject({ name: 'AbortError' });
 });

@@ -7,7 +7,7 @@ import OpenAI, { BadRequestError } from 'openai';
 import type { Logger } from '../logger.js';
 import type { ChatMessage } from '../prompt/chat-message.js';
 import { HttpTransport } from '../http-transport.js';
-import { chatChunks } from './chat-chunks.js';
+import { readChatChunks } from './chat-chunks.js';
 import { ModelError, toModelError } from './model-error.js';
 
 export interface ModelSettings {
@@ -190,28 +190,38 @@ export class ModelClient {
             if (finishReason === null) out.caughtUp?.();
           }
         : undefined;
-      for await (const chunk of chatChunks(response, controller, caughtUp)) {
-        const choice = chunk.choices[0];
-        const delta = choice?.delta?.content;
-        if (delta) {
+      // A failing delta handler ends the request, and its error comes out as it was (DeltaHandlerError).
+      const handlerFailed = (error: unknown): never => {
+        controller.abort();
+        throw new DeltaHandlerError(error);
+      };
+      await readChatChunks(response, controller, {
+        chunk: (chunk) => {
+          const choice = chunk.choices[0];
+          const read = (): void => {
+            if (choice?.finish_reason) finishReason = choice.finish_reason;
+            if (chunk.usage) {
+              promptTokens = chunk.usage.prompt_tokens;
+              completionTokens = chunk.usage.completion_tokens;
+            }
+            armIdleTimer();
+          };
+          const delta = choice?.delta?.content;
+          if (!delta) return read();
           firstTokenMs ??= performance.now() - started;
           text += delta;
+          let handled: void | Promise<void>;
           try {
-            // Awaited only when the handler is asynchronous: a delta costs no extra turn of the microtask queue.
-            const handled = out.delta(delta);
-            if (handled) await handled;
+            handled = out.delta(delta);
           } catch (error) {
-            controller.abort();
-            throw new DeltaHandlerError(error);
+            return handlerFailed(error);
           }
-        }
-        if (choice?.finish_reason) finishReason = choice.finish_reason;
-        if (chunk.usage) {
-          promptTokens = chunk.usage.prompt_tokens;
-          completionTokens = chunk.usage.completion_tokens;
-        }
-        armIdleTimer();
-      }
+          // Awaited only when the handler is asynchronous: a delta costs no extra turn of the microtask queue.
+          if (!handled) return read();
+          return handled.then(read, handlerFailed);
+        },
+        ...(caughtUp ? { caughtUp } : {}),
+      });
     } catch (error) {
       throw this.abortReason(timedOut, signal) ?? error;
     } finally {
