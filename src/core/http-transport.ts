@@ -13,8 +13,8 @@
  * them: Slack's asks for `redirect: 'error'`, and its client treats any status but 200 as an error).
  */
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
-import { finished } from 'node:stream';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { finished } from 'node:stream';
 
 /** Idle keep-alive sockets are closed after this long, before a server's usual 5 s closes them under a request. */
 const FREE_SOCKET_TIMEOUT_MS = 4_000;
@@ -61,8 +61,8 @@ function bodyFailure(error: unknown, signal: AbortSignal | undefined): Error {
 /**
  * A streamed answer's body: the Node stream, readable through `Symbol.asyncIterator` as fetch's body is, or
  * more cheaply through {@link StreamedBody.forEach}. An async iterator costs a promise and a turn of the
- * microtask queue per read, and the reader's own async generators as many again: for the model's 60-odd
- * events an answer, a sixth of the main thread's allocation under load (bench/PROFILE.md).
+ * microtask queue per read, and a reader's own async generators as many again: for the model's 60-odd
+ * events an answer, about a fifth of Heed's allocation under load went to them (bench/PROFILE.md).
  */
 export class StreamedBody implements AsyncIterable<Uint8Array> {
   constructor(
@@ -76,7 +76,7 @@ export class StreamedBody implements AsyncIterable<Uint8Array> {
 
   /**
    * Hand each read to `onBytes` as it arrives; resolves at the end of the body. When `onBytes` returns a
-   * promise, the stream is paused until it settles. Rejects with what `onBytes` throws, unchanged; with an
+   * promise, the stream is paused until it settles. Rejects with the error `onBytes` throws, unchanged; with an
    * AbortError once the caller's signal has aborted; else, if the body breaks off, with a ResponseCutError
    * (after a running `onBytes` has settled, as an iterating reader would see it at its next read).
    */

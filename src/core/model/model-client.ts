@@ -198,7 +198,7 @@ export class ModelClient {
       await readChatChunks(response, controller, {
         chunk: (chunk) => {
           const choice = chunk.choices[0];
-          const read = (): void => {
+          const finishChunk = (): void => {
             if (choice?.finish_reason) finishReason = choice.finish_reason;
             if (chunk.usage) {
               promptTokens = chunk.usage.prompt_tokens;
@@ -207,7 +207,7 @@ export class ModelClient {
             armIdleTimer();
           };
           const delta = choice?.delta?.content;
-          if (!delta) return read();
+          if (!delta) return finishChunk();
           firstTokenMs ??= performance.now() - started;
           text += delta;
           let handled: void | Promise<void>;
@@ -217,8 +217,8 @@ export class ModelClient {
             return handlerFailed(error);
           }
           // Awaited only when the handler is asynchronous: a delta costs no extra turn of the microtask queue.
-          if (!handled) return read();
-          return handled.then(read, handlerFailed);
+          if (!handled) return finishChunk();
+          return handled.then(finishChunk, handlerFailed);
         },
         ...(caughtUp ? { caughtUp } : {}),
       });
