@@ -6,8 +6,9 @@
  * CPU profile outside the two SDKs themselves (bench/PROFILE.md).
  *
  * A streamed 2xx answer (`text/event-stream`) reaches the SDK as a Response whose `body` is the Node stream
- * itself: the openai SDK reads a body through `Symbol.asyncIterator` when it has one
- * (`ReadableStreamToAsyncIterable` in openai/internal/shims) and never calls `getReader()` on it. Every other
+ * in a thin StreamedBody: the openai SDK reads a body through `Symbol.asyncIterator` when it has one
+ * (`ReadableStreamToAsyncIterable` in openai/internal/shims) and never calls `getReader()` on it, and Heed's
+ * own reader of the model's events uses `StreamedBody.forEach`. Every other
  * answer (Slack's JSON, errors) is read whole into a Response that serves its text from memory, so the
  * clients' own handling sees what fetch would give them. Redirects are not followed (neither client wants
  * them: Slack's asks for `redirect: 'error'`, and its client treats any status but 200 as an error).
