@@ -25,10 +25,11 @@ if (!process.execArgv.some((flag) => flag.startsWith('--heap-growing-percent')))
 // The young generation's limit, by contrast, is fixed when the heap is made: `npm start` passes
 // --max-semi-space-size=4 (package.json). V8's default (16 MB semi-spaces, reached during any burst and
 // then kept) held about 24 MB more after warming up, for about 2% less CPU per reply.
-// `npm start` also passes --v8-pool-size=1: one background thread for V8's garbage collection and compiling
-// instead of four. Each thread costs memory of its own, and on a small machine four of them compete with
-// this thread and the events thread for the cores while this thread waits for them: about 3 MB less RSS
-// idle and 5 MB less at 100 replies in flight, and no tail or throughput lost (see the README's Performance).
+// `npm start` also passes --v8-pool-size=0: Node then gives V8 one background thread (for garbage collection
+// and compiling) per core beyond the first, where its default is four whatever the machine. On 2 cores that is
+// one: four competed with this thread and the events thread for the cores while this thread waited for them,
+// and each costs memory of its own. About 3 MB less RSS idle and 5 MB less at 100 replies in flight, and no
+// tail or throughput lost (see the README's Performance).
 
 interface Running {
   name: string;
