@@ -3,6 +3,11 @@
  * message when the reply to the previous one has ended, started spread over a short interval as
  * people are (a burst of N at one instant would measure queueing instead). Bounded: a count of turns,
  * a time-out per turn and a deadline for the whole run.
+ *
+ * The reply alone paces a conversation, not the platform's acknowledgement of the message: a person
+ * asks again once they have read the answer, and Slack delivers the next event whether or not the last
+ * one was acknowledged. A bot whose acknowledgements lag its replies (a full accept queue keeps a
+ * connection waiting for seconds) would otherwise be offered fewer conversations than the row names.
  */
 import { seededRandom } from '../../src/core/seeded-random.js';
 import { absoluteNow } from './ipc.js';
@@ -80,8 +85,10 @@ export interface LoadResult {
 }
 
 /**
- * Run the plan; `send` delivers one turn's message to the platform (it returns once the platform
- * acknowledged it) and the driver calls `turn.complete()` when the reply has ended.
+ * Run the plan; `send` delivers one turn's message to the platform (it settles once the platform
+ * acknowledged it, recording any failure in `turn.errors`) and the driver calls `turn.complete()` when the
+ * reply has ended. The conversation goes on at the reply; a failed delivery ends it at once; the run
+ * returns once every delivery has settled, so that each acknowledgement is measured.
  */
 export async function runConversations(
   plan: ConversationPlan,
@@ -89,7 +96,7 @@ export async function runConversations(
 ): Promise<LoadResult> {
   const random = seededRandom(plan.conversations * 7919 + plan.turns);
   const turns: Turn[] = [];
-  const errors: string[] = [];
+  const deliveries: Promise<unknown>[] = [];
   const startedAt = absoluteNow();
   const deadline = startedAt + plan.deadlineMs;
 
@@ -103,19 +110,27 @@ export async function runConversations(
       const timedOut = new Promise<'timeout'>((resolve) => {
         timer = setTimeout(() => resolve('timeout'), plan.turnTimeoutMs);
       });
+      const delivered = send(conversation, turn).then(
+        () => turn.errors.length > 0,
+        (error: unknown) => {
+          turn.errors.push(`sending failed: ${error instanceof Error ? error.message : String(error)}`);
+          return true;
+        },
+      );
+      deliveries.push(delivered);
+      const failed = delivered.then((failure) => (failure ? 'failed' : new Promise<never>(() => undefined)));
       try {
-        await send(conversation, turn);
-        if ((await Promise.race([turn.done, timedOut])) === 'timeout')
+        if ((await Promise.race([turn.done, timedOut, failed])) === 'timeout')
           turn.errors.push(`no reply within ${plan.turnTimeoutMs} ms`);
-      } catch (error) {
-        turn.errors.push(`sending failed: ${error instanceof Error ? error.message : String(error)}`);
       } finally {
         clearTimeout(timer);
       }
-      errors.push(...turn.errors.map((error) => `${turn.id}: ${error}`));
       if (turn.doneAt === undefined) return;
     }
   };
   await Promise.all(Array.from({ length: plan.conversations }, (_, index) => converse(index)));
-  return { turns, errors, duplicates: 0, platformCalls: {}, startedAt, endedAt: absoluteNow() };
+  const endedAt = absoluteNow();
+  await Promise.all(deliveries);
+  const errors = turns.flatMap((turn) => turn.errors.map((error) => `${turn.id}: ${error}`));
+  return { turns, errors, duplicates: 0, platformCalls: {}, startedAt, endedAt };
 }
